@@ -1,0 +1,96 @@
+"""Bar Raiser: run the Bar Raiser hiring mechanism end to end."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+
+from . import (
+    models,  # noqa: F401 - puts every table on db.metadata, for Alembic
+    policy,
+)
+from .audit.views import bp as audit_bp
+from .auth.services import use_hash_profile
+from .auth.views import bp as auth_bp
+from .cli import register_commands
+from .config import from_environment
+from .errors import register_error_handlers
+from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from .home.views import bp as home_bp
+from .principles.views import bp as principles_bp
+from .settings.views import bp as settings_bp
+
+BLUEPRINTS = (home_bp, auth_bp, principles_bp, audit_bp, settings_bp)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `overrides` wins over the environment (tests pass their database here)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    if overrides:
+        app.config.from_mapping(overrides)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    use_hash_profile(app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"))
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    register_commands(app)
+
+    app.jinja_env.globals["policy"] = policy
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+        )
+    if response.mimetype == "text/html":
+        # Pages carry names and feedback: keep them out of shared caches and the back button's disk.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,58 @@
+"""Login and user-admin forms: they check shape only; the rules live in auth.services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    widgets,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from .models import BarRaiserStatus, Role
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=1024)])
+    submit = SubmitField("Log in")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+ROLE_CHOICES = [(role.value, role.label) for role in Role]
+STATUS_CHOICES = [(status.value, status.label) for status in BarRaiserStatus]
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    department = StringField("Department", validators=[Optional(), Length(max=120)])
+    level = IntegerField(
+        "Level", validators=[InputRequired(), NumberRange(min=1, max=12)], default=4
+    )
+    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validate_choice=True)
+    bar_raiser_status = SelectField("Bar Raiser status", choices=STATUS_CHOICES)
+    active = BooleanField("Active (may log in)", default=True)
+    submit = SubmitField("Save")
+
+
+class NewUserForm(UserForm):
+    email = EmailField(
+        "Email", validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    password = PasswordField(
+        "Initial password",
+        validators=[Optional(), Length(min=8, max=1024)],
+        description="Leave empty to create the account without a login yet.",
+    )
+    submit = SubmitField("Create user")

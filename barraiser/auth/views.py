@@ -1,0 +1,186 @@
+"""Login, logout and the user admin pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import clock, policy
+from ..errors import DomainError
+from ..extensions import db, limiter, login_manager
+from .forms import LoginForm, NewUserForm, UserForm
+from .models import BarRaiserStatus, Role, User
+from .services import (
+    authenticate,
+    close_login_session,
+    create_user,
+    open_login_session,
+    set_bar_raiser_status,
+    update_user,
+    user_for_login_token,
+)
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    return user_for_login_token(token)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path inside this app: an absolute URL or a scheme-relative one goes home instead."""
+    if not target:
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home.index")
+    if "\\" in target:
+        return url_for("home.index")
+    return target
+
+
+def _failed_login(response) -> bool:
+    return response.status_code in (400, 401)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
+    methods=["POST"],
+    deduct_when=_failed_login,
+    error_message="Too many failed logins. Wait a few minutes and try again.",
+)
+def login():
+    """Log in with email and password. Failed attempts count against a per-address limit (429)."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("auth/login.html", form=form), 400
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            current_app.logger.warning(
+                "failed login for %r from %s", form.email.data, request.remote_addr
+            )
+            db.session.commit()
+            form.password.errors.append("That email and password do not match an active account.")
+            return render_template("auth/login.html", form=form), 401
+        now = clock.now()
+        # A fresh session: nothing set before login (by anyone) survives into the signed-in one.
+        session.clear()
+        open_login_session(user, now=now)
+        login_user(user)
+        db.session.commit()
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """End this browser's session; its cookie is worthless afterwards, even if copied."""
+    close_login_session(current_user, now=clock.now())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/admin/users")
+@login_required
+def users():
+    policy.require(policy.can_manage_users(current_user))
+    page = db.paginate(
+        sa.select(User).order_by(User.name, User.id),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template("auth/users.html", page=page)
+
+
+def _roles(form: UserForm) -> list[Role]:
+    return [Role(value) for value in form.roles.data or []]
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    policy.require(policy.can_manage_users(current_user))
+    form = NewUserForm()
+    if form.validate_on_submit():
+        now = clock.now()
+        try:
+            user = create_user(
+                email=form.email.data,
+                name=form.name.data,
+                department=form.department.data or "",
+                level=form.level.data,
+                roles=_roles(form),
+                password=form.password.data or None,
+                actor=current_user,
+                now=now,
+            )
+            set_bar_raiser_status(
+                user, BarRaiserStatus(form.bar_raiser_status.data), actor=current_user, now=now
+            )
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(error.message)
+            return render_template("auth/user_form.html", form=form, user=None), 422
+        db.session.commit()
+        flash(f"{user.name} was created.", "success")
+        return redirect(url_for("auth.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/user_form.html", form=form, user=None), status
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int):
+    policy.require(policy.can_manage_users(current_user))
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    if request.method == "GET":
+        form.roles.data = [role.value for role in user.roles]
+        form.bar_raiser_status.data = user.bar_raiser_status.value
+    if form.validate_on_submit():
+        now = clock.now()
+        try:
+            update_user(
+                user,
+                name=form.name.data,
+                department=form.department.data or "",
+                level=form.level.data,
+                roles=_roles(form),
+                active=form.active.data,
+                actor=current_user,
+                now=now,
+            )
+            set_bar_raiser_status(
+                user, BarRaiserStatus(form.bar_raiser_status.data), actor=current_user, now=now
+            )
+        except DomainError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "name", form.name)
+            field.errors.append(error.message)
+            return render_template("auth/user_form.html", form=form, user=user), 422
+        db.session.commit()
+        flash(f"{user.name} was saved.", "success")
+        return redirect(url_for("auth.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/user_form.html", form=form, user=user), status

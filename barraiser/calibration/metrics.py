@@ -1,0 +1,574 @@
+"""The calibration report: pure metrics over plain rows, and its JSON and CSV shapes.
+
+What counts. Only submitted, non-shadow panel feedback enters a metric about interviewers, votes
+or principles: a draft is not yet a judgement, and a shadow's feedback is training, not a panel
+vote. Calibration reads the WRITTEN vote, made before the panel could influence itself; the final
+vote only feeds the vote-change rates. Vote scores: strong_no_hire=1 ... strong_hire=4, and a
+score of 3 or more leans hire. Rates are unrounded fractions in 0..1, and None (null) wherever
+their denominator is 0, so a reader never mistakes "no data" for "zero".
+
+Flags. An interviewer is flagged, with the reasons listed in `flag_reasons`, when with enough
+data (see `FlagSettings`; defaults in brackets):
+
+- "lenient": leniency_n >= min_n [5] and leniency >= leniency_threshold [0.5 score points];
+- "harsh": leniency_n >= min_n and leniency <= -leniency_threshold;
+- "low agreement": agreement_n >= min_n and agreement_with_decision is below agreement_floor
+  [0.5, no better than a coin], or is more than agreement_z [2.0] standard deviations below the
+  mean of their peers: the other interviewers with agreement_n >= min_n, compared only when
+  there are at least min_peers [5] of them and their agreement varies. Peers exclude the
+  interviewer so that one outlier cannot pull the yardstick towards themselves.
+
+Every metric is one pass over the rows with dicts, so a report over 20,000 loops stays well
+under a second; `python -m tests.calibration.test_metrics` times it on synthetic rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from .agreement import Alpha, krippendorff_alpha
+from .rows import InterviewRow, LoopRow, Outcome, RatingRow, TraineeRow
+
+VOTE_NAMES: dict[int, str] = {
+    4: "strong_hire",
+    3: "inclined_hire",
+    2: "inclined_no_hire",
+    1: "strong_no_hire",
+}
+LEANS_HIRE = 3
+"""A vote or rating at or above this score leans hire."""
+MIN_CORRELATION_N = 3
+"""Fewer points than this make any correlation meaningless, so none is reported."""
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """When an interviewer's calibration is an outlier worth an inspector's action (see module)."""
+
+    min_n: int = 5
+    leniency_threshold: float = 0.5
+    agreement_floor: float = 0.5
+    agreement_z: float = 2.0
+    min_peers: int = 5
+
+    def __post_init__(self) -> None:
+        if self.min_n < 1 or self.min_peers < 2:
+            raise ValueError("min_n must be at least 1 and min_peers at least 2")
+        if self.leniency_threshold <= 0 or self.agreement_z <= 0:
+            raise ValueError("leniency_threshold and agreement_z must be positive")
+        if not 0 <= self.agreement_floor <= 1:
+            raise ValueError("agreement_floor is a share, between 0 and 1")
+
+
+# -- small arithmetic that every metric shares ------------------------------------------------
+
+
+def share(hits: int, n: int) -> float | None:
+    """hits / n, or None when there is nothing to take a share of."""
+    return hits / n if n else None
+
+
+def median_or_none(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def mean_or_none(values: Sequence[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+def hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Pearson's r; None under MIN_CORRELATION_N points or when either side never varies."""
+    if len(xs) != len(ys):
+        raise ValueError("pearson needs paired values")
+    if len(xs) < MIN_CORRELATION_N:
+        return None
+    mean_x, mean_y = math.fsum(xs) / len(xs), math.fsum(ys) / len(ys)
+    sxy = math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
+    syy = math.fsum((y - mean_y) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def agrees(score: int, outcome: Outcome) -> bool:
+    """A vote or rating agrees with the decision when it leans the way the loop was decided."""
+    return (score >= LEANS_HIRE) == (outcome == "hire")
+
+
+def counts_for_panel(row: InterviewRow) -> bool:
+    """Submitted, non-shadow feedback: the only feedback a panel metric may read."""
+    return not row.is_shadow and row.submitted_at is not None
+
+
+class PanelVote(NamedTuple):
+    """A written vote from submitted, non-shadow panel feedback, and the final vote if cast."""
+
+    loop_id: int
+    interviewer_email: str
+    score: int
+    final_score: int | None
+
+
+def panel_votes(interviews: Iterable[InterviewRow]) -> list[PanelVote]:
+    """The written votes that calibration reads, in row order."""
+    return [
+        PanelVote(row.loop_id, row.interviewer_email, row.vote_score, row.final_vote_score)
+        for row in interviews
+        if counts_for_panel(row) and row.vote_score is not None
+    ]
+
+
+def votes_by_loop(votes: Iterable[PanelVote]) -> dict[int, list[PanelVote]]:
+    by_loop: defaultdict[int, list[PanelVote]] = defaultdict(list)
+    for vote in votes:
+        by_loop[vote.loop_id].append(vote)
+    return by_loop
+
+
+# -- the panel as a whole ---------------------------------------------------------------------
+
+
+def panel_agreement(by_loop: Mapping[int, Sequence[PanelVote]]) -> Alpha:
+    """Ordinal alpha over written votes: units are loops, coders are interviewers."""
+    return krippendorff_alpha(
+        ([vote.score for vote in loop_votes] for loop_votes in by_loop.values()), "ordinal"
+    )
+
+
+def on_time_rate(feedback: Iterable[InterviewRow]) -> float | None:
+    """Share of submitted feedback in by its deadline (a submission at the deadline is on time)."""
+    on_time = submitted = 0
+    for row in feedback:
+        if row.submitted_at is not None:
+            submitted += 1
+            on_time += row.submitted_at <= row.deadline
+    return share(on_time, submitted)
+
+
+def vote_changes(votes: Iterable[PanelVote]) -> dict[str, Any]:
+    """Share of final votes that differ from the written vote, and n, the final votes cast."""
+    changed = [vote.final_score != vote.score for vote in votes if vote.final_score is not None]
+    return {"rate": share(sum(changed), len(changed)), "n": len(changed)}
+
+
+def leniency_differences(by_loop: Mapping[int, Sequence[PanelVote]]) -> dict[str, list[float]]:
+    """Per interviewer: each vote minus the mean vote of the other panelists in that loop.
+
+    "Other panelists" are other interviewers, so someone who interviewed twice in one loop is
+    never compared with themselves; a vote in a loop where nobody else voted yields nothing.
+    """
+    differences: defaultdict[str, list[float]] = defaultdict(list)
+    for loop_votes in by_loop.values():
+        total, count = sum(vote.score for vote in loop_votes), len(loop_votes)
+        own_total: Counter[str] = Counter()
+        own_count: Counter[str] = Counter()
+        if len({vote.interviewer_email for vote in loop_votes}) < count:
+            for vote in loop_votes:
+                own_total[vote.interviewer_email] += vote.score
+                own_count[vote.interviewer_email] += 1
+        for vote in loop_votes:
+            own = own_total.get(vote.interviewer_email, vote.score)
+            others = count - own_count.get(vote.interviewer_email, 1)
+            if others:
+                differences[vote.interviewer_email].append(vote.score - (total - own) / others)
+    return differences
+
+
+def decision_agreements(
+    votes: Iterable[PanelVote], outcomes: Mapping[int, Outcome | None]
+) -> dict[str, list[bool]]:
+    """Per interviewer: for each vote in a decided loop, whether it leaned the way it went."""
+    agreements: defaultdict[str, list[bool]] = defaultdict(list)
+    for vote in votes:
+        outcome = outcomes.get(vote.loop_id)
+        if outcome is not None:
+            agreements[vote.interviewer_email].append(agrees(vote.score, outcome))
+    return agreements
+
+
+def rated_hires(loops: Iterable[LoopRow]) -> dict[int, int]:
+    """Performance rating by loop, for hires whose performance has been rated."""
+    return {
+        loop.loop_id: loop.performance_rating
+        for loop in loops
+        if loop.outcome == "hire" and loop.performance_rating is not None
+    }
+
+
+def vote_performance(votes: Iterable[PanelVote], ratings: Mapping[int, int]) -> dict[str, Any]:
+    """Pearson r between a hired loop's mean written vote and the hire's performance rating."""
+    by_loop: defaultdict[int, list[int]] = defaultdict(list)
+    for vote in votes:
+        if vote.loop_id in ratings:
+            by_loop[vote.loop_id].append(vote.score)
+    means = [math.fsum(scores) / len(scores) for scores in by_loop.values()]
+    performance = [ratings[loop_id] for loop_id in by_loop]
+    return {"hires_rated": len(means), "vote_performance_correlation": pearson(means, performance)}
+
+
+# -- interviewers -----------------------------------------------------------------------------
+
+
+def interviewer_rows(
+    interviews: Iterable[InterviewRow],
+    votes: Sequence[PanelVote],
+    by_loop: Mapping[int, Sequence[PanelVote]],
+    ratings: Iterable[RatingRow],
+    outcomes: Mapping[int, Outcome | None],
+    performance: Mapping[int, int],
+) -> list[dict[str, Any]]:
+    """One row per panel interviewer, sorted by name then email, not yet flagged."""
+    panel: defaultdict[str, list[InterviewRow]] = defaultdict(list)
+    for row in interviews:
+        if not row.is_shadow:
+            panel[row.interviewer_email].append(row)
+    own_votes: defaultdict[str, list[PanelVote]] = defaultdict(list)
+    for vote in votes:
+        own_votes[vote.interviewer_email].append(vote)
+    differences = leniency_differences(by_loop)
+    agreements = decision_agreements(votes, outcomes)
+    evidence: defaultdict[str, list[int]] = defaultdict(list)
+    for rating in ratings:
+        if rating.submitted and not rating.is_shadow:
+            evidence[rating.interviewer_email].append(rating.evidence_words)
+
+    result = []
+    for email, rows in panel.items():
+        submitted = [row for row in rows if row.submitted_at is not None]
+        delays = [hours(row.submitted_at - row.interview_end) for row in submitted]
+        scores = [vote.score for vote in own_votes[email]]
+        answers = [row.bar_raiser_answer for row in submitted if row.bar_raiser_answer is not None]
+        changes = vote_changes(own_votes[email])
+        leniency, agreement = differences.get(email, []), agreements.get(email, [])
+        words = evidence.get(email, [])
+        result.append(
+            {
+                "email": email,
+                "name": rows[0].interviewer_name,
+                "interviews": len(rows),
+                "submitted": len(submitted),
+                "votes": {name: scores.count(score) for score, name in VOTE_NAMES.items()},
+                "hire_lean": share(sum(score >= LEANS_HIRE for score in scores), len(scores)),
+                "leniency": mean_or_none(leniency),
+                "leniency_n": len(leniency),
+                "agreement_with_decision": share(sum(agreement), len(agreement)),
+                "agreement_n": len(agreement),
+                "on_time_rate": on_time_rate(submitted),
+                "median_hours_to_submit": median_or_none(delays),
+                "vote_change_rate": changes["rate"],
+                "vote_change_n": changes["n"],
+                "evidence_median_words": median_or_none(words),
+                "evidence_rate": share(sum(count > 0 for count in words), len(words)),
+                "raises_bar_rate": share(sum(answers), len(answers)),
+                **vote_performance(own_votes[email], performance),
+                "flagged": False,
+                "flag_reasons": [],
+            }
+        )
+    result.sort(key=lambda row: (row["name"].casefold(), row["email"]))
+    return result
+
+
+def flag_reasons(
+    interviewers: Sequence[Mapping[str, Any]], settings: FlagSettings
+) -> list[list[str]]:
+    """Why each interviewer row is flagged (empty: not flagged), by the rule in the module doc."""
+    qualified = [
+        row["agreement_with_decision"]
+        for row in interviewers
+        if row["agreement_n"] >= settings.min_n
+    ]
+    total, total_squares = math.fsum(qualified), math.fsum(x * x for x in qualified)
+    peers = len(qualified) - 1
+    result = []
+    for row in interviewers:
+        reasons = []
+        leniency, agreement = row["leniency"], row["agreement_with_decision"]
+        if row["leniency_n"] >= settings.min_n:
+            if leniency >= settings.leniency_threshold:
+                reasons.append("lenient")
+            elif leniency <= -settings.leniency_threshold:
+                reasons.append("harsh")
+        if row["agreement_n"] >= settings.min_n:
+            low = agreement < settings.agreement_floor
+            if not low and peers >= settings.min_peers:
+                peer_mean = (total - agreement) / peers
+                variance = (total_squares - agreement**2 - peers * peer_mean**2) / (peers - 1)
+                # Below ~1e-12 the variance is rounding noise: the peers all agree equally.
+                if variance > 1e-12:
+                    low = agreement < peer_mean - settings.agreement_z * math.sqrt(variance)
+            if low:
+                reasons.append("low agreement")
+        result.append(reasons)
+    return result
+
+
+# -- Bar Raisers, principles, adoption --------------------------------------------------------
+
+
+def bar_raiser_rows(
+    loops: Iterable[LoopRow], interviews: Iterable[InterviewRow], weeks: float
+) -> list[dict[str, Any]]:
+    """One row per Bar Raiser: debriefs, vetoes, latency to decision and workload."""
+    last_feedback: dict[int, datetime] = {}
+    for row in interviews:
+        if row.is_shadow or row.submitted_at is None:
+            continue
+        previous = last_feedback.get(row.loop_id)
+        if previous is None or row.submitted_at > previous:
+            last_feedback[row.loop_id] = row.submitted_at
+    by_bar_raiser: defaultdict[str, list[LoopRow]] = defaultdict(list)
+    for loop in loops:
+        by_bar_raiser[loop.bar_raiser_email].append(loop)
+    result = []
+    for email, own_loops in sorted(by_bar_raiser.items()):
+        decided = [loop for loop in own_loops if loop.outcome is not None]
+        vetoes = sum(loop.vetoed for loop in decided)
+        latencies = [
+            hours(loop.decided_at - last_feedback[loop.loop_id])
+            for loop in decided
+            if loop.decided_at is not None and loop.loop_id in last_feedback
+        ]
+        result.append(
+            {
+                "email": email,
+                "name": own_loops[0].bar_raiser_name,
+                "loops": len(own_loops),
+                "debriefs": len(decided),
+                "vetoes": vetoes,
+                "veto_rate": share(vetoes, len(decided)),
+                "median_hours_to_decision": median_or_none(latencies),
+                "loops_per_week": len(own_loops) / weeks,
+            }
+        )
+    return result
+
+
+def principle_rows(
+    ratings: Iterable[RatingRow], outcomes: Mapping[int, Outcome | None]
+) -> list[dict[str, Any]]:
+    """One row per principle assigned to a panel interview, sorted by name."""
+    panel = [rating for rating in ratings if not rating.is_shadow]
+    assigned = Counter(rating.principle_name for rating in panel)
+    rated = [(r.loop_id, r.principle_name, r.rating) for r in panel if r.submitted and r.rating]
+    distribution = Counter((name, str(score)) for _, name, score in rated)
+    agreement = Counter(
+        (name, agrees(score, outcome))
+        for loop_id, name, score in rated
+        if (outcome := outcomes.get(loop_id)) is not None
+    )
+    result = []
+    for name, count in sorted(assigned.items()):
+        agreed, disagreed = agreement[name, True], agreement[name, False]
+        result.append(
+            {
+                "name": name,
+                "assigned": count,
+                "ratings": {str(s): distribution[name, str(s)] for s in sorted(VOTE_NAMES)},
+                "agreement_with_decision": share(agreed, agreed + disagreed),
+                "agreement_n": agreed + disagreed,
+            }
+        )
+    return result
+
+
+def adoption(loops: Sequence[LoopRow], interviews: Iterable[InterviewRow]) -> dict[str, Any]:
+    """Whether the tool is used as meant: certified Bar Raisers, timely and independent feedback."""
+    opened = {loop.loop_id: loop.debrief_opened_at for loop in loops if loop.debrief_opened_at}
+    all_in_before_debrief = dict.fromkeys(opened, True)
+    panel = []
+    for row in interviews:
+        if row.is_shadow:
+            continue
+        panel.append(row)
+        debrief = opened.get(row.loop_id)
+        if debrief is not None and (row.submitted_at is None or row.submitted_at > debrief):
+            all_in_before_debrief[row.loop_id] = False
+    return {
+        "bar_raiser_rate": share(sum(loop.bar_raiser_certified for loop in loops), len(loops)),
+        "on_time_rate": on_time_rate(panel),
+        "submitted_before_debrief_rate": share(
+            sum(all_in_before_debrief.values()), len(all_in_before_debrief)
+        ),
+        "principle_coverage_rate": share(
+            sum(loop.required_principles_covered for loop in loops), len(loops)
+        ),
+    }
+
+
+def trainee_rows(trainees: Iterable[TraineeRow]) -> list[dict[str, Any]]:
+    """The Bar Raiser pipeline: those in training first, then the certified, each by name."""
+    ordered = sorted(
+        trainees, key=lambda t: (t.status != "in_training", t.name.casefold(), t.email)
+    )
+    return [
+        {
+            "email": trainee.email,
+            "name": trainee.name,
+            "status": trainee.status,
+            "certified": trainee.status == "certified",
+            "loops_shadowed": trainee.loops_shadowed,
+            "loops_led": trainee.loops_led,
+            "certified_at": trainee.certified_at.isoformat() if trainee.certified_at else None,
+        }
+        for trainee in ordered
+    ]
+
+
+def report_weeks(loops: Sequence[LoopRow], period: tuple[datetime, datetime] | None) -> float:
+    """Weeks the report spans: the period if given, else the loops' first interviews' span.
+
+    Never less than one week, so that a single busy day does not read as a weekly workload.
+    """
+    if period is None:
+        starts = [loop.first_interview_at for loop in loops]
+        period = (min(starts), max(starts)) if starts else None
+    if period is None:
+        return 1.0
+    return max(1.0, (period[1] - period[0]) / timedelta(weeks=1))
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def build_report(
+    loops: Sequence[LoopRow],
+    interviews: Sequence[InterviewRow],
+    ratings: Sequence[RatingRow],
+    trainees: Sequence[TraineeRow],
+    *,
+    flag_settings: FlagSettings = FlagSettings(),
+    period: tuple[datetime, datetime] | None = None,
+) -> dict[str, Any]:
+    """The calibration report as a JSON-able dict (the contract the views and exports rely on).
+
+    The rows must already be restricted to the report's period and department or requisition;
+    `period` only sets the weeks that Bar Raiser workload is divided by.
+    """
+    outcomes = {loop.loop_id: loop.outcome for loop in loops}
+    votes = panel_votes(interviews)
+    by_loop = votes_by_loop(votes)
+    alpha = panel_agreement(by_loop)
+    performance = rated_hires(loops)
+    weeks = report_weeks(loops, period)
+    interviewers = interviewer_rows(interviews, votes, by_loop, ratings, outcomes, performance)
+    for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
+        row["flagged"], row["flag_reasons"] = bool(reasons), reasons
+    return {
+        "loops": len(loops),
+        "decided": sum(outcome is not None for outcome in outcomes.values()),
+        "weeks": weeks,
+        "flag_settings": asdict(flag_settings),
+        "agreement": {"krippendorff_alpha_ordinal": alpha.value, "loops": alpha.units},
+        "interviewers": interviewers,
+        "bar_raisers": bar_raiser_rows(loops, interviews, weeks),
+        "principles": principle_rows(ratings, outcomes),
+        "adoption": adoption(loops, interviews),
+        "vote_changes": vote_changes(votes),
+        "outcomes": vote_performance(votes, performance),
+        "bar_raisers_in_training": trainee_rows(trainees),
+    }
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = ["section", "metric", "value"]
+INTERVIEWER_COLUMNS = [
+    "email", "name", "interviews", "submitted",
+    *(f"votes_{name}" for name in VOTE_NAMES.values()),
+    "hire_lean", "leniency", "leniency_n", "agreement_with_decision", "agreement_n",
+    "on_time_rate", "median_hours_to_submit", "vote_change_rate", "vote_change_n",
+    "evidence_median_words", "evidence_rate", "raises_bar_rate", "hires_rated",
+    "vote_performance_correlation", "flagged", "flag_reasons",
+]  # fmt: skip
+BAR_RAISER_COLUMNS = [
+    "email", "name", "loops", "debriefs", "vetoes", "veto_rate", "median_hours_to_decision",
+    "loops_per_week",
+]  # fmt: skip
+PRINCIPLE_COLUMNS = [
+    "name", "assigned", *(f"ratings_{score}" for score in sorted(VOTE_NAMES)),
+    "agreement_with_decision", "agreement_n",
+]  # fmt: skip
+TRAINEE_COLUMNS = [
+    "email", "name", "status", "certified", "loops_shadowed", "loops_led", "certified_at",
+]  # fmt: skip
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: empty for null, true/false, lists joined, numbers at full precision.
+
+    Text that a spreadsheet would run as a formula (a name typed as "=HYPERLINK(...)") is
+    prefixed with an apostrophe; numbers are left alone, so a negative leniency stays a number.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        value = "; ".join(map(str, value))
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return str(value)
+
+
+def _flatten(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Spread the nested vote and rating counts into `votes_<name>` and `ratings_<score>`."""
+    flat = dict(row)
+    for nested in ("votes", "ratings"):
+        for key, count in flat.pop(nested, {}).items():
+            flat[f"{nested}_{key}"] = count
+    return flat
+
+
+def report_to_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
+    """The report as spreadsheet rows: a summary, then one table each for interviewers, Bar
+    Raisers, principles and Bar Raisers in training.
+
+    Each table opens with its header row; every row starts with a `section` column so a filter
+    on it isolates one table, and a blank row separates the tables. Rows keep the report's order.
+    """
+    summary = {
+        "loops": report["loops"],
+        "decided": report["decided"],
+        "weeks": report["weeks"],
+        "krippendorff_alpha_ordinal": report["agreement"]["krippendorff_alpha_ordinal"],
+        "agreement_loops": report["agreement"]["loops"],
+        **{f"adoption_{key}": value for key, value in report["adoption"].items()},
+        "vote_change_rate": report["vote_changes"]["rate"],
+        "vote_change_n": report["vote_changes"]["n"],
+        **report["outcomes"],
+    }
+    rows = [SUMMARY_COLUMNS, *(["summary", key, csv_cell(value)] for key, value in summary.items())]
+    tables = (
+        ("interviewer", INTERVIEWER_COLUMNS, report["interviewers"]),
+        ("bar_raiser", BAR_RAISER_COLUMNS, report["bar_raisers"]),
+        ("principle", PRINCIPLE_COLUMNS, report["principles"]),
+        ("bar_raiser_in_training", TRAINEE_COLUMNS, report["bar_raisers_in_training"]),
+    )
+    for section, columns, table in tables:
+        rows.append([])
+        rows.append(["section", *columns])
+        for row in map(_flatten, table):
+            rows.append([section, *(csv_cell(row[column]) for column in columns)])
+    return rows
+
+
+def report_to_csv(report: Mapping[str, Any]) -> str:
+    """The CSV text of `report_to_csv_rows`, with the CRLF line ends spreadsheets expect."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(report_to_csv_rows(report))
+    return buffer.getvalue()

@@ -1,0 +1,77 @@
+"""Column types and engine settings shared by every slice, so SQLite and PostgreSQL behave alike."""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """An aware UTC datetime on the Python side on both databases.
+
+    SQLite has no time zones; storing naive UTC and tagging it on the way out keeps comparisons
+    with `now` (always aware) correct everywhere.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def enum_type(enum_class: type[enum.Enum]) -> sa.Enum:
+    """A portable enum column: VARCHAR plus a named CHECK, storing the member's value."""
+    return sa.Enum(
+        enum_class,
+        name=enum_class.__name__.lower(),
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # We issue BEGIN ourselves (below), so pysqlite must not.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_immediate_on_sqlite(connection: sa.Connection) -> None:
+    """Take SQLite's write lock when a transaction starts.
+
+    A deferred transaction that reads and then writes cannot wait for the lock when another
+    writer got there first: SQLite answers "database is locked" at once, whatever the busy
+    timeout. BEGIN IMMEDIATE makes concurrent writers queue on the busy timeout instead.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""Structured feedback: drafts, submit-and-lock, addenda, independence, deadlines, reminders."""

@@ -1,0 +1,139 @@
+"""Feedback on one interview: a rating and evidence per assigned principle, an overall vote with
+no middle, and the Bar Raiser question. Submitted feedback is never updated; addenda follow it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..database import UTCDateTime, enum_type
+from ..extensions import db
+from ..loops.models import Interview
+from ..principles.models import Principle
+
+
+class Vote(enum.StrEnum):
+    """The four-point vote. There is deliberately no middle: every interviewer leans."""
+
+    STRONG_HIRE = "strong_hire"
+    INCLINED_HIRE = "inclined_hire"
+    INCLINED_NO_HIRE = "inclined_no_hire"
+    STRONG_NO_HIRE = "strong_no_hire"
+
+    @property
+    def score(self) -> int:
+        return VOTE_SCORES[self]
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def leans_hire(self) -> bool:
+        return self.score >= 3
+
+
+VOTE_SCORES: dict[Vote, int] = {
+    Vote.STRONG_HIRE: 4,
+    Vote.INCLINED_HIRE: 3,
+    Vote.INCLINED_NO_HIRE: 2,
+    Vote.STRONG_NO_HIRE: 1,
+}
+
+RATING_LABELS: dict[int, str] = {
+    4: "4 — Strong: clearly above the bar",
+    3: "3 — Meets: at the bar",
+    2: "2 — Below: short of the bar",
+    1: "1 — Weak: well short of the bar",
+}
+
+
+class FeedbackState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Feedback(db.Model):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state <> 'submitted' OR (vote IS NOT NULL AND raises_bar IS NOT NULL "
+            "AND submitted_at IS NOT NULL)",
+            name="submitted_is_complete",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("interview.id", ondelete="CASCADE"), unique=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    state: Mapped[FeedbackState] = mapped_column(
+        enum_type(FeedbackState), default=FeedbackState.DRAFT
+    )
+    vote: Mapped[Vote | None] = mapped_column(enum_type(Vote))
+    raises_bar: Mapped[bool | None]
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The deadline in force at submission, kept so a later settings change cannot rewrite history.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    is_late: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+
+    interview: Mapped[Interview] = relationship()
+    author: Mapped[User] = relationship()
+    ratings: Mapped[list[PrincipleRating]] = relationship(
+        back_populates="feedback", cascade="all, delete-orphan"
+    )
+    addenda: Mapped[list[Addendum]] = relationship(
+        back_populates="feedback", order_by="Addendum.created_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def submitted(self) -> bool:
+        return self.state is FeedbackState.SUBMITTED
+
+
+class PrincipleRating(db.Model):
+    """The rating (1–4) and written evidence for one assigned principle."""
+
+    __tablename__ = "principle_rating"
+    __table_args__ = (
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 4)", name="rating_range"),
+    )
+
+    feedback_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True
+    )
+    principle_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("principle.id"), primary_key=True, index=True
+    )
+    rating: Mapped[int | None]
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+
+    feedback: Mapped[Feedback] = relationship(back_populates="ratings")
+    principle: Mapped[Principle] = relationship()
+
+
+class Addendum(db.Model):
+    """A note appended to submitted feedback; the original text is never touched."""
+
+    __tablename__ = "addendum"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("feedback.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    after_debrief_opened: Mapped[bool] = mapped_column(default=False)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="addenda")
+    author: Mapped[User] = relationship()

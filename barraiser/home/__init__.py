@@ -1,0 +1,1 @@
+"""The home page: what is each user's to do now."""

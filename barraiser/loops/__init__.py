@@ -1,0 +1,1 @@
+"""Requisitions, candidates, interview loops, their panels and principle assignments."""

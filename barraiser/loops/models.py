@@ -1,0 +1,208 @@
+"""Requisitions, candidates and loops: who interviews whom, when, on which principles.
+
+The loop's state machine lives here as data (LOOP_TRANSITIONS); services check every move
+against it, so an illegal transition is refused whoever asks (view, CLI or importer).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..database import UTCDateTime, enum_type
+from ..extensions import db
+from ..principles.models import Principle
+
+
+class RequisitionStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+requisition_principle = sa.Table(
+    "requisition_principle",
+    db.metadata,
+    sa.Column(
+        "requisition_id",
+        sa.ForeignKey("requisition.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("principle_id", sa.ForeignKey("principle.id"), primary_key=True),
+)
+
+
+class Requisition(db.Model):
+    """A role to fill, and the principles every loop for it must cover."""
+
+    __tablename__ = "requisition"
+    __table_args__ = (sa.CheckConstraint("level >= 1 AND level <= 12", name="level_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    level: Mapped[int]
+    department: Mapped[str] = mapped_column(sa.String(120))
+    hiring_manager_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    status: Mapped[RequisitionStatus] = mapped_column(
+        enum_type(RequisitionStatus), default=RequisitionStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    hiring_manager: Mapped[User] = relationship(foreign_keys=[hiring_manager_id])
+    required_principles: Mapped[list[Principle]] = relationship(
+        secondary=requisition_principle, order_by=Principle.position, lazy="selectin"
+    )
+
+
+class Candidate(db.Model):
+    """A person being interviewed. Personal data: `erase` blanks name, email and notes."""
+
+    __tablename__ = "candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    source: Mapped[str] = mapped_column(sa.String(120), default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoopState(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    DEBRIEF = "debrief"
+    DECIDED = "decided"
+    CANCELLED = "cancelled"
+
+
+# The only moves a loop can make. DEBRIEF and DECIDED are entered by the debrief slice.
+LOOP_TRANSITIONS: dict[LoopState, frozenset[LoopState]] = {
+    LoopState.DRAFT: frozenset({LoopState.SCHEDULED, LoopState.CANCELLED}),
+    LoopState.SCHEDULED: frozenset({LoopState.DRAFT, LoopState.DEBRIEF, LoopState.CANCELLED}),
+    LoopState.DEBRIEF: frozenset({LoopState.DECIDED}),
+    LoopState.DECIDED: frozenset(),
+    LoopState.CANCELLED: frozenset(),
+}
+
+
+class Outcome(enum.StrEnum):
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+
+
+class Loop(db.Model):
+    """One candidate's interview day for one requisition, led by one Bar Raiser."""
+
+    __tablename__ = "loop"
+    __table_args__ = (
+        sa.CheckConstraint("bar_raiser_id <> hiring_manager_id", name="bar_raiser_not_manager"),
+        sa.CheckConstraint("(outcome IS NULL) = (state <> 'decided')", name="outcome_iff_decided"),
+        sa.CheckConstraint("NOT vetoed OR outcome = 'no_hire'", name="veto_means_no_hire"),
+        sa.CheckConstraint(
+            "(state = 'cancelled') = (cancel_reason IS NOT NULL)", name="cancel_has_reason"
+        ),
+        sa.Index("ix_loop_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
+    requisition_id: Mapped[int] = mapped_column(sa.ForeignKey("requisition.id"), index=True)
+    hiring_manager_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    bar_raiser_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    state: Mapped[LoopState] = mapped_column(enum_type(LoopState), default=LoopState.DRAFT)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Bumped by every change; services compare it to refuse acting on a stale page (409).
+    version: Mapped[int] = mapped_column(default=1)
+    # The team's own reference for a loop brought in by import-history; unique, for idempotency.
+    external_ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Denormalised from the panel when it changes, so reports filter loops by period in SQL.
+    first_interview_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    debrief_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    debrief_opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    debrief_early_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome))
+    vetoed: Mapped[bool] = mapped_column(default=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    candidate: Mapped[Candidate] = relationship()
+    requisition: Mapped[Requisition] = relationship()
+    hiring_manager: Mapped[User] = relationship(foreign_keys=[hiring_manager_id])
+    bar_raiser: Mapped[User] = relationship(foreign_keys=[bar_raiser_id])
+    interviews: Mapped[list[Interview]] = relationship(
+        back_populates="loop",
+        order_by="Interview.starts_at, Interview.id",
+        cascade="all, delete-orphan",
+    )
+
+    def can_move_to(self, state: LoopState) -> bool:
+        return state in LOOP_TRANSITIONS[self.state]
+
+    @property
+    def panel(self) -> list[Interview]:
+        """The interviews whose feedback counts as panel votes (shadows excluded)."""
+        return [interview for interview in self.interviews if not interview.is_shadow]
+
+
+class Interview(db.Model):
+    """One interviewer's slot in a loop, with the 1–3 principles they must probe.
+
+    A shadow interview is a Bar Raiser in training sitting in; their feedback is shown in the
+    debrief, marked, and never counted as a panel vote.
+    """
+
+    __tablename__ = "interview"
+    __table_args__ = (
+        sa.UniqueConstraint("loop_id", "interviewer_id"),
+        sa.CheckConstraint(
+            "duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"
+        ),
+        sa.Index("ix_interview_interviewer_starts", "interviewer_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loop_id: Mapped[int] = mapped_column(sa.ForeignKey("loop.id", ondelete="CASCADE"), index=True)
+    interviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    is_shadow: Mapped[bool] = mapped_column(default=False)
+
+    loop: Mapped[Loop] = relationship(back_populates="interviews")
+    interviewer: Mapped[User] = relationship()
+    assignments: Mapped[list[InterviewPrinciple]] = relationship(
+        back_populates="interview",
+        order_by="InterviewPrinciple.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def principles(self) -> list[Principle]:
+        return [assignment.principle for assignment in self.assignments]
+
+
+class InterviewPrinciple(db.Model):
+    __tablename__ = "interview_principle"
+
+    interview_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("interview.id", ondelete="CASCADE"), primary_key=True
+    )
+    principle_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("principle.id"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+    interview: Mapped[Interview] = relationship(back_populates="assignments")
+    principle: Mapped[Principle] = relationship()

@@ -1,0 +1,32 @@
+"""Every slice's models, imported in one place so the metadata is complete for Alembic."""
+
+from .audit.models import AuditEvent
+from .auth.models import LoginSession, User, UserRole
+from .debrief.models import FinalVote, HirePerformance, Proposal, Verdict
+from .feedback.models import Addendum, Feedback, PrincipleRating
+from .loops.models import Candidate, Interview, InterviewPrinciple, Loop, Requisition
+from .outbox.models import OutboxMessage
+from .principles.models import Principle
+from .settings.models import MechanismSetting
+
+__all__ = [
+    "Addendum",
+    "AuditEvent",
+    "Candidate",
+    "Feedback",
+    "FinalVote",
+    "HirePerformance",
+    "Interview",
+    "InterviewPrinciple",
+    "LoginSession",
+    "Loop",
+    "MechanismSetting",
+    "OutboxMessage",
+    "Principle",
+    "PrincipleRating",
+    "Proposal",
+    "Requisition",
+    "User",
+    "UserRole",
+    "Verdict",
+]

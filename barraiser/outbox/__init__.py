@@ -1,0 +1,1 @@
+"""Outgoing messages (reminders, debrief notices): recorded first, then sent or logged."""

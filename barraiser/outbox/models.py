@@ -1,0 +1,29 @@
+"""A message to a person. The unique `dedupe_key` is what keeps a reminder from going out twice,
+even when two cron runs overlap."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..database import UTCDateTime
+from ..extensions import db
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+    recipient: Mapped[User] = relationship()

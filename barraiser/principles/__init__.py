@@ -1,0 +1,1 @@
+"""The leadership-principle catalog: the criteria every loop is judged against."""

@@ -1,0 +1,1 @@
+"""The mechanism's settings (feedback deadline, principle overlap, evidence), with history."""
