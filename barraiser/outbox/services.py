@@ -1,0 +1,97 @@
+"""Queueing and delivering messages. Queueing is part of the caller's transaction; delivery runs
+after commit (from the CLI), so a rolled-back action never sends anything."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..auth.models import User
+from ..extensions import db
+from .models import OutboxMessage
+
+
+def queue_message(
+    recipient: User,
+    *,
+    kind: str,
+    dedupe_key: str,
+    subject: str,
+    body: str,
+    now: datetime,
+) -> bool:
+    """Record a message once per `dedupe_key`; returns False when it was already queued.
+
+    A savepoint keeps a duplicate (two cron runs at once) from spoiling the caller's transaction.
+    """
+    exists = db.session.scalar(
+        sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    if exists is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                OutboxMessage(
+                    dedupe_key=dedupe_key,
+                    kind=kind,
+                    recipient_id=recipient.id,
+                    subject=subject,
+                    body=body,
+                    created_at=now,
+                )
+            )
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+def deliver_pending(*, now: datetime, limit: int = 500) -> int:
+    """Send queued messages over SMTP when MAIL_SERVER is set, else write them to the log.
+
+    Each message is marked sent (or its error kept) and committed one by one, so a failure midway
+    neither loses nor repeats the others.
+    """
+    pending = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.error.is_(None))
+        .options(sa.orm.joinedload(OutboxMessage.recipient))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    config = current_app.config
+    delivered = 0
+    for message in pending:
+        try:
+            if config["MAIL_SERVER"]:
+                _send_smtp(message)
+            else:
+                current_app.logger.info(
+                    "mail to %s: %s\n%s", message.recipient.email, message.subject, message.body
+                )
+            message.sent_at = now
+            delivered += 1
+        except (OSError, smtplib.SMTPException) as error:
+            message.error = f"{type(error).__name__}: {error}"
+            current_app.logger.warning("could not send message %s: %s", message.id, error)
+        db.session.commit()
+    return delivered
+
+
+def _send_smtp(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = message.recipient.email
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
