@@ -45,6 +45,7 @@ VOTE_NAMES: dict[int, str] = {
 }
 LEANS_HIRE = 3
 """A vote or rating at or above this score leans hire."""
+HOUR = timedelta(hours=1)
 MIN_CORRELATION_N = 3
 """Fewer points than this make any correlation meaningless, so none is reported."""
 
@@ -82,10 +83,6 @@ def median_or_none(values: Sequence[float]) -> float | None:
 
 def mean_or_none(values: Sequence[float]) -> float | None:
     return math.fsum(values) / len(values) if values else None
-
-
-def hours(delta: timedelta) -> float:
-    return delta.total_seconds() / 3600
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
@@ -172,17 +169,25 @@ def leniency_differences(by_loop: Mapping[int, Sequence[PanelVote]]) -> dict[str
     """
     differences: defaultdict[str, list[float]] = defaultdict(list)
     for loop_votes in by_loop.values():
-        total, count = sum(vote.score for vote in loop_votes), len(loop_votes)
+        count = len(loop_votes)
+        if count < 2:
+            continue
+        total = sum([vote.score for vote in loop_votes])
+        if len({vote.interviewer_email for vote in loop_votes}) == count:
+            for vote in loop_votes:
+                differences[vote.interviewer_email].append(
+                    vote.score - (total - vote.score) / (count - 1)
+                )
+            continue
         own_total: Counter[str] = Counter()
         own_count: Counter[str] = Counter()
-        if len({vote.interviewer_email for vote in loop_votes}) < count:
-            for vote in loop_votes:
-                own_total[vote.interviewer_email] += vote.score
-                own_count[vote.interviewer_email] += 1
         for vote in loop_votes:
-            own = own_total.get(vote.interviewer_email, vote.score)
-            others = count - own_count.get(vote.interviewer_email, 1)
+            own_total[vote.interviewer_email] += vote.score
+            own_count[vote.interviewer_email] += 1
+        for vote in loop_votes:
+            others = count - own_count[vote.interviewer_email]
             if others:
+                own = own_total[vote.interviewer_email]
                 differences[vote.interviewer_email].append(vote.score - (total - own) / others)
     return differences
 
@@ -248,7 +253,7 @@ def interviewer_rows(
     result = []
     for email, rows in panel.items():
         submitted = [row for row in rows if row.submitted_at is not None]
-        delays = [hours(row.submitted_at - row.interview_end) for row in submitted]
+        delays = [(row.submitted_at - row.interview_end) / HOUR for row in submitted]
         scores = [vote.score for vote in own_votes[email]]
         answers = [row.bar_raiser_answer for row in submitted if row.bar_raiser_answer is not None]
         changes = vote_changes(own_votes[email])
@@ -338,7 +343,7 @@ def bar_raiser_rows(
         decided = [loop for loop in own_loops if loop.outcome is not None]
         vetoes = sum(loop.vetoed for loop in decided)
         latencies = [
-            hours(loop.decided_at - last_feedback[loop.loop_id])
+            (loop.decided_at - last_feedback[loop.loop_id]) / HOUR
             for loop in decided
             if loop.decided_at is not None and loop.loop_id in last_feedback
         ]
@@ -361,25 +366,26 @@ def principle_rows(
     ratings: Iterable[RatingRow], outcomes: Mapping[int, Outcome | None]
 ) -> list[dict[str, Any]]:
     """One row per principle assigned to a panel interview, sorted by name."""
-    panel = [rating for rating in ratings if not rating.is_shadow]
-    assigned = Counter(rating.principle_name for rating in panel)
-    rated = [(r.loop_id, r.principle_name, r.rating) for r in panel if r.submitted and r.rating]
-    distribution = Counter((name, str(score)) for _, name, score in rated)
-    agreement = Counter(
-        (name, agrees(score, outcome))
-        for loop_id, name, score in rated
-        if (outcome := outcomes.get(loop_id)) is not None
-    )
+    by_principle: defaultdict[str, list[RatingRow]] = defaultdict(list)
+    for rating in ratings:
+        if not rating.is_shadow:
+            by_principle[rating.principle_name].append(rating)
     result = []
-    for name, count in sorted(assigned.items()):
-        agreed, disagreed = agreement[name, True], agreement[name, False]
+    for name, assigned in sorted(by_principle.items()):
+        rated = [rating for rating in assigned if rating.submitted and rating.rating is not None]
+        scores = Counter(rating.rating for rating in rated)
+        agreement = [
+            agrees(rating.rating, outcome)  # type: ignore[arg-type]  # rated: rating is set
+            for rating in rated
+            if (outcome := outcomes.get(rating.loop_id)) is not None
+        ]
         result.append(
             {
                 "name": name,
-                "assigned": count,
-                "ratings": {str(s): distribution[name, str(s)] for s in sorted(VOTE_NAMES)},
-                "agreement_with_decision": share(agreed, agreed + disagreed),
-                "agreement_n": agreed + disagreed,
+                "assigned": len(assigned),
+                "ratings": {str(score): scores[score] for score in sorted(VOTE_NAMES)},
+                "agreement_with_decision": share(sum(agreement), len(agreement)),
+                "agreement_n": len(agreement),
             }
         )
     return result
