@@ -3,6 +3,7 @@ for every test that asks for `app`, a controllable clock, users by role and a lo
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import threading
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from builders import BuiltLoop, build_loop
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -61,6 +62,20 @@ def _drop_everything(app: Flask) -> None:
         reflected.drop_all(bind=db.engine)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as they do in production: each in its own app context,
+    with its own `g` and database session, not the test body's.
+
+    The test body's open transaction is committed first, so what the test set up is visible to
+    the request and SQLite's write lock is free for it.
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003 - FlaskClient.open's signature
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(
@@ -74,6 +89,7 @@ def _app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = IsolatedClient
     _drop_everything(app)
     with app.app_context():
         # 'heads': slices developed side by side may each add a migration branch.

@@ -14,6 +14,7 @@ from wtforms import (
     SubmitField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from .models import BarRaiserStatus, Role
@@ -30,8 +31,8 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
-STATUS_CHOICES = [(status.value, status.label) for status in BarRaiserStatus]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
+STATUS_CHOICES = [SelectChoice(status.value, status.label) for status in BarRaiserStatus]
 
 
 class UserForm(FlaskForm):

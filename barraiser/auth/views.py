@@ -141,7 +141,7 @@ def new_user():
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "email").errors.append(error.message)
-            return render_template("auth/user_form.html", form=form, user=None), 422
+            return render_template("auth/user_form.html", form=form, user=None), error.status
         db.session.commit()
         flash(f"{user.name} was created.", "success")
         return redirect(url_for("auth.users"))
@@ -178,7 +178,7 @@ def edit_user(user_id: int):
             db.session.rollback()
             field = getattr(form, error.field or "name", form.name)
             field.errors.append(error.message)
-            return render_template("auth/user_form.html", form=form, user=user), 422
+            return render_template("auth/user_form.html", form=form, user=user), error.status
         db.session.commit()
         flash(f"{user.name} was saved.", "success")
         return redirect(url_for("auth.users"))

@@ -1,0 +1,95 @@
+"""Walk every route of the app for every role: login is required everywhere, admin pages are
+admins' only, unknown objects are 404, and nothing answers 500."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+ROLES = ["admin", "recruiter", "hiring_manager", "inspector", "bar_raiser", "interviewer"]
+PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login"}
+# Endpoints with no arguments, and the roles that may open them (everyone else: 403).
+ROLE_ONLY_PAGES = {
+    "auth.users": {"admin"},
+    "auth.new_user": {"admin"},
+    "settings.index": {"admin"},
+    "audit.index": {"admin"},
+    "principles.new": {"admin"},
+}
+MISSING_ID = 987654
+
+
+def _url_for_rule(rule) -> str:  # noqa: ANN001 - a werkzeug Rule
+    values = {}
+    for argument in rule.arguments:
+        converter = rule._converters[argument].__class__.__name__
+        values[argument] = MISSING_ID if converter == "IntegerConverter" else "missing"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _rules(app: Flask, *, method: str, with_arguments: bool | None = None):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS or method not in rule.methods:
+            continue
+        if with_arguments is not None and bool(rule.arguments) != with_arguments:
+            continue
+        yield rule
+
+
+def test_every_route_requires_login(app, client):
+    for method in ("GET", "POST"):
+        for rule in _rules(app, method=method):
+            url = _url_for_rule(rule)
+            response = client.open(url, method=method)
+            assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
+            assert response.headers["Location"].startswith("/login"), url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_without_arguments_by_role(app, login_as, role):
+    client = login_as(role)
+    for rule in _rules(app, method="GET", with_arguments=False):
+        url = _url_for_rule(rule)
+        response = client.get(url)
+        allowed = ROLE_ONLY_PAGES.get(rule.endpoint)
+        if allowed is None:
+            assert response.status_code in (200, 302), f"{role} GET {url}: {response.status_code}"
+        elif role in allowed:
+            assert response.status_code == 200, f"{role} GET {url}: {response.status_code}"
+        else:
+            assert response.status_code == 403, f"{role} GET {url}: {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_unknown_objects_are_not_found_for_every_role(app, login_as, role):
+    client = login_as(role)
+    for method in ("GET", "POST"):
+        for rule in _rules(app, method=method, with_arguments=True):
+            url = _url_for_rule(rule)
+            response = client.open(url, method=method)
+            assert response.status_code in (403, 404), (
+                f"{role} {method} {url}: {response.status_code}"
+            )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_posting_garbage_never_answers_500(app, login_as, role):
+    client = login_as(role)
+    garbage = {"name": "x" * 5000, "level": "eleventy", "roles": "emperor", "page": "-1"}
+    for rule in _rules(app, method="POST", with_arguments=False):
+        if rule.endpoint == "auth.logout":
+            continue
+        url = _url_for_rule(rule)
+        response = client.post(url, data=garbage)
+        assert response.status_code < 500, f"{role} POST {url}: {response.status_code}"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("page=abc", 200), ("page=-5", 200), ("page=99999", 200), ("x=" + "y" * 3000, 200),
+     ("action=%00", 400)],
+)
+def test_odd_query_strings_are_handled(login_as, query, status):
+    client = login_as("admin")
+    for url in ("/admin/users", "/admin/audit/", "/principles/"):
+        assert client.get(f"{url}?{query}").status_code == status
