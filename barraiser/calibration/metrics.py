@@ -30,9 +30,9 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from .agreement import Alpha, krippendorff_alpha
 from .rows import InterviewRow, LoopRow, Outcome, RatingRow, TraineeRow
@@ -110,28 +110,23 @@ def counts_for_panel(row: InterviewRow) -> bool:
     return not row.is_shadow and row.submitted_at is not None
 
 
-class PanelVote(NamedTuple):
-    """A written vote from submitted, non-shadow panel feedback, and the final vote if cast."""
+PanelVote = tuple[str, int, int | None]
+"""(interviewer_email, written vote score, final vote score or None), grouped by loop.
 
-    loop_id: int
-    interviewer_email: str
-    score: int
-    final_score: int | None
-
-
-def panel_votes(interviews: Iterable[InterviewRow]) -> list[PanelVote]:
-    """The written votes that calibration reads, in row order."""
-    return [
-        PanelVote(row.loop_id, row.interviewer_email, row.vote_score, row.final_vote_score)
-        for row in interviews
-        if counts_for_panel(row) and row.vote_score is not None
-    ]
+A plain tuple rather than a class: a report holds one per panel vote, and plain tuples of
+strings and numbers are the one object CPython's garbage collector stops tracking, which keeps
+a 100,000-vote report from paying for full collections.
+"""
 
 
-def votes_by_loop(votes: Iterable[PanelVote]) -> dict[int, list[PanelVote]]:
+def panel_votes_by_loop(interviews: Iterable[InterviewRow]) -> dict[int, list[PanelVote]]:
+    """The written votes that calibration reads, per loop, in row order."""
     by_loop: defaultdict[int, list[PanelVote]] = defaultdict(list)
-    for vote in votes:
-        by_loop[vote.loop_id].append(vote)
+    for row in interviews:
+        if counts_for_panel(row) and row.vote_score is not None:
+            by_loop[row.loop_id].append(
+                (row.interviewer_email, row.vote_score, row.final_vote_score)
+            )
     return by_loop
 
 
@@ -141,7 +136,7 @@ def votes_by_loop(votes: Iterable[PanelVote]) -> dict[int, list[PanelVote]]:
 def panel_agreement(by_loop: Mapping[int, Sequence[PanelVote]]) -> Alpha:
     """Ordinal alpha over written votes: units are loops, coders are interviewers."""
     return krippendorff_alpha(
-        ([vote.score for vote in loop_votes] for loop_votes in by_loop.values()), "ordinal"
+        ([score for _, score, _ in loop_votes] for loop_votes in by_loop.values()), "ordinal"
     )
 
 
@@ -155,9 +150,17 @@ def on_time_rate(feedback: Iterable[InterviewRow]) -> float | None:
     return share(on_time, submitted)
 
 
-def vote_changes(votes: Iterable[PanelVote]) -> dict[str, Any]:
-    """Share of final votes that differ from the written vote, and n, the final votes cast."""
-    changed = [vote.final_score != vote.score for vote in votes if vote.final_score is not None]
+def vote_changes(by_loop: Mapping[int, Sequence[PanelVote]]) -> dict[str, Any]:
+    """Share of final votes that differ from the written vote, and n, the final votes cast.
+
+    Per interviewer the same numbers come from `tally_interviewers`, in its single pass.
+    """
+    changed = [
+        final != score
+        for loop_votes in by_loop.values()
+        for _, score, final in loop_votes
+        if final is not None
+    ]
     return {"rate": share(sum(changed), len(changed)), "n": len(changed)}
 
 
@@ -172,35 +175,33 @@ def leniency_differences(by_loop: Mapping[int, Sequence[PanelVote]]) -> dict[str
         count = len(loop_votes)
         if count < 2:
             continue
-        total = sum([vote.score for vote in loop_votes])
-        if len({vote.interviewer_email for vote in loop_votes}) == count:
-            for vote in loop_votes:
-                differences[vote.interviewer_email].append(
-                    vote.score - (total - vote.score) / (count - 1)
-                )
+        total = sum([score for _, score, _ in loop_votes])
+        if len({email for email, _, _ in loop_votes}) == count:
+            for email, score, _ in loop_votes:
+                differences[email].append(score - (total - score) / (count - 1))
             continue
         own_total: Counter[str] = Counter()
         own_count: Counter[str] = Counter()
-        for vote in loop_votes:
-            own_total[vote.interviewer_email] += vote.score
-            own_count[vote.interviewer_email] += 1
-        for vote in loop_votes:
-            others = count - own_count[vote.interviewer_email]
+        for email, score, _ in loop_votes:
+            own_total[email] += score
+            own_count[email] += 1
+        for email, score, _ in loop_votes:
+            others = count - own_count[email]
             if others:
-                own = own_total[vote.interviewer_email]
-                differences[vote.interviewer_email].append(vote.score - (total - own) / others)
+                differences[email].append(score - (total - own_total[email]) / others)
     return differences
 
 
 def decision_agreements(
-    votes: Iterable[PanelVote], outcomes: Mapping[int, Outcome | None]
+    by_loop: Mapping[int, Sequence[PanelVote]], outcomes: Mapping[int, Outcome | None]
 ) -> dict[str, list[bool]]:
     """Per interviewer: for each vote in a decided loop, whether it leaned the way it went."""
     agreements: defaultdict[str, list[bool]] = defaultdict(list)
-    for vote in votes:
-        outcome = outcomes.get(vote.loop_id)
+    for loop_id, loop_votes in by_loop.items():
+        outcome = outcomes.get(loop_id)
         if outcome is not None:
-            agreements[vote.interviewer_email].append(agrees(vote.score, outcome))
+            for email, score, _ in loop_votes:
+                agreements[email].append(agrees(score, outcome))
     return agreements
 
 
@@ -213,72 +214,126 @@ def rated_hires(loops: Iterable[LoopRow]) -> dict[int, int]:
     }
 
 
-def vote_performance(votes: Iterable[PanelVote], ratings: Mapping[int, int]) -> dict[str, Any]:
-    """Pearson r between a hired loop's mean written vote and the hire's performance rating."""
-    by_loop: defaultdict[int, list[int]] = defaultdict(list)
-    for vote in votes:
-        if vote.loop_id in ratings:
-            by_loop[vote.loop_id].append(vote.score)
-    means = [math.fsum(scores) / len(scores) for scores in by_loop.values()]
-    performance = [ratings[loop_id] for loop_id in by_loop]
-    return {"hires_rated": len(means), "vote_performance_correlation": pearson(means, performance)}
+def vote_performance(
+    by_loop: Mapping[int, Sequence[PanelVote]], performance: Mapping[int, int]
+) -> dict[str, Any]:
+    """Pearson r between a hired loop's mean written vote and the hire's performance rating.
+
+    A rated hire whose loop has no panel vote has nothing to correlate and is not counted.
+    """
+    mean_votes, ratings = [], []
+    for loop_id, rating in performance.items():
+        loop_votes = by_loop.get(loop_id)
+        if loop_votes:
+            mean_votes.append(math.fsum(score for _, score, _ in loop_votes) / len(loop_votes))
+            ratings.append(rating)
+    return {
+        "hires_rated": len(ratings),
+        "vote_performance_correlation": pearson(mean_votes, ratings),
+    }
 
 
 # -- interviewers -----------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class InterviewerTally:
+    """One interviewer's counts, gathered in a single pass over the interview rows."""
+
+    name: str
+    interviews: int = 0
+    on_time: int = 0
+    hours_to_submit: list[float] = field(default_factory=list)
+    votes: Counter[int] = field(default_factory=Counter)
+    final_votes: int = 0
+    changed_votes: int = 0
+    bar_raiser_answers: list[bool] = field(default_factory=list)
+    vote_and_performance: list[tuple[int, int]] = field(default_factory=list)
+    """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
+
+
+def tally_interviewers(
+    interviews: Iterable[InterviewRow], performance: Mapping[int, int]
+) -> dict[str, InterviewerTally]:
+    """Per panel interviewer: what they were assigned, submitted, voted, and when."""
+    tallies: dict[str, InterviewerTally] = {}
+    for row in interviews:
+        if row.is_shadow:
+            continue
+        tally = tallies.get(row.interviewer_email)
+        if tally is None:
+            tally = tallies[row.interviewer_email] = InterviewerTally(row.interviewer_name)
+        tally.interviews += 1
+        if row.submitted_at is None:
+            continue
+        tally.on_time += row.submitted_at <= row.deadline
+        tally.hours_to_submit.append((row.submitted_at - row.interview_end) / HOUR)
+        if row.bar_raiser_answer is not None:
+            tally.bar_raiser_answers.append(row.bar_raiser_answer)
+        score = row.vote_score
+        if score is None:
+            continue
+        tally.votes[score] += 1
+        if row.final_vote_score is not None:
+            tally.final_votes += 1
+            tally.changed_votes += row.final_vote_score != score
+        rating = performance.get(row.loop_id)
+        if rating is not None:
+            tally.vote_and_performance.append((score, rating))
+    return tallies
+
+
+def evidence_words(ratings: Iterable[RatingRow]) -> dict[str, list[int]]:
+    """Per interviewer: words of evidence for each principle assigned on submitted feedback."""
+    words: defaultdict[str, list[int]] = defaultdict(list)
+    for rating in ratings:
+        if rating.submitted and not rating.is_shadow:
+            words[rating.interviewer_email].append(rating.evidence_words)
+    return words
+
+
 def interviewer_rows(
     interviews: Iterable[InterviewRow],
-    votes: Sequence[PanelVote],
     by_loop: Mapping[int, Sequence[PanelVote]],
     ratings: Iterable[RatingRow],
     outcomes: Mapping[int, Outcome | None],
     performance: Mapping[int, int],
 ) -> list[dict[str, Any]]:
     """One row per panel interviewer, sorted by name then email, not yet flagged."""
-    panel: defaultdict[str, list[InterviewRow]] = defaultdict(list)
-    for row in interviews:
-        if not row.is_shadow:
-            panel[row.interviewer_email].append(row)
-    own_votes: defaultdict[str, list[PanelVote]] = defaultdict(list)
-    for vote in votes:
-        own_votes[vote.interviewer_email].append(vote)
     differences = leniency_differences(by_loop)
-    agreements = decision_agreements(votes, outcomes)
-    evidence: defaultdict[str, list[int]] = defaultdict(list)
-    for rating in ratings:
-        if rating.submitted and not rating.is_shadow:
-            evidence[rating.interviewer_email].append(rating.evidence_words)
-
+    agreements = decision_agreements(by_loop, outcomes)
+    evidence = evidence_words(ratings)
     result = []
-    for email, rows in panel.items():
-        submitted = [row for row in rows if row.submitted_at is not None]
-        delays = [(row.submitted_at - row.interview_end) / HOUR for row in submitted]
-        scores = [vote.score for vote in own_votes[email]]
-        answers = [row.bar_raiser_answer for row in submitted if row.bar_raiser_answer is not None]
-        changes = vote_changes(own_votes[email])
+    for email, tally in tally_interviewers(interviews, performance).items():
+        voted = tally.votes.total()
+        leaning_hire = sum(n for score, n in tally.votes.items() if score >= LEANS_HIRE)
+        submitted = len(tally.hours_to_submit)
         leniency, agreement = differences.get(email, []), agreements.get(email, [])
         words = evidence.get(email, [])
+        answers = tally.bar_raiser_answers
+        paired_votes = [vote for vote, _ in tally.vote_and_performance]
+        paired_performance = [rating for _, rating in tally.vote_and_performance]
         result.append(
             {
                 "email": email,
-                "name": rows[0].interviewer_name,
-                "interviews": len(rows),
-                "submitted": len(submitted),
-                "votes": {name: scores.count(score) for score, name in VOTE_NAMES.items()},
-                "hire_lean": share(sum(score >= LEANS_HIRE for score in scores), len(scores)),
+                "name": tally.name,
+                "interviews": tally.interviews,
+                "submitted": submitted,
+                "votes": {name: tally.votes[score] for score, name in VOTE_NAMES.items()},
+                "hire_lean": share(leaning_hire, voted),
                 "leniency": mean_or_none(leniency),
                 "leniency_n": len(leniency),
                 "agreement_with_decision": share(sum(agreement), len(agreement)),
                 "agreement_n": len(agreement),
-                "on_time_rate": on_time_rate(submitted),
-                "median_hours_to_submit": median_or_none(delays),
-                "vote_change_rate": changes["rate"],
-                "vote_change_n": changes["n"],
+                "on_time_rate": share(tally.on_time, submitted),
+                "median_hours_to_submit": median_or_none(tally.hours_to_submit),
+                "vote_change_rate": share(tally.changed_votes, tally.final_votes),
+                "vote_change_n": tally.final_votes,
                 "evidence_median_words": median_or_none(words),
                 "evidence_rate": share(sum(count > 0 for count in words), len(words)),
                 "raises_bar_rate": share(sum(answers), len(answers)),
-                **vote_performance(own_votes[email], performance),
+                "hires_rated": len(paired_votes),
+                "vote_performance_correlation": pearson(paired_votes, paired_performance),
                 "flagged": False,
                 "flag_reasons": [],
             }
@@ -362,33 +417,44 @@ def bar_raiser_rows(
     return result
 
 
+@dataclass(slots=True)
+class PrincipleTally:
+    """One principle's counts, gathered in a single pass over the rating rows."""
+
+    assigned: int = 0
+    ratings: Counter[int] = field(default_factory=Counter)
+    agreed: int = 0
+    judged: int = 0
+    """Ratings in decided loops: the denominator of agreement with the decision."""
+
+
 def principle_rows(
     ratings: Iterable[RatingRow], outcomes: Mapping[int, Outcome | None]
 ) -> list[dict[str, Any]]:
     """One row per principle assigned to a panel interview, sorted by name."""
-    by_principle: defaultdict[str, list[RatingRow]] = defaultdict(list)
+    tallies: defaultdict[str, PrincipleTally] = defaultdict(PrincipleTally)
     for rating in ratings:
-        if not rating.is_shadow:
-            by_principle[rating.principle_name].append(rating)
-    result = []
-    for name, assigned in sorted(by_principle.items()):
-        rated = [rating for rating in assigned if rating.submitted and rating.rating is not None]
-        scores = Counter(rating.rating for rating in rated)
-        agreement = [
-            agrees(rating.rating, outcome)  # type: ignore[arg-type]  # rated: rating is set
-            for rating in rated
-            if (outcome := outcomes.get(rating.loop_id)) is not None
-        ]
-        result.append(
-            {
-                "name": name,
-                "assigned": len(assigned),
-                "ratings": {str(score): scores[score] for score in sorted(VOTE_NAMES)},
-                "agreement_with_decision": share(sum(agreement), len(agreement)),
-                "agreement_n": len(agreement),
-            }
-        )
-    return result
+        if rating.is_shadow:
+            continue
+        tally = tallies[rating.principle_name]
+        tally.assigned += 1
+        if not rating.submitted or rating.rating is None:
+            continue
+        tally.ratings[rating.rating] += 1
+        outcome = outcomes.get(rating.loop_id)
+        if outcome is not None:
+            tally.judged += 1
+            tally.agreed += agrees(rating.rating, outcome)
+    return [
+        {
+            "name": name,
+            "assigned": tally.assigned,
+            "ratings": {str(score): tally.ratings[score] for score in sorted(VOTE_NAMES)},
+            "agreement_with_decision": share(tally.agreed, tally.judged),
+            "agreement_n": tally.judged,
+        }
+        for name, tally in sorted(tallies.items())
+    ]
 
 
 def adoption(loops: Sequence[LoopRow], interviews: Iterable[InterviewRow]) -> dict[str, Any]:
@@ -465,12 +531,11 @@ def build_report(
     `period` only sets the weeks that Bar Raiser workload is divided by.
     """
     outcomes = {loop.loop_id: loop.outcome for loop in loops}
-    votes = panel_votes(interviews)
-    by_loop = votes_by_loop(votes)
+    by_loop = panel_votes_by_loop(interviews)
     alpha = panel_agreement(by_loop)
     performance = rated_hires(loops)
     weeks = report_weeks(loops, period)
-    interviewers = interviewer_rows(interviews, votes, by_loop, ratings, outcomes, performance)
+    interviewers = interviewer_rows(interviews, by_loop, ratings, outcomes, performance)
     for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
         row["flagged"], row["flag_reasons"] = bool(reasons), reasons
     return {
@@ -483,8 +548,8 @@ def build_report(
         "bar_raisers": bar_raiser_rows(loops, interviews, weeks),
         "principles": principle_rows(ratings, outcomes),
         "adoption": adoption(loops, interviews),
-        "vote_changes": vote_changes(votes),
-        "outcomes": vote_performance(votes, performance),
+        "vote_changes": vote_changes(by_loop),
+        "outcomes": vote_performance(by_loop, performance),
         "bar_raisers_in_training": trainee_rows(trainees),
     }
 

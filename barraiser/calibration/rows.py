@@ -34,7 +34,8 @@ class LoopRow:
     bar_raiser_email: str
     bar_raiser_name: str
     bar_raiser_certified: bool
-    """The Bar Raiser's certification at the time the loop ran (adoption counts it)."""
+    """Whether the Bar Raiser was certified when the loop ran (certified_at <= first interview),
+    not today: adoption asks whether the loop had a certified Bar Raiser."""
     first_interview_at: datetime
     debrief_opened_at: datetime | None
     decided_at: datetime | None
@@ -92,7 +93,9 @@ class RatingRow:
     rating: int | None
     """1..4, or None when not rated."""
     evidence_words: int
-    """Words of written evidence for this principle; 0 when none was written."""
+    """Words of written evidence for this principle; 0 when none was written. SQL cannot count
+    words portably, so this is a count kept on the rating when its feedback is submitted (the
+    text is locked from then on), read here like any other column."""
 
 
 @dataclass(frozen=True, slots=True)

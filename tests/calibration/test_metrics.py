@@ -115,19 +115,8 @@ def rating_row(
 #   loop 2 (no hire)    3    1    1     ann's final vote is 1: she changed her mind in the debrief
 #   loop 3 (open)       4    2    -
 LOOPS = [
-    loop_row(
-        1,
-        debrief_opened_at=at(1, 28),
-        decided_at=at(1, 50),
-        outcome="hire",
-    ),
-    loop_row(
-        2,
-        debrief_opened_at=at(2, 3),
-        decided_at=at(2, 26),
-        outcome="no_hire",
-        vetoed=True,
-    ),
+    loop_row(1, debrief_opened_at=at(1, 28), decided_at=at(1, 50), outcome="hire"),
+    loop_row(2, debrief_opened_at=at(2, 3), decided_at=at(2, 26), outcome="no_hire", vetoed=True),
     loop_row(
         3,
         bar_raiser_email="ned@example.com",
@@ -218,6 +207,23 @@ def test_leniency(report, email, leniency, n):
     assert row["leniency_n"] == n
 
 
+def test_leniency_never_compares_an_interviewer_with_themselves():
+    # Ann interviewed twice in one loop (4 and 2), Bob once (1). Ann: 4 - 1 = 3 and 2 - 1 = 1;
+    # Bob: 1 - (4 + 2) / 2 = -2. Against all other votes Ann's 4 would score 4 - 1.5 = 2.5.
+    loop = loop_row(30)
+    interviews = [
+        interview_row(30, "ann@example.com", 4),
+        interview_row(30, "ann@example.com", 2),
+        interview_row(30, "bob@example.com", 1),
+    ]
+
+    report = build_report([loop], interviews, [], [])
+
+    assert interviewer(report, "ann@example.com")["leniency"] == 2.0
+    assert interviewer(report, "ann@example.com")["leniency_n"] == 2
+    assert interviewer(report, "bob@example.com")["leniency"] == -2.0
+
+
 @pytest.mark.parametrize(
     ("email", "agreement", "n"),
     [
@@ -291,7 +297,9 @@ def test_bar_raiser_question(report):
 
 def test_panel_agreement_uses_only_submitted_panel_votes(report):
     expected = krippendorff_alpha([[4, 3, 2], [3, 1, 1], [4, 2]], "ordinal")
+    with_shadow_and_draft = krippendorff_alpha([[4, 3, 2, 1, 1], [3, 1, 1], [4, 2]], "ordinal")
 
+    assert expected.value != pytest.approx(with_shadow_and_draft.value)
     assert report["agreement"] == {"krippendorff_alpha_ordinal": expected.value, "loops": 3}
 
 
@@ -348,11 +356,32 @@ def test_adoption(report):
         "bar_raiser_rate": pytest.approx(2 / 3),
         # 8 submitted panel feedbacks, Ann's 30 h one late; Tia's late shadow does not count.
         "on_time_rate": 7 / 8,
-        # Loop 1's debrief opened with Dan's feedback missing, loop 2's with all in; loop 3's
-        # debrief never opened.
+        # Loop 1's debrief opened at 28 h with Dan's feedback missing and Ann's still to come
+        # (30 h); loop 2's opened with all in; loop 3's never opened.
         "submitted_before_debrief_rate": 0.5,
         "principle_coverage_rate": pytest.approx(2 / 3),
     }
+
+
+@pytest.mark.parametrize(
+    ("submitted_after", "shadow", "all_in_before"),
+    [
+        (3, False, True),  # submitted the moment the debrief opened
+        (4, False, False),  # submitted after it opened
+        (None, False, False),  # never submitted
+        (None, True, True),  # a shadow's missing feedback does not hold the debrief
+    ],
+)
+def test_submitted_before_debrief(submitted_after, shadow, all_in_before):
+    loop = loop_row(40, debrief_opened_at=at(40, 3))
+    interviews = [
+        interview_row(40, "ann@example.com", 3),
+        interview_row(40, "tia@example.com", 2, submitted_after=submitted_after, shadow=shadow),
+    ]
+
+    adoption = build_report([loop], interviews, [], [])["adoption"]
+
+    assert adoption["submitted_before_debrief_rate"] == (1.0 if all_in_before else 0.0)
 
 
 def test_trainees_in_training_first(report):
@@ -418,6 +447,21 @@ def test_correlation_is_null_without_variation():
     outcomes = outcomes_of(*(hired_loop(10 + i, 2 + i, [3, 3]) for i in range(3)))
 
     assert outcomes == {"hires_rated": 3, "vote_performance_correlation": None}
+
+
+def test_vote_performance_per_interviewer():
+    # Ann's own votes 4, 3, 2 in hires later rated 5, 4, 1: deviations (1, 0, -1) and
+    # (5/3, 2/3, -7/3), so sxy = 4, sxx = 2, syy = 78/9 and r = 4 / sqrt(2 * 78/9).
+    hires = [hired_loop(50 + i, rating, []) for i, rating in enumerate([5, 4, 1])]
+    loops = [loop for loop, _ in hires]
+    interviews = [
+        interview_row(50 + i, "ann@example.com", vote) for i, vote in enumerate([4, 3, 2])
+    ]
+
+    ann = interviewer(build_report(loops, interviews, [], []), "ann@example.com")
+
+    assert ann["hires_rated"] == 3
+    assert ann["vote_performance_correlation"] == pytest.approx(4 / math.sqrt(2 * 78 / 9))
 
 
 def test_no_hire_performance_is_ignored():
