@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 from . import (
     models,  # noqa: F401 - puts every table on db.metadata, for Alembic
@@ -16,15 +16,33 @@ from . import (
 from .audit.views import bp as audit_bp
 from .auth.services import use_hash_profile
 from .auth.views import bp as auth_bp
+from .calibration.views import bp as calibration_bp
+from .debrief.views import bp as debrief_bp
 from .cli import register_commands
 from .config import from_environment
 from .errors import register_error_handlers
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from .feedback.views import bp as feedback_bp
 from .home.views import bp as home_bp
+from .loops.candidate_views import bp as candidates_bp
+from .loops.requisition_views import bp as requisitions_bp
+from .loops.views import bp as loops_bp
 from .principles.views import bp as principles_bp
 from .settings.views import bp as settings_bp
 
-BLUEPRINTS = (home_bp, auth_bp, principles_bp, audit_bp, settings_bp)
+BLUEPRINTS = (
+    home_bp,
+    auth_bp,
+    principles_bp,
+    audit_bp,
+    settings_bp,
+    debrief_bp,
+    loops_bp,
+    requisitions_bp,
+    candidates_bp,
+    feedback_bp,
+    calibration_bp,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,8 +93,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     app.jinja_env.globals["policy"] = policy
+    app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     return app
+
+
+def _refuse_nul_characters() -> None:
+    """No text we store may hold a NUL (PostgreSQL refuses it); say so with a 400 up front."""
+    for source in (request.args, request.form):
+        for values in source.listvalues():
+            if any("\x00" in value for value in values):
+                abort(400, "The request contains a NUL character, which no field accepts.")
 
 
 def _security_headers(response: Response) -> Response:

@@ -1,21 +1,31 @@
-"""Flask commands: init, create-user, demo. Later slices add theirs here."""
+"""Flask commands: init, create-user, demo, import-history, remind, calibration."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
+import time
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from . import clock
 from .auth.models import BarRaiserStatus, Role, User
 from .auth.services import create_user, set_bar_raiser_status
+from .calibration.export import report_to_csv
+from .calibration.forms import parse_filters
+from .calibration.importer import HistoryRejected, import_history
+from .calibration.report import calibration_report
 from .demo import build_demo_organisation
 from .errors import DomainError
 from .extensions import db
+from .feedback.reminders import queue_due_reminders
+from .outbox.services import deliver_pending
 from .principles.services import seed_default_catalog
 
 
@@ -120,9 +130,105 @@ def demo_command(password: str | None, serve: bool, host: str, port: int, reset:
         click.echo(f"  {email:<28} {description}")
     sys.stdout.flush()
     if serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would start.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+@click.command("import-history")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_history_command(file: Path) -> None:
+    """Import past loops from a history CSV (the format: docs/import-format.md)."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"Cannot read {file}: {error.strerror}.") from error
+    started = time.perf_counter()
+    try:
+        summary = import_history(
+            data,
+            file_name=file.name,
+            now=clock.now(),
+            progress=lambda message: click.echo(message, err=True),
+        )
+    except HistoryRejected as rejected:
+        db.session.rollback()
+        for problem in rejected.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(rejected.problems)} problem(s). Nothing was imported.", err=True)
+        raise click.exceptions.Exit(1) from None
+    except sa.exc.IntegrityError as error:
+        # Only a concurrent import of the same loops can get here: the file itself was checked.
+        db.session.rollback()
+        raise click.ClickException(
+            "Some of these loops were written by another import at the same time. "
+            "Nothing was imported; run the import again."
+        ) from error
+    except sa.exc.DBAPIError as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"The database refused the import ({error.orig}). Nothing was imported; "
+            "is the schema up to date (flask init)?"
+        ) from error
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Imported {summary.loops} loops ({summary.interviews} interviews) in {seconds:.1f} s; "
+        f"{summary.skipped} already present."
+    )
+    if summary.users_created or summary.requisitions_created:
+        click.echo(
+            f"Created {summary.users_created} user(s), who cannot log in until invited, "
+            f"and {summary.requisitions_created} requisition(s)."
+        )
+
+
+@click.command("remind")
+def remind_command() -> None:
+    """Queue due feedback reminders, then deliver pending messages. Safe to run from cron every
+    few minutes: each reminder step is queued once, however often or concurrently it runs."""
+    now = clock.now()
+    queued = queue_due_reminders(now=now)
+    db.session.commit()
+    delivered = deliver_pending(now=now)
+    click.echo(f"{queued} reminder(s) queued; {delivered} message(s) delivered.")
+
+
+@click.command("calibration")
+@click.option("--format", "output", type=click.Choice(["json", "csv"]), default="json")
+@click.option("--since", help="First interview on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="... and on or before this date; default today.")
+@click.option("--department", help="Only this department's requisitions.")
+@click.option("--requisition", help="Only this requisition (its id).")
+def calibration_command(
+    output: str,
+    since: str | None,
+    until: str | None,
+    department: str | None,
+    requisition: str | None,
+) -> None:
+    """Print the calibration report (default: the last 90 days) on stdout, and nothing else."""
+    now = clock.now()
+    given = {"since": since, "until": until, "department": department, "requisition": requisition}
+    parsed = parse_filters(
+        {key: value for key, value in given.items() if value is not None}, today=now.date()
+    )
+    if parsed.filters is None:
+        click.echo(f"Error: {parsed.error}", err=True)
+        raise click.exceptions.Exit(2)
+    report = calibration_report(parsed.filters, now=now)
+    if output == "csv":
+        click.echo(report_to_csv(report), nl=False)
+    else:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, create_user_command, demo_command):
+    for command in (
+        init_command,
+        create_user_command,
+        demo_command,
+        import_history_command,
+        remind_command,
+        calibration_command,
+    ):
         app.cli.add_command(command)

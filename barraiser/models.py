@@ -2,6 +2,7 @@
 
 from .audit.models import AuditEvent
 from .auth.models import LoginSession, User, UserRole
+from .calibration.models import ActionItem
 from .debrief.models import FinalVote, HirePerformance, Proposal, Verdict
 from .feedback.models import Addendum, Feedback, PrincipleRating
 from .loops.models import Candidate, Interview, InterviewPrinciple, Loop, Requisition
@@ -10,6 +11,7 @@ from .principles.models import Principle
 from .settings.models import MechanismSetting
 
 __all__ = [
+    "ActionItem",
     "Addendum",
     "AuditEvent",
     "Candidate",

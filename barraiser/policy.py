@@ -9,7 +9,7 @@ from .auth.models import Role, User
 from .errors import Forbidden, NotFound
 from .extensions import db
 from .feedback.models import Feedback, FeedbackState
-from .loops.models import Interview, Loop
+from .loops.models import Candidate, Interview, Loop, Requisition
 
 
 def is_admin(user: User) -> bool:
@@ -34,6 +34,14 @@ def can_view_audit(user: User) -> bool:
 
 def can_change_settings(user: User) -> bool:
     return is_admin(user)
+
+
+def can_inspect(user: User) -> bool:
+    """Inspectors (the hiring committee) and admins: the calibration report and its actions.
+    The report holds aggregates only, never feedback text."""
+    return user.is_authenticated and user.active and (
+        user.has_role(Role.INSPECTOR) or user.has_role(Role.ADMIN)
+    )
 
 
 def require(allowed: bool, *, hide: bool = False) -> None:
@@ -66,6 +74,35 @@ def is_involved(user: User, loop: Loop) -> bool:
 def can_view_loop(user: User, loop: Loop) -> bool:
     """Recruiters and admins see every loop; others only the loops they are part of (else 404)."""
     return can_manage_loops(user) or is_involved(user, loop)
+
+
+def loops_visible_to(user: User) -> sa.ColumnElement[bool]:
+    """can_view_loop as a SQL condition on Loop, so a list never shows a loop its page refuses."""
+    if can_manage_loops(user):
+        return sa.true()
+    on_panel = (
+        sa.select(Interview.id)
+        .where(Interview.loop_id == Loop.id, Interview.interviewer_id == user.id)
+        .exists()
+    )
+    return sa.or_(Loop.hiring_manager_id == user.id, Loop.bar_raiser_id == user.id, on_panel)
+
+
+def can_list_requisitions(user: User) -> bool:
+    """Recruiters and admins see all requisitions; hiring managers see theirs."""
+    return can_manage_loops(user) or (user.is_authenticated and user.has_role(Role.HIRING_MANAGER))
+
+
+def can_view_requisition(user: User, requisition: Requisition) -> bool:
+    return can_manage_loops(user) or user.id == requisition.hiring_manager_id
+
+
+def can_view_candidate(user: User, candidate: Candidate) -> bool:
+    """Recruiters and admins; otherwise only someone involved in one of the candidate's loops."""
+    if can_manage_loops(user):
+        return True
+    visible = sa.select(Loop.id).where(Loop.candidate_id == candidate.id, loops_visible_to(user))
+    return db.session.scalar(visible.limit(1)) is not None
 
 
 # --- feedback independence ---------------------------------------------------------------------
@@ -101,3 +138,49 @@ def can_view_panel_feedback(user: User, loop: Loop) -> bool:
     if user.id == loop.hiring_manager_id:
         return loop.debrief_opened_at is not None
     return False
+
+
+# --- debrief -------------------------------------------------------------------------------------
+# Who may act; when (which state) is the debrief services' business, so an act on a decided loop
+# is a 409 that says so, not a 403.
+
+
+def can_view_debrief(user: User, loop: Loop) -> bool:
+    """The panel (shadows included), the hiring manager, the Bar Raiser, recruiters and admins.
+    What a panelist reads there still waits on their own feedback (can_view_panel_feedback)."""
+    return can_view_loop(user, loop)
+
+
+def can_open_debrief(user: User, loop: Loop) -> bool:
+    return user.is_authenticated and user.id == loop.bar_raiser_id
+
+
+def can_cast_final_vote(user: User, loop: Loop) -> bool:
+    """Panelists only: a shadow's feedback is shown but never counted."""
+    return any(i.interviewer_id == user.id and not i.is_shadow for i in loop.interviews)
+
+
+def can_propose(user: User, loop: Loop) -> bool:
+    return user.is_authenticated and user.id == loop.hiring_manager_id
+
+
+def can_rule(user: User, loop: Loop) -> bool:
+    """Concur or veto: the loop's Bar Raiser alone. No admin override exists, by design."""
+    return user.is_authenticated and user.id == loop.bar_raiser_id
+
+
+def can_record_performance(user: User, loop: Loop) -> bool:
+    return user.is_authenticated and user.id == loop.hiring_manager_id
+
+
+def can_write_feedback(user: User, interview: Interview) -> bool:
+    """Only the interviewer writes — and ever sees the draft of — their interview's feedback."""
+    return user.is_authenticated and user.active and interview.interviewer_id == user.id
+
+
+def can_read_feedback(user: User, feedback: Feedback) -> bool:
+    """One piece of feedback: its author always; anyone else only once it is submitted and the
+    panel's feedback is open to them (can_view_panel_feedback)."""
+    if feedback.author_id == user.id:
+        return True
+    return feedback.submitted and can_view_panel_feedback(user, feedback.interview.loop)

@@ -15,6 +15,11 @@ ROLE_ONLY_PAGES = {
     "settings.index": {"admin"},
     "audit.index": {"admin"},
     "principles.new": {"admin"},
+    "calibration.index": {"admin", "inspector"},
+    "calibration.report_json": {"admin", "inspector"},
+    "calibration.report_csv": {"admin", "inspector"},
+    "calibration.actions": {"admin", "inspector"},
+    "calibration.new_action": {"admin", "inspector"},
 }
 MISSING_ID = 987654
 

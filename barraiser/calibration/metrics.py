@@ -1,4 +1,4 @@
-"""The calibration report: pure metrics over plain rows, and its JSON and CSV shapes.
+"""The calibration report: pure metrics over plain rows, and its JSON shape.
 
 What counts. Only submitted, non-shadow panel feedback enters a metric about interviewers, votes
 or principles: a draft is not yet a judgement, and a shadow's feedback is training, not a panel
@@ -7,16 +7,8 @@ vote only feeds the vote-change rates. Vote scores: strong_no_hire=1 ... strong_
 score of 3 or more leans hire. Rates are unrounded fractions in 0..1, and None (null) wherever
 their denominator is 0, so a reader never mistakes "no data" for "zero".
 
-Flags. An interviewer is flagged, with the reasons listed in `flag_reasons`, when with enough
-data (see `FlagSettings`; defaults in brackets):
-
-- "lenient": leniency_n >= min_n [5] and leniency >= leniency_threshold [0.5 score points];
-- "harsh": leniency_n >= min_n and leniency <= -leniency_threshold;
-- "low agreement": agreement_n >= min_n and agreement_with_decision is below agreement_floor
-  [0.5, no better than a coin], or is more than agreement_z [2.0] standard deviations below the
-  mean of their peers: the other interviewers with agreement_n >= min_n, compared only when
-  there are at least min_peers [5] of them and their agreement varies. Peers exclude the
-  interviewer so that one outlier cannot pull the yardstick towards themselves.
+Flags: an interviewer whose leniency or agreement is an outlier is flagged by the rule in
+`flags.py`. The CSV shape of the report lives in `export.py`.
 
 Every metric is one pass over the rows with dicts, so a report over 20,000 loops stays well
 under a second; `python -m tests.calibration.test_metrics` times it on synthetic rows.
@@ -24,8 +16,6 @@ under a second; `python -m tests.calibration.test_metrics` times it on synthetic
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -35,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .agreement import Alpha, krippendorff_alpha
+from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
 from .rows import InterviewRow, LoopRow, Outcome, RatingRow, TraineeRow
 
 VOTE_NAMES: dict[int, str] = {
@@ -48,25 +39,6 @@ LEANS_HIRE = 3
 HOUR = timedelta(hours=1)
 MIN_CORRELATION_N = 3
 """Fewer points than this make any correlation meaningless, so none is reported."""
-
-
-@dataclass(frozen=True)
-class FlagSettings:
-    """When an interviewer's calibration is an outlier worth an inspector's action (see module)."""
-
-    min_n: int = 5
-    leniency_threshold: float = 0.5
-    agreement_floor: float = 0.5
-    agreement_z: float = 2.0
-    min_peers: int = 5
-
-    def __post_init__(self) -> None:
-        if self.min_n < 1 or self.min_peers < 2:
-            raise ValueError("min_n must be at least 1 and min_peers at least 2")
-        if self.leniency_threshold <= 0 or self.agreement_z <= 0:
-            raise ValueError("leniency_threshold and agreement_z must be positive")
-        if not 0 <= self.agreement_floor <= 1:
-            raise ValueError("agreement_floor is a share, between 0 and 1")
 
 
 # -- small arithmetic that every metric shares ------------------------------------------------
@@ -342,40 +314,6 @@ def interviewer_rows(
     return result
 
 
-def flag_reasons(
-    interviewers: Sequence[Mapping[str, Any]], settings: FlagSettings
-) -> list[list[str]]:
-    """Why each interviewer row is flagged (empty: not flagged), by the rule in the module doc."""
-    qualified = [
-        row["agreement_with_decision"]
-        for row in interviewers
-        if row["agreement_n"] >= settings.min_n
-    ]
-    total, total_squares = math.fsum(qualified), math.fsum(x * x for x in qualified)
-    peers = len(qualified) - 1
-    result = []
-    for row in interviewers:
-        reasons = []
-        leniency, agreement = row["leniency"], row["agreement_with_decision"]
-        if row["leniency_n"] >= settings.min_n:
-            if leniency >= settings.leniency_threshold:
-                reasons.append("lenient")
-            elif leniency <= -settings.leniency_threshold:
-                reasons.append("harsh")
-        if row["agreement_n"] >= settings.min_n:
-            low = agreement < settings.agreement_floor
-            if not low and peers >= settings.min_peers:
-                peer_mean = (total - agreement) / peers
-                variance = (total_squares - agreement**2 - peers * peer_mean**2) / (peers - 1)
-                # Below ~1e-12 the variance is rounding noise: the peers all agree equally.
-                if variance > 1e-12:
-                    low = agreement < peer_mean - settings.agreement_z * math.sqrt(variance)
-            if low:
-                reasons.append("low agreement")
-        result.append(reasons)
-    return result
-
-
 # -- Bar Raisers, principles, adoption --------------------------------------------------------
 
 
@@ -522,7 +460,7 @@ def build_report(
     ratings: Sequence[RatingRow],
     trainees: Sequence[TraineeRow],
     *,
-    flag_settings: FlagSettings = FlagSettings(),
+    flag_settings: FlagSettings = DEFAULT_FLAG_SETTINGS,
     period: tuple[datetime, datetime] | None = None,
 ) -> dict[str, Any]:
     """The calibration report as a JSON-able dict (the contract the views and exports rely on).
@@ -552,94 +490,3 @@ def build_report(
         "outcomes": vote_performance(by_loop, performance),
         "bar_raisers_in_training": trainee_rows(trainees),
     }
-
-
-# -- CSV --------------------------------------------------------------------------------------
-
-SUMMARY_COLUMNS = ["section", "metric", "value"]
-INTERVIEWER_COLUMNS = [
-    "email", "name", "interviews", "submitted",
-    *(f"votes_{name}" for name in VOTE_NAMES.values()),
-    "hire_lean", "leniency", "leniency_n", "agreement_with_decision", "agreement_n",
-    "on_time_rate", "median_hours_to_submit", "vote_change_rate", "vote_change_n",
-    "evidence_median_words", "evidence_rate", "raises_bar_rate", "hires_rated",
-    "vote_performance_correlation", "flagged", "flag_reasons",
-]  # fmt: skip
-BAR_RAISER_COLUMNS = [
-    "email", "name", "loops", "debriefs", "vetoes", "veto_rate", "median_hours_to_decision",
-    "loops_per_week",
-]  # fmt: skip
-PRINCIPLE_COLUMNS = [
-    "name", "assigned", *(f"ratings_{score}" for score in sorted(VOTE_NAMES)),
-    "agreement_with_decision", "agreement_n",
-]  # fmt: skip
-TRAINEE_COLUMNS = [
-    "email", "name", "status", "certified", "loops_shadowed", "loops_led", "certified_at",
-]  # fmt: skip
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """One CSV cell: empty for null, true/false, lists joined, numbers at full precision.
-
-    Text that a spreadsheet would run as a formula (a name typed as "=HYPERLINK(...)") is
-    prefixed with an apostrophe; numbers are left alone, so a negative leniency stays a number.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        value = "; ".join(map(str, value))
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-    return str(value)
-
-
-def _flatten(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Spread the nested vote and rating counts into `votes_<name>` and `ratings_<score>`."""
-    flat = dict(row)
-    for nested in ("votes", "ratings"):
-        for key, count in flat.pop(nested, {}).items():
-            flat[f"{nested}_{key}"] = count
-    return flat
-
-
-def report_to_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
-    """The report as spreadsheet rows: a summary, then one table each for interviewers, Bar
-    Raisers, principles and Bar Raisers in training.
-
-    Each table opens with its header row; every row starts with a `section` column so a filter
-    on it isolates one table, and a blank row separates the tables. Rows keep the report's order.
-    """
-    summary = {
-        "loops": report["loops"],
-        "decided": report["decided"],
-        "weeks": report["weeks"],
-        "krippendorff_alpha_ordinal": report["agreement"]["krippendorff_alpha_ordinal"],
-        "agreement_loops": report["agreement"]["loops"],
-        **{f"adoption_{key}": value for key, value in report["adoption"].items()},
-        "vote_change_rate": report["vote_changes"]["rate"],
-        "vote_change_n": report["vote_changes"]["n"],
-        **report["outcomes"],
-    }
-    rows = [SUMMARY_COLUMNS, *(["summary", key, csv_cell(value)] for key, value in summary.items())]
-    tables = (
-        ("interviewer", INTERVIEWER_COLUMNS, report["interviewers"]),
-        ("bar_raiser", BAR_RAISER_COLUMNS, report["bar_raisers"]),
-        ("principle", PRINCIPLE_COLUMNS, report["principles"]),
-        ("bar_raiser_in_training", TRAINEE_COLUMNS, report["bar_raisers_in_training"]),
-    )
-    for section, columns, table in tables:
-        rows.append([])
-        rows.append(["section", *columns])
-        for row in map(_flatten, table):
-            rows.append([section, *(csv_cell(row[column]) for column in columns)])
-    return rows
-
-
-def report_to_csv(report: Mapping[str, Any]) -> str:
-    """The CSV text of `report_to_csv_rows`, with the CRLF line ends spreadsheets expect."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(report_to_csv_rows(report))
-    return buffer.getvalue()

@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..auth.models import User
 from ..database import UTCDateTime, enum_type
@@ -116,9 +116,16 @@ class PrincipleRating(db.Model):
     )
     rating: Mapped[int | None]
     evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    # Kept with the text because SQL cannot count words portably; the calibration report reads it.
+    evidence_words: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     feedback: Mapped[Feedback] = relationship(back_populates="ratings")
     principle: Mapped[Principle] = relationship()
+
+    @validates("evidence")
+    def _count_evidence_words(self, key: str, evidence: str) -> str:
+        self.evidence_words = len(evidence.split()) if evidence else 0
+        return evidence
 
 
 class Addendum(db.Model):

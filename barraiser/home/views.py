@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..debrief.dashboard import debrief_todos
+from ..feedback.dashboard import dashboard_for
+from ..loops.dashboard import loops_dashboard
 
 bp = Blueprint("home", __name__)
 
@@ -11,4 +16,9 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index():
-    return render_template("home/index.html")
+    return render_template(
+        "home/index.html",
+        loops=loops_dashboard(current_user, now=clock.now()),
+        debriefs=debrief_todos(current_user),
+        feedback_board=dashboard_for(current_user, now=clock.now()),
+    )

@@ -3,6 +3,7 @@ list how the mechanism itself changed over a period."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,8 +26,8 @@ class SettingSpec:
     help: str
     kind: type
     default: Callable[[], Any]
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 SETTINGS: dict[str, SettingSpec] = {
@@ -57,6 +58,46 @@ SETTINGS: dict[str, SettingSpec] = {
             bool,
             lambda: False,
         ),
+        # The calibration report's flag rule (barraiser/calibration/flags.py), in these words:
+        SettingSpec(
+            "flag_min_n",
+            "Flags: minimum loops before an interviewer can be flagged",
+            "Leniency and agreement are only judged over at least this many loops; fewer is noise.",
+            int,
+            lambda: 5,
+            minimum=1,
+            maximum=1000,
+        ),
+        SettingSpec(
+            "flag_leniency_threshold",
+            "Flags: leniency threshold (vote points)",
+            "Flag as lenient (or harsh) an interviewer whose votes average at least this many "
+            "points above (or below) the rest of their panels, on a 1-4 scale.",
+            float,
+            lambda: 0.5,
+            minimum=0.05,
+            maximum=3.0,
+        ),
+        SettingSpec(
+            "flag_agreement_floor",
+            "Flags: agreement floor (share, 0-1)",
+            "Flag for low agreement an interviewer whose votes lean the way the loop was decided "
+            "less often than this share (0.5 is a coin toss).",
+            float,
+            lambda: 0.5,
+            minimum=0.0,
+            maximum=1.0,
+        ),
+        SettingSpec(
+            "flag_agreement_z",
+            "Flags: agreement outlier (standard deviations)",
+            "Also flag an interviewer whose agreement is this many standard deviations below "
+            "their peers' mean (compared when at least five peers have enough loops).",
+            float,
+            lambda: 2.0,
+            minimum=0.5,
+            maximum=5.0,
+        ),
     )
 }
 
@@ -78,10 +119,18 @@ def _coerce(spec: SettingSpec, value: Any) -> Any:
         if isinstance(value, bool):
             return value
         raise RuleViolation(f"{spec.label} must be on or off.", field=spec.key)
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise RuleViolation(f"{spec.label} must be a whole number.", field=spec.key) from exc
+    if spec.kind is float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as exc:
+            raise RuleViolation(f"{spec.label} must be a number.", field=spec.key) from exc
+        if not math.isfinite(number):
+            raise RuleViolation(f"{spec.label} must be a finite number.", field=spec.key)
+    else:
+        try:
+            number = int(value)
+        except (TypeError, ValueError) as exc:
+            raise RuleViolation(f"{spec.label} must be a whole number.", field=spec.key) from exc
     if spec.minimum is not None and number < spec.minimum:
         raise RuleViolation(f"{spec.label} must be at least {spec.minimum}.", field=spec.key)
     if spec.maximum is not None and number > spec.maximum:

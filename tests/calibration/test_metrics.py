@@ -17,16 +17,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from barraiser.calibration.agreement import krippendorff_alpha
-from barraiser.calibration.metrics import (
-    INTERVIEWER_COLUMNS,
-    FlagSettings,
-    build_report,
-    flag_reasons,
-    pearson,
-    report_to_csv,
-    report_to_csv_rows,
-    report_weeks,
-)
+from barraiser.calibration.export import INTERVIEWER_COLUMNS, report_to_csv, report_to_csv_rows
+from barraiser.calibration.flags import FlagSettings, flag_reasons
+from barraiser.calibration.metrics import build_report, pearson, report_weeks
 from barraiser.calibration.rows import InterviewRow, LoopRow, RatingRow, TraineeRow
 
 T0 = datetime(2025, 3, 3, 17, 0, tzinfo=UTC)

@@ -10,6 +10,14 @@ from barraiser.extensions import db
 from barraiser.settings.services import current_settings, get_setting
 
 FORM = {"feedback_deadline_hours": "24", "min_evidence_words": "30", "allow_principle_overlap": ""}
+# The calibration flag thresholds (barraiser/calibration/flags.py), at their defaults.
+FLAG_DEFAULTS = {
+    "flag_min_n": 5,
+    "flag_leniency_threshold": 0.5,
+    "flag_agreement_floor": 0.5,
+    "flag_agreement_z": 2.0,
+}
+FORM |= {key: str(value) for key, value in FLAG_DEFAULTS.items()}
 
 
 def test_defaults_apply_until_changed(app):
@@ -17,6 +25,7 @@ def test_defaults_apply_until_changed(app):
         "feedback_deadline_hours": 24,
         "min_evidence_words": 30,
         "allow_principle_overlap": False,
+        **FLAG_DEFAULTS,
     }
 
 

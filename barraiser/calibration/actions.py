@@ -1,0 +1,142 @@
+"""Action items: the services that create and update them, each change an audit event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..auth.models import User
+from ..errors import Conflict, RuleViolation
+from ..extensions import db
+from .models import ActionItem, ActionStatus
+
+SUBJECT_TYPE = "action_item"
+
+
+def _owner(owner_id: int) -> User:
+    """An owner is someone accountable: an active user who holds a role (not only interviews)."""
+    owner = db.session.get(User, owner_id)
+    if owner is None or not owner.active or not owner.roles:
+        raise RuleViolation(
+            "The owner must be an active user with a role (e.g. inspector or hiring manager).",
+            field="owner",
+        )
+    return owner
+
+
+def _check_due(due_on: date, *, now: datetime) -> None:
+    if due_on < now.date():
+        raise RuleViolation("The due date is in the past.", field="due_on")
+
+
+def create_action(
+    *,
+    subject_email: str,
+    reason: str,
+    owner_id: int,
+    due_on: date,
+    notes: str = "",
+    actor: User,
+    now: datetime,
+) -> ActionItem:
+    """Open an action item about an interviewer (usually from a flag on the report)."""
+    subject = db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == subject_email.strip().lower())
+    )
+    if subject is None:
+        raise RuleViolation("There is no user with that email.", field="subject")
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation("Say why this action is needed.", field="reason")
+    owner = _owner(owner_id)
+    _check_due(due_on, now=now)
+    action = ActionItem(
+        subject=subject,
+        reason=reason,
+        owner=owner,
+        due_on=due_on,
+        status=ActionStatus.OPEN,
+        notes=notes.strip(),
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(action)
+    db.session.flush()
+    record(
+        "action.created",
+        actor=actor,
+        subject_type=SUBJECT_TYPE,
+        subject_id=action.id,
+        now=now,
+        subject=subject.email,
+        owner=owner.email,
+        due_on=due_on.isoformat(),
+        reason=reason,
+    )
+    return action
+
+
+def update_action(
+    action: ActionItem,
+    *,
+    status: ActionStatus,
+    owner_id: int,
+    due_on: date,
+    notes: str,
+    version: int,
+    actor: User,
+    now: datetime,
+) -> bool:
+    """Change an action's status, owner, due date or notes; False (nothing recorded) if unchanged.
+
+    Refuses a stale form (someone saved in between) and a move the status table does not allow
+    (409), an owner who cannot own it and a new due date in the past (422).
+    """
+    if version != action.version:
+        raise Conflict(
+            "Someone changed this action since you opened it. Here it is as it stands now."
+        )
+    changes: dict[str, Any] = {}
+    if status is not action.status:
+        if not action.can_move_to(status):
+            raise Conflict(
+                f"An action that is {action.status.label.lower()} cannot become "
+                f"{status.label.lower()}."
+            )
+        changes["status"] = [action.status.value, status.value]
+    owner = action.owner
+    if owner_id != action.owner_id:
+        owner = _owner(owner_id)
+        changes["owner"] = [action.owner.email, owner.email]
+    if due_on != action.due_on:
+        _check_due(due_on, now=now)
+        changes["due_on"] = [action.due_on.isoformat(), due_on.isoformat()]
+    notes = notes.strip()
+    if notes != action.notes:
+        changes["notes"] = [action.notes, notes]
+    if not changes:
+        return False
+    action.owner, action.due_on, action.notes = owner, due_on, notes
+    event = "action.updated"
+    if "status" in changes:
+        action.status = status
+        if status is ActionStatus.CLOSED:
+            action.closed_at, event = now, "action.closed"
+        elif action.closed_at is not None:
+            action.closed_at, event = None, "action.reopened"
+    action.updated_at = now
+    action.version += 1
+    record(
+        event,
+        actor=actor,
+        subject_type=SUBJECT_TYPE,
+        subject_id=action.id,
+        now=now,
+        changes=changes,
+    )
+    db.session.flush()
+    return True

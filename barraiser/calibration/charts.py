@@ -1,0 +1,272 @@
+"""The report's charts as inline SVG, drawn on the server from the report's own numbers.
+
+Only numbers we computed and names passed through `escape` go into the markup, so templates may
+mark it safe. No style attributes (the CSP forbids them): fills and strokes are SVG presentation
+attributes, which it allows, with classes for app.css to adjust on screen and on paper. Every bar
+carries its value as text, so a chart still reads in black and white.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .metrics import VOTE_NAMES
+
+WIDTH = 760
+LABEL_WIDTH = 190
+PLOT_LEFT = LABEL_WIDTH + 10
+PLOT_RIGHT = WIDTH - 110
+ROW = 22
+BAR = 14
+TOP = 34
+BOTTOM = 30
+MAX_ROWS = 40
+"""Beyond this many bars a chart stops being read; the table below it holds everyone."""
+
+FILLS = {
+    "lenient": "#b35806",
+    "harsh": "#542788",
+    "neutral": "#8c8c8c",
+    "veto": "#b02a37",
+}
+VOTE_FILLS = {
+    "strong_no_hire": "#842029",
+    "inclined_no_hire": "#e4989e",
+    "inclined_hire": "#92c5a6",
+    "strong_hire": "#146c43",
+}
+VOTE_TEXT = {
+    "strong_no_hire": "#ffffff",
+    "inclined_no_hire": "#000000",
+    "inclined_hire": "#000000",
+    "strong_hire": "#ffffff",
+}
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}"
+
+
+def _svg(chart_id: str, title: str, description: str, height: float, body: Iterable[str]) -> Markup:
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" '
+        f'viewBox="0 0 {WIDTH} {_number(height, 0)}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-size="12" '
+        f'font-family="system-ui, sans-serif">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+        *body,
+        "</svg>",
+    ]
+    return Markup("".join(parts))
+
+
+def _label(y: float, text: str) -> str:
+    """An interviewer's or Bar Raiser's name at the left of their bar, cut to fit."""
+    short = text if len(text) <= 28 else text[:27] + "…"
+    return (
+        f'<text class="chart-label" x="{LABEL_WIDTH}" y="{_number(y + BAR - 3, 1)}" '
+        f'text-anchor="end">{escape(short)}</text>'
+    )
+
+
+def _empty(chart_id: str, title: str, message: str) -> Markup:
+    return _svg(
+        chart_id,
+        title,
+        message,
+        40,
+        [
+            f'<text x="{WIDTH / 2}" y="24" text-anchor="middle" class="chart-empty">'
+            f"{escape(message)}</text>"
+        ],
+    )
+
+
+def _by_extremity(rows: Sequence[Mapping[str, Any]], min_n: int) -> list[Mapping[str, Any]]:
+    """The MAX_ROWS interviewers most worth seeing: enough loops first, then the furthest out."""
+    ranked = sorted(
+        rows, key=lambda row: (row["leniency_n"] < min_n, -abs(row["leniency"]), row["name"])
+    )
+    return ranked[:MAX_ROWS]
+
+
+def leniency_chart(
+    interviewers: Sequence[Mapping[str, Any]], *, threshold: float, min_n: int
+) -> Markup:
+    """Diverging bars: each interviewer's leniency around 0, with the flag thresholds drawn."""
+    title = "Leniency by interviewer"
+    rows = [row for row in interviewers if row["leniency"] is not None]
+    if not rows:
+        return _empty("chart-leniency", title, "No interviewer has a vote to compare yet.")
+    shown = sorted(_by_extremity(rows, min_n), key=lambda row: -row["leniency"])
+    extent = max(max(abs(row["leniency"]) for row in shown), threshold * 1.5, 1.0)
+    scale = (PLOT_RIGHT - PLOT_LEFT) / (2 * extent)
+    zero = PLOT_LEFT + extent * scale
+    height = TOP + ROW * len(shown) + BOTTOM
+
+    def x(value: float) -> float:
+        return zero + value * scale
+
+    body = [
+        f'<text x="{PLOT_LEFT}" y="14" class="chart-note">← harsher than their panels</text>',
+        f'<text x="{PLOT_RIGHT}" y="14" text-anchor="end" class="chart-note">'
+        "more lenient than their panels →</text>",
+    ]
+    for index, row in enumerate(shown):
+        y = TOP + index * ROW
+        value = row["leniency"]
+        kind = "lenient" if value >= threshold else "harsh" if value <= -threshold else "neutral"
+        thin = row["leniency_n"] < min_n
+        left, right = sorted((zero, x(value)))
+        body.append(_label(y, row["name"]))
+        body.append(
+            f'<rect class="chart-bar bar-{kind}{" bar-thin" if thin else ""}" '
+            f'x="{_number(left, 1)}" y="{y}" width="{_number(max(right - left, 1), 1)}" '
+            f'height="{BAR}" fill="{FILLS[kind]}" fill-opacity="{0.45 if thin else 1}" '
+            f'stroke="#000000" stroke-width="0.5"/>'
+        )
+        # Values in their own column at the right, so no label ever overlaps a bar or a name.
+        body.append(
+            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{_number(y + BAR - 3, 1)}">'
+            f"{value:+.2f} (n={row['leniency_n']})</text>"
+        )
+    bottom = TOP + ROW * len(shown)
+    body.append(
+        f'<line x1="{_number(zero, 1)}" x2="{_number(zero, 1)}" y1="{TOP - 6}" y2="{bottom}" '
+        'stroke="#000000" stroke-width="1"/>'
+    )
+    for limit in (-threshold, threshold):
+        at = _number(x(limit), 1)
+        body.append(
+            f'<line class="chart-threshold" x1="{at}" x2="{at}" y1="{TOP - 6}" y2="{bottom}" '
+            'stroke="#000000" stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+        body.append(
+            f'<text x="{at}" y="{bottom + 14}" text-anchor="middle" class="chart-axis">'
+            f"{limit:+g}</text>"
+        )
+    body.append(
+        f'<text x="{_number(zero, 1)}" y="{bottom + 26}" text-anchor="middle" class="chart-axis">'
+        "0 (vote points; dashed: flag threshold)</text>"
+    )
+    hidden = len(rows) - len(shown)
+    description = (
+        f"{len(shown)} interviewers' mean written vote minus the mean of the other panelists in "
+        f"the same loops. Dashed lines at ±{threshold:g} mark the flag threshold; pale bars "
+        f"have fewer than {min_n} loops."
+        + (f" {hidden} interviewers closer to 0 are in the table only." if hidden else "")
+    )
+    return _svg("chart-leniency", title, description, height, body)
+
+
+def vote_distribution_chart(interviewers: Sequence[Mapping[str, Any]]) -> Markup:
+    """100% stacked bars of each interviewer's written votes, most hire-leaning first."""
+    title = "Written votes by interviewer"
+    rows = [row for row in interviewers if sum(row["votes"].values())]
+    if not rows:
+        return _empty("chart-votes", title, "No written votes in this period.")
+    shown = sorted(rows, key=lambda row: (-sum(row["votes"].values()), row["name"]))[:MAX_ROWS]
+    shown.sort(key=lambda row: (-(row["hire_lean"] or 0), row["name"]))
+    order = [VOTE_NAMES[score] for score in sorted(VOTE_NAMES)]  # strong_no_hire first
+    width = PLOT_RIGHT - PLOT_LEFT
+    height = TOP + ROW * len(shown) + BOTTOM
+    body = []
+    legend_x = PLOT_LEFT
+    for name in order:
+        body.append(
+            f'<rect x="{legend_x}" y="4" width="12" height="12" fill="{VOTE_FILLS[name]}" '
+            'stroke="#000000" stroke-width="0.5"/>'
+        )
+        label = name.replace("_", " ")
+        body.append(f'<text x="{legend_x + 16}" y="14" class="chart-note">{label}</text>')
+        legend_x += 26 + 7 * len(label)
+    for index, row in enumerate(shown):
+        y = TOP + index * ROW
+        total = sum(row["votes"].values())
+        body.append(_label(y, row["name"]))
+        left = float(PLOT_LEFT)
+        for name in order:
+            count = row["votes"][name]
+            if not count:
+                continue
+            part = width * count / total
+            body.append(
+                f'<rect class="chart-bar vote-seg-{name}" x="{_number(left, 1)}" y="{y}" '
+                f'width="{_number(part, 1)}" height="{BAR}" fill="{VOTE_FILLS[name]}" '
+                'stroke="#000000" stroke-width="0.5"/>'
+            )
+            if part >= 18:
+                body.append(
+                    f'<text x="{_number(left + part / 2, 1)}" y="{_number(y + BAR - 3, 1)}" '
+                    f'text-anchor="middle" fill="{VOTE_TEXT[name]}" class="chart-value">'
+                    f"{count}</text>"
+                )
+            left += part
+        lean = row["hire_lean"]
+        body.append(
+            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{_number(y + BAR - 3, 1)}">'
+            f"{lean:.0%} hire</text>"
+        )
+    description = (
+        f"For {len(shown)} interviewers, their written votes from strong no hire (left) to "
+        "strong hire (right), as shares of their votes, with the counts on the bars."
+    )
+    return _svg("chart-votes", title, description, height, body)
+
+
+def veto_rate_chart(bar_raisers: Sequence[Mapping[str, Any]]) -> Markup:
+    """Each Bar Raiser's share of decided loops they vetoed."""
+    title = "Veto rate by Bar Raiser"
+    rows = [row for row in bar_raisers if row["debriefs"]]
+    if not rows:
+        return _empty("chart-vetoes", title, "No decided loops in this period.")
+    shown = sorted(rows, key=lambda row: (-row["veto_rate"], row["name"]))[:MAX_ROWS]
+    width = PLOT_RIGHT - PLOT_LEFT
+    height = TOP + ROW * len(shown) + BOTTOM
+    body = []
+    for index, row in enumerate(shown):
+        y = TOP + index * ROW
+        rate = row["veto_rate"]
+        body.append(_label(y, row["name"]))
+        body.append(
+            f'<rect x="{PLOT_LEFT}" y="{y}" width="{width}" height="{BAR}" fill="#ffffff" '
+            'stroke="#adb5bd" stroke-width="0.5"/>'
+        )
+        body.append(
+            f'<rect class="chart-bar bar-veto" x="{PLOT_LEFT}" y="{y}" '
+            f'width="{_number(max(width * rate, 0), 1)}" height="{BAR}" fill="{FILLS["veto"]}" '
+            'stroke="#000000" stroke-width="0.5"/>'
+        )
+        body.append(
+            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{_number(y + BAR - 3, 1)}">'
+            f"{rate:.0%} ({row['vetoes']}/{row['debriefs']})</text>"
+        )
+    bottom = TOP + ROW * len(shown)
+    for share in (0, 0.25, 0.5, 0.75, 1):
+        at = _number(PLOT_LEFT + width * share, 1)
+        body.append(
+            f'<text x="{at}" y="{bottom + 14}" text-anchor="middle" class="chart-axis">'
+            f"{share:.0%}</text>"
+        )
+    description = (
+        f"For {len(shown)} Bar Raisers, vetoes as a share of the decided loops they ran, "
+        "with vetoes/decided loops after each bar."
+    )
+    return _svg("chart-vetoes", title, description, height, body)
+
+
+def report_charts(report: Mapping[str, Any]) -> dict[str, Markup]:
+    flags = report["flag_settings"]
+    return {
+        "leniency": leniency_chart(
+            report["interviewers"],
+            threshold=flags["leniency_threshold"],
+            min_n=flags["min_n"],
+        ),
+        "votes": vote_distribution_chart(report["interviewers"]),
+        "vetoes": veto_rate_chart(report["bar_raisers"]),
+    }

@@ -1,0 +1,145 @@
+"""The report's filters (a GET form, shared by the page, the JSON, the CSV and the CLI) and the
+action item forms. They check shape only; the rules live in calibration.actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    DateField,
+    Form,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from .models import ActionStatus
+from .queries import ReportFilters, departments, requisitions
+from .report import SORT_DIRECTIONS, parse_sort
+
+DEFAULT_DAYS = 90
+"""Without dates, the report covers the last 90 days, today included."""
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2999, 12, 31)
+ALL_DEPARTMENTS = SelectChoice("", "All departments")
+ALL_REQUISITIONS = SelectChoice("", "All requisitions")
+
+
+def _within_calendar(form: Form, field: DateField) -> None:
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(f"Pick a date between {EARLIEST} and {LATEST}.")
+
+
+class ReportFilterForm(Form):
+    """GET parameters, so a plain wtforms Form: no CSRF token on a read-only query."""
+
+    since = DateField(
+        "From", validators=[Optional(), _within_calendar], description="First interview on or after"
+    )
+    until = DateField(
+        "To", validators=[Optional(), _within_calendar], description="… and on or before (UTC)"
+    )
+    department = SelectField("Department", choices=[ALL_DEPARTMENTS], default="")
+    requisition = SelectField("Requisition", choices=[ALL_REQUISITIONS], default="")
+    sort = StringField("Sort", validators=[Optional(), Length(max=80)])
+    dir = SelectField(
+        "Order",
+        choices=[SelectChoice("", ""), *(SelectChoice(d, d) for d in SORT_DIRECTIONS)],
+        default="",
+    )
+
+    def validate_sort(self, field: StringField) -> None:
+        try:
+            parse_sort(field.data, self.dir.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+    def validate_until(self, field: DateField) -> None:
+        if self.since.data and field.data and field.data < self.since.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+@dataclass(frozen=True)
+class ParsedFilters:
+    """The form as typed (to show it again, errors included) and the filters it gave, if valid."""
+
+    form: ReportFilterForm
+    filters: ReportFilters | None
+
+    @property
+    def error(self) -> str:
+        """Every problem in one sentence each, for a 400 page, a JSON error or the CLI."""
+        return " ".join(
+            f"{self.form[name].label.text}: {message}"
+            for name, messages in self.form.errors.items()
+            for message in messages
+        )
+
+
+def parse_filters(args: Mapping[str, str] | MultiDict, *, today: date) -> ParsedFilters:
+    """Check the query string against the data (known departments and requisitions).
+
+    Missing dates default to the DEFAULT_DAYS ending `until` (itself today by default).
+    """
+    form = ReportFilterForm(formdata=args if isinstance(args, MultiDict) else MultiDict(args))
+    form.department.choices = [ALL_DEPARTMENTS, *(SelectChoice(d, d) for d in departments())]
+    form.requisition.choices = [
+        ALL_REQUISITIONS,
+        *(
+            SelectChoice(str(id_), f"{title} · {department} (#{id_})")
+            for id_, title, department in requisitions()
+        ),
+    ]
+    if not form.validate():
+        return ParsedFilters(form, None)
+    until = form.until.data or max(today, form.since.data or today)
+    since = form.since.data or until - timedelta(days=DEFAULT_DAYS - 1)
+    form.since.data, form.until.data = since, until
+    filters = ReportFilters(
+        since=since,
+        until=until,
+        department=form.department.data or None,
+        requisition_id=int(form.requisition.data) if form.requisition.data else None,
+    )
+    return ParsedFilters(form, filters)
+
+
+# -- action items -------------------------------------------------------------------------------
+
+
+class ActionForm(FlaskForm):
+    """Turn a flag into an action: who it is about, why, who owns it and by when."""
+
+    subject = StringField("Interviewer (email)", validators=[InputRequired(), Length(max=254)])
+    reason = TextAreaField(
+        "Reason",
+        validators=[InputRequired(), Length(max=2000)],
+        description="Prefilled from the flag; say what the report showed.",
+    )
+    owner = SelectField("Owner", coerce=int, validate_choice=True)
+    due_on = DateField("Due on", validators=[InputRequired()])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Create action")
+
+
+class ActionUpdateForm(FlaskForm):
+    status = SelectField(
+        "Status", choices=[SelectChoice(status.value, status.label) for status in ActionStatus]
+    )
+    owner = SelectField("Owner", coerce=int, validate_choice=True)
+    due_on = DateField("Due on", validators=[InputRequired()])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    version = HiddenField(validators=[InputRequired()])
+    submit = SubmitField("Save")
+
+    def validate_version(self, field: HiddenField) -> None:
+        if not (field.data or "").isdigit():
+            raise ValidationError("The form is damaged; reload the page.")

@@ -1,0 +1,96 @@
+"""Importing past loops from a history CSV (`flask import-history`): the whole file is checked
+first, and only a file without a single problem is written, in the caller's one transaction.
+
+The file's contract is docs/import-format.md. Parsing is importer_parse (pure), writing is
+importer_write (bulk inserts); this module joins them to the database's catalog and settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..extensions import db
+from ..principles.models import Principle
+from ..settings.services import get_setting
+from .importer_parse import Problem, parse_history
+from .importer_write import write_history
+
+PROGRESS_EVERY_ROWS = 20_000
+
+
+class HistoryRejected(Exception):
+    """The file breaks its contract; nothing was written. Carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the history file")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: int
+    loops: int
+    interviews: int
+    skipped: int
+    """Loops whose loop_ref was already in the database, left untouched."""
+    users_created: int
+    requisitions_created: int
+
+
+def import_history(
+    data: bytes,
+    *,
+    file_name: str,
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
+) -> ImportSummary:
+    """Check `data` (a history CSV's bytes) and write its new loops; flushes, does not commit.
+
+    Raises HistoryRejected, before any write, when the file has any problem. Loops already
+    imported (same loop_ref) are skipped, so importing a file twice changes nothing; an import
+    that writes nothing records no audit event.
+    """
+    catalog = list(db.session.scalars(sa.select(Principle.name)))
+    parsed = parse_history(
+        data, catalog=catalog, progress=progress, progress_every=PROGRESS_EVERY_ROWS
+    )
+    if parsed.problems:
+        raise HistoryRejected(parsed.problems)
+    if progress is not None:
+        progress(f"Checked {parsed.rows} rows: {len(parsed.loops)} loops, no problems")
+    counts = write_history(
+        parsed.loops,
+        now=now,
+        deadline_hours=get_setting("feedback_deadline_hours"),
+        progress=progress,
+    )
+    summary = ImportSummary(
+        rows=parsed.rows,
+        loops=counts.loops,
+        interviews=counts.interviews,
+        skipped=counts.skipped,
+        users_created=counts.users_created,
+        requisitions_created=counts.requisitions_created,
+    )
+    if summary.loops:
+        record(
+            "history.imported",
+            actor=None,
+            subject_type="history",
+            subject_id=None,
+            now=now,
+            file=file_name,
+            rows=summary.rows,
+            loops=summary.loops,
+            interviews=summary.interviews,
+            skipped=summary.skipped,
+            users_created=summary.users_created,
+            requisitions_created=summary.requisitions_created,
+        )
+    db.session.flush()
+    return summary

@@ -1,0 +1,321 @@
+"""One row of a history file: the file's columns, and turning a row's text into typed values,
+or into problems that name the line. Pure: the principle catalog comes in as names."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NamedTuple, cast
+
+from ..feedback.models import Vote
+from ..loops.models import Outcome
+
+REQUIRED_COLUMNS = (
+    "loop_ref",
+    "candidate_name",
+    "requisition",
+    "hiring_manager_email",
+    "bar_raiser_email",
+    "interviewer_email",
+    "interview_at",
+    "principles",
+    "vote",
+    "submitted_at",
+)
+OPTIONAL_COLUMNS = (
+    "candidate_email",
+    "department",
+    "interviewer_name",
+    "interview_minutes",
+    "ratings",
+    "raises_bar",
+    "shadow",
+    "decision",
+    "vetoed",
+    "decided_at",
+    "performance",
+)
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+# Columns that describe the loop, not the interview: every row of a loop must repeat them alike.
+LOOP_COLUMNS = (
+    "candidate_name",
+    "candidate_email",
+    "requisition",
+    "department",
+    "hiring_manager_email",
+    "bar_raiser_email",
+    "decision",
+    "vetoed",
+    "decided_at",
+    "performance",
+)
+# The rest describe one interview (loop_ref names the loop the row belongs to).
+INTERVIEW_COLUMNS = tuple(name for name in COLUMNS if name not in LOOP_COLUMNS)
+LoopValues = dict[str, object]
+
+# The database's column widths, checked here so PostgreSQL never refuses a row mid-write.
+MAX_LENGTHS = {
+    "loop_ref": 120,
+    "candidate_name": 200,
+    "requisition": 200,
+    "department": 120,
+    "interviewer_name": 120,
+}
+MAX_EMAIL_LENGTH = 254
+MAX_INTERVIEW_MINUTES = 480
+DEFAULT_INTERVIEW_MINUTES = 60
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BOOLEANS = {"true": True, "false": False}
+
+
+class Problem(NamedTuple):
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewRecord:
+    """One row: one interviewer's interview of the loop and their submitted feedback."""
+
+    line: int
+    interviewer_email: str
+    interviewer_name: str
+    starts_at: datetime
+    duration_minutes: int
+    principles: tuple[str, ...]
+    """Catalog names, in the order the file gives them (their position on the interview)."""
+    ratings: dict[str, int]
+    vote: Vote
+    raises_bar: bool
+    submitted_at: datetime
+    is_shadow: bool
+
+
+class _Invalid:
+    """A value that failed its own check; already reported, so comparisons skip it."""
+
+
+INVALID = _Invalid()
+
+
+def suggestion(value: str, choices: Iterable[str], *, lower: bool = False) -> str:
+    choices = list(choices)
+    keys = {choice.lower(): choice for choice in choices} if lower else {c: c for c in choices}
+    matches = difflib.get_close_matches(value.lower() if lower else value, keys, n=1)
+    return f" (did you mean '{keys[matches[0]]}'?)" if matches else ""
+
+
+class RowChecker:
+    """Checks one row's values, turning text into typed values or problems."""
+
+    def __init__(self, catalog: Iterable[str]) -> None:
+        self.principles = {name.strip().lower(): name for name in catalog}
+        self.outcomes = {outcome.value: outcome for outcome in Outcome}
+        self.votes = {vote.value: vote for vote in Vote}
+
+    def loop_values(self, line: int, raw: dict[str, str], problems: list[Problem]) -> LoopValues:
+        """The loop-level columns of a row, typed; INVALID where a value failed its check."""
+
+        def report(message: str) -> None:
+            problems.append(Problem(line, message))
+
+        self.required_and_lengths(raw, LOOP_COLUMNS, report)
+        # An empty required value is reported above; INVALID keeps it out of comparisons.
+        return {
+            "candidate_name": raw.get("candidate_name") or INVALID,
+            "candidate_email": self.email(raw, "candidate_email", report, required=False),
+            "requisition": raw.get("requisition") or INVALID,
+            "department": raw.get("department", ""),
+            "hiring_manager_email": self.email(raw, "hiring_manager_email", report),
+            "bar_raiser_email": self.email(raw, "bar_raiser_email", report),
+            "decision": self.choice(raw, "decision", self.outcomes, report),
+            "vetoed": self.boolean(raw, "vetoed", report),
+            "decided_at": self.moment(raw, "decided_at", report),
+            "performance": self.number(raw, "performance", 1, 5, report),
+        }
+
+    def interview(
+        self, line: int, raw: dict[str, str], problems: list[Problem]
+    ) -> InterviewRecord | None:
+        """The row's interview and feedback, or None when any of its values has a problem."""
+        found: list[Problem] = []
+
+        def report(message: str) -> None:
+            found.append(Problem(line, message))
+
+        self.required_and_lengths(raw, INTERVIEW_COLUMNS, report)
+        interviewer_email = self.email(raw, "interviewer_email", report)
+        starts_at = self.moment(raw, "interview_at", report)
+        submitted_at = self.moment(raw, "submitted_at", report)
+        minutes = self.number(raw, "interview_minutes", 1, MAX_INTERVIEW_MINUTES, report)
+        vote = self.choice(raw, "vote", self.votes, report)
+        raises_bar = self.boolean(raw, "raises_bar", report)
+        shadow = self.boolean(raw, "shadow", report)
+        principles = self.principle_list(raw.get("principles", ""), report)
+        ratings = self.rating_map(raw.get("ratings", ""), principles, report)
+        if (
+            isinstance(starts_at, datetime)
+            and isinstance(submitted_at, datetime)
+            and submitted_at < starts_at
+        ):
+            report("submitted_at is before interview_at")
+
+        if found:
+            problems.extend(found)
+            return None
+        # No problem reported: every value above is valid and typed.
+        vote = cast(Vote, vote)
+        return InterviewRecord(
+            line=line,
+            interviewer_email=cast(str, interviewer_email),
+            interviewer_name=raw.get("interviewer_name", ""),
+            starts_at=cast(datetime, starts_at),
+            duration_minutes=cast(int, minutes) or DEFAULT_INTERVIEW_MINUTES,
+            principles=tuple(cast(list[str], principles)),
+            ratings=cast(dict[str, int], ratings),
+            # History rarely kept the Bar Raiser question; the vote's lean is its nearest answer.
+            raises_bar=vote.leans_hire if raises_bar is None else bool(raises_bar),
+            vote=vote,
+            submitted_at=cast(datetime, submitted_at),
+            is_shadow=bool(shadow),
+        )
+
+    @staticmethod
+    def required_and_lengths(
+        raw: dict[str, str], columns: Iterable[str], report: Callable[[str], None]
+    ) -> None:
+        for name in columns:
+            value = raw.get(name, "")
+            if not value and name in REQUIRED_COLUMNS:
+                report(f"{name} is required but empty")
+            limit = MAX_LENGTHS.get(name)
+            if limit is not None and len(value) > limit:
+                report(f"{name} is longer than {limit} characters")
+
+    @staticmethod
+    def email(raw: dict[str, str], name: str, report, *, required: bool = True) -> object:
+        value = raw.get(name, "").lower()
+        if not value:
+            return None if not required else INVALID
+        if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.match(value):
+            report(f"{name} '{raw[name]}' is not an email address")
+            return INVALID
+        return value
+
+    @staticmethod
+    def choice(raw: dict[str, str], name: str, choices: dict, report) -> object:
+        value = raw.get(name, "")
+        if not value:
+            return None if name != "vote" else INVALID
+        member = choices.get(value.lower())
+        if member is None:
+            allowed = ", ".join(choices)
+            report(
+                f"{name} '{value}' is not one of {allowed}{suggestion(value, choices, lower=True)}"
+            )
+            return INVALID
+        return member
+
+    @staticmethod
+    def boolean(raw: dict[str, str], name: str, report) -> object:
+        value = raw.get(name, "")
+        if not value:
+            return None
+        if value.lower() not in _BOOLEANS:
+            report(f"{name} '{value}' must be true or false")
+            return INVALID
+        return _BOOLEANS[value.lower()]
+
+    @staticmethod
+    def moment(raw: dict[str, str], name: str, report) -> object:
+        value = raw.get(name, "")
+        if not value:
+            return None if name == "decided_at" else INVALID
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            report(f"{name} '{value}' is not an ISO 8601 date and time (e.g. 2025-03-04T14:00Z)")
+            return INVALID
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
+    @staticmethod
+    def number(raw: dict[str, str], name: str, low: int, high: int, report) -> object:
+        value = raw.get(name, "")
+        if not value:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            report(f"{name} '{value}' must be a whole number from {low} to {high}")
+            return INVALID
+        return number
+
+    def principle(self, name: str, report) -> str | None:
+        known = self.principles.get(name.strip().lower())
+        if known is None:
+            nearest = suggestion(name.strip(), self.principles.values(), lower=True)
+            report(f"unknown principle '{name.strip()}'{nearest}")
+        return known
+
+    def principle_list(self, value: str, report) -> list[str] | None:
+        if not value:
+            return None
+        names: list[str] = []
+        valid = True
+        for piece in value.split("|"):
+            if not piece.strip():
+                continue
+            name = self.principle(piece, report)
+            if name is None:
+                valid = False
+            elif name in names:
+                report(f"principle '{name}' is listed twice in principles")
+                valid = False
+            else:
+                names.append(name)
+        return names if valid else None
+
+    def rating_map(self, value: str, principles: list[str] | None, report) -> dict[str, int] | None:
+        if not value:
+            return {}
+        ratings: dict[str, int] = {}
+        valid = True
+        for piece in value.split("|"):
+            if not piece.strip():
+                continue
+            name_text, equals, rating_text = piece.rpartition("=")
+            if not equals or not name_text.strip():
+                report(f"ratings entry '{piece.strip()}' must look like 'Principle Name=3'")
+                valid = False
+                continue
+            name = self.principle(name_text, report)
+            try:
+                rating = int(rating_text.strip())
+            except ValueError:
+                rating = 0
+            if not 1 <= rating <= 4:
+                report(f"rating '{rating_text.strip()}' for '{name_text.strip()}' must be 1 to 4")
+                valid = False
+            if name is None:
+                valid = False
+            elif name in ratings:
+                report(f"principle '{name}' is rated twice")
+                valid = False
+            elif principles is not None and name not in principles:
+                report(f"'{name}' is rated but not among this interview's principles")
+                valid = False
+            elif valid:
+                ratings[name] = rating
+        return ratings if valid else None

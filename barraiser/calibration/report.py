@@ -1,0 +1,263 @@
+"""The calibration report as served: rows from SQL through the pure metrics, plus the sections
+that live outside the period (open actions) or outside the loops (the mechanism's own changes),
+and the report's tables as the page shows and sorts them."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ..audit.models import AuditEvent
+from ..settings.services import SETTINGS, current_settings
+from .flags import FlagSettings
+from .metrics import build_report
+from .queries import ReportFilters, fetch_rows, mechanism_events, open_actions
+
+
+def flag_settings_from(settings: Mapping[str, Any]) -> FlagSettings:
+    """The flag rule's thresholds as the mechanism's settings hold them now."""
+    return FlagSettings(
+        min_n=int(settings["flag_min_n"]),
+        leniency_threshold=float(settings["flag_leniency_threshold"]),
+        agreement_floor=float(settings["flag_agreement_floor"]),
+        agreement_z=float(settings["flag_agreement_z"]),
+    )
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while the report is built.
+
+    At 20,000 loops the rows are a few hundred thousand small objects, and nothing here makes a
+    reference cycle; but each allocation burst triggers collections that walk them all again,
+    which cost a third of the report's time. Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, Any]:
+    """The whole report as a JSON-able dict: the metrics' contract (see metrics.build_report)
+    plus `filters`, `generated_at`, `open_actions` and `mechanism_changes`, and for each
+    interviewer a `flag_summary` sentence (None when not flagged)."""
+    settings = current_settings()
+    flags = flag_settings_from(settings)
+    with _cyclic_gc_paused():
+        rows = fetch_rows(filters, deadline_hours=int(settings["feedback_deadline_hours"]))
+        report = build_report(
+            rows.loops,
+            rows.interviews,
+            rows.ratings,
+            rows.trainees,
+            flag_settings=flags,
+            period=filters.period,
+        )
+        del rows
+    for row in report["interviewers"]:
+        row["flag_summary"] = flag_summary(row, flags) if row["flagged"] else None
+    report["filters"] = filters.as_json()
+    report["generated_at"] = now.isoformat()
+    report["open_actions"] = [
+        {
+            "id": action.id,
+            "subject_email": action.subject.email,
+            "subject_name": action.subject.name,
+            "reason": action.reason,
+            "owner_email": action.owner.email,
+            "owner_name": action.owner.name,
+            "due_on": action.due_on.isoformat(),
+            "overdue": action.due_on < now.date(),
+            "status": action.status.value,
+            "notes": action.notes,
+            "created_at": action.created_at.isoformat(),
+        }
+        for action in open_actions()
+    ]
+    report["mechanism_changes"] = mechanism_changes(filters.period)
+    return report
+
+
+def mechanism_changes(period: tuple[datetime, datetime]) -> list[dict[str, Any]]:
+    """The settings and catalog changes in the period, oldest first, in words.
+
+    Seeding the default catalog writes one event per principle at the same moment; it is one
+    change to the mechanism, so it is listed once.
+    """
+    changes: list[dict[str, Any]] = []
+    seeded = 0
+    for event, actor, principle in mechanism_events(period):
+        entry = {
+            "at": event.at.isoformat(),
+            "actor": actor or "system",
+            "action": event.action,
+            "description": describe_change(event, principle),
+        }
+        if event.action == "principle.created" and (event.details or {}).get("seeded"):
+            previous = changes[-1] if changes and seeded else None
+            if previous is not None and previous["at"] == entry["at"]:
+                seeded += 1
+                previous["description"] = f"Default catalog installed: {seeded} principles"
+                continue
+            seeded = 1
+        else:
+            seeded = 0
+        changes.append(entry)
+    return changes
+
+
+def flag_summary(row: Mapping[str, Any], flags: FlagSettings) -> str:
+    """One sentence on why an interviewer is flagged, with the numbers (prefills an action)."""
+    parts = []
+    for reason in row["flag_reasons"]:
+        if reason in ("lenient", "harsh"):
+            parts.append(
+                f"{reason}: leniency {row['leniency']:+.2f} vote points over "
+                f"{row['leniency_n']} loops (threshold ±{flags.leniency_threshold:g})"
+            )
+        else:
+            parts.append(
+                f"{reason}: agreed with the decision in {row['agreement_with_decision']:.0%} "
+                f"of {row['agreement_n']} decided loops (floor {flags.agreement_floor:.0%})"
+            )
+    return f"{row['name']} flagged as " + "; ".join(parts) + "."
+
+
+def describe_change(event: AuditEvent, principle: str | None) -> str:
+    """A change to the mechanism in words; never more than names and values."""
+    details = event.details or {}
+    if event.action == "setting.changed":
+        spec = SETTINGS.get(details.get("key", ""))
+        label = spec.label if spec else str(details.get("key"))
+        return f"{label}: {details.get('old')} → {details.get('new')}"
+    name = details.get("name") or principle or f"#{event.subject_id}"
+    if event.action == "principle.created":
+        suffix = " (default catalog)" if details.get("seeded") else ""
+        return f"Principle added: {name}{suffix}"
+    if event.action == "principle.retired":
+        return f"Principle retired: {name}"
+    if event.action == "principle.restored":
+        return f"Principle restored: {name}"
+    changes = details.get("changes") or {}
+    if "name" in changes:
+        old, new = changes["name"]
+        text = f"Principle renamed: {old} → {new}"
+    else:
+        text = f"Principle edited: {name}"
+    return text + (" (description changed)" if "description" in changes else "")
+
+
+# -- the report's tables, as the page shows and sorts them -------------------------------------
+
+Kind = Literal["text", "count", "rate", "signed", "number", "hours"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind = "count"
+    title: str = ""
+    """A longer explanation, shown as the header's tooltip."""
+
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "interviewers": (
+        Column("name", "Interviewer", "text"),
+        Column("interviews", "Interviews", title="Panel interviews in the period"),
+        Column("submitted", "Submitted"),
+        Column("hire_lean", "Hire lean", "rate", "Share of written votes leaning hire"),
+        Column("leniency", "Leniency", "signed", "Mean vote minus the other panelists' mean"),
+        Column("leniency_n", "n", title="Loops behind the leniency"),
+        Column(
+            "agreement_with_decision", "Agreement", "rate", "Votes leaning the way it was decided"
+        ),
+        Column("agreement_n", "n", title="Decided loops behind the agreement"),
+        Column("on_time_rate", "On time", "rate"),
+        Column("median_hours_to_submit", "Median h to submit", "hours"),
+        Column("vote_change_rate", "Vote changed", "rate", "Final vote differs from written"),
+        Column("evidence_median_words", "Evidence words", "number", "Median per principle"),
+        Column("raises_bar_rate", "Raises the bar", "rate"),
+        Column("vote_performance_correlation", "Vote ~ performance", "signed", "Pearson r"),
+        Column("flag_reasons", "Flags", "text"),
+    ),
+    "bar_raisers": (
+        Column("name", "Bar Raiser", "text"),
+        Column("loops", "Loops"),
+        Column("debriefs", "Decided"),
+        Column("vetoes", "Vetoes"),
+        Column("veto_rate", "Veto rate", "rate"),
+        Column("median_hours_to_decision", "Median h to decision", "hours"),
+        Column("loops_per_week", "Loops / week", "number"),
+    ),
+    "principles": (
+        Column("name", "Principle", "text"),
+        Column("assigned", "Assigned"),
+        Column("rated_1", "Rated 1"),
+        Column("rated_2", "Rated 2"),
+        Column("rated_3", "Rated 3"),
+        Column("rated_4", "Rated 4"),
+        Column("agreement_with_decision", "Agreement", "rate"),
+        Column("agreement_n", "n"),
+    ),
+    "bar_raisers_in_training": (
+        Column("name", "Bar Raiser", "text"),
+        Column("status", "Status", "text"),
+        Column("loops_shadowed", "Loops shadowed"),
+        Column("loops_led", "Loops led"),
+        Column("certified_at", "Certified", "text"),
+    ),
+}
+SORT_DIRECTIONS = ("asc", "desc")
+
+
+def table_rows(report: Mapping[str, Any], table: str) -> list[dict[str, Any]]:
+    """A section's rows with the nested counts a column needs flattened (principles' ratings)."""
+    rows = report[table]
+    if table == "principles":
+        return [
+            {**row, **{f"rated_{score}": n for score, n in row["ratings"].items()}} for row in rows
+        ]
+    return list(rows)
+
+
+def parse_sort(value: str | None, direction: str | None) -> tuple[str, str, bool] | None:
+    """`table.column` (or a bare column of the interviewers table) and asc/desc, or None.
+
+    Raises ValueError with a message for a table or column that does not exist.
+    """
+    if not value:
+        return None
+    table, _, column = value.rpartition(".")
+    table = table or "interviewers"
+    if table not in TABLES:
+        raise ValueError(f"There is no table {table!r} to sort; use one of {', '.join(TABLES)}.")
+    if column not in {c.key for c in TABLES[table]}:
+        raise ValueError(f"The {table} table has no column {column!r} to sort by.")
+    if direction not in (None, "", *SORT_DIRECTIONS):
+        raise ValueError("Sort direction must be asc or desc.")
+    return table, column, direction == "desc"
+
+
+def sort_rows(rows: Sequence[Mapping[str, Any]], column: str, *, descending: bool) -> list:
+    """Rows by one column; empty values (no data) last in either direction."""
+
+    def key(row: Mapping[str, Any]) -> Any:
+        value = row.get(column)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        if isinstance(value, str):
+            return value.casefold()
+        return value
+
+    present = [row for row in rows if key(row) not in (None, "")]
+    missing = [row for row in rows if key(row) in (None, "")]
+    return sorted(present, key=key, reverse=descending) + missing

@@ -1,0 +1,265 @@
+"""The calibration report (HTML, JSON, CSV) and its action items, for inspectors and admins.
+
+A filter that does not parse (a bad date, an end before the start, an unknown department or
+requisition, an unknown sort column) is a 400 that says which, and nothing is computed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from .. import clock, policy
+from ..audit.services import events_for
+from ..errors import Conflict, RuleViolation
+from ..extensions import db
+from .actions import SUBJECT_TYPE, create_action, update_action
+from .charts import report_charts
+from .export import report_to_csv
+from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
+from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
+from .queries import possible_owners
+from .report import TABLES, calibration_report, parse_sort, sort_rows, table_rows
+
+bp = Blueprint("calibration", __name__, url_prefix="/calibration")
+
+DEFAULT_DUE_DAYS = 14
+
+
+@bp.before_request
+@login_required
+def _inspectors_only() -> None:
+    """Every page here is the hiring committee's: others are refused (403), not misled (404)."""
+    policy.require(policy.can_inspect(current_user))
+
+
+def format_value(value: Any, kind: str) -> str:
+    """A number as the page shows it (the JSON and CSV keep full precision); "—" for no data."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if kind == "rate":
+        return f"{value:.0%}"
+    if kind == "signed":
+        return f"{value:+.2f}"
+    if kind in ("number", "hours"):
+        return f"{value:.1f}"
+    if kind == "number2":
+        return f"{value:.2f}"
+    if kind == "text" and isinstance(value, str) and value[:4].isdigit() and "T" in value:
+        return value[:10]  # an ISO timestamp in a text column: the date is enough
+    return str(value)
+
+
+def sort_value(value: Any) -> str:
+    """What the browser sorts a cell by: the full number, or folded text; empty for no data."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value)).casefold()
+    return str(value).casefold()
+
+
+@bp.context_processor
+def _formatting() -> dict[str, Any]:
+    return {"fmt": format_value, "sort_value": sort_value}
+
+
+def _filters() -> ParsedFilters:
+    return parse_filters(request.args, today=clock.now().date())
+
+
+def _export_args(parsed: ParsedFilters) -> dict[str, Any]:
+    """The filters as query parameters, to carry them to the downloads and sort links."""
+    filters = parsed.filters
+    assert filters is not None
+    args: dict[str, Any] = {"since": filters.since.isoformat(), "until": filters.until.isoformat()}
+    if filters.department:
+        args["department"] = filters.department
+    if filters.requisition_id:
+        args["requisition"] = filters.requisition_id
+    return args
+
+
+@bp.get("")
+def index():
+    """The report page: filters, charts, sortable tables, open actions, the mechanism's changes."""
+    parsed = _filters()
+    if parsed.filters is None:
+        return render_template(
+            "calibration/report.html", form=parsed.form, report=None, error=parsed.error
+        ), 400
+    now = clock.now()
+    report = calibration_report(parsed.filters, now=now)
+    tables = {name: table_rows(report, name) for name in TABLES}
+    sort = parse_sort(parsed.form.sort.data, parsed.form.dir.data)
+    if sort is not None:
+        table, column, descending = sort
+        tables[table] = sort_rows(tables[table], column, descending=descending)
+    actions_by_subject: dict[str, list[dict[str, Any]]] = {}
+    for action in report["open_actions"]:
+        actions_by_subject.setdefault(action["subject_email"], []).append(action)
+    return render_template(
+        "calibration/report.html",
+        form=parsed.form,
+        report=report,
+        error=None,
+        tables=tables,
+        columns=TABLES,
+        sort=sort,
+        charts=report_charts(report),
+        actions_by_subject=actions_by_subject,
+        export_args=_export_args(parsed),
+    )
+
+
+@bp.get("/report.json")
+def report_json():
+    """The report as JSON: the same filters as the page; rates are unrounded fractions."""
+    parsed = _filters()
+    if parsed.filters is None:
+        return {"error": parsed.error, "fields": parsed.form.errors}, 400
+    return calibration_report(parsed.filters, now=clock.now())
+
+
+@bp.get("/report.csv")
+def report_csv():
+    """The report as CSV for spreadsheets: a summary, then one table per section."""
+    parsed = _filters()
+    if parsed.filters is None:
+        return Response(parsed.error + "\n", status=400, mimetype="text/plain")
+    report = calibration_report(parsed.filters, now=clock.now())
+    filters = parsed.filters
+    name = f"calibration-{filters.since.isoformat()}-{filters.until.isoformat()}.csv"
+    return Response(
+        report_to_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# -- action items -------------------------------------------------------------------------------
+
+
+def _owner_choices() -> list[SelectChoice]:
+    return [SelectChoice(id_, f"{name} <{email}>") for id_, name, email in possible_owners()]
+
+
+@bp.get("/actions")
+def actions():
+    """Every action item: open and in progress first (soonest due), then the closed ones."""
+    items = db.session.scalars(
+        sa.select(ActionItem)
+        .options(sa.orm.joinedload(ActionItem.subject), sa.orm.joinedload(ActionItem.owner))
+        .order_by(
+            (ActionItem.status == ActionStatus.CLOSED),
+            ActionItem.due_on,
+            ActionItem.id,
+        )
+    ).all()
+    return render_template("calibration/actions.html", items=items, today=clock.now().date())
+
+
+@bp.route("/actions/new", methods=["GET", "POST"])
+def new_action():
+    """Turn a flag into an action item; the report's "Create action" prefills who and why."""
+    form = ActionForm()
+    form.owner.choices = _owner_choices()
+    if request.method == "GET":
+        form.subject.data = request.args.get("subject", "")[:254]
+        form.reason.data = request.args.get("reason", "")[:2000]
+        form.owner.data = current_user.id
+        form.due_on.data = clock.now().date() + timedelta(days=DEFAULT_DUE_DAYS)
+        return render_template("calibration/action_form.html", form=form, action=None)
+    if not form.validate_on_submit():
+        return render_template("calibration/action_form.html", form=form, action=None), 400
+    try:
+        create_action(
+            subject_email=form.subject.data,
+            reason=form.reason.data,
+            owner_id=form.owner.data,
+            due_on=form.due_on.data,
+            notes=form.notes.data or "",
+            actor=current_user,
+            now=clock.now(),
+        )
+    except RuleViolation as error:
+        db.session.rollback()
+        getattr(form, error.field or "reason").errors.append(error.message)
+        return render_template("calibration/action_form.html", form=form, action=None), 422
+    db.session.commit()
+    flash("Action created. It shows on the report until it is closed.", "success")
+    return redirect(url_for("calibration.index"))
+
+
+def _update_form(action: ActionItem, *, submitted: bool) -> ActionUpdateForm:
+    """The edit form: as posted, or (submitted=False) showing the action as it stands."""
+    form = (
+        ActionUpdateForm(obj=action) if submitted else ActionUpdateForm(formdata=None, obj=action)
+    )
+    form.owner.choices = _owner_choices()
+    allowed = {action.status, *ACTION_TRANSITIONS[action.status]}
+    form.status.choices = [SelectChoice(s.value, s.label) for s in ActionStatus if s in allowed]
+    if not submitted:
+        form.status.data = action.status.value
+        form.owner.data = action.owner_id
+        form.version.data = str(action.version)
+    return form
+
+
+def _action_page(
+    action: ActionItem, form: ActionUpdateForm, *, status: int = 200, conflict: str | None = None
+):
+    return render_template(
+        "calibration/action_form.html",
+        form=form,
+        action=action,
+        conflict=conflict,
+        history=events_for(SUBJECT_TYPE, action.id),
+        today=clock.now().date(),
+    ), status
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+def edit_action(action_id: int):
+    """Move an action along (open → in progress → closed), reassign it, add notes."""
+    action = db.get_or_404(ActionItem, action_id)
+    if request.method == "GET":
+        return _action_page(action, _update_form(action, submitted=False))
+    form = _update_form(action, submitted=True)
+    if not form.validate_on_submit():
+        return _action_page(action, form, status=400)
+    try:
+        changed = update_action(
+            action,
+            status=ActionStatus(form.status.data),
+            owner_id=form.owner.data,
+            due_on=form.due_on.data,
+            notes=form.notes.data or "",
+            version=int(form.version.data),
+            actor=current_user,
+            now=clock.now(),
+        )
+    except RuleViolation as error:
+        db.session.rollback()
+        getattr(form, error.field or "notes").errors.append(error.message)
+        return _action_page(action, form, status=422)
+    except Conflict as error:
+        db.session.rollback()
+        action = db.get_or_404(ActionItem, action_id)
+        return _action_page(
+            action, _update_form(action, submitted=False), status=409, conflict=error.message
+        )
+    db.session.commit()
+    flash("Action saved." if changed else "Nothing changed.", "success")
+    return redirect(url_for("calibration.edit_action", action_id=action.id))

@@ -1,0 +1,90 @@
+"""The debrief's part of the home page: debriefs to run, final votes to cast, decisions pending.
+
+One query, whatever the number of loops: the facts each line needs are correlated subqueries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..auth.models import User
+from ..extensions import db
+from ..feedback.models import Feedback, FeedbackState
+from ..loops.models import Interview, Loop, LoopState
+from .models import FinalVote, Proposal
+
+
+@dataclass(frozen=True)
+class DebriefTodo:
+    loop: Loop
+    steps: tuple[str, ...]  # what this user is to do on the loop, or waits for, in words
+
+
+def debrief_todos(user: User) -> list[DebriefTodo]:
+    """The loops where `user` has a debrief step to take: the Bar Raiser's debriefs to open and
+    verdicts to give, the panelist's final vote, the hiring manager's proposal."""
+    submitted = (
+        sa.select(Feedback.id)
+        .where(Feedback.interview_id == Interview.id, Feedback.state == FeedbackState.SUBMITTED)
+        .exists()
+    )
+    missing = (
+        sa.select(sa.func.count(Interview.id))
+        .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(False), ~submitted)
+        .scalar_subquery()
+    )
+    proposed = sa.select(Proposal.id).where(Proposal.loop_id == Loop.id).exists()
+    may_vote = (
+        sa.select(Interview.id)
+        .where(
+            Interview.loop_id == Loop.id,
+            Interview.interviewer_id == user.id,
+            Interview.is_shadow.is_(False),
+            submitted,
+            ~sa.select(FinalVote.id).where(FinalVote.interview_id == Interview.id).exists(),
+        )
+        .exists()
+    )
+    is_bar_raiser = Loop.bar_raiser_id == user.id
+    rows = db.session.execute(
+        sa.select(Loop, missing, proposed, may_vote)
+        .where(
+            sa.or_(
+                sa.and_(Loop.state == LoopState.SCHEDULED, is_bar_raiser),
+                sa.and_(
+                    Loop.state == LoopState.DEBRIEF,
+                    sa.or_(is_bar_raiser, Loop.hiring_manager_id == user.id, may_vote),
+                ),
+            )
+        )
+        .options(joinedload(Loop.candidate), joinedload(Loop.requisition))
+        .order_by(Loop.first_interview_at, Loop.id)
+    ).all()
+    todos = []
+    for loop, missing_count, has_proposal, can_vote in rows:
+        steps = _steps(user, loop, missing_count, has_proposal, can_vote)
+        if steps:
+            todos.append(DebriefTodo(loop=loop, steps=steps))
+    return todos
+
+
+def _steps(
+    user: User, loop: Loop, missing: int, has_proposal: bool, can_vote: bool
+) -> tuple[str, ...]:
+    steps: list[str] = []
+    if loop.state is LoopState.SCHEDULED:
+        if missing:
+            steps.append(f"Waiting for {missing} panel feedback")
+        else:
+            steps.append("All feedback is in: open the debrief")
+        return tuple(steps)
+    if can_vote:
+        steps.append("Cast your final vote")
+    if user.id == loop.hiring_manager_id and not has_proposal:
+        steps.append("Propose hire or no hire")
+    if user.id == loop.bar_raiser_id:
+        steps.append("Concur or veto" if has_proposal else "Run the debrief")
+    return tuple(steps)

@@ -1,0 +1,289 @@
+"""Reading the debrief page: every piece loaded in a fixed number of queries whatever the panel
+size, and shaped for the template (columns, matrix, tallies) so the template decides nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import policy
+from ..auth.models import User
+from ..extensions import db
+from ..feedback.models import Addendum, Feedback, FeedbackState, Vote
+from ..loops.models import Interview, InterviewPrinciple, Loop
+from ..principles.models import Principle
+from . import services
+from .models import FinalVote, HirePerformance, Proposal, Verdict
+
+# Strongest first, as the feedback form lists them.
+VOTES: tuple[Vote, ...] = tuple(sorted(Vote, key=lambda vote: -vote.score))
+
+
+def loop_for_debrief(loop_id: int) -> sa.Select:
+    """The loop with its people and panel, ready for the page, in a few batched queries."""
+    return (
+        sa.select(Loop)
+        .where(Loop.id == loop_id)
+        .options(
+            joinedload(Loop.candidate),
+            joinedload(Loop.requisition),
+            joinedload(Loop.hiring_manager),
+            joinedload(Loop.bar_raiser),
+            selectinload(Loop.interviews).joinedload(Interview.interviewer),
+            selectinload(Loop.interviews)
+            .selectinload(Interview.assignments)
+            .joinedload(InterviewPrinciple.principle),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One interview on the page: its feedback (when the viewer may read it) and final vote."""
+
+    interview: Interview
+    feedback: Feedback | None
+    final_vote: FinalVote | None
+    is_hiring_manager: bool
+
+    @property
+    def interviewer(self) -> User:
+        return self.interview.interviewer
+
+    @property
+    def is_shadow(self) -> bool:
+        return self.interview.is_shadow
+
+    @property
+    def changed(self) -> bool:
+        return (
+            self.feedback is not None
+            and self.final_vote is not None
+            and self.final_vote.vote is not self.feedback.vote
+        )
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    column: Column
+    # One cell per matrix principle: (assigned to this interview?, rating or None).
+    cells: list[tuple[bool, int | None]]
+
+
+@dataclass(frozen=True)
+class Tally:
+    written: dict[Vote, int]
+    final: dict[Vote, int]
+    raises_bar_yes: int
+    raises_bar_no: int
+    submitted: int
+    final_cast: int
+    panel_size: int
+
+    @property
+    def written_hire(self) -> int:
+        return sum(count for vote, count in self.written.items() if vote.leans_hire)
+
+    @property
+    def final_hire(self) -> int:
+        return sum(count for vote, count in self.final.items() if vote.leans_hire)
+
+
+@dataclass
+class DebriefPage:
+    loop: Loop
+    can_read_feedback: bool
+    columns: list[Column]
+    principles: list[Principle]
+    matrix: list[MatrixRow]
+    tally: Tally
+    missing: list[Interview]
+    proposal: Proposal | None
+    verdict: Verdict | None
+    performances: list[HirePerformance]
+    actions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def changes(self) -> list[Column]:
+        return [column for column in self.columns if not column.is_shadow and column.changed]
+
+    @property
+    def latest_performance(self) -> HirePerformance | None:
+        return self.performances[-1] if self.performances else None
+
+    @property
+    def read_only_message(self) -> str | None:
+        """The same words a refused change would answer with, shown before anyone tries."""
+        refusal = services.read_only_refusal(self.loop)
+        return refusal.message if refusal is not None else None
+
+
+def _ordered(loop: Loop) -> list[Interview]:
+    """Panel first, shadows next, the hiring manager's interview last: the most senior voice is
+    read after everyone else's, so it does not anchor the room."""
+    return sorted(
+        loop.interviews,
+        key=lambda i: (i.interviewer_id == loop.hiring_manager_id, i.is_shadow, i.starts_at, i.id),
+    )
+
+
+def matrix_principles(interviews: list[Interview]) -> list[Principle]:
+    """The principles the panel was assigned, each once, in catalog order."""
+    seen: dict[int, Principle] = {}
+    for interview in interviews:
+        for principle in interview.principles:
+            seen.setdefault(principle.id, principle)
+    return sorted(seen.values(), key=lambda principle: (principle.position, principle.id))
+
+
+def _submitted_feedback(loop: Loop) -> dict[int, Feedback]:
+    rows = db.session.scalars(
+        sa.select(Feedback)
+        .join(Interview, Interview.id == Feedback.interview_id)
+        .where(Interview.loop_id == loop.id, Feedback.state == FeedbackState.SUBMITTED)
+        .options(
+            selectinload(Feedback.ratings),
+            selectinload(Feedback.addenda).joinedload(Addendum.author),
+        )
+    )
+    return {feedback.interview_id: feedback for feedback in rows}
+
+
+def _tally(columns: list[Column], panel_size: int) -> Tally:
+    counted = [column for column in columns if not column.is_shadow]
+    written = Counter(c.feedback.vote for c in counted if c.feedback is not None)
+    final = Counter(c.final_vote.vote for c in counted if c.final_vote is not None)
+    bar = Counter(c.feedback.raises_bar for c in counted if c.feedback is not None)
+    return Tally(
+        written={vote: written.get(vote, 0) for vote in VOTES},
+        final={vote: final.get(vote, 0) for vote in VOTES},
+        raises_bar_yes=bar.get(True, 0),
+        raises_bar_no=bar.get(False, 0),
+        submitted=sum(written.values()),
+        final_cast=sum(final.values()),
+        panel_size=panel_size,
+    )
+
+
+def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
+    """Everything the debrief page shows to `viewer`. A panelist who has not submitted their own
+    feedback gets counts only: the page then holds no one else's feedback, vote or rationale."""
+    can_read = policy.can_view_panel_feedback(viewer, loop)
+    interviews = _ordered(loop)
+    submitted = _submitted_feedback(loop)
+    final_votes = {
+        vote.interview_id: vote
+        for vote in db.session.scalars(sa.select(FinalVote).where(FinalVote.loop_id == loop.id))
+    }
+    proposal = db.session.scalar(
+        sa.select(Proposal)
+        .where(Proposal.loop_id == loop.id)
+        .options(joinedload(Proposal.proposed_by))
+    )
+    verdict = db.session.scalar(
+        sa.select(Verdict)
+        .where(Verdict.loop_id == loop.id)
+        .options(joinedload(Verdict.bar_raiser), selectinload(Verdict.principles))
+    )
+    performances = list(
+        db.session.scalars(
+            sa.select(HirePerformance)
+            .where(HirePerformance.loop_id == loop.id)
+            .order_by(HirePerformance.rated_on, HirePerformance.id)
+        )
+    )
+    full_columns = [
+        Column(
+            interview=interview,
+            feedback=submitted.get(interview.id),
+            final_vote=final_votes.get(interview.id),
+            is_hiring_manager=interview.interviewer_id == loop.hiring_manager_id,
+        )
+        for interview in interviews
+    ]
+    missing = [
+        column.interview
+        for column in full_columns
+        if column.feedback is None and not column.is_shadow
+    ]
+    viewer_column = next(
+        (column for column in full_columns if column.interview.interviewer_id == viewer.id), None
+    )
+    actions = _actions(viewer, loop, viewer_column, proposal)
+    tally = _tally(full_columns, panel_size=len(loop.panel))
+    if can_read:
+        columns = full_columns
+    else:
+        # Independence: counts stay (how many submitted), everything written by others goes.
+        columns = [
+            Column(interview=c.interview, feedback=None, final_vote=None, is_hiring_manager=False)
+            for c in full_columns
+        ]
+        tally = Tally(
+            written={},
+            final={},
+            raises_bar_yes=0,
+            raises_bar_no=0,
+            submitted=tally.submitted,
+            final_cast=tally.final_cast,
+            panel_size=tally.panel_size,
+        )
+        proposal = None
+        verdict = None
+    principles = matrix_principles(interviews)
+    matrix = [
+        MatrixRow(
+            column=column,
+            cells=[
+                (
+                    principle.id in {p.id for p in column.interview.principles},
+                    _rating(column.feedback, principle.id),
+                )
+                for principle in principles
+            ],
+        )
+        for column in columns
+    ]
+    return DebriefPage(
+        loop=loop,
+        can_read_feedback=can_read,
+        columns=columns,
+        principles=principles,
+        matrix=matrix,
+        tally=tally,
+        missing=missing,
+        proposal=proposal,
+        verdict=verdict,
+        performances=performances,
+        actions=actions,
+    )
+
+
+def _rating(feedback: Feedback | None, principle_id: int) -> int | None:
+    if feedback is None:
+        return None
+    return next((r.rating for r in feedback.ratings if r.principle_id == principle_id), None)
+
+
+def _actions(
+    viewer: User, loop: Loop, own: Column | None, proposal: Proposal | None
+) -> frozenset[str]:
+    """The forms to offer `viewer`: asked of the services' own refusals, so a form is shown
+    exactly when submitting it would be accepted."""
+    checks = {
+        "open": services.open_refusal(viewer, loop),
+        "final_vote": services.final_vote_refusal(
+            viewer,
+            loop,
+            own.interview if own else None,
+            own.feedback if own else None,
+            own.final_vote if own else None,
+        ),
+        "propose": services.proposal_refusal(viewer, loop, proposal),
+        "rule": services.verdict_refusal(viewer, loop, proposal),
+        "performance": services.performance_refusal(viewer, loop),
+    }
+    return frozenset(action for action, refusal in checks.items() if refusal is None)

@@ -1,0 +1,456 @@
+"""The debrief's operations: opening it, final votes, the hiring manager's proposal, the Bar
+Raiser's concurrence or veto, and the hire's later performance.
+
+Every operation locks the loop row first and re-reads what it decides on, so two people acting at
+once queue behind each other; the unique constraints on final votes, proposals and verdicts are the
+last line should anything slip past. The loser gets a Conflict (409), never a second row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..auth.models import User
+from ..errors import Conflict, DomainError, Forbidden, RuleViolation
+from ..extensions import db
+from ..feedback.models import Feedback, FeedbackState, Vote
+from ..loops.models import Interview, InterviewPrinciple, Loop, LoopState, Outcome
+from ..loops.services import transition
+from ..outbox.services import queue_message
+from ..principles.models import Principle
+from .models import FinalVote, HirePerformance, Proposal, Verdict, VerdictKind
+
+MAX_TEXT = 5000
+LOOP_SUBJECT = "loop"
+
+
+# --- refusals shared by the services and the page --------------------------------------------
+# Each returns the error the service would raise, or None. The page asks the same functions which
+# forms to show, so a form is offered exactly when its service would accept it.
+
+
+def read_only_refusal(loop: Loop) -> Conflict | None:
+    if loop.state is LoopState.DECIDED:
+        decided = loop.decided_at.strftime("%Y-%m-%d %H:%M UTC") if loop.decided_at else "—"
+        return Conflict(f"This loop was decided on {decided} and is read-only.")
+    if loop.state is LoopState.CANCELLED:
+        return Conflict("This loop was cancelled and is read-only.")
+    return None
+
+
+def _state_refusal(loop: Loop, expected: LoopState, doing: str) -> Conflict | None:
+    if (refusal := read_only_refusal(loop)) is not None:
+        return refusal
+    if loop.state is not expected:
+        return Conflict(f"{doing} only while the loop is in {expected.value}; it is {loop.state}.")
+    return None
+
+
+def open_refusal(actor: User, loop: Loop) -> DomainError | None:
+    if actor.id != loop.bar_raiser_id:
+        return Forbidden("Only the loop's Bar Raiser opens the debrief.")
+    if loop.state is LoopState.DEBRIEF:
+        return Conflict("The debrief is already open.")
+    if (refusal := read_only_refusal(loop)) is not None:
+        return refusal
+    if not loop.can_move_to(LoopState.DEBRIEF):
+        return Conflict(f"A {loop.state} loop cannot go to debrief; schedule it first.")
+    return None
+
+
+def final_vote_refusal(
+    actor: User,
+    loop: Loop,
+    interview: Interview | None,
+    feedback: Feedback | None,
+    existing: FinalVote | None,
+) -> DomainError | None:
+    if interview is None:
+        return Forbidden("Only the panel casts final votes.")
+    if interview.is_shadow:
+        return Forbidden("Shadow interviewers do not vote: their feedback is shown, not counted.")
+    if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "Final votes are cast")) is not None:
+        return refusal
+    if feedback is None or feedback.state is not FeedbackState.SUBMITTED:
+        return Conflict("Submit your written feedback before casting a final vote.")
+    if existing is not None:
+        return Conflict(f"You already cast your final vote ({existing.vote.label}).")
+    return None
+
+
+def proposal_refusal(actor: User, loop: Loop, existing: Proposal | None) -> DomainError | None:
+    if actor.id != loop.hiring_manager_id:
+        return Forbidden("Only the loop's hiring manager proposes the decision.")
+    if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "A proposal is made")) is not None:
+        return refusal
+    if existing is not None:
+        decision = existing.decision.value.replace("_", " ")
+        return Conflict(f"{existing.proposed_by.name} already proposed {decision}.")
+    return None
+
+
+def verdict_refusal(actor: User, loop: Loop, proposal: Proposal | None) -> DomainError | None:
+    if actor.id != loop.bar_raiser_id:
+        return Forbidden("Only the loop's Bar Raiser concurs or vetoes.")
+    if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "The Bar Raiser rules")) is not None:
+        return refusal
+    if proposal is None:
+        return Conflict("The hiring manager has not proposed a decision yet.")
+    return None
+
+
+def performance_refusal(actor: User, loop: Loop) -> DomainError | None:
+    if actor.id != loop.hiring_manager_id:
+        return Forbidden("Only the loop's hiring manager records the hire's performance.")
+    if loop.state is not LoopState.DECIDED or loop.outcome is not Outcome.HIRE:
+        return Conflict("Performance is recorded only for a loop decided as a hire.")
+    return None
+
+
+def _raise(refusal: DomainError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+# --- reading under the lock ----------------------------------------------------------------
+
+
+def lock_loop(loop: Loop) -> Loop:
+    """Take the loop's row lock and refresh it from the database: whoever waited on the lock
+    now sees what the winner committed."""
+    return db.session.scalars(
+        sa.select(Loop)
+        .where(Loop.id == loop.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _interview_of(actor: User, loop: Loop) -> Interview | None:
+    return db.session.scalar(
+        sa.select(Interview).where(
+            Interview.loop_id == loop.id, Interview.interviewer_id == actor.id
+        )
+    )
+
+
+def _feedback_of(interview: Interview) -> Feedback | None:
+    return db.session.scalar(
+        sa.select(Feedback)
+        .where(Feedback.interview_id == interview.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _final_vote_of(interview: Interview) -> FinalVote | None:
+    return db.session.scalar(sa.select(FinalVote).where(FinalVote.interview_id == interview.id))
+
+
+def _proposal_of(loop: Loop) -> Proposal | None:
+    return db.session.scalar(
+        sa.select(Proposal)
+        .where(Proposal.loop_id == loop.id)
+        .options(sa.orm.joinedload(Proposal.proposed_by))
+    )
+
+
+def missing_panel_feedback(loop: Loop) -> list[Interview]:
+    """Panel interviews (shadows excluded: they never block) without submitted feedback."""
+    submitted = (
+        sa.select(Feedback.id)
+        .where(Feedback.interview_id == Interview.id, Feedback.state == FeedbackState.SUBMITTED)
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Interview)
+            .where(Interview.loop_id == loop.id, Interview.is_shadow.is_(False), ~submitted)
+            .options(sa.orm.joinedload(Interview.interviewer))
+            .order_by(Interview.starts_at, Interview.id)
+        )
+    )
+
+
+def assigned_principle_ids(loop: Loop) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(InterviewPrinciple.principle_id)
+            .join(Interview, Interview.id == InterviewPrinciple.interview_id)
+            .where(Interview.loop_id == loop.id)
+        )
+    )
+
+
+def _insert(row: object, refusal: str) -> None:
+    """Insert one row in a savepoint; a unique constraint that fires means someone got there
+    first (possible only if the row lock was bypassed), and the caller gets a Conflict."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except sa.exc.IntegrityError as error:
+        raise Conflict(refusal) from error
+
+
+# --- operations ----------------------------------------------------------------------------
+
+
+def open_debrief(loop: Loop, *, reason: str = "", actor: User, now: datetime) -> bool:
+    """Open the debrief. It opens when every panel feedback is submitted; before that, only
+    with a written reason, which is kept on the loop. Returns whether it opened early.
+
+    The panel and the hiring manager are told, once each, through the outbox.
+    """
+    loop = lock_loop(loop)
+    _raise(open_refusal(actor, loop))
+    missing = missing_panel_feedback(loop)
+    reason = (reason or "").strip()
+    early = bool(missing)
+    if early and not reason:
+        names = ", ".join(interview.interviewer.name for interview in missing)
+        raise RuleViolation(
+            f"Feedback is still missing from {names}. To open the debrief before it is in, "
+            "write why.",
+            field="reason",
+        )
+    if len(reason) > MAX_TEXT:
+        raise RuleViolation(f"Keep the reason under {MAX_TEXT} characters.", field="reason")
+    loop.debrief_opened_at = now
+    loop.debrief_opened_by_id = actor.id
+    # A reason given when nothing was missing explains nothing: only an early opening keeps one.
+    loop.debrief_early_reason = reason if early else None
+    transition(loop, LoopState.DEBRIEF, actor=actor, now=now)
+    record(
+        "debrief.opened",
+        actor=actor,
+        subject_type=LOOP_SUBJECT,
+        subject_id=loop.id,
+        now=now,
+        early=early,
+        reason=loop.debrief_early_reason,
+        missing_interview_ids=[interview.id for interview in missing],
+    )
+    _notify_debrief_open(loop, actor=actor, now=now)
+    db.session.flush()
+    return early
+
+
+def _notify_debrief_open(loop: Loop, *, actor: User, now: datetime) -> None:
+    people = db.session.scalars(
+        sa.select(User).where(
+            sa.or_(
+                User.id.in_(
+                    sa.select(Interview.interviewer_id).where(Interview.loop_id == loop.id)
+                ),
+                User.id == loop.hiring_manager_id,
+            ),
+            User.id != actor.id,
+        )
+    ).all()
+    candidate = loop.candidate.name
+    for person in people:
+        queue_message(
+            person,
+            kind="debrief_opened",
+            dedupe_key=f"debrief-open:{loop.id}:{person.id}",
+            subject=f"Debrief open: {candidate}",
+            body=(
+                f"{actor.name} opened the debrief for {candidate}. Read the panel's feedback, "
+                f"then cast your final vote: /loops/{loop.id}/debrief"
+            ),
+            now=now,
+        )
+
+
+def cast_final_vote(loop: Loop, *, vote: Vote, actor: User, now: datetime) -> FinalVote:
+    """The panelist's vote after reading everyone's feedback. It may differ from the written
+    vote; both are kept, the written one untouched."""
+    loop = lock_loop(loop)
+    interview = _interview_of(actor, loop)
+    feedback = _feedback_of(interview) if interview is not None else None
+    existing = _final_vote_of(interview) if interview is not None else None
+    _raise(final_vote_refusal(actor, loop, interview, feedback, existing))
+    assert interview is not None and feedback is not None and feedback.vote is not None
+    final = FinalVote(
+        loop_id=loop.id, interview_id=interview.id, voter_id=actor.id, vote=vote, cast_at=now
+    )
+    _insert(final, "You already cast your final vote.")
+    record(
+        "debrief.final_vote_cast",
+        actor=actor,
+        subject_type=LOOP_SUBJECT,
+        subject_id=loop.id,
+        now=now,
+        interview_id=interview.id,
+        written=feedback.vote.value,
+        final=vote.value,
+        changed=vote is not feedback.vote,
+    )
+    db.session.flush()
+    return final
+
+
+def propose(
+    loop: Loop, *, decision: Outcome, rationale: str, actor: User, now: datetime
+) -> Proposal:
+    """The hiring manager's proposal, made once, in the debrief."""
+    loop = lock_loop(loop)
+    _raise(proposal_refusal(actor, loop, _proposal_of(loop)))
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise RuleViolation("Write the rationale for your proposal.", field="rationale")
+    if len(rationale) > MAX_TEXT:
+        raise RuleViolation(f"Keep the rationale under {MAX_TEXT} characters.", field="rationale")
+    proposal = Proposal(
+        loop_id=loop.id,
+        proposed_by_id=actor.id,
+        decision=decision,
+        rationale=rationale,
+        proposed_at=now,
+    )
+    _insert(proposal, "The hiring manager's proposal was already made.")
+    record(
+        "debrief.proposed",
+        actor=actor,
+        subject_type=LOOP_SUBJECT,
+        subject_id=loop.id,
+        now=now,
+        decision=decision.value,
+        rationale=rationale,
+    )
+    db.session.flush()
+    return proposal
+
+
+def outcome_of(proposal: Outcome, verdict: VerdictKind) -> Outcome:
+    """Hire only when the hiring manager proposed hire and the Bar Raiser concurred: the Bar
+    Raiser can block a hire, never force one."""
+    if proposal is Outcome.HIRE and verdict is VerdictKind.CONCUR:
+        return Outcome.HIRE
+    return Outcome.NO_HIRE
+
+
+def concur(loop: Loop, *, rationale: str = "", actor: User, now: datetime) -> Verdict:
+    """The Bar Raiser agrees with the proposal; the loop is decided as proposed."""
+    return _rule(loop, VerdictKind.CONCUR, rationale=rationale, principles=(), actor=actor, now=now)
+
+
+def veto(
+    loop: Loop,
+    *,
+    rationale: str,
+    principle_ids: Iterable[int],
+    actor: User,
+    now: datetime,
+) -> Verdict:
+    """The Bar Raiser blocks the proposal. Final: the loop ends no_hire, vetoed, and nothing
+    turns it into a hire afterwards (a new loop is the only way)."""
+    return _rule(
+        loop, VerdictKind.VETO, rationale=rationale, principles=principle_ids, actor=actor, now=now
+    )
+
+
+def _rule(
+    loop: Loop,
+    kind: VerdictKind,
+    *,
+    rationale: str,
+    principles: Iterable[int],
+    actor: User,
+    now: datetime,
+) -> Verdict:
+    loop = lock_loop(loop)
+    proposal = _proposal_of(loop)
+    _raise(verdict_refusal(actor, loop, proposal))
+    assert proposal is not None
+    rationale = (rationale or "").strip()
+    if len(rationale) > MAX_TEXT:
+        raise RuleViolation(f"Keep the rationale under {MAX_TEXT} characters.", field="rationale")
+    chosen: list[Principle] = []
+    if kind is VerdictKind.VETO:
+        if not rationale:
+            raise RuleViolation("A veto needs a written rationale.", field="rationale")
+        wanted = set(principles)
+        if not wanted:
+            raise RuleViolation(
+                "Name at least one principle the veto is about.", field="principles"
+            )
+        if not wanted <= assigned_principle_ids(loop):
+            raise RuleViolation(
+                "Name only principles this loop's panel was assigned.", field="principles"
+            )
+        chosen = list(
+            db.session.scalars(
+                sa.select(Principle).where(Principle.id.in_(wanted)).order_by(Principle.position)
+            )
+        )
+    verdict = Verdict(
+        loop_id=loop.id,
+        proposal_id=proposal.id,
+        bar_raiser_id=actor.id,
+        kind=kind,
+        rationale=rationale,
+        decided_at=now,
+    )
+    verdict.principles = chosen
+    _insert(verdict, "The Bar Raiser has already ruled on this loop.")
+    # The outcome columns and the state are flushed together: the database checks they agree.
+    loop.outcome = outcome_of(proposal.decision, kind)
+    loop.vetoed = kind is VerdictKind.VETO
+    loop.decided_at = now
+    transition(loop, LoopState.DECIDED, actor=actor, now=now)
+    record(
+        "debrief.vetoed" if kind is VerdictKind.VETO else "debrief.concurred",
+        actor=actor,
+        subject_type=LOOP_SUBJECT,
+        subject_id=loop.id,
+        now=now,
+        proposal=proposal.decision.value,
+        outcome=loop.outcome.value,
+        rationale=rationale,
+        principles=[principle.name for principle in chosen],
+    )
+    db.session.flush()
+    return verdict
+
+
+def record_hire_performance(
+    loop: Loop, *, rating: int, rated_on: date, actor: User, now: datetime
+) -> HirePerformance:
+    """The hire's performance rating (1–5) on a date, appended; the latest date is reported."""
+    loop = lock_loop(loop)
+    _raise(performance_refusal(actor, loop))
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise RuleViolation("Rate the hire's performance from 1 to 5.", field="rating")
+    assert loop.decided_at is not None
+    if rated_on < loop.decided_at.date():
+        raise RuleViolation(
+            "The rating date cannot be before the hiring decision.", field="rated_on"
+        )
+    if rated_on > now.date():
+        raise RuleViolation("The rating date cannot be in the future.", field="rated_on")
+    clash = db.session.scalar(
+        sa.select(HirePerformance.id).where(
+            HirePerformance.loop_id == loop.id, HirePerformance.rated_on == rated_on
+        )
+    )
+    if clash is not None:
+        raise Conflict(f"A rating dated {rated_on.isoformat()} is already recorded.")
+    performance = HirePerformance(
+        loop_id=loop.id, rating=rating, rated_on=rated_on, recorded_by_id=actor.id, recorded_at=now
+    )
+    _insert(performance, f"A rating dated {rated_on.isoformat()} is already recorded.")
+    record(
+        "debrief.performance_recorded",
+        actor=actor,
+        subject_type=LOOP_SUBJECT,
+        subject_id=loop.id,
+        now=now,
+        rating=rating,
+        rated_on=rated_on.isoformat(),
+    )
+    db.session.flush()
+    return performance

@@ -1,0 +1,201 @@
+"""The debrief page and its actions: open, final vote, proposal, concur, veto, hire performance.
+
+Every action answers on the same page: a refused input re-renders it with the message next to
+the field (400/422); someone having acted first (409) re-renders it as it now stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from .. import clock, policy
+from ..errors import Conflict, RuleViolation
+from ..extensions import db
+from ..feedback.models import Vote
+from ..loops.models import Loop, Outcome
+from . import services
+from .forms import (
+    ConcurForm,
+    FinalVoteForm,
+    OpenDebriefForm,
+    PerformanceForm,
+    ProposalForm,
+    VetoForm,
+)
+from .queries import debrief_page, loop_for_debrief, matrix_principles
+
+bp = Blueprint("debrief", __name__, url_prefix="/loops/<int:loop_id>/debrief")
+
+
+def _load(loop_id: int) -> Loop:
+    """The loop, or 404 for a loop that does not exist or that the user may not know of."""
+    loop = db.one_or_404(loop_for_debrief(loop_id))
+    policy.require(policy.can_view_debrief(current_user, loop), hide=True)
+    return loop
+
+
+def _reload(loop_id: int) -> Loop:
+    """After a rollback: the loop as the database holds it now, eagerly loaded again."""
+    return db.session.scalars(loop_for_debrief(loop_id)).one()
+
+
+def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
+    """The debrief page for the current user, with any submitted form kept as typed."""
+    page = debrief_page(loop, current_user)
+    forms = {
+        "open": OpenDebriefForm(formdata=None),
+        "final_vote": FinalVoteForm(formdata=None),
+        "propose": ProposalForm(formdata=None),
+        "concur": ConcurForm(formdata=None),
+        "veto": VetoForm(formdata=None, principles=page.principles),
+        "performance": PerformanceForm(formdata=None, rated_on=clock.now().date()),
+        **bound,
+    }
+    return render_template(
+        "debrief/page.html", page=page, forms=forms, conflict=conflict, now=clock.now()
+    ), status
+
+
+def _act(loop: Loop, name: str, form: FlaskForm, act: Callable[[], object], done: str):
+    """Validate → one service call → commit → redirect, or the page again with the reason."""
+    if not form.validate_on_submit():
+        return _render(loop, status=400, **{name: form})
+    try:
+        act()
+    except RuleViolation as error:
+        db.session.rollback()
+        field = getattr(form, error.field or "", None)
+        errors = field.errors if field is not None else form.form_errors
+        errors.append(error.message)
+        return _render(_reload(loop.id), status=422, **{name: form})
+    except Conflict as error:
+        db.session.rollback()
+        return _render(_reload(loop.id), status=409, conflict=error.message)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("debrief.page", loop_id=loop.id))
+
+
+@bp.get("")
+@login_required
+def page(loop_id: int):
+    """The debrief: all feedback side by side, the matrix, the tallies, and the viewer's forms."""
+    return _render(_load(loop_id))
+
+
+@bp.post("/open")
+@login_required
+def open_debrief(loop_id: int):
+    loop = _load(loop_id)
+    policy.require(policy.can_open_debrief(current_user, loop))
+    form = OpenDebriefForm()
+    return _act(
+        loop,
+        "open",
+        form,
+        lambda: services.open_debrief(
+            loop, reason=form.reason.data or "", actor=current_user, now=clock.now()
+        ),
+        "The debrief is open. The panel has been told.",
+    )
+
+
+@bp.post("/final-vote")
+@login_required
+def final_vote(loop_id: int):
+    loop = _load(loop_id)
+    policy.require(policy.can_cast_final_vote(current_user, loop))
+    form = FinalVoteForm()
+    return _act(
+        loop,
+        "final_vote",
+        form,
+        lambda: services.cast_final_vote(
+            loop, vote=Vote(form.vote.data), actor=current_user, now=clock.now()
+        ),
+        "Your final vote is recorded.",
+    )
+
+
+@bp.post("/proposal")
+@login_required
+def propose(loop_id: int):
+    loop = _load(loop_id)
+    policy.require(policy.can_propose(current_user, loop))
+    form = ProposalForm()
+    return _act(
+        loop,
+        "propose",
+        form,
+        lambda: services.propose(
+            loop,
+            decision=Outcome(form.decision.data),
+            rationale=form.rationale.data or "",
+            actor=current_user,
+            now=clock.now(),
+        ),
+        "Your proposal is recorded. The Bar Raiser concurs or vetoes next.",
+    )
+
+
+@bp.post("/concur")
+@login_required
+def concur(loop_id: int):
+    loop = _load(loop_id)
+    policy.require(policy.can_rule(current_user, loop))
+    form = ConcurForm()
+    return _act(
+        loop,
+        "concur",
+        form,
+        lambda: services.concur(
+            loop, rationale=form.rationale.data or "", actor=current_user, now=clock.now()
+        ),
+        "You concurred. The loop is decided.",
+    )
+
+
+@bp.post("/veto")
+@login_required
+def veto(loop_id: int):
+    loop = _load(loop_id)
+    policy.require(policy.can_rule(current_user, loop))
+    form = VetoForm(principles=matrix_principles(loop.interviews))
+    return _act(
+        loop,
+        "veto",
+        form,
+        lambda: services.veto(
+            loop,
+            rationale=form.rationale.data or "",
+            principle_ids=form.principles.data or [],
+            actor=current_user,
+            now=clock.now(),
+        ),
+        "You vetoed. The loop is decided: no hire.",
+    )
+
+
+@bp.post("/performance")
+@login_required
+def performance(loop_id: int):
+    loop = _load(loop_id)
+    policy.require(policy.can_record_performance(current_user, loop))
+    form = PerformanceForm()
+    return _act(
+        loop,
+        "performance",
+        form,
+        lambda: services.record_hire_performance(
+            loop,
+            rating=form.rating.data,
+            rated_on=form.rated_on.data,
+            actor=current_user,
+            now=clock.now(),
+        ),
+        "The hire's performance is recorded.",
+    )

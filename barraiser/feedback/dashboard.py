@@ -1,0 +1,166 @@
+"""The feedback part of each person's home page: the feedback they have to write (due or overdue)
+and have submitted, how much feedback is in on the loops they lead, and for recruiters the overdue
+feedback and the loops ready for debrief across the organisation. (Upcoming interviews are the
+loops slice's section, debrief steps the debrief slice's.)
+
+A fixed handful of queries whatever the number of loops; no content of anyone's feedback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import policy
+from ..auth.models import User
+from ..extensions import db
+from ..loops.models import Interview, InterviewPrinciple, Loop
+from .deadline import deadline_hours, due_at
+from .models import Feedback, FeedbackState
+from .queries import OPEN_LOOP_STATES, PanelProgress, progress_by_loop, ready_loops
+
+LIST_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class InterviewItem:
+    interview: Interview
+    due_at: datetime
+    state: FeedbackState | None  # None: nothing written yet
+    submitted_at: datetime | None
+    overdue: bool
+
+    @property
+    def loop(self) -> Loop:
+        return self.interview.loop
+
+
+@dataclass(frozen=True)
+class LoopItem:
+    loop: Loop
+    progress: PanelProgress
+    as_bar_raiser: bool
+
+
+@dataclass
+class FeedbackDashboard:
+    to_write: list[InterviewItem] = field(default_factory=list)
+    submitted: list[InterviewItem] = field(default_factory=list)
+    led_loops: list[LoopItem] = field(default_factory=list)
+    overdue_everywhere: list[InterviewItem] = field(default_factory=list)
+    ready_everywhere: list[Loop] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for item in self.to_write if item.overdue)
+
+
+def _interview_options() -> list:
+    return [
+        joinedload(Interview.loop).joinedload(Loop.candidate),
+        joinedload(Interview.loop).joinedload(Loop.requisition),
+        selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
+    ]
+
+
+def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewItem]:
+    interviews = db.session.scalars(
+        sa.select(Interview)
+        .join(Loop, Loop.id == Interview.loop_id)
+        .where(Interview.interviewer_id == user.id, Loop.state.in_(OPEN_LOOP_STATES))
+        .options(*_interview_options())
+        .order_by(Interview.starts_at, Interview.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    states = {
+        interview_id: (state, submitted_at)
+        for interview_id, state, submitted_at in db.session.execute(
+            sa.select(Feedback.interview_id, Feedback.state, Feedback.submitted_at).where(
+                Feedback.interview_id.in_([interview.id for interview in interviews]),
+                Feedback.author_id == user.id,
+            )
+        )
+    }
+    items = []
+    for interview in interviews:
+        state, submitted_at = states.get(interview.id, (None, None))
+        due = due_at(interview, hours=hours)
+        items.append(
+            InterviewItem(
+                interview=interview,
+                due_at=due,
+                state=state,
+                submitted_at=submitted_at,
+                overdue=state is not FeedbackState.SUBMITTED and now > due,
+            )
+        )
+    return items
+
+
+def _led_loops(user: User) -> list[LoopItem]:
+    loops = db.session.scalars(
+        sa.select(Loop)
+        .where(
+            sa.or_(Loop.bar_raiser_id == user.id, Loop.hiring_manager_id == user.id),
+            Loop.state.in_(OPEN_LOOP_STATES),
+        )
+        .options(joinedload(Loop.candidate), joinedload(Loop.requisition))
+        .order_by(Loop.first_interview_at, Loop.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    progress = progress_by_loop(loop.id for loop in loops)
+    return [
+        LoopItem(loop=loop, progress=progress[loop.id], as_bar_raiser=loop.bar_raiser_id == user.id)
+        for loop in loops
+    ]
+
+
+def overdue_feedback(*, now: datetime, hours: int, limit: int = LIST_LIMIT) -> list[InterviewItem]:
+    """Panel interviews in open loops whose feedback is past its deadline, oldest first."""
+    # An interview ends at most 8 hours after it starts, so this bound lets SQL do the filtering
+    # on starts_at alone; the exact end time is checked below.
+    latest_start = now - timedelta(hours=hours)
+    interviews = db.session.scalars(
+        sa.select(Interview)
+        .join(Loop, Loop.id == Interview.loop_id)
+        .outerjoin(
+            Feedback,
+            sa.and_(
+                Feedback.interview_id == Interview.id,
+                Feedback.state == FeedbackState.SUBMITTED,
+            ),
+        )
+        .where(
+            Loop.state.in_(OPEN_LOOP_STATES),
+            Interview.is_shadow.is_(False),
+            Interview.starts_at <= latest_start,
+            Feedback.id.is_(None),
+        )
+        .options(*_interview_options(), joinedload(Interview.interviewer))
+        .order_by(Interview.starts_at, Interview.id)
+        .limit(limit)
+    ).all()
+    items = []
+    for interview in interviews:
+        due = due_at(interview, hours=hours)
+        if now > due:
+            items.append(InterviewItem(interview, due, None, None, overdue=True))
+    return items
+
+
+def dashboard_for(user: User, *, now: datetime) -> FeedbackDashboard:
+    hours = deadline_hours()
+    board = FeedbackDashboard()
+    for item in _my_interviews(user, now=now, hours=hours):
+        if item.state is FeedbackState.SUBMITTED:
+            board.submitted.append(item)
+        elif item.interview.starts_at <= now:
+            board.to_write.append(item)
+    board.led_loops = _led_loops(user)
+    if policy.can_manage_loops(user):
+        board.overdue_everywhere = overdue_feedback(now=now, hours=hours)
+        board.ready_everywhere = ready_loops()
+    return board

@@ -1,0 +1,202 @@
+"""Reading feedback, with independence enforced in the query itself: a function here never returns
+feedback the user may not read, so no page can leak it by forgetting a check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import policy
+from ..auth.models import User
+from ..extensions import db
+from ..loops.models import Interview, Loop, LoopState
+from .deadline import due_at
+from .models import Feedback, FeedbackState, PrincipleRating
+
+# Loops whose feedback is still being written or read before the decision.
+OPEN_LOOP_STATES = (LoopState.SCHEDULED, LoopState.DEBRIEF)
+
+
+def _with_content(query: sa.Select) -> sa.Select:
+    return query.options(
+        selectinload(Feedback.ratings).joinedload(PrincipleRating.principle),
+        selectinload(Feedback.addenda),
+        joinedload(Feedback.interview).joinedload(Interview.interviewer),
+    )
+
+
+def own_feedback(interview: Interview, user: User) -> Feedback | None:
+    """The user's own feedback on their interview, draft or submitted; never anyone else's."""
+    return db.session.scalars(
+        _with_content(
+            sa.select(Feedback).where(
+                Feedback.interview_id == interview.id,
+                Feedback.author_id == user.id,
+            )
+        )
+    ).one_or_none()
+
+
+def readable_feedback(user: User, loop: Loop) -> list[Feedback]:
+    """The loop's feedback `user` may read: their own always; others' only once submitted, and
+    only when policy lets them see the panel's feedback (on the panel: after submitting their own).
+    Drafts are never returned to anyone but their author.
+
+    Ordered as the panel should read it: interviews in order, the hiring manager's last (the most
+    senior voice should not anchor the others), shadow feedback after the panel.
+    """
+    own = sa.and_(Feedback.author_id == user.id, Interview.interviewer_id == user.id)
+    visible = (
+        sa.or_(own, Feedback.state == FeedbackState.SUBMITTED)
+        if policy.can_view_panel_feedback(user, loop)
+        else own
+    )
+    rows = db.session.scalars(
+        _with_content(
+            sa.select(Feedback)
+            .join(Interview, Interview.id == Feedback.interview_id)
+            .where(Interview.loop_id == loop.id, visible)
+        )
+    ).all()
+    return sorted(
+        rows,
+        key=lambda feedback: (
+            feedback.interview.is_shadow,
+            feedback.interview.interviewer_id == loop.hiring_manager_id,
+            feedback.interview.starts_at,
+            feedback.interview.id,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SubmissionState:
+    """Whether one interview's feedback is in: state and timing only, never content."""
+
+    interview: Interview
+    due_at: datetime
+    submitted_at: datetime | None
+    is_late: bool
+    overdue: bool
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+def submission_states(loop: Loop, *, now: datetime, hours: int) -> list[SubmissionState]:
+    """Every interview of the loop with its deadline and submission time, in one query (the
+    loop's interviews already loaded)."""
+    submitted = {
+        interview_id: (submitted_at, is_late)
+        for interview_id, submitted_at, is_late in db.session.execute(
+            sa.select(Feedback.interview_id, Feedback.submitted_at, Feedback.is_late)
+            .join(Interview, Interview.id == Feedback.interview_id)
+            .where(Interview.loop_id == loop.id, Feedback.state == FeedbackState.SUBMITTED)
+        )
+    }
+    states = []
+    for interview in loop.interviews:
+        submitted_at, is_late = submitted.get(interview.id, (None, False))
+        due = due_at(interview, hours=hours)
+        states.append(
+            SubmissionState(
+                interview=interview,
+                due_at=due,
+                submitted_at=submitted_at,
+                is_late=is_late,
+                overdue=submitted_at is None and now > due,
+            )
+        )
+    return states
+
+
+@dataclass(frozen=True)
+class PanelProgress:
+    """How much of a loop's feedback is in. Counts are fine to show everyone on the loop."""
+
+    submitted: int = 0
+    total: int = 0
+    shadow_submitted: int = 0
+    shadow_total: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.submitted == self.total
+
+    @property
+    def label(self) -> str:
+        return f"{self.submitted} of {self.total} submitted"
+
+
+def progress_by_loop(loop_ids: Iterable[int]) -> dict[int, PanelProgress]:
+    """Panel and shadow submission counts for many loops in one aggregate query."""
+    ids = list(loop_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Interview.loop_id,
+            Interview.is_shadow,
+            sa.func.count(Interview.id),
+            sa.func.count(Feedback.id),
+        )
+        .outerjoin(
+            Feedback,
+            sa.and_(
+                Feedback.interview_id == Interview.id,
+                Feedback.state == FeedbackState.SUBMITTED,
+            ),
+        )
+        .where(Interview.loop_id.in_(ids))
+        .group_by(Interview.loop_id, Interview.is_shadow)
+    ).all()
+    counts: dict[int, dict[str, int]] = {loop_id: {} for loop_id in ids}
+    for loop_id, is_shadow, total, submitted in rows:
+        prefix = "shadow_" if is_shadow else ""
+        counts[loop_id][f"{prefix}total"] = total
+        counts[loop_id][f"{prefix}submitted"] = submitted
+    return {loop_id: PanelProgress(**values) for loop_id, values in counts.items()}
+
+
+def panel_progress(loop: Loop) -> PanelProgress:
+    return progress_by_loop([loop.id])[loop.id]
+
+
+def loop_ready_for_debrief(loop: Loop) -> bool:
+    """Every panel interview (shadows aside) has submitted feedback."""
+    return panel_progress(loop).complete
+
+
+def ready_loops(*, bar_raiser_id: int | None = None, limit: int = 100) -> list[Loop]:
+    """Scheduled loops whose panel feedback is all in — the debriefs to run — optionally for one
+    Bar Raiser. Candidate, requisition and Bar Raiser come in the same query."""
+    complete = (
+        sa.select(Interview.loop_id)
+        .outerjoin(
+            Feedback,
+            sa.and_(
+                Feedback.interview_id == Interview.id,
+                Feedback.state == FeedbackState.SUBMITTED,
+            ),
+        )
+        .where(Interview.is_shadow.is_(False))
+        .group_by(Interview.loop_id)
+        .having(sa.func.count(Interview.id) == sa.func.count(Feedback.id))
+    )
+    query = (
+        sa.select(Loop)
+        .where(Loop.state == LoopState.SCHEDULED, Loop.id.in_(complete))
+        .options(
+            joinedload(Loop.candidate), joinedload(Loop.requisition), joinedload(Loop.bar_raiser)
+        )
+        .order_by(Loop.first_interview_at, Loop.id)
+        .limit(limit)
+    )
+    if bar_raiser_id is not None:
+        query = query.where(Loop.bar_raiser_id == bar_raiser_id)
+    return list(db.session.scalars(query))

@@ -1,0 +1,307 @@
+"""The feedback pages: the interviewer's form (drafts, autosave, submit), their locked feedback with
+addenda, and the panel's feedback for a loop — each piece shown only to whom independence allows.
+
+The form views are exempt from the blanket CSRF check and validate the token through the form
+instead: a token that expired during a long writing session then re-renders the page with the
+interviewer's text and a fresh token, rather than throwing the text away with a bare 400. Nothing
+is saved without a valid token.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import clock, policy
+from ..errors import Conflict, DomainError, Forbidden
+from ..extensions import csrf, db
+from ..loops.models import Interview, InterviewPrinciple, Loop
+from ..settings.services import get_setting
+from .deadline import deadline_hours, due_at
+from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
+from .models import Feedback
+from .quality import feedback_hints
+from .queries import (
+    PanelProgress,
+    own_feedback,
+    panel_progress,
+    readable_feedback,
+    submission_states,
+)
+from .services import (
+    IncompleteFeedback,
+    add_addendum,
+    addenda_open,
+    save_draft,
+    submit_feedback,
+)
+
+bp = Blueprint("feedback", __name__)
+
+AUTOSAVE_SECONDS = 30
+CSRF_EXPIRED = (
+    "This page's security token expired or is not valid, so nothing was saved. Your text is "
+    "below with a fresh token: save again."
+)
+
+
+def _interview_for_writer(interview_id: int) -> Interview:
+    """The interview, if the user is its interviewer: 404 when they may not know the loop, 403
+    when they may see the loop but this is someone else's interview."""
+    interview = db.get_or_404(
+        Interview,
+        interview_id,
+        options=[
+            joinedload(Interview.loop).joinedload(Loop.candidate),
+            joinedload(Interview.loop).joinedload(Loop.requisition),
+            joinedload(Interview.loop).selectinload(Loop.interviews),
+            selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
+        ],
+    )
+    policy.require(policy.can_view_loop(current_user, interview.loop), hide=True)
+    policy.require(policy.can_write_feedback(current_user, interview))
+    return interview
+
+
+def _page_context(interview: Interview, *, submitted: bool) -> dict:
+    now = clock.now()
+    due = due_at(interview, hours=deadline_hours())
+    return {
+        "interview": interview,
+        "loop": interview.loop,
+        "principles": interview.principles,
+        "due_at": due,
+        "overdue": not submitted and now > due,
+        "started": now >= interview.starts_at,
+        "addenda_open": addenda_open(interview.loop),
+        "progress": panel_progress(interview.loop),
+        "min_words": int(get_setting("min_evidence_words")),
+    }
+
+
+def _render_form(
+    interview: Interview,
+    form: FeedbackForm,
+    *,
+    status: int = 200,
+    problem: str | None = None,
+):
+    context = _page_context(interview, submitted=False)
+    hints = feedback_hints(
+        evidence=form.evidence_texts(),
+        summary=form.summary.data or "",
+        min_words=context["min_words"],
+    )
+    return render_template(
+        "feedback/form.html",
+        form=form,
+        hints=hints,
+        problem=problem,
+        autosave_seconds=AUTOSAVE_SECONDS,
+        **context,
+    ), status
+
+
+def _render_locked(
+    interview: Interview,
+    feedback: Feedback,
+    *,
+    addendum_form: AddendumForm | None = None,
+    status: int = 200,
+    problem: str | None = None,
+    unsaved: FeedbackForm | None = None,
+):
+    return render_template(
+        "feedback/submitted.html",
+        feedback=feedback,
+        addendum_form=addendum_form or AddendumForm(formdata=None),
+        problem=problem,
+        unsaved=unsaved,
+        **_page_context(interview, submitted=True),
+    ), status
+
+
+@bp.route("/interviews/<int:interview_id>/feedback", methods=["GET", "POST"])
+@csrf.exempt
+@login_required
+def write(interview_id: int):
+    """The interviewer's feedback: the form while a draft, the locked feedback once submitted.
+
+    POST saves the draft or submits (the button pressed decides). Refusals keep the posted text
+    on the page: 400 (bad input or expired token), 409 (submitted or saved elsewhere meanwhile),
+    422 (incomplete, or too early).
+    """
+    interview = _interview_for_writer(interview_id)
+    form = feedback_form(interview.principles)
+    if not form.is_submitted():
+        feedback = own_feedback(interview, current_user)
+        if feedback is not None and feedback.submitted:
+            return _render_locked(interview, feedback)
+        initial = feedback_form(interview.principles, data=draft_data(feedback))
+        return _render_form(interview, initial)
+    if not form.validate():
+        return _render_form(
+            interview, form, status=400, problem=CSRF_EXPIRED if form.csrf_failed else None
+        )
+    now = clock.now()
+    try:
+        if form.submit.data:
+            submit_feedback(
+                interview,
+                form.content(),
+                expected_version=form.version.data,
+                actor=current_user,
+                now=now,
+            )
+        else:
+            save_draft(
+                interview,
+                form.content(),
+                expected_version=form.version.data,
+                actor=current_user,
+                now=now,
+            )
+    except IncompleteFeedback as error:
+        db.session.rollback()
+        for field_name, message in error.problems.items():
+            form[field_name].errors = [*form[field_name].errors, message]
+        return _render_form(interview, form, status=error.status, problem=error.message)
+    except Forbidden:
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return _render_refusal(interview, form, error)
+    db.session.commit()
+    if form.submit.data:
+        flash("Your feedback is submitted and locked. The panel's submitted feedback is below.")
+        return redirect(url_for("feedback.loop_feedback", loop_id=interview.loop_id))
+    flash(f"Draft saved at {now:%H:%M} UTC. Only you can see it.", "success")
+    return redirect(url_for("feedback.write", interview_id=interview.id))
+
+
+def _render_refusal(interview: Interview, form: FeedbackForm, error: DomainError):
+    """Show why the save was refused with the posted text kept: on the locked page when the
+    feedback is already submitted, else on the form (now carrying the current version, so a
+    deliberate second save goes through)."""
+    current = own_feedback(interview, current_user)
+    if current is not None and current.submitted:
+        return _render_locked(
+            interview, current, status=error.status, problem=error.message, unsaved=form
+        )
+    if isinstance(error, Conflict):
+        form.version.data = current.version if current is not None else 0
+        form.version.raw_data = [str(form.version.data)]
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    return _render_form(interview, form, status=error.status, problem=error.message)
+
+
+@bp.route("/interviews/<int:interview_id>/feedback/draft.json", methods=["POST"])
+@csrf.exempt
+@login_required
+def autosave(interview_id: int):
+    """Save the draft from the page's script; answers JSON: the new version, when it was saved,
+    and fresh quality hints. An expired token gets a fresh one back (400) to retry with."""
+    interview = _interview_for_writer(interview_id)
+    form = feedback_form(interview.principles)
+    if not form.validate():
+        if form.csrf_failed:
+            return jsonify(error="csrf", message=CSRF_EXPIRED, csrf_token=generate_csrf()), 400
+        message = "Some fields are not valid; use Save draft to see which."
+        return jsonify(error="invalid", message=message, fields=form.errors), 400
+    now = clock.now()
+    try:
+        feedback = save_draft(
+            interview,
+            form.content(),
+            expected_version=form.version.data,
+            actor=current_user,
+            now=now,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error=type(error).__name__.lower(), message=error.message), error.status
+    db.session.commit()
+    hints = feedback_hints(
+        evidence=form.evidence_texts(),
+        summary=form.summary.data or "",
+        min_words=int(get_setting("min_evidence_words")),
+    )
+    return jsonify(
+        version=feedback.version,
+        saved_at=feedback.updated_at.isoformat(),
+        message=f"Draft saved at {feedback.updated_at:%H:%M} UTC.",
+        hints=[hint.as_dict() for hint in hints],
+    )
+
+
+@bp.route("/interviews/<int:interview_id>/feedback/addenda", methods=["POST"])
+@csrf.exempt
+@login_required
+def addendum(interview_id: int):
+    """Append an addendum to the user's submitted feedback. Refusals keep the text on the page."""
+    interview = _interview_for_writer(interview_id)
+    feedback = own_feedback(interview, current_user)
+    if feedback is None or not feedback.submitted:
+        flash("Addenda follow submitted feedback; until then, edit your draft.", "warning")
+        return redirect(url_for("feedback.write", interview_id=interview.id))
+    form = AddendumForm()
+    if not form.validate():
+        problem = CSRF_EXPIRED if "csrf_token" in form.errors else None
+        return _render_locked(interview, feedback, addendum_form=form, status=400, problem=problem)
+    try:
+        add_addendum(feedback, form.body.data, actor=current_user, now=clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        feedback = own_feedback(interview, current_user)
+        assert feedback is not None
+        form.body.errors = [*form.body.errors, error.message]
+        return _render_locked(
+            interview, feedback, addendum_form=form, status=error.status, problem=error.message
+        )
+    db.session.commit()
+    flash("Addendum added.", "success")
+    return redirect(url_for("feedback.write", interview_id=interview.id))
+
+
+@bp.route("/loops/<int:loop_id>/feedback")
+@login_required
+def loop_feedback(loop_id: int):
+    """The loop's feedback: who has submitted (everyone on the loop sees the counts), and the
+    submitted feedback itself for those independence allows — on the panel, only after
+    submitting their own."""
+    loop = db.get_or_404(
+        Loop,
+        loop_id,
+        options=[
+            joinedload(Loop.candidate),
+            joinedload(Loop.requisition),
+            joinedload(Loop.hiring_manager),
+            joinedload(Loop.bar_raiser),
+            selectinload(Loop.interviews).joinedload(Interview.interviewer),
+            selectinload(Loop.interviews)
+            .selectinload(Interview.assignments)
+            .joinedload(InterviewPrinciple.principle),
+        ],
+    )
+    policy.require(policy.can_view_loop(current_user, loop), hide=True)
+    feedback = readable_feedback(current_user, loop)
+    own_interview = next((i for i in loop.interviews if i.interviewer_id == current_user.id), None)
+    return render_template(
+        "feedback/loop.html",
+        loop=loop,
+        states=submission_states(loop, now=clock.now(), hours=deadline_hours()),
+        progress=panel_progress(loop),
+        shown=[item for item in feedback if item.submitted],
+        own=next((item for item in feedback if item.author_id == current_user.id), None),
+        own_interview=own_interview,
+        can_read_panel=policy.can_view_panel_feedback(current_user, loop),
+    )
+
+
+@bp.app_template_global("feedback_progress")
+def feedback_progress(loop: Loop) -> PanelProgress:
+    """Counts for another slice's loop page ("3 of 5 submitted"); never any feedback content."""
+    return panel_progress(loop)

@@ -1,0 +1,124 @@
+"""The loops part of each user's home page: what is theirs now, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import policy
+from ..auth.models import User
+from ..extensions import db
+from .models import Interview, InterviewPrinciple, Loop, LoopState
+from .queries import LIST_ROW
+from .rules import MAX_DURATION_MINUTES
+from .suggest import bar_raiser_load
+
+UPCOMING_LIMIT = 10
+LIST_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class AwaitedLoop:
+    loop: Loop
+    action: str  # what the user is to do, in words
+
+
+@dataclass
+class LoopsDashboard:
+    upcoming: list[Interview] = field(default_factory=list)
+    awaiting: list[AwaitedLoop] = field(default_factory=list)
+    # Recruiters and admins: how many loops sit in each state.
+    by_state: dict[LoopState, int] | None = None
+    # Bar Raisers: the loops they lead that are not over, and their load in the next 14 days.
+    bar_raiser_loops: list[Loop] | None = None
+    bar_raiser_load: int | None = None
+
+
+def _upcoming(user: User, now: datetime) -> list[Interview]:
+    """The user's interviews on scheduled loops that have not ended, soonest first."""
+    earliest = now - timedelta(minutes=MAX_DURATION_MINUTES)
+    query = (
+        sa.select(Interview)
+        .join(Loop, Loop.id == Interview.loop_id)
+        .where(
+            Interview.interviewer_id == user.id,
+            Interview.starts_at >= earliest,
+            Loop.state == LoopState.SCHEDULED,
+        )
+        .options(
+            joinedload(Interview.loop).options(
+                joinedload(Loop.candidate), joinedload(Loop.requisition)
+            ),
+            selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
+        )
+        .order_by(Interview.starts_at, Interview.id)
+        .limit(UPCOMING_LIMIT + 8)
+    )
+    return [i for i in db.session.scalars(query) if i.ends_at > now][:UPCOMING_LIMIT]
+
+
+def _awaiting(user: User, now: datetime) -> list[AwaitedLoop]:
+    """Loops waiting for this user: drafts to schedule (recruiters), debriefs to run (the Bar
+    Raiser, once every interview is over), decisions to propose (the hiring manager)."""
+    mine = sa.or_(
+        sa.and_(
+            Loop.bar_raiser_id == user.id, Loop.state.in_([LoopState.SCHEDULED, LoopState.DEBRIEF])
+        ),
+        sa.and_(Loop.hiring_manager_id == user.id, Loop.state == LoopState.DEBRIEF),
+    )
+    if policy.can_manage_loops(user):
+        mine = sa.or_(mine, Loop.state == LoopState.DRAFT)
+    query = (
+        sa.select(Loop)
+        .where(mine)
+        .options(*LIST_ROW)
+        .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at, Loop.id)
+        .limit(LIST_LIMIT * 3)
+    )
+    awaited: list[AwaitedLoop] = []
+    for loop in db.session.scalars(query):
+        if loop.state is LoopState.DRAFT:
+            awaited.append(AwaitedLoop(loop, "schedule it"))
+        elif loop.state is LoopState.DEBRIEF and loop.bar_raiser_id == user.id:
+            awaited.append(AwaitedLoop(loop, "run the debrief"))
+        elif loop.state is LoopState.DEBRIEF:
+            awaited.append(AwaitedLoop(loop, "propose hire or no hire"))
+        elif loop.interviews and max(i.ends_at for i in loop.interviews) <= now:
+            awaited.append(AwaitedLoop(loop, "interviews are over: open the debrief"))
+    return awaited[:LIST_LIMIT]
+
+
+def _by_state() -> dict[LoopState, int]:
+    query = sa.select(Loop.state, sa.func.count(Loop.id)).group_by(Loop.state)
+    counts = {state: count for state, count in db.session.execute(query)}
+    return {state: counts.get(state, 0) for state in LoopState}
+
+
+def _bar_raiser_loops(user: User) -> list[Loop]:
+    query = (
+        sa.select(Loop)
+        .where(
+            Loop.bar_raiser_id == user.id,
+            Loop.state.in_([LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF]),
+        )
+        .options(*LIST_ROW)
+        .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at, Loop.id)
+        .limit(LIST_LIMIT)
+    )
+    return list(db.session.scalars(query))
+
+
+def loops_dashboard(user: User, *, now: datetime) -> LoopsDashboard:
+    """What `user` has on: their upcoming interviews with the principles to probe, the loops
+    awaiting them, and by role the loops by state (recruiters) or their loops and load (Bar
+    Raisers)."""
+    dashboard = LoopsDashboard(upcoming=_upcoming(user, now), awaiting=_awaiting(user, now))
+    if policy.can_manage_loops(user):
+        dashboard.by_state = _by_state()
+    if user.is_certified_bar_raiser:
+        dashboard.bar_raiser_loops = _bar_raiser_loops(user)
+        dashboard.bar_raiser_load = bar_raiser_load(user, now=now)
+    return dashboard

@@ -1,0 +1,172 @@
+"""Requisition pages: recruiters and admins build and close them; hiring managers see theirs."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from .. import clock, policy
+from ..errors import DomainError
+from ..extensions import db
+from ..principles.forms import ConfirmForm
+from .forms import RequisitionForm
+from .models import Loop, Requisition, RequisitionStatus
+from .queries import LIST_ROW, hiring_manager_choices, loop_counts, principle_choices
+from .requisitions import create_requisition, set_requisition_status, update_requisition
+
+bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
+
+
+def _load(requisition_id: int) -> Requisition:
+    requisition = db.get_or_404(Requisition, requisition_id)
+    policy.require(policy.can_view_requisition(current_user, requisition), hide=True)
+    return requisition
+
+
+def _status_filter() -> RequisitionStatus | None:
+    value = request.args.get("status", "open")
+    if value == "all":
+        return None
+    try:
+        return RequisitionStatus(value)
+    except ValueError:
+        abort(400, f"Show 'open', 'closed' or 'all' requisitions, not {value[:40]!r}.")
+
+
+@bp.route("/")
+@login_required
+def index():
+    policy.require(policy.can_list_requisitions(current_user))
+    status = _status_filter()
+    query = sa.select(Requisition).options(joinedload(Requisition.hiring_manager))
+    if not policy.can_manage_loops(current_user):
+        query = query.where(Requisition.hiring_manager_id == current_user.id)
+    if status is not None:
+        query = query.where(Requisition.status == status)
+    page = db.paginate(
+        query.order_by(Requisition.created_at.desc(), Requisition.id.desc()),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    counts = loop_counts(Loop.requisition_id, [requisition.id for requisition in page.items])
+    return render_template("loops/requisitions.html", page=page, status=status, counts=counts)
+
+
+def _render_form(form: RequisitionForm, requisition: Requisition | None, status: int = 200):
+    form.hiring_manager_id.choices = [("", "Pick the hiring manager"), *hiring_manager_choices()]
+    return render_template(
+        "loops/requisition_form.html", form=form, requisition=requisition
+    ), status
+
+
+def _form() -> RequisitionForm:
+    form = RequisitionForm()
+    # Choices first: the principle checkboxes refuse anything not offered.
+    form.principle_ids.choices = principle_choices()
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    policy.require(policy.can_manage_loops(current_user))
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            requisition = create_requisition(
+                title=form.title.data,
+                level=form.level.data,
+                department=form.department.data,
+                hiring_manager_id=form.hiring_manager_id.data,
+                principle_ids=form.principle_ids.data or [],
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field or "title"].errors.append(error.message)
+            return _render_form(form, None, error.status)
+        db.session.commit()
+        flash(f"The requisition {requisition.title} is open.", "success")
+        return redirect(url_for("requisitions.detail", requisition_id=requisition.id))
+    return _render_form(form, None, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:requisition_id>")
+@login_required
+def detail(requisition_id: int):
+    """The requisition, its required principles and the loops for it the user may see."""
+    requisition = _load(requisition_id)
+    page = db.paginate(
+        sa.select(Loop)
+        .where(Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user))
+        .options(*LIST_ROW)
+        .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "loops/requisition.html",
+        requisition=requisition,
+        page=page,
+        is_open=requisition.status is RequisitionStatus.OPEN,
+    )
+
+
+@bp.route("/<int:requisition_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(requisition_id: int):
+    requisition = _load(requisition_id)
+    policy.require(policy.can_manage_loops(current_user))
+    form = _form()
+    if request.method == "GET":
+        form.process(obj=requisition)
+        form.principle_ids.data = [p.id for p in requisition.required_principles]
+    if form.validate_on_submit():
+        try:
+            update_requisition(
+                requisition,
+                title=form.title.data,
+                level=form.level.data,
+                department=form.department.data,
+                hiring_manager_id=form.hiring_manager_id.data,
+                principle_ids=form.principle_ids.data or [],
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field or "title"].errors.append(error.message)
+            return _render_form(form, requisition, error.status)
+        db.session.commit()
+        flash("The requisition was saved.", "success")
+        return redirect(url_for("requisitions.detail", requisition_id=requisition.id))
+    return _render_form(form, requisition, 400 if form.is_submitted() else 200)
+
+
+def _set_status(requisition_id: int, status: RequisitionStatus, message: str):
+    requisition = _load(requisition_id)
+    policy.require(policy.can_manage_loops(current_user))
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    set_requisition_status(requisition, status, actor=current_user, now=clock.now())
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("requisitions.detail", requisition_id=requisition.id))
+
+
+@bp.route("/<int:requisition_id>/close", methods=["POST"])
+@login_required
+def close(requisition_id: int):
+    """Close the role: no new loops (409 when already closed); loops under way go on."""
+    return _set_status(
+        requisition_id, RequisitionStatus.CLOSED, "The requisition is closed to new loops."
+    )
+
+
+@bp.route("/<int:requisition_id>/reopen", methods=["POST"])
+@login_required
+def reopen(requisition_id: int):
+    return _set_status(requisition_id, RequisitionStatus.OPEN, "The requisition is open again.")

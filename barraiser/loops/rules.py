@@ -1,0 +1,380 @@
+"""The rules a loop's panel must keep, checked in one place for the web form, CLI and importer.
+
+`validate_panel` returns every problem at once (field and message), so a form can show each one
+next to the field it concerns, and an importer can report them all for a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+import sqlalchemy as sa
+
+from ..auth.models import BarRaiserStatus, Role, User
+from ..errors import RuleViolation
+from ..extensions import db
+from ..principles.models import Principle
+from ..settings.services import get_setting
+from .models import Interview, Loop, LoopState, Requisition
+
+MIN_PRINCIPLES = 1
+MAX_PRINCIPLES = 3
+MAX_DURATION_MINUTES = 480
+DEFAULT_DURATION_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class InterviewPlan:
+    """One interview as the recruiter asks for it."""
+
+    interviewer_id: int
+    starts_at: datetime
+    duration_minutes: int = DEFAULT_DURATION_MINUTES
+    principle_ids: tuple[int, ...] = ()
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+@dataclass(frozen=True)
+class PanelPlan:
+    """Who leads and who interviews. The shadow (a Bar Raiser in training) sits in on the Bar
+    Raiser's interview: same time, same principles, no vote."""
+
+    bar_raiser_id: int | None
+    interviews: tuple[InterviewPlan, ...]
+    hiring_manager_id: int | None = None  # None: the requisition's hiring manager
+    shadow_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A broken rule: `field` names a loop field, or an interview's field when `interview` is the
+    index of that interview in the plan."""
+
+    field: str
+    message: str
+    interview: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The WTForms-style name of the field (e.g. 'interviews-2-starts_at')."""
+        return self.field if self.interview is None else f"interviews-{self.interview}-{self.field}"
+
+
+class PanelInvalid(RuleViolation):
+    """The panel breaks one or more rules; `problems` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        summary = " ".join(problem.message for problem in problems)
+        super().__init__(summary, field=problems[0].key if problems else None)
+
+
+@dataclass
+class _Context:
+    requisition: Requisition
+    panel: PanelPlan
+    users: dict[int, User]
+    principles: dict[int, Principle]
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, field_name: str, message: str, interview: int | None = None) -> None:
+        self.problems.append(Problem(field_name, message, interview))
+
+    def user(self, user_id: int | None) -> User | None:
+        user = self.users.get(user_id) if user_id is not None else None
+        return user if user is not None and user.active else None
+
+
+def _same_department(one: str, other: str) -> bool:
+    return one.strip().casefold() == other.strip().casefold()
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def hiring_manager_problem(user: User | None) -> str | None:
+    """Why `user` cannot be a hiring manager, or None."""
+    if user is None or not user.active:
+        return "Pick an active hiring manager."
+    if not user.has_role(Role.HIRING_MANAGER):
+        return (
+            f"{user.name} is not a hiring manager; pick someone with the hiring manager role "
+            "(an admin can grant it)."
+        )
+    return None
+
+
+def validate_panel(
+    requisition: Requisition, panel: PanelPlan, *, loop: Loop | None = None
+) -> list[Problem]:
+    """Every rule the panel breaks for a loop on `requisition`; empty when it is valid.
+
+    `loop` is the loop being changed, if any: its own interviews do not clash with the plan.
+    """
+    ids = {panel.bar_raiser_id, panel.shadow_id, panel.hiring_manager_id}
+    ids.update(interview.interviewer_id for interview in panel.interviews)
+    ids.discard(None)
+    users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    principle_ids = {pid for interview in panel.interviews for pid in interview.principle_ids}
+    principles = {
+        principle.id: principle
+        for principle in db.session.scalars(
+            sa.select(Principle).where(Principle.id.in_(principle_ids))
+        )
+    }
+    context = _Context(requisition, panel, users, principles)
+    hiring_manager_id = panel.hiring_manager_id or requisition.hiring_manager_id
+    if panel.hiring_manager_id is not None:
+        problem = hiring_manager_problem(context.user(panel.hiring_manager_id))
+        if problem:
+            context.add("hiring_manager_id", problem)
+    _check_bar_raiser(context, hiring_manager_id)
+    _check_interviewers(context)
+    _check_principles(context)
+    _check_shadow(context, hiring_manager_id)
+    _check_times(context, loop)
+    return context.problems
+
+
+def _check_bar_raiser(context: _Context, hiring_manager_id: int) -> None:
+    panel, requisition = context.panel, context.requisition
+    if panel.bar_raiser_id is None:
+        context.add("bar_raiser_id", "Pick the loop's Bar Raiser.")
+        return
+    bar_raiser = context.user(panel.bar_raiser_id)
+    if bar_raiser is None:
+        context.add("bar_raiser_id", "That Bar Raiser is not an active user; pick another.")
+        return
+    if not bar_raiser.is_certified_bar_raiser:
+        context.add(
+            "bar_raiser_id",
+            f"{bar_raiser.name} is not a certified Bar Raiser; pick a certified one "
+            "(an admin certifies Bar Raisers).",
+        )
+    if bar_raiser.id == hiring_manager_id:
+        context.add(
+            "bar_raiser_id",
+            f"{bar_raiser.name} is the hiring manager; the Bar Raiser must be someone else.",
+        )
+    if _same_department(bar_raiser.department, requisition.department):
+        context.add(
+            "bar_raiser_id",
+            f"{bar_raiser.name} works in {requisition.department}, the requisition's department; "
+            f"pick a Bar Raiser from outside {requisition.department}.",
+        )
+    if not any(plan.interviewer_id == bar_raiser.id for plan in panel.interviews):
+        context.add(
+            "bar_raiser_id",
+            f"{bar_raiser.name} must also hold an interview: add them to the panel.",
+        )
+
+
+def _check_interviewers(context: _Context) -> None:
+    panel, requisition = context.panel, context.requisition
+    if not panel.interviews:
+        context.add("interviews", "Add the panel's interviews: at least the Bar Raiser's.")
+    minimum_level = requisition.level - 1
+    seen: set[int] = set()
+    for index, plan in enumerate(panel.interviews):
+        interviewer = context.user(plan.interviewer_id)
+        if interviewer is None:
+            context.add("interviewer_id", "Pick an active interviewer.", index)
+            continue
+        if plan.interviewer_id in seen or plan.interviewer_id == panel.shadow_id:
+            context.add(
+                "interviewer_id",
+                f"{interviewer.name} already holds an interview on this loop; "
+                "pick someone else for this one.",
+                index,
+            )
+        seen.add(plan.interviewer_id)
+        if interviewer.level < minimum_level:
+            context.add(
+                "interviewer_id",
+                f"{interviewer.name} is level {interviewer.level}; interviewers for this "
+                f"level-{requisition.level} role must be level {minimum_level} or above. "
+                "Pick someone more senior.",
+                index,
+            )
+
+
+def _check_principles(context: _Context) -> None:
+    panel, requisition = context.panel, context.requisition
+    allow_overlap = bool(get_setting("allow_principle_overlap"))
+    holder: dict[int, int] = {}  # principle id → index of the first interview probing it
+    for index, plan in enumerate(panel.interviews):
+        count = len(set(plan.principle_ids))
+        if count < MIN_PRINCIPLES:
+            context.add("principle_ids", "Assign one to three principles to this interview.", index)
+        elif count > MAX_PRINCIPLES:
+            context.add(
+                "principle_ids",
+                f"Assign at most three principles to this interview (it has {count}).",
+                index,
+            )
+        for principle_id in dict.fromkeys(plan.principle_ids):
+            principle = context.principles.get(principle_id)
+            if principle is None:
+                context.add("principle_ids", "Pick principles from the catalog.", index)
+                continue
+            if principle.retired:
+                context.add(
+                    "principle_ids", f"{principle.name} is retired; pick a principle in use.", index
+                )
+            first = holder.setdefault(principle_id, index)
+            if first != index and not allow_overlap:
+                other = context.users.get(panel.interviews[first].interviewer_id)
+                owner = f"{other.name}'s interview" if other else "another interview"
+                context.add(
+                    "principle_ids",
+                    f"{principle.name} is already assigned to {owner}; give each principle to "
+                    "one interview (an admin can allow overlap in the settings).",
+                    index,
+                )
+    missing = [p.name for p in requisition.required_principles if p.id not in holder]
+    if missing and panel.interviews:
+        context.add(
+            "interviews",
+            f"No interview covers {_names(missing)}, which the requisition requires; "
+            "assign each to an interview.",
+        )
+
+
+def _names(names: Iterable[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _check_shadow(context: _Context, hiring_manager_id: int) -> None:
+    panel = context.panel
+    if panel.shadow_id is None:
+        return
+    shadow = context.user(panel.shadow_id)
+    if shadow is None:
+        context.add("shadow_id", "That shadow is not an active user; pick another.")
+        return
+    if shadow.bar_raiser_status is not BarRaiserStatus.IN_TRAINING:
+        context.add(
+            "shadow_id",
+            f"{shadow.name} is not a Bar Raiser in training; only a trainee can shadow.",
+        )
+    if shadow.id in (hiring_manager_id, panel.bar_raiser_id):
+        context.add(
+            "shadow_id", f"{shadow.name} already has a role on this loop; pick another trainee."
+        )
+    if shadow.level < context.requisition.level - 1:
+        context.add(
+            "shadow_id",
+            f"{shadow.name} is level {shadow.level}; a shadow for this "
+            f"level-{context.requisition.level} role must be level "
+            f"{context.requisition.level - 1} or above.",
+        )
+
+
+def shadow_slot(panel: PanelPlan) -> InterviewPlan | None:
+    """The shadow's interview: the Bar Raiser's slot and principles, or None without a shadow."""
+    if panel.shadow_id is None:
+        return None
+    for plan in panel.interviews:
+        if plan.interviewer_id == panel.bar_raiser_id:
+            return InterviewPlan(
+                panel.shadow_id, plan.starts_at, plan.duration_minutes, plan.principle_ids
+            )
+    return None
+
+
+def _check_times(context: _Context, loop: Loop | None) -> None:
+    """Nobody is in two interviews at once (across loops), and the candidate neither."""
+    panel = context.panel
+    slots: list[tuple[int | None, InterviewPlan]] = list(enumerate(panel.interviews))
+    for index, plan in slots:
+        if plan.starts_at.tzinfo is None:
+            context.add("starts_at", "Give the start time in UTC.", index)
+            return
+        if not 0 < plan.duration_minutes <= MAX_DURATION_MINUTES:
+            context.add(
+                "duration_minutes",
+                f"An interview lasts 1 to {MAX_DURATION_MINUTES} minutes.",
+                index,
+            )
+            return
+    ordered = sorted(slots, key=lambda slot: slot[1].starts_at)
+    for (_, earlier), (index, later) in pairwise(ordered):
+        if later.starts_at < earlier.ends_at:
+            context.add(
+                "starts_at",
+                f"This interview starts before the one at {_when(earlier.starts_at)} ends; "
+                "the candidate can be in one interview at a time.",
+                index,
+            )
+    shadow = shadow_slot(panel)
+    if shadow is not None:
+        slots.append((None, shadow))
+    if not slots:
+        return
+    start = min(plan.starts_at for _, plan in slots) - timedelta(minutes=MAX_DURATION_MINUTES)
+    end = max(plan.ends_at for _, plan in slots)
+    query = (
+        sa.select(Interview)
+        .join(Loop, Loop.id == Interview.loop_id)
+        .where(
+            Interview.interviewer_id.in_({plan.interviewer_id for _, plan in slots}),
+            Interview.starts_at >= start,
+            Interview.starts_at < end,
+            Loop.state != LoopState.CANCELLED,
+        )
+    )
+    if loop is not None and loop.id is not None:
+        query = query.where(Interview.loop_id != loop.id)
+    booked = list(db.session.scalars(query))
+    for index, plan in slots:
+        for other in booked:
+            if (
+                other.interviewer_id == plan.interviewer_id
+                and other.starts_at < plan.ends_at
+                and plan.starts_at < other.ends_at
+            ):
+                person = context.users.get(plan.interviewer_id)
+                name = person.name if person else "This interviewer"
+                message = (
+                    f"{name} has another interview from {_when(other.starts_at)} to "
+                    f"{other.ends_at.strftime('%H:%M')} UTC; pick a time that does not overlap."
+                )
+                if index is None:
+                    context.add("shadow_id", message)
+                else:
+                    context.add("starts_at", message, index)
+                break
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Who probes a principle on a loop's panel (shadows not counted)."""
+
+    principle: Principle
+    interviewers: list[User]
+    required: bool
+
+
+def coverage(loop: Loop) -> list[Coverage]:
+    """The requisition's principles first, then any other principle the panel probes."""
+    holders: dict[int, list[User]] = {}
+    principles: dict[int, Principle] = {}
+    for interview in loop.panel:
+        for principle in interview.principles:
+            principles[principle.id] = principle
+            holders.setdefault(principle.id, []).append(interview.interviewer)
+    required = loop.requisition.required_principles
+    required_ids = {principle.id for principle in required}
+    extra = [principles[pid] for pid in principles if pid not in required_ids]
+    return [
+        Coverage(principle, holders.get(principle.id, []), principle.id in required_ids)
+        for principle in [*required, *extra]
+    ]

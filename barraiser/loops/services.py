@@ -1,0 +1,386 @@
+"""Loop operations: creating a loop, changing its panel, and moving it through its state machine.
+
+Each one checks the panel rules (see rules.py) and the transition table itself, writes its audit
+event and flushes; the request or command commits. The importer and the CLI call these too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..auth.models import User
+from ..errors import Conflict, RuleViolation
+from ..extensions import db
+from ..feedback.models import Feedback
+from .models import (
+    Candidate,
+    Interview,
+    InterviewPrinciple,
+    Loop,
+    LoopState,
+    Requisition,
+    RequisitionStatus,
+)
+from .rules import (
+    InterviewPlan,
+    PanelInvalid,
+    PanelPlan,
+    Problem,
+    shadow_slot,
+    validate_panel,
+)
+
+__all__ = [
+    "EDITABLE_STATES",
+    "InterviewPlan",
+    "PanelInvalid",
+    "PanelPlan",
+    "Problem",
+    "cancel_loop",
+    "create_loop",
+    "ensure_panel_editable",
+    "panel_plan_of",
+    "schedule_loop",
+    "transition",
+    "unschedule_loop",
+    "update_panel",
+    "validate_panel",
+]
+
+# A panel can change until the debrief opens; after that the feedback is being read.
+EDITABLE_STATES = frozenset({LoopState.DRAFT, LoopState.SCHEDULED})
+MAX_REASON_LENGTH = 2000
+
+STALE_MESSAGE = (
+    "Someone changed this loop since you opened it. Reload the page to see their change, "
+    "then make yours again."
+)
+
+
+def _claim_version(loop: Loop, expected_version: int | None) -> None:
+    """Lock the loop's row and refuse when it moved on since the caller loaded it.
+
+    The row lock makes a concurrent change wait for this transaction, then see the new version
+    and be refused: of two people acting at once, exactly one wins.
+    """
+    expected = loop.version if expected_version is None else expected_version
+    with db.session.no_autoflush:
+        current = db.session.scalar(
+            sa.select(Loop.version).where(Loop.id == loop.id).with_for_update()
+        )
+    if current != expected:
+        raise Conflict(STALE_MESSAGE, field="version")
+    loop.version = current + 1
+
+
+def _refuse(problems: list[Problem]) -> None:
+    if problems:
+        raise PanelInvalid(problems)
+
+
+def _check_candidate_and_requisition(
+    candidate: Candidate | None, requisition: Requisition | None
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if candidate is None:
+        problems.append(Problem("candidate_id", "Pick the candidate."))
+    elif candidate.erased_at is not None:
+        problems.append(Problem("candidate_id", "This candidate was erased; pick another."))
+    if requisition is None:
+        problems.append(Problem("requisition_id", "Pick the requisition."))
+    elif requisition.status is RequisitionStatus.CLOSED:
+        problems.append(
+            Problem(
+                "requisition_id",
+                f"The requisition {requisition.title} is closed; reopen it or pick an open one.",
+            )
+        )
+    return problems
+
+
+def _lock_people(panel: PanelPlan) -> None:
+    """Lock the interviewers' rows, in id order, so two loops booking the same person at the same
+    time are checked one after the other (PostgreSQL; SQLite already writes one at a time)."""
+    ids = {plan.interviewer_id for plan in panel.interviews} | {panel.shadow_id}
+    ids.discard(None)
+    db.session.execute(
+        sa.select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+    )
+
+
+def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[str]:
+    """Make the loop's interviews match the plan, keeping the rows of interviewers who stay (their
+    feedback hangs off them). Returns the changes in words, for the audit trail."""
+    wanted: dict[int, tuple[InterviewPlan, bool]] = {
+        plan.interviewer_id: (plan, False) for plan in panel.interviews
+    }
+    shadow = shadow_slot(panel)
+    if shadow is not None:
+        wanted[shadow.interviewer_id] = (shadow, True)
+    existing = {interview.interviewer_id: interview for interview in loop.interviews}
+    started = _interviews_with_feedback([i.id for i in loop.interviews if i.id is not None])
+    changes: list[str] = []
+
+    for interviewer_id, interview in existing.items():
+        if interviewer_id not in wanted:
+            if interview.id in started:
+                raise RuleViolation(
+                    f"{interview.interviewer.name} has started feedback for their interview; "
+                    "it cannot be removed from the panel.",
+                    field="interviews",
+                )
+            loop.interviews.remove(interview)
+            changes.append(f"removed {interview.interviewer.name}")
+    names = {
+        user.id: user.name
+        for user in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))
+    }
+    for interviewer_id, (plan, is_shadow) in wanted.items():
+        interview = existing.get(interviewer_id)
+        name = names.get(interviewer_id, f"user {interviewer_id}")
+        if interview is None:
+            interview = Interview(interviewer_id=interviewer_id)
+            loop.interviews.append(interview)
+            changes.append(f"added {name}" + (" as shadow" if is_shadow else ""))
+        elif (interview.starts_at, interview.duration_minutes) != (
+            plan.starts_at,
+            plan.duration_minutes,
+        ):
+            changes.append(f"moved {name} to {plan.starts_at:%Y-%m-%d %H:%M} UTC")
+        interview.starts_at = plan.starts_at
+        interview.duration_minutes = plan.duration_minutes
+        interview.is_shadow = is_shadow
+        principles_changed = _set_principles(interview, plan.principle_ids, started)
+        if principles_changed and interviewer_id in existing:
+            changes.append(f"changed the principles {name} probes")
+    loop.hiring_manager_id = hiring_manager_id
+    loop.bar_raiser_id = panel.bar_raiser_id
+    loop.first_interview_at = min(plan.starts_at for plan, _ in wanted.values())
+    return changes
+
+
+def _set_principles(
+    interview: Interview, principle_ids: tuple[int, ...], started: set[int]
+) -> bool:
+    wanted = list(dict.fromkeys(principle_ids))
+    current = [assignment.principle_id for assignment in interview.assignments]
+    if current == wanted:
+        return False
+    if interview.id in started and set(current) != set(wanted):
+        raise RuleViolation(
+            f"{interview.interviewer.name} has started feedback on their principles; "
+            "they can no longer change.",
+            field="interviews",
+        )
+    # Keep rows that stay (a composite key cannot be deleted and re-added in one flush).
+    by_principle = {assignment.principle_id: assignment for assignment in interview.assignments}
+    interview.assignments = [
+        by_principle.get(principle_id) or InterviewPrinciple(principle_id=principle_id)
+        for principle_id in wanted
+    ]
+    for position, assignment in enumerate(interview.assignments):
+        assignment.position = position
+    return True
+
+
+def _interviews_with_feedback(interview_ids: list[int]) -> set[int]:
+    if not interview_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Feedback.interview_id).where(Feedback.interview_id.in_(interview_ids))
+        )
+    )
+
+
+def create_loop(
+    *,
+    candidate_id: int | None,
+    requisition_id: int | None,
+    panel: PanelPlan,
+    actor: User | None,
+    now: datetime,
+    external_ref: str | None = None,
+) -> Loop:
+    """A new draft loop. Refuses (PanelInvalid, listing every problem) unless all rules pass."""
+    candidate = db.session.get(Candidate, candidate_id) if candidate_id else None
+    requisition = db.session.get(Requisition, requisition_id) if requisition_id else None
+    problems = _check_candidate_and_requisition(candidate, requisition)
+    if requisition is None:
+        _refuse(problems)
+    _lock_people(panel)
+    _refuse(problems + validate_panel(requisition, panel))
+    loop = Loop(
+        candidate=candidate,
+        requisition=requisition,
+        state=LoopState.DRAFT,
+        version=1,
+        created_at=now,
+        created_by_id=actor.id if actor is not None else None,
+        external_ref=external_ref,
+    )
+    hiring_manager_id = panel.hiring_manager_id or requisition.hiring_manager_id
+    _apply_panel(loop, panel, hiring_manager_id)
+    db.session.add(loop)
+    db.session.flush()
+    record(
+        "loop.created",
+        actor=actor,
+        subject_type="loop",
+        subject_id=loop.id,
+        now=now,
+        candidate_id=candidate.id,
+        requisition_id=requisition.id,
+        bar_raiser_id=loop.bar_raiser_id,
+        hiring_manager_id=hiring_manager_id,
+        interviews=len(panel.interviews),
+        shadow_id=panel.shadow_id,
+    )
+    return loop
+
+
+def ensure_panel_editable(loop: Loop) -> None:
+    if loop.state not in EDITABLE_STATES:
+        raise Conflict(
+            f"This loop is {loop.state.value}; its panel can no longer change.", field="state"
+        )
+
+
+def update_panel(
+    loop: Loop,
+    panel: PanelPlan,
+    *,
+    expected_version: int | None,
+    actor: User | None,
+    now: datetime,
+) -> list[str]:
+    """Change the panel of a draft or scheduled loop; the rules are checked again in full.
+
+    Returns the changes in words (empty when nothing changed, and nothing is recorded)."""
+    ensure_panel_editable(loop)
+    _claim_version(loop, expected_version)
+    _lock_people(panel)
+    _refuse(validate_panel(loop.requisition, panel, loop=loop))
+    hiring_manager_id = panel.hiring_manager_id or loop.requisition.hiring_manager_id
+    before = (loop.hiring_manager_id, loop.bar_raiser_id)
+    changes = _apply_panel(loop, panel, hiring_manager_id)
+    if before[0] != hiring_manager_id:
+        changes.insert(0, "changed the hiring manager")
+    if before[1] != panel.bar_raiser_id:
+        changes.insert(0, "changed the Bar Raiser")
+    if not changes:
+        loop.version -= 1  # nothing happened: the page the user holds is still current
+        return []
+    record(
+        "loop.panel_changed",
+        actor=actor,
+        subject_type="loop",
+        subject_id=loop.id,
+        now=now,
+        changes=changes,
+        state=loop.state.value,
+    )
+    db.session.flush()
+    return changes
+
+
+def panel_plan_of(loop: Loop) -> PanelPlan:
+    """The loop's current panel as a plan, to check it again or to edit it."""
+    return PanelPlan(
+        bar_raiser_id=loop.bar_raiser_id,
+        hiring_manager_id=loop.hiring_manager_id,
+        shadow_id=next((i.interviewer_id for i in loop.interviews if i.is_shadow), None),
+        interviews=tuple(
+            InterviewPlan(
+                interviewer_id=interview.interviewer_id,
+                starts_at=interview.starts_at,
+                duration_minutes=interview.duration_minutes,
+                principle_ids=tuple(a.principle_id for a in interview.assignments),
+            )
+            for interview in loop.interviews
+            if not interview.is_shadow
+        ),
+    )
+
+
+def transition(
+    loop: Loop,
+    to_state: LoopState,
+    *,
+    actor: User | None,
+    now: datetime,
+    expected_version: int | None = None,
+    **details: Any,
+) -> None:
+    """Move the loop to `to_state` if LOOP_TRANSITIONS allows it (else Conflict, 409).
+
+    Callers entering a state that needs columns (the debrief's opened_at, the decision's outcome)
+    set them before calling: this flushes them together with the new state. `details` go to the
+    audit event.
+    """
+    # Reading the state must not flush early the columns the caller set for the new state.
+    with db.session.no_autoflush:
+        allowed = loop.can_move_to(to_state)
+    if not allowed:
+        raise Conflict(f"A {loop.state.value} loop cannot become {to_state.value}.", field="state")
+    _claim_version(loop, expected_version)
+    from_state = loop.state
+    loop.state = to_state
+    record(
+        "loop.state_changed",
+        actor=actor,
+        subject_type="loop",
+        subject_id=loop.id,
+        now=now,
+        from_state=from_state.value,
+        to_state=to_state.value,
+        **details,
+    )
+    db.session.flush()
+
+
+def schedule_loop(
+    loop: Loop, *, actor: User | None, now: datetime, expected_version: int | None = None
+) -> None:
+    """draft → scheduled, only if every rule passes now (certifications, settings and other loops
+    may have changed since the panel was saved)."""
+    if not loop.can_move_to(LoopState.SCHEDULED):
+        raise Conflict(f"A {loop.state.value} loop cannot be scheduled.", field="state")
+    panel = panel_plan_of(loop)
+    _lock_people(panel)
+    _refuse(validate_panel(loop.requisition, panel, loop=loop))
+    transition(loop, LoopState.SCHEDULED, actor=actor, now=now, expected_version=expected_version)
+
+
+def unschedule_loop(
+    loop: Loop, *, actor: User | None, now: datetime, expected_version: int | None = None
+) -> None:
+    """scheduled → draft, e.g. while the candidate's availability is being settled again."""
+    transition(loop, LoopState.DRAFT, actor=actor, now=now, expected_version=expected_version)
+
+
+def cancel_loop(
+    loop: Loop,
+    reason: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> None:
+    """Cancel a draft or scheduled loop. The reason is kept on the loop, not in the audit trail,
+    because it may name the candidate and must go when the candidate is erased."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("Say why the loop is cancelled.", field="reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise RuleViolation(
+            f"Keep the reason under {MAX_REASON_LENGTH} characters.", field="reason"
+        )
+    if not loop.can_move_to(LoopState.CANCELLED):
+        raise Conflict(f"A {loop.state.value} loop cannot be cancelled.", field="state")
+    loop.cancel_reason = reason
+    transition(loop, LoopState.CANCELLED, actor=actor, now=now, expected_version=expected_version)

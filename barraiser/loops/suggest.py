@@ -1,0 +1,114 @@
+"""Help for the recruiter: a split of the required principles over the chosen interviewers, and the
+eligible Bar Raisers, least loaded first (a Bar Raiser program lives or dies by workload)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..auth.models import BarRaiserStatus, User
+from ..extensions import db
+from ..principles.services import active_principles
+from .models import Loop, LoopState, Requisition
+from .rules import MAX_PRINCIPLES
+
+LOAD_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class PrincipleSplit:
+    """Principle ids per interviewer, in the order the interviewers were given."""
+
+    assignments: list[list[int]]
+    uncovered: list[int] = field(default_factory=list)
+
+
+def split_principles(
+    required_ids: Sequence[int], interviewer_count: int, spare_ids: Sequence[int] = ()
+) -> PrincipleSplit:
+    """Deal the required principles round the panel: every one covered (as far as three per
+    interviewer allows), none twice, counts differing by at most one. An interviewer left without
+    one gets a spare principle (not required, not yet dealt), so each probes one to three."""
+    if interviewer_count <= 0:
+        return PrincipleSplit([], list(required_ids))
+    capacity = interviewer_count * MAX_PRINCIPLES
+    required = list(dict.fromkeys(required_ids))
+    assignments: list[list[int]] = [[] for _ in range(interviewer_count)]
+    for position, principle_id in enumerate(required[:capacity]):
+        assignments[position % interviewer_count].append(principle_id)
+    spares = [p for p in dict.fromkeys(spare_ids) if p not in required]
+    for principles in assignments:
+        if not principles and spares:
+            principles.append(spares.pop(0))
+    return PrincipleSplit(assignments, required[capacity:])
+
+
+@dataclass(frozen=True)
+class BarRaiserLoad:
+    user: User
+    loops: int  # loops they lead with an interview in the next 14 days
+
+
+def _load_window(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Loop.state != LoopState.CANCELLED,
+        Loop.first_interview_at >= now,
+        Loop.first_interview_at < now + LOAD_WINDOW,
+    )
+
+
+def eligible_bar_raisers(
+    requisition: Requisition, *, hiring_manager_id: int | None, now: datetime
+) -> list[BarRaiserLoad]:
+    """Certified, active Bar Raisers who may lead a loop for `requisition`: outside its
+    department, not its hiring manager, senior enough to interview. Least loaded first."""
+    loops = sa.func.count(Loop.id)
+    query = (
+        sa.select(User, loops)
+        .outerjoin(Loop, sa.and_(Loop.bar_raiser_id == User.id, _load_window(now)))
+        .where(
+            User.active.is_(True),
+            User.bar_raiser_status == BarRaiserStatus.CERTIFIED,
+            User.level >= requisition.level - 1,
+            sa.func.lower(sa.func.trim(User.department)) != requisition.department.strip().lower(),
+            User.id != (hiring_manager_id or requisition.hiring_manager_id),
+        )
+        .group_by(User.id)
+        .order_by(loops, User.name, User.id)
+    )
+    return [BarRaiserLoad(user, count) for user, count in db.session.execute(query)]
+
+
+def bar_raiser_load(user: User, *, now: datetime) -> int:
+    """How many loops `user` leads as Bar Raiser with an interview in the next 14 days."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Loop.id)).where(Loop.bar_raiser_id == user.id, _load_window(now))
+    )
+
+
+@dataclass(frozen=True)
+class PanelSuggestion:
+    split: PrincipleSplit
+    bar_raisers: list[BarRaiserLoad]
+    uncovered_names: list[str]
+
+
+def suggest_panel(
+    requisition: Requisition,
+    *,
+    interviewer_count: int,
+    bar_raisers: list[BarRaiserLoad],
+) -> PanelSuggestion:
+    """The principle split for `interviewer_count` interviewers, with the Bar Raisers to offer."""
+    required = [p.id for p in requisition.required_principles]
+    spares = [p.id for p in active_principles()]
+    split = split_principles(required, interviewer_count, spares)
+    names = {p.id: p.name for p in requisition.required_principles}
+    return PanelSuggestion(
+        split=split,
+        bar_raisers=bar_raisers,
+        uncovered_names=[names[pid] for pid in split.uncovered],
+    )

@@ -1,0 +1,343 @@
+"""The loop pages: the list, the panel editor (new and edit), the loop page with its state moves
+and history, and each interview's calendar file."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from .. import clock, policy
+from ..audit.services import events_for
+from ..errors import RuleViolation
+from ..extensions import db
+from .calendar import interview_event
+from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, VersionForm
+from .models import Loop, LoopState, Requisition
+from .queries import (
+    LIST_ROW,
+    candidate_choices,
+    interview_for_calendar,
+    loop_with_panel,
+    open_requisition_choices,
+    panel_choices,
+)
+from .rules import PanelInvalid, Problem, coverage
+from .services import (
+    EDITABLE_STATES,
+    cancel_loop,
+    create_loop,
+    ensure_panel_editable,
+    panel_plan_of,
+    schedule_loop,
+    unschedule_loop,
+    update_panel,
+)
+from .suggest import eligible_bar_raisers, suggest_panel
+
+bp = Blueprint("loops", __name__, url_prefix="/loops")
+
+
+def _load(loop_id: int) -> Loop:
+    """The loop with its panel; 404 when missing or when the user may not know of it."""
+    loop = loop_with_panel(loop_id)
+    if loop is None:
+        abort(404)
+    policy.require(policy.can_view_loop(current_user, loop), hide=True)
+    return loop
+
+
+def _state_filter() -> LoopState | None:
+    value = request.args.get("state", "")
+    if not value:
+        return None
+    try:
+        return LoopState(value)
+    except ValueError:
+        abort(400, f"There is no loop state called {value[:40]!r}.")
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The loops the user may see (recruiters: all), newest first, filterable by state."""
+    state = _state_filter()
+    query = sa.select(Loop).where(policy.loops_visible_to(current_user)).options(*LIST_ROW)
+    if state is not None:
+        query = query.where(Loop.state == state)
+    page = db.paginate(
+        query.order_by(
+            Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id.desc()
+        ),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template("loops/index.html", page=page, state=state, states=list(LoopState))
+
+
+# --- the panel editor --------------------------------------------------------------------------
+
+
+def _attach(form: PanelForm, problems: list[Problem], rows: list[int]) -> list[str]:
+    """Put each problem next to its field; returns those that concern the panel as a whole."""
+    panel_errors: list[str] = []
+    for problem in problems:
+        if problem.interview is not None:
+            field = form.interviews[rows[problem.interview]][problem.field]
+        else:
+            name = problem.field
+            field = form[name] if name in form and name != "interviews" else None
+        if field is None:
+            panel_errors.append(problem.message)
+        else:
+            field.errors = [*field.errors, problem.message]
+    return panel_errors
+
+
+def _render_panel(form: PanelForm, loop: Loop | None, status: int = 200, **context):
+    form.set_choices(**panel_choices())
+    if isinstance(form, NewLoopForm):
+        candidates = candidate_choices(include_id=form.candidate_id.data)
+        form.candidate_id.choices = [("", "Pick the candidate"), *candidates]
+        form.requisition_id.choices = [("", "Pick the requisition"), *open_requisition_choices()]
+    context.setdefault("panel_errors", [])
+    context["has_problems"] = bool(
+        context["panel_errors"] or form.errors or any(row.errors for row in form.interviews)
+    )
+    return render_template("loops/panel_form.html", form=form, loop=loop, **context), status
+
+
+def _suggest(form: PanelForm, requisition: Requisition | None, loop: Loop | None):
+    """Fill in the principle split (and a Bar Raiser when none is picked) without saving."""
+    if requisition is None:
+        form.requisition_id.errors = ["Pick the requisition first: it says what must be covered."]
+        return _render_panel(form, loop, 400)
+    bar_raisers = eligible_bar_raisers(
+        requisition, hiring_manager_id=form.hiring_manager_id.data, now=clock.now()
+    )
+    if form.bar_raiser_id.data is None and bar_raisers:
+        form.bar_raiser_id.data = bar_raisers[0].user.id
+    rows = [row for row in form.interviews if row.interviewer_id.data is not None]
+    if form.bar_raiser_id.data is not None and all(
+        row.interviewer_id.data != form.bar_raiser_id.data for row in rows
+    ):
+        # The Bar Raiser interviews too: put them in the first free row for the recruiter to time.
+        free = next((row for row in form.interviews if row.interviewer_id.data is None), None)
+        if free is None and len(form.interviews) < form.interviews.max_entries:
+            free = form.interviews.append_entry()
+        if free is not None:
+            free.interviewer_id.data = form.bar_raiser_id.data
+            rows.append(free)
+    suggestion = suggest_panel(requisition, interviewer_count=len(rows), bar_raisers=bar_raisers)
+    for row, principle_ids in zip(rows, suggestion.split.assignments, strict=True):
+        row.principle_ids.data = principle_ids
+    return _render_panel(form, loop, 200, suggestion=suggestion)
+
+
+def _panel_actions(form: PanelForm, requisition: Requisition | None, loop: Loop | None):
+    """'Add another interview' and 'suggest' redraw the form without saving (and without
+    complaining about rows still being filled in); None when the form is being saved."""
+    if form.add_row.data:
+        form.ensure_rows(len(form.interviews) + 1)
+        return _render_panel(form, loop)
+    if form.suggest.data:
+        return _suggest(form, requisition, loop)
+    return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Build a loop. Every rule is checked by the service; each problem shows next to its field."""
+    policy.require(policy.can_manage_loops(current_user))
+    form = NewLoopForm()
+    if request.method == "GET":
+        form.candidate_id.data = request.args.get("candidate", type=int)
+        form.requisition_id.data = request.args.get("requisition", type=int)
+        form.ensure_rows(DEFAULT_ROWS)
+        return _render_panel(form, None)
+    requisition = db.session.get(Requisition, form.requisition_id.data or 0)
+    answer = _panel_actions(form, requisition, None)
+    if answer is not None:
+        return answer
+    if not form.validate_on_submit():
+        return _render_panel(form, None, 400)
+    plan, rows = form.panel_plan()
+    try:
+        loop = create_loop(
+            candidate_id=form.candidate_id.data,
+            requisition_id=form.requisition_id.data,
+            panel=plan,
+            actor=current_user,
+            now=clock.now(),
+        )
+    except PanelInvalid as error:
+        db.session.rollback()
+        return _render_panel(form, None, 422, panel_errors=_attach(form, error.problems, rows))
+    db.session.commit()
+    flash("The loop was created as a draft. Schedule it when the candidate confirms.", "success")
+    return redirect(url_for("loops.detail", loop_id=loop.id))
+
+
+@bp.route("/<int:loop_id>/panel", methods=["GET", "POST"])
+@login_required
+def edit_panel(loop_id: int):
+    """Change the panel of a draft or scheduled loop (409 once the debrief has opened, or when
+    someone else saved the loop since this form was loaded)."""
+    loop = _load(loop_id)
+    policy.require(policy.can_manage_loops(current_user))
+    ensure_panel_editable(loop)
+    if request.method == "GET":
+        form = PanelForm(formdata=None)
+        form.fill_from(panel_plan_of(loop), version=loop.version)
+        form.ensure_rows(len(form.interviews) + 1)
+        return _render_panel(form, loop)
+    form = PanelForm()
+    answer = _panel_actions(form, loop.requisition, loop)
+    if answer is not None:
+        return answer
+    if not form.validate_on_submit():
+        return _render_panel(form, loop, 400)
+    if form.expected_version() is None:
+        abort(400, "The form lost track of the loop's version; reload the page and try again.")
+    plan, rows = form.panel_plan()
+    try:
+        changes = update_panel(
+            loop,
+            plan,
+            expected_version=form.expected_version(),
+            actor=current_user,
+            now=clock.now(),
+        )
+    except PanelInvalid as error:
+        db.session.rollback()
+        return _render_panel(form, loop, 422, panel_errors=_attach(form, error.problems, rows))
+    except RuleViolation as error:
+        db.session.rollback()
+        return _render_panel(form, loop, 422, panel_errors=[error.message])
+    db.session.commit()
+    flash("The panel was saved." if changes else "Nothing changed.", "success")
+    return redirect(url_for("loops.detail", loop_id=loop.id))
+
+
+# --- the loop page and its state moves ---------------------------------------------------------
+
+
+def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None = None):
+    cancel_form = cancel_form or CancelForm(formdata=None, version=loop.version)
+    return render_template(
+        "loops/detail.html",
+        loop=loop,
+        coverage=coverage(loop),
+        history=events_for("loop", loop.id),
+        move_form=VersionForm(formdata=None, version=loop.version),
+        cancel_form=cancel_form,
+        editable=loop.state in EDITABLE_STATES,
+        LoopState=LoopState,
+    ), status
+
+
+@bp.route("/<int:loop_id>")
+@login_required
+def detail(loop_id: int):
+    """The loop: panel, principles per interview, coverage, state, history. No feedback here:
+    the feedback slice adds its status block, which keeps feedback independence."""
+    return _render_detail(_load(loop_id))
+
+
+def _version_from_post() -> int:
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400, "The form expired or lost the loop's version; reload the page and try again.")
+    return int(form.version.data)
+
+
+@bp.route("/<int:loop_id>/schedule", methods=["POST"])
+@login_required
+def schedule(loop_id: int):
+    """draft → scheduled. Broken rules reopen the panel editor with each problem marked (422);
+    an illegal move or a stale page is a 409."""
+    loop = _load(loop_id)
+    policy.require(policy.can_manage_loops(current_user))
+    version = _version_from_post()
+    try:
+        schedule_loop(loop, expected_version=version, actor=current_user, now=clock.now())
+    except PanelInvalid as error:
+        db.session.rollback()
+        form = PanelForm(formdata=None)
+        form.fill_from(panel_plan_of(loop), version=loop.version)
+        rows = list(range(len(form.interviews)))
+        panel_errors = _attach(form, error.problems, rows)
+        return _render_panel(form, loop, 422, panel_errors=panel_errors, scheduling_refused=True)
+    db.session.commit()
+    flash("The loop is scheduled.", "success")
+    return redirect(url_for("loops.detail", loop_id=loop.id))
+
+
+@bp.route("/<int:loop_id>/unschedule", methods=["POST"])
+@login_required
+def unschedule(loop_id: int):
+    loop = _load(loop_id)
+    policy.require(policy.can_manage_loops(current_user))
+    version = _version_from_post()
+    unschedule_loop(loop, expected_version=version, actor=current_user, now=clock.now())
+    db.session.commit()
+    flash("The loop is back in draft.", "success")
+    return redirect(url_for("loops.detail", loop_id=loop.id))
+
+
+@bp.route("/<int:loop_id>/cancel", methods=["POST"])
+@login_required
+def cancel(loop_id: int):
+    """Cancel a draft or scheduled loop, with a reason (400/422 without one, 409 otherwise)."""
+    loop = _load(loop_id)
+    policy.require(policy.can_manage_loops(current_user))
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _render_detail(loop, 400, cancel_form=form)
+    try:
+        cancel_loop(
+            loop,
+            form.reason.data,
+            expected_version=form.expected_version(),
+            actor=current_user,
+            now=clock.now(),
+        )
+    except RuleViolation as error:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, error.message]
+        return _render_detail(loop, 422, cancel_form=form)
+    db.session.commit()
+    flash("The loop is cancelled.", "success")
+    return redirect(url_for("loops.detail", loop_id=loop.id))
+
+
+@bp.route("/interviews/<int:interview_id>.ics")
+@login_required
+def interview_calendar(interview_id: int):
+    """One interview as a calendar event, with the principles to probe in its description."""
+    interview = interview_for_calendar(interview_id)
+    if interview is None:
+        abort(404)
+    policy.require(policy.can_view_loop(current_user, interview.loop), hide=True)
+    body = interview_event(
+        interview,
+        now=clock.now(),
+        loop_url=url_for("loops.detail", loop_id=interview.loop_id, _external=True),
+        domain=request.host.split(":")[0] or "barraiser",
+    )
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="interview-{interview.id}.ics"'},
+    )

@@ -1,0 +1,90 @@
+"""Time the import and the calibration report: `python bench/calibration.py --loops 20000`.
+
+Generates the history CSV (bench/history.py), imports it into a fresh SQLite database in a
+temporary directory (or --database-url, an EMPTY database), then times the app's start-up and,
+separately, the JSON report over the whole history as `/calibration/report.json` builds it:
+the SQL and its rows, the metrics and the serialisation. Then it times each part on its own, to
+show where the time goes. Targets at 20,000 loops on SQLite: import < 60 s, report < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without installing it
+
+from barraiser.calibration.metrics import build_report  # noqa: E402
+from barraiser.calibration.queries import ReportFilters, fetch_rows  # noqa: E402
+from barraiser.calibration.report import calibration_report, flag_settings_from  # noqa: E402
+from barraiser.clock import system_now  # noqa: E402
+from barraiser.settings.services import current_settings  # noqa: E402
+from bench.history import DEFAULT_END, DEFAULT_START  # noqa: E402
+from bench.import_history import bench_app, time_import  # noqa: E402
+
+WHOLE_HISTORY = ReportFilters(since=DEFAULT_START.date(), until=DEFAULT_END.date())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loops", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--database-url", help="an EMPTY database to use instead of SQLite")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="barraiser-bench-") as directory:
+        workdir = Path(directory)
+        imported = time_import(
+            args.loops, seed=args.seed, workdir=workdir, database_url=args.database_url
+        )
+        print(f"loops:                 {imported.loops}")
+        print(f"CSV rows generated:    {imported.rows} in {imported.generate_seconds:.1f} s")
+        print(f"import:                {imported.import_seconds:.2f} s")
+
+        started = time.perf_counter()
+        app = bench_app(workdir, args.database_url)
+        startup = time.perf_counter() - started
+        print(f"app start-up:          {startup:.2f} s")
+
+        with app.app_context():
+            started = time.perf_counter()
+            report = calibration_report(WHOLE_HISTORY, now=system_now())
+            text = json.dumps(report)
+            cold = time.perf_counter() - started
+            print(
+                f"JSON report:           {cold:.2f} s ({len(text) / 1e6:.1f} MB, "
+                f"{report['loops']} loops, {len(report['interviewers'])} interviewers)"
+            )
+
+            # The same again, part by part (the database's cache is warm now).
+            started = time.perf_counter()
+            settings = current_settings()
+            rows = fetch_rows(WHOLE_HISTORY, deadline_hours=settings["feedback_deadline_hours"])
+            fetched = time.perf_counter()
+            built = build_report(
+                rows.loops,
+                rows.interviews,
+                rows.ratings,
+                rows.trainees,
+                flag_settings=flag_settings_from(settings),
+                period=WHOLE_HISTORY.period,
+            )
+            metrics = time.perf_counter()
+            json.dumps(built)
+            done = time.perf_counter()
+            print(
+                f"  of which, warm:      SQL and rows {fetched - started:.2f} s "
+                f"({len(rows.loops)} loops, {len(rows.interviews)} interviews, "
+                f"{len(rows.ratings)} ratings); metrics {metrics - fetched:.2f} s; "
+                f"JSON {done - metrics:.2f} s"
+            )
+        if report["loops"] != args.loops:
+            raise SystemExit(f"the report counted {report['loops']} loops, not {args.loops}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""The calibration report through the real SQL, on the small history of report_data.py whose
+every number is worked out by hand in the comments below."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from calibration.report_data import build_history, panel_loop
+
+from barraiser.calibration.agreement import krippendorff_alpha
+from barraiser.calibration.queries import ReportFilters, fetch_rows
+from barraiser.calibration.report import calibration_report
+from barraiser.extensions import db
+from barraiser.feedback.models import PrincipleRating
+from barraiser.principles.models import Principle
+from barraiser.principles.services import retire_principle
+from barraiser.settings.services import change_setting
+
+TODAY = date(2026, 3, 2)  # the clock fixture's day
+LAST_90_DAYS = ReportFilters(since=TODAY - timedelta(days=89), until=TODAY)
+
+
+@pytest.fixture
+def history(make_loop, clock):
+    return build_history(make_loop, clock())
+
+
+@pytest.fixture
+def report(history, clock):
+    return calibration_report(LAST_90_DAYS, now=clock())
+
+
+def by_email(report) -> dict[str, dict]:
+    return {row["email"]: row for row in report["interviewers"]}
+
+
+def test_counts_loops_in_the_period_but_not_drafts_cancelled_or_older(report):
+    # L1..L5; L6 started 120 days ago, L7 is cancelled.
+    assert report["loops"] == 5
+    assert report["decided"] == 4
+    assert report["filters"] == {
+        "since": "2025-12-03",
+        "until": "2026-03-02",
+        "department": None,
+        "requisition": None,
+    }
+
+
+def test_leniency_and_hire_lean_per_interviewer(report):
+    rows = by_email(report)
+    # panel1 voted 4 everywhere. Others' means: L1 (3+3+2)/3, L2 (2+2+1)/3, L3 (3+4+3)/3,
+    # L4 (4+3+3)/3, L5 (3+3)/2 -> differences 4/3, 7/3, 2/3, 2/3, 1 -> mean 6/5.
+    assert rows["panel1@example.com"]["leniency"] == pytest.approx(1.2)
+    assert rows["panel1@example.com"]["leniency_n"] == 5
+    assert rows["panel1@example.com"]["hire_lean"] == 1.0
+    # panel3 voted 2, 1, 3, 3 (L5 only a draft): 2-10/3, 1-8/3, 3-11/3, 3-11/3 -> -13/12.
+    assert rows["panel3@example.com"]["leniency"] == pytest.approx(-13 / 12)
+    assert rows["panel3@example.com"]["leniency_n"] == 4
+    assert rows["panel3@example.com"]["hire_lean"] == 0.5  # 3, 3 of 2, 1, 3, 3
+    # The Bar Raiser: 3-3, 2-7/3, 3-11/3, 4-10/3, 3-7/2 -> (0 - 1/3 - 2/3 + 2/3 - 1/2) / 5.
+    assert rows["br@example.com"]["leniency"] == pytest.approx(-1 / 6)
+    assert rows["br@example.com"]["hire_lean"] == 0.8  # 3, 2, 3, 4, 3
+
+
+def test_agreement_with_decision(report):
+    rows = by_email(report)
+    # Decided: L1 hire, L2 no hire, L3 hire, L4 hire. panel1's 4s agree except on L2.
+    assert rows["panel1@example.com"]["agreement_with_decision"] == 0.75
+    assert rows["panel1@example.com"]["agreement_n"] == 4
+    # panel3: 2 on a hire disagrees; 1 on the no hire, 3 and 3 on hires agree.
+    assert rows["panel3@example.com"]["agreement_with_decision"] == 0.75
+    # The Bar Raiser: 3 hire, 2 no hire, 3 hire, 4 hire: all agree.
+    assert rows["br@example.com"]["agreement_with_decision"] == 1.0
+
+
+def test_on_time_and_evidence(report):
+    rows = by_email(report)
+    # panel3 was 30 h late on L1, 2 h after the end on L2..L4.
+    assert rows["panel3@example.com"]["on_time_rate"] == 0.75
+    assert rows["panel3@example.com"]["median_hours_to_submit"] == 2.0
+    assert rows["panel1@example.com"]["on_time_rate"] == 1.0
+    # panel1 writes "asked, traced, fixed, measured" for each principle, panel2 nothing.
+    assert rows["panel1@example.com"]["evidence_median_words"] == 4
+    assert rows["panel1@example.com"]["evidence_rate"] == 1.0
+    assert rows["panel2@example.com"]["evidence_median_words"] == 0
+    assert rows["panel2@example.com"]["evidence_rate"] == 0.0
+
+
+def test_only_the_lenient_interviewer_is_flagged(report):
+    flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
+    # panel3's -13/12 is over only 4 loops, under the default minimum of 5.
+    assert flagged == {
+        "br@example.com": [],
+        "panel1@example.com": ["lenient"],
+        "panel2@example.com": [],
+        "panel3@example.com": [],
+    }
+    summary = by_email(report)["panel1@example.com"]["flag_summary"]
+    assert summary == (
+        "Panel1 flagged as lenient: leniency +1.20 vote points over 5 loops (threshold ±0.5)."
+    )
+
+
+def test_shadow_feedback_never_counts(report, history):
+    # The shadow voted 4 on L1 and wrote evidence: neither an interviewer row nor a vote.
+    assert "brit@example.com" not in by_email(report)
+    principles = {row["name"]: row for row in report["principles"]}
+    shadowed = history.loops["L1"].panel[0].principles[0].name
+    assert principles[shadowed]["assigned"] == 5  # the Bar Raiser's five, not the shadow's
+    assert report["bar_raisers_in_training"] == [
+        {
+            "email": "brit@example.com",
+            "name": "Brit",
+            "status": "in_training",
+            "certified": False,
+            "loops_shadowed": 1,
+            "loops_led": 0,
+            "certified_at": None,
+        }
+    ]
+
+
+def test_bar_raiser_veto_rate_and_latency(report):
+    assert len(report["bar_raisers"]) == 1
+    row = report["bar_raisers"][0]
+    # Four decided loops, one vetoed.
+    assert (row["loops"], row["debriefs"], row["vetoes"]) == (5, 4, 1)
+    assert row["veto_rate"] == 0.25
+    # Decided 26 h after the first interview; the last feedback 6 h after it (34 h on L1).
+    assert row["median_hours_to_decision"] == 20.0
+    # 5 loops over the 90 days of the period.
+    assert row["loops_per_week"] == pytest.approx(5 / (90 / 7))
+
+
+def test_adoption(report):
+    assert report["adoption"] == {
+        # Certified between L2 and L3: L3, L4, L5 had a certified Bar Raiser.
+        "bar_raiser_rate": 0.6,
+        # 19 panel feedbacks submitted, panel3's on L1 late.
+        "on_time_rate": 18 / 19,
+        # Of the four opened debriefs, L1's opened before panel3's feedback came in.
+        "submitted_before_debrief_rate": 0.75,
+        # L5's requisition requires a principle nobody was assigned.
+        "principle_coverage_rate": 0.8,
+    }
+
+
+def test_vote_changes_and_outcomes(report):
+    # Final votes: 4 on L1 (panel1's changed), 1 on L2 (panel2's changed).
+    assert report["vote_changes"] == {"rate": 0.4, "n": 5}
+    assert by_email(report)["panel1@example.com"]["vote_change_rate"] == 1.0
+    assert by_email(report)["panel2@example.com"]["vote_change_rate"] == 0.5
+    # Rated hires: L1 (mean vote 3, latest rating 4), L3 (3.5, 5), L4 (3.5, 2).
+    # dx = -1/3, 1/6, 1/6; dy = 1/3, 4/3, -5/3 -> sxy = -1/6, sxx = 1/6, syy = 14/3
+    # r = (-1/6) / sqrt(1/6 * 14/3) = -1 / (2 sqrt 7).
+    assert report["outcomes"]["hires_rated"] == 3
+    assert report["outcomes"]["vote_performance_correlation"] == pytest.approx(
+        -1 / (2 * math.sqrt(7))
+    )
+
+
+def test_panel_agreement_is_alpha_over_written_votes(report):
+    units = [[3, 4, 3, 2], [2, 4, 2, 1], [3, 4, 4, 3], [4, 4, 3, 3], [3, 4, 3]]
+    expected = krippendorff_alpha(units, "ordinal")
+    assert report["agreement"] == {
+        "krippendorff_alpha_ordinal": pytest.approx(expected.value),
+        "loops": 5,
+    }
+
+
+def test_principles(report, history):
+    principles = {row["name"]: row for row in report["principles"]}
+    panel1_principle = history.loops["L1"].panel[1].principles[0].name
+    # panel1 rated their principle 4 on all five loops; agrees with 3 of the 4 decisions.
+    assert principles[panel1_principle] == {
+        "name": panel1_principle,
+        "assigned": 5,
+        "ratings": {"1": 0, "2": 0, "3": 0, "4": 5},
+        "agreement_with_decision": 0.75,
+        "agreement_n": 4,
+    }
+    panel3_principle = history.loops["L1"].panel[3].principles[0].name
+    # Assigned five times, rated four (L5 is a draft): 2, 1, 3, 3.
+    assert principles[panel3_principle]["assigned"] == 5
+    assert principles[panel3_principle]["ratings"] == {"1": 1, "2": 1, "3": 2, "4": 0}
+
+
+def test_a_loop_belongs_to_the_period_of_its_first_interview(app, make_loop, clock):
+    day = datetime(2026, 1, 15, tzinfo=clock().tzinfo)
+    panel_loop(make_loop, day - timedelta(minutes=30), (3, 3, 3, 3))  # 23:30 the day before
+    inside_early = panel_loop(make_loop, day, (3, 3, 3, 3))
+    inside_late = panel_loop(make_loop, day + timedelta(hours=23, minutes=59), (3, 3, 3, 3))
+    panel_loop(make_loop, day + timedelta(days=1), (3, 3, 3, 3))
+    one_day = ReportFilters(since=day.date(), until=day.date())
+    rows = fetch_rows(one_day, deadline_hours=24)
+    assert sorted(row.loop_id for row in rows.loops) == sorted(
+        [inside_early.loop.id, inside_late.loop.id]
+    )
+    # Its interviews come along even when they run past the end of the period.
+    assert {row.loop_id for row in rows.interviews} == {
+        inside_early.loop.id,
+        inside_late.loop.id,
+    }
+
+
+def test_department_and_requisition_filters(history, clock):
+    history.loops["L2"].loop.requisition.department = "Retail"
+    db.session.commit()
+    payments = calibration_report(
+        ReportFilters(LAST_90_DAYS.since, LAST_90_DAYS.until, department="Payments"), now=clock()
+    )
+    retail = calibration_report(
+        ReportFilters(LAST_90_DAYS.since, LAST_90_DAYS.until, department="Retail"), now=clock()
+    )
+    assert (payments["loops"], retail["loops"]) == (4, 1)
+    assert retail["bar_raisers"][0]["vetoes"] == 1
+    l3_requisition = history.loops["L3"].loop.requisition_id
+    one = calibration_report(
+        ReportFilters(LAST_90_DAYS.since, LAST_90_DAYS.until, requisition_id=l3_requisition),
+        now=clock(),
+    )
+    assert one["loops"] == 1
+    assert by_email(one)["panel1@example.com"]["votes"]["strong_hire"] == 1
+
+
+def test_flag_thresholds_are_the_mechanism_settings(history, clock, make_user):
+    admin = make_user(roles=())
+    change_setting("flag_min_n", 4, actor=admin, now=clock())
+    change_setting("flag_leniency_threshold", 1.25, actor=admin, now=clock())
+    db.session.commit()
+    report = calibration_report(LAST_90_DAYS, now=clock())
+    flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
+    # panel1's 1.2 is now under the threshold; panel3's -13/12 over 4 loops is not either...
+    assert flagged["panel1@example.com"] == []
+    assert flagged["panel3@example.com"] == []
+    change_setting("flag_leniency_threshold", 1.0, actor=admin, now=clock())
+    db.session.commit()
+    report = calibration_report(LAST_90_DAYS, now=clock())
+    flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
+    # ...but at 1.0 both are, panel3 with 4 loops now enough.
+    assert flagged["panel1@example.com"] == ["lenient"]
+    assert flagged["panel3@example.com"] == ["harsh"]
+    assert report["flag_settings"]["min_n"] == 4
+
+
+def test_changes_to_the_mechanism_in_the_period_are_listed(app, clock, make_user):
+    admin = make_user(roles=())
+    clock.advance(days=-200)
+    change_setting("feedback_deadline_hours", 36, actor=admin, now=clock())  # before the period
+    clock.advance(days=190)
+    change_setting("feedback_deadline_hours", 48, actor=admin, now=clock())
+    principle = db.session.scalars(sa.select(Principle).order_by(Principle.position)).first()
+    retire_principle(principle, actor=admin, now=clock())
+    clock.advance(days=10)
+    db.session.commit()
+    changes = calibration_report(LAST_90_DAYS, now=clock())["mechanism_changes"]
+    # Oldest first; the catalog was seeded when the test's app started, on the last day.
+    assert [change["description"] for change in changes] == [
+        "Feedback deadline (hours after the interview ends): 36 → 48",
+        f"Principle retired: {principle.name}",
+        "Default catalog installed: 16 principles",
+    ]
+    assert [change["actor"] for change in changes] == [admin.name, admin.name, "system"]
+
+
+def test_the_report_runs_the_same_queries_at_two_and_six_loops(
+    app, make_loop, clock, count_queries
+):
+    def measure() -> int:
+        with count_queries() as counted:
+            calibration_report(LAST_90_DAYS, now=clock())
+        return counted.count
+
+    day = clock().replace(hour=9) - timedelta(days=3)
+    for offset in range(2):
+        panel_loop(make_loop, day - timedelta(days=offset), (4, 3, 2, 1), with_shadow=True)
+    small = measure()
+    for offset in range(2, 6):
+        panel_loop(make_loop, day - timedelta(days=offset), (4, 3, 2, 1), with_shadow=True)
+    assert calibration_report(LAST_90_DAYS, now=clock())["loops"] == 6
+    assert measure() == small
+
+
+def test_evidence_words_are_counted_whenever_evidence_is_written(app):
+    rating = PrincipleRating(evidence="Traced the  drift\nto rounding.")
+    assert rating.evidence_words == 5
+    rating.evidence = ""
+    assert rating.evidence_words == 0
+
+
+def test_an_empty_period_reports_no_data_not_zeroes(app, clock):
+    report = calibration_report(ReportFilters(date(2020, 1, 1), date(2020, 1, 31)), now=clock())
+    assert report["loops"] == 0
+    assert report["interviewers"] == []
+    assert report["adoption"]["on_time_rate"] is None
+    assert report["agreement"]["krippendorff_alpha_ordinal"] is None

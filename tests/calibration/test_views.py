@@ -1,0 +1,203 @@
+"""The report's pages and downloads: who may see them, what they show (and never show), filters
+refused with a 400, tables sorted on the server, and the inspector's way in from home."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from calibration.report_data import P1_EVIDENCE, build_history
+
+from barraiser.calibration.export import report_to_csv_rows
+from barraiser.calibration.queries import ReportFilters
+from barraiser.calibration.report import calibration_report
+
+ROLES = ["admin", "recruiter", "hiring_manager", "inspector", "bar_raiser", "interviewer"]
+INSPECTING = {"admin", "inspector"}
+URLS = [
+    "/calibration",
+    "/calibration/report.json",
+    "/calibration/report.csv",
+    "/calibration/actions",
+    "/calibration/actions/new",
+]
+
+
+@pytest.fixture
+def history(make_loop, clock):
+    return build_history(make_loop, clock())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", URLS)
+def test_only_inspectors_and_admins_see_the_report(login_as, role, url):
+    response = login_as(role).get(url)
+    assert response.status_code == (200 if role in INSPECTING else 403)
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_the_report_needs_a_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_the_page_shows_charts_and_the_flagged_interviewer(history, login_as):
+    page = login_as("inspector").get("/calibration").get_data(as_text=True)
+    for chart in ("chart-leniency", "chart-votes", "chart-vetoes"):
+        assert re.search(rf'<svg [^>]*id="{chart}"', page), chart
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", section(page, "interviewers"), re.S)
+    flagged = [row for row in rows if 'data-flagged="true"' in row]
+    assert len(flagged) == 1
+    assert "panel1@example.com" in flagged[0]
+    assert "Lenient" in flagged[0] or "lenient" in flagged[0]
+    button = re.search(r'<a [^>]*data-testid="create-action"[^>]*href="([^"]+)"', flagged[0])
+    assert button is not None and "subject=panel1@example.com" in button.group(1)
+    assert "How flags work" in page
+    assert "at least 5 loops" in page
+
+
+def test_no_feedback_text_and_no_inline_styles_anywhere(history, login_as):
+    client = login_as("inspector")
+    for url in ("/calibration", "/calibration/report.json", "/calibration/report.csv"):
+        body = client.get(url).get_data(as_text=True)
+        assert P1_EVIDENCE not in body, url
+        assert "Never shown in the calibration report" not in body, url
+        assert "the shadow wrote" not in body, url
+    page = client.get("/calibration").get_data(as_text=True)
+    assert " style=" not in page and "<style" not in page
+    assert '<script src="/static/calibration.js">' in page
+
+
+def test_json_has_the_contract_keys_and_unrounded_rates(history, login_as):
+    report = login_as("inspector").get("/calibration/report.json").get_json()
+    for key in (
+        "loops",
+        "decided",
+        "agreement",
+        "interviewers",
+        "bar_raisers",
+        "principles",
+        "adoption",
+        "vote_changes",
+        "outcomes",
+        "bar_raisers_in_training",
+    ):
+        assert key in report, key
+    assert set(report["agreement"]) >= {"krippendorff_alpha_ordinal", "loops"}
+    assert report["adoption"]["on_time_rate"] == 18 / 19
+    assert set(report["vote_changes"]) == {"rate", "n"}
+    assert set(report["outcomes"]) == {"hires_rated", "vote_performance_correlation"}
+
+
+def test_the_csv_download_parses_into_the_reports_tables(history, login_as, clock):
+    client = login_as("inspector")
+    response = client.get("/calibration/report.csv?since=2026-01-01&until=2026-03-02")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "calibration-2026-01-01-2026-03-02.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    period = ReportFilters(since=date(2026, 1, 1), until=date(2026, 3, 2))
+    assert rows == report_to_csv_rows(calibration_report(period, now=clock()))
+    sections = {row[0] for row in rows if row}
+    assert {"summary", "interviewer", "bar_raiser", "principle", "mechanism_change"} <= sections
+    assert next(r for r in rows if "subject_email" in r)[:3] == ["section", "id", "subject_email"]
+    interviewers = [row for row in rows if row and row[0] == "interviewer"]
+    assert [row[1] for row in interviewers] == [
+        "br@example.com",
+        "panel1@example.com",
+        "panel2@example.com",
+        "panel3@example.com",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("since=yesterday", "Not a valid date"),
+        ("since=2026-02-30", "Not a valid date"),
+        ("since=2026-03-01&until=2026-02-01", "The end date is before the start date."),
+        ("since=0001-01-01", "Pick a date between"),
+        ("department=Nowhere", "Not a valid choice"),
+        ("requisition=987654", "Not a valid choice"),
+        ("requisition=abc", "Not a valid choice"),
+        ("sort=leniency; drop table loop", "has no column"),
+        ("sort=nothing.name", "There is no table"),
+        ("sort=leniency&dir=sideways", "Not a valid choice"),
+    ],
+)
+def test_bad_filters_are_a_400_that_says_why(history, login_as, query, message):
+    client = login_as("inspector")
+    page = client.get(f"/calibration?{query}")
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+    data = client.get(f"/calibration/report.json?{query}")
+    assert data.status_code == 400
+    assert message in data.get_json()["error"]
+    download = client.get(f"/calibration/report.csv?{query}")
+    assert download.status_code == 400
+    assert message in download.get_data(as_text=True)
+
+
+def test_filters_narrow_the_report(history, login_as):
+    client = login_as("inspector")
+    # Only L1 (ten days before the clock's today) started on 2026-02-20.
+    one_day = client.get("/calibration/report.json?since=2026-02-20&until=2026-02-20")
+    assert one_day.get_json()["loops"] == 1
+    requisition = history.loops["L3"].loop.requisition_id
+    page = client.get(f"/calibration?requisition={requisition}")
+    assert page.status_code == 200
+    assert re.search(r'data-testid="loops">1 \(1 decided\)', page.get_data(as_text=True))
+    assert client.get("/calibration/report.json?department=Payments").get_json()["loops"] == 5
+
+
+def interviewer_order(page: str) -> list[str]:
+    return re.findall(r"<span class=\"text-muted small\">([^<]+@example\.com)</span>", page)
+
+
+def section(page: str, testid: str) -> str:
+    start = page.index(f'data-testid="{testid}"')
+    return page[start : page.index("</table>", start)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Leniency: panel1 +1.2, br and panel2 -1/6 (then by name), panel3 -13/12.
+        ("sort=leniency&dir=desc", ["panel1", "br", "panel2", "panel3"]),
+        ("sort=interviewers.leniency&dir=asc", ["panel3", "br", "panel2", "panel1"]),
+        ("sort=name&dir=desc", ["panel3", "panel2", "panel1", "br"]),
+        # No correlation for panel1 (all 4s): no data sorts last either way.
+        ("sort=vote_performance_correlation&dir=asc", ["br", "panel3", "panel2", "panel1"]),
+        ("sort=vote_performance_correlation&dir=desc", ["panel2", "panel3", "br", "panel1"]),
+    ],
+)
+def test_tables_sort_on_the_server_without_javascript(history, login_as, query, expected):
+    page = login_as("inspector").get(f"/calibration?{query}").get_data(as_text=True)
+    emails = interviewer_order(section(page, "interviewers"))
+    assert emails == [f"{name}@example.com" for name in expected]
+
+
+def test_sort_links_keep_the_filters_and_flip_the_direction(history, login_as):
+    page = login_as("inspector").get(
+        "/calibration?since=2026-01-01&until=2026-03-02&sort=leniency&dir=asc"
+    )
+    html = page.get_data(as_text=True)
+    header = re.search(r'<th [^>]*aria-sort="ascending"[^>]*>\s*<a [^>]*href="([^"]+)"', html)
+    assert header is not None
+    link = header.group(1).replace("&amp;", "&")
+    assert "sort=interviewers.leniency" in link and "dir=desc" in link
+    assert "since=2026-01-01" in link and "until=2026-03-02" in link
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("inspector", True), ("admin", True), ("hiring_manager", False), ("interviewer", False)],
+)
+def test_inspectors_land_on_a_link_to_the_report(login_as, role, shown):
+    home = login_as(role).get("/").get_data(as_text=True)
+    assert ("Calibration report (last 90 days)" in home) is shown
+    assert ('href="/calibration"' in home) is shown

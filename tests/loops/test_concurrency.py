@@ -1,0 +1,115 @@
+"""Two recruiters acting at once end with exactly one result: each attempt runs in its own thread,
+with its own app context, session and connection, released together by a barrier."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Flask
+
+from barraiser.auth.models import User
+from barraiser.errors import DomainError
+from barraiser.extensions import db
+from barraiser.loops.candidates import create_candidate
+from barraiser.loops.models import Loop, LoopState
+from barraiser.loops.services import cancel_loop, create_loop, schedule_loop
+
+OK = "ok"
+
+
+def race(app: Flask, *attempts: Callable[[], object]) -> list[object]:
+    """Run the attempts at once; each commits, or rolls back on a refusal (returned as the error's
+    class). Anything else raised fails the test."""
+    db.session.remove()  # the test's own session holds no transaction (no SQLite lock) meanwhile
+    barrier = threading.Barrier(len(attempts))
+    results: list[object] = [None] * len(attempts)
+
+    def run(index: int, attempt: Callable[[], object]) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                attempt()
+                db.session.commit()
+                results[index] = OK
+            except DomainError as refusal:
+                db.session.rollback()
+                results[index] = type(refusal).__name__
+            except Exception as error:  # reported below, not lost in the thread
+                db.session.rollback()
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+def test_schedule_and_cancel_at_once_one_wins(app, org, clock):
+    loop = create_loop(
+        candidate_id=org.candidate.id,
+        requisition_id=org.requisition.id,
+        panel=org.plan(),
+        actor=org.recruiter,
+        now=clock(),
+    )
+    db.session.commit()
+    loop_id, actor_id = loop.id, org.recruiter.id
+
+    def schedule() -> None:
+        schedule_loop(
+            db.session.get(Loop, loop_id),
+            expected_version=1,
+            actor=db.session.get(User, actor_id),
+            now=clock(),
+        )
+
+    def cancel() -> None:
+        cancel_loop(
+            db.session.get(Loop, loop_id),
+            "Withdrew.",
+            expected_version=1,
+            actor=db.session.get(User, actor_id),
+            now=clock(),
+        )
+
+    results = race(app, schedule, cancel)
+    assert sorted(results) == ["Conflict", OK]
+    final = db.session.get(Loop, loop_id)
+    assert final.version == 2
+    assert final.state is (LoopState.SCHEDULED if results[0] == OK else LoopState.CANCELLED)
+
+
+def test_two_loops_cannot_book_the_same_interviewer_at_the_same_time(app, org, clock):
+    second = create_candidate(
+        name="Dana Second", email=None, source="", notes="", actor=None, now=clock()
+    )
+    db.session.commit()
+    candidates = [org.candidate.id, second.id]
+    requisition_id = org.requisition.id
+    plan = org.plan()
+
+    def book(candidate_id: int) -> Callable[[], None]:
+        def attempt() -> None:
+            create_loop(
+                candidate_id=candidate_id,
+                requisition_id=requisition_id,
+                panel=plan,
+                actor=None,
+                now=clock(),
+            )
+
+        return attempt
+
+    results = race(app, *(book(candidate_id) for candidate_id in candidates))
+    assert sorted(results) == ["PanelInvalid", OK]
+    assert db.session.scalar(sa.select(sa.func.count(Loop.id))) == 1
