@@ -1,11 +1,15 @@
-"""The demo organisation: people in every role, so a newcomer can walk the mechanism end to end."""
+"""The demo organisation: people in every role, a year of hiring history for the calibration
+report, and live loops in every state, so a newcomer can walk the mechanism end to end."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .auth.models import BarRaiserStatus, Role
-from .auth.services import create_user, set_bar_raiser_status
+from .auth.services import create_user, set_bar_raiser_status, user_by_email
+from .calibration.importer import import_history
+from .calibration.synthetic_history import Person, Staff, history_csv_bytes
+from .demo_loops import build_demo_loops
 
 # (email, name, department, level, roles, bar raiser status, what they are for)
 DEMO_PEOPLE: tuple[tuple[str, str, str, int, tuple[Role, ...], BarRaiserStatus, str], ...] = (
@@ -72,8 +76,61 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, int, tuple[Role, ...], BarRaiserStatus, 
 )
 
 
+# Colleagues who appear only in the history: imported as users who cannot log in until invited.
+HISTORY_MANAGERS = (
+    Person("mara.quist@example.com", "Mara Quist", "Fulfilment"),
+    Person("owen.park@example.com", "Owen Park", "Search"),
+)
+HISTORY_BAR_RAISERS = (
+    Person("nia.stone@example.com", "Nia Stone", "Devices"),
+    Person("leo.hart@example.com", "Leo Hart", "Retail"),
+)
+HISTORY_INTERVIEWERS = tuple(
+    Person(f"{first.lower()}.{last.lower()}@example.com", f"{first} {last}", department)
+    for first, last, department in (
+        ("Gita", "Rao", "Payments"), ("Hal", "Moreno", "Search"), ("Ines", "Berg", "Retail"),
+        ("Jon", "Ueda", "Devices"), ("Kira", "Lund", "Fulfilment"), ("Luis", "Perez", "Payments"),
+        ("Mia", "Chen", "Search"), ("Nils", "Aalto", "Logistics"),
+    )
+)  # fmt: skip
+HISTORY_LOOPS = 320
+
+
+def build_demo_history(*, now: datetime, loops: int = HISTORY_LOOPS) -> int:
+    """A year of past loops (ending two weeks ago) through the history importer: lenient and harsh
+    interviewers, late feedback, vetoes and rated hires, so /calibration has something to show."""
+    people = {email: (name, department) for email, name, department, *_ in DEMO_PEOPLE}
+
+    def person(email: str) -> Person:
+        name, department = people[email]
+        return Person(email, name, department)
+
+    staff = Staff(
+        hiring_managers=(person("hm@example.com"), *HISTORY_MANAGERS),
+        bar_raisers=(person("br@example.com"), *HISTORY_BAR_RAISERS),
+        interviewers=(
+            *(
+                person(email)
+                for email, *_, description in DEMO_PEOPLE
+                if description == "interviewer"
+            ),
+            *HISTORY_INTERVIEWERS,
+        ),
+        trainees=(person("brit@example.com"),),
+    )
+    data = history_csv_bytes(
+        loops,
+        seed=2026,
+        start=now - timedelta(days=365),
+        end=now - timedelta(days=14),
+        people=staff,
+    )
+    return import_history(data, file_name="demo-history.csv", now=now).loops
+
+
 def build_demo_organisation(*, password: str, now: datetime) -> list[tuple[str, str]]:
-    """Create the demo people; returns (email, what the account is for) for the welcome text."""
+    """Create the demo people, their history and live loops; returns (email, what the account is
+    for) for the welcome text."""
     created = {}
     for email, name, department, level, roles, _status, _ in DEMO_PEOPLE:
         created[email] = create_user(
@@ -88,5 +145,16 @@ def build_demo_organisation(*, password: str, now: datetime) -> list[tuple[str, 
         )
     admin = created["admin@example.com"]
     for email, *_, status, _description in DEMO_PEOPLE:
-        set_bar_raiser_status(created[email], status, actor=admin, now=now)
+        # Certified two years ago, so the history's loops count as led by a certified Bar Raiser.
+        set_bar_raiser_status(created[email], status, actor=admin, now=now - timedelta(days=730))
+    build_demo_history(now=now)
+    for bar_raiser in HISTORY_BAR_RAISERS:
+        # They led loops in the history, so they were certified: the report's adoption counts it.
+        set_bar_raiser_status(
+            user_by_email(bar_raiser.email),
+            BarRaiserStatus.CERTIFIED,
+            actor=admin,
+            now=now - timedelta(days=400),
+        )
+    build_demo_loops(created, now=now)
     return [(email, description) for email, *_, description in DEMO_PEOPLE]

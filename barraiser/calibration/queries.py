@@ -7,7 +7,6 @@ and are turned into the dataclasses of `rows.py` in one pass each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -113,11 +112,11 @@ def fetch_rows(filters: ReportFilters, *, deadline_hours: int) -> ReportRows:
     submission keeps the deadline that applied to it).
     """
     ids = loop_ids(filters)
-    moment = _moment_reader()
+    moments = Moments(db.session.get_bind().dialect.name)
     people = _people(ids)
-    interviews = _interviews(ids, people, moment, deadline=timedelta(hours=deadline_hours))
+    interviews = _interviews(ids, people, moments, deadline=timedelta(hours=deadline_hours))
     return ReportRows(
-        loops=_loops(ids, people, moment),
+        loops=_loops(ids, people, moments),
         interviews=interviews,
         ratings=_ratings(ids, {row.interview_id: row for row in interviews}),
         trainees=_trainees(ids),
@@ -152,29 +151,20 @@ def _as_stored(column: sa.ColumnElement) -> sa.ColumnElement:
     return sa.type_coerce(column, sa.String())
 
 
-_UNSEEN = object()
+class Moments(dict[Any, datetime | None]):
+    """Stored datetimes -> aware UTC datetimes, exactly as UTCDateTime reads them; each distinct
+    value is converted once (a lookup of a known value is a plain dict lookup, no call)."""
 
+    def __init__(self, dialect: str) -> None:
+        super().__init__({None: None})
+        self.sqlite = dialect == "sqlite"
 
-def _moment_reader() -> Callable[[Any], datetime | None]:
-    """Stored datetimes as aware UTC datetimes, exactly as UTCDateTime reads them, memoised."""
-    cache: dict[Any, datetime | None] = {None: None}
-    if db.session.get_bind().dialect.name == "sqlite":
-        # database.UTCDateTime stores naive UTC text on SQLite. (Appending the offset is ten
-        # times cheaper than .replace(tzinfo=UTC), and the same datetime.)
-        def convert(value: Any) -> datetime:
-            return datetime.fromisoformat(value + "+00:00")
-    else:
-
-        def convert(value: Any) -> datetime:
-            return value.astimezone(UTC)
-
-    def read(value: Any) -> datetime | None:
-        moment = cache.get(value, _UNSEEN)
-        if moment is _UNSEEN:
-            moment = cache[value] = convert(value)
-        return moment  # type: ignore[return-value]
-
-    return read
+    def __missing__(self, value: Any) -> datetime:
+        # UTCDateTime stores naive UTC text on SQLite; appending the offset is ten times
+        # cheaper than .replace(tzinfo=UTC), and gives the same datetime.
+        moment = datetime.fromisoformat(value + "+00:00") if self.sqlite else value.astimezone(UTC)
+        self[value] = moment
+        return moment
 
 
 Person = tuple[str, str, Any]
@@ -191,9 +181,7 @@ def _people(ids: sa.Select) -> dict[int, Person]:
     return {id_: (email, name, certified) for id_, email, name, certified in _execute(query)}
 
 
-def _loops(
-    ids: sa.Select, people: dict[int, Person], moment: Callable[[Any], datetime | None]
-) -> list[LoopRow]:
+def _loops(ids: sa.Select, people: dict[int, Person], moments: Moments) -> list[LoopRow]:
     requisitions = {
         id_: (department, title)
         for id_, department, title in _execute(
@@ -251,7 +239,7 @@ def _loops(
     ) in _execute(query):
         department, title = requisitions[requisition_id]
         email, name, certified_at = people[bar_raiser_id]
-        started, certified = moment(first_interview), moment(certified_at)
+        started, certified = moments[first_interview], moments[certified_at]
         rows.append(
             LoopRow(
                 loop_id,
@@ -262,8 +250,8 @@ def _loops(
                 # Certified when the loop ran, not merely today.
                 certified is not None and certified <= started,  # type: ignore[operator]
                 started,  # type: ignore[arg-type]
-                moment(opened),
-                moment(decided),
+                moments[opened],
+                moments[decided],
                 outcome,
                 bool(vetoed),
                 rating,
@@ -276,7 +264,7 @@ def _loops(
 def _interviews(
     ids: sa.Select,
     people: dict[int, Person],
-    moment: Callable[[Any], datetime | None],
+    moments: Moments,
     *,
     deadline: timedelta,
 ) -> list[InterviewRow]:
@@ -323,9 +311,10 @@ def _interviews(
         email, name, _ = people[interviewer_id]
         end = ends.get((starts_at, minutes))
         if end is None:
-            end = ends[starts_at, minutes] = moment(starts_at) + timedelta(minutes=minutes)  # type: ignore[operator]
+            start = moments[starts_at]
+            end = ends[starts_at, minutes] = start + timedelta(minutes=minutes)  # type: ignore[operator]
         if is_submitted:
-            due = moment(due_at)
+            due = moments[due_at]
             rows.append(
                 InterviewRow(
                     loop_id,
@@ -335,7 +324,7 @@ def _interviews(
                     bool(is_shadow),
                     end,
                     due if due is not None else end + deadline,
-                    moment(submitted_at),
+                    moments[submitted_at],
                     vote,
                     final_votes.get(interview_id),
                     None if raises_bar is None else bool(raises_bar),

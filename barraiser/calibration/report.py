@@ -29,7 +29,7 @@ def flag_settings_from(settings: Mapping[str, Any]) -> FlagSettings:
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Hold the cyclic garbage collector while the report is built.
 
     At 20,000 loops the rows are a few hundred thousand small objects, and nothing here makes a
@@ -51,7 +51,7 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     interviewer a `flag_summary` sentence (None when not flagged)."""
     settings = current_settings()
     flags = flag_settings_from(settings)
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         rows = fetch_rows(filters, deadline_hours=int(settings["feedback_deadline_hours"]))
         report = build_report(
             rows.loops,

@@ -371,6 +371,13 @@ def _rule(
         raise RuleViolation(f"Keep the rationale under {MAX_TEXT} characters.", field="rationale")
     chosen: list[Principle] = []
     if kind is VerdictKind.VETO:
+        if proposal.decision is not Outcome.HIRE:
+            # A veto blocks a hire. Counting a "veto" of a no-hire would inflate veto rates.
+            raise RuleViolation(
+                "A veto stops a hire, and the proposal is already no hire. Concur, and write "
+                "your concerns in the rationale.",
+                field="rationale",
+            )
         if not rationale:
             raise RuleViolation("A veto needs a written rationale.", field="rationale")
         wanted = set(principles)

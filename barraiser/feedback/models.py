@@ -14,6 +14,7 @@ from ..database import UTCDateTime, enum_type
 from ..extensions import db
 from ..loops.models import Interview
 from ..principles.models import Principle
+from .quality import word_count
 
 
 class Vote(enum.StrEnum):
@@ -124,7 +125,7 @@ class PrincipleRating(db.Model):
 
     @validates("evidence")
     def _count_evidence_words(self, key: str, evidence: str) -> str:
-        self.evidence_words = len(evidence.split()) if evidence else 0
+        self.evidence_words = word_count(evidence)
         return evidence
 
 

@@ -4,9 +4,7 @@ nothing, and any bad file is refused line by line with nothing written."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ from conftest import PASSWORD, login
 
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import BarRaiserStatus, User
+from barraiser.calibration import synthetic_history
 from barraiser.debrief.models import HirePerformance, Proposal, Verdict, VerdictKind
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback, FeedbackState, PrincipleRating, Vote
@@ -561,11 +560,7 @@ def test_the_example_in_the_format_document_imports(app, run_import, tmp_path):
 
 
 def _load_generator():
-    spec = importlib.util.spec_from_file_location("bench_history", ROOT / "bench" / "history.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return synthetic_history
 
 
 def test_the_generated_history_imports_cleanly_and_is_deterministic(app, run_import, tmp_path):

@@ -54,7 +54,6 @@ def _person(built, who: str):
         (Outcome.HIRE, "concur", Outcome.HIRE, False),
         (Outcome.HIRE, "veto", Outcome.NO_HIRE, True),
         (Outcome.NO_HIRE, "concur", Outcome.NO_HIRE, False),
-        (Outcome.NO_HIRE, "veto", Outcome.NO_HIRE, True),
     ],
 )
 def test_the_outcome_follows_proposal_and_verdict(
@@ -83,6 +82,16 @@ def test_the_bar_raiser_cannot_force_a_hire(debrief_loop, decide):
     assert debrief_loop.loop.outcome is Outcome.NO_HIRE
     assert services.outcome_of(Outcome.NO_HIRE, VerdictKind.CONCUR) is Outcome.NO_HIRE
     assert services.outcome_of(Outcome.NO_HIRE, VerdictKind.VETO) is Outcome.NO_HIRE
+
+
+def test_a_no_hire_proposal_cannot_be_vetoed_and_stays_open(debrief_loop, decide):
+    """A veto stops a hire; a "veto" of a no-hire would only inflate the Bar Raiser's veto rate."""
+    with pytest.raises(RuleViolation, match="already no hire"):
+        decide(debrief_loop, Outcome.NO_HIRE, "veto")
+    db.session.rollback()
+    db.session.expire_all()
+    loop = debrief_loop.loop
+    assert (loop.state, loop.outcome, loop.vetoed) == (LoopState.DEBRIEF, None, False)
 
 
 # --- the steps through the page, and who may take them ---------------------------------------

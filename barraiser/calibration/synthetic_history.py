@@ -13,6 +13,7 @@ The same arguments always give the same rows: everything random comes from one s
 from __future__ import annotations
 
 import csv
+import io
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -366,6 +367,15 @@ def _interview(
         "submitted_at": (ends_at + delay).isoformat(),
         "shadow": "false",
     }
+
+
+def history_csv_bytes(n_loops: int, *, seed: int = 0, **options) -> bytes:
+    """The generated history as the bytes of a UTF-8 CSV file, for an in-process import."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(generate_history(n_loops, seed=seed, **options))
+    return buffer.getvalue().encode("utf-8")
 
 
 def write_history_csv(path: Path | str, n_loops: int, *, seed: int = 0, **options) -> int:
