@@ -17,9 +17,9 @@ from .audit.views import bp as audit_bp
 from .auth.services import use_hash_profile
 from .auth.views import bp as auth_bp
 from .calibration.views import bp as calibration_bp
-from .debrief.views import bp as debrief_bp
 from .cli import register_commands
 from .config import from_environment
+from .debrief.views import bp as debrief_bp
 from .errors import register_error_handlers
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp

@@ -124,6 +124,7 @@ def build_demo_history(*, now: datetime, loops: int = HISTORY_LOOPS) -> int:
         start=now - timedelta(days=365),
         end=now - timedelta(days=14),
         people=staff,
+        undecided_days=0,  # every past loop is decided; the live loops show the other states
     )
     return import_history(data, file_name="demo-history.csv", now=now).loops
 

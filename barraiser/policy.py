@@ -39,8 +39,10 @@ def can_change_settings(user: User) -> bool:
 def can_inspect(user: User) -> bool:
     """Inspectors (the hiring committee) and admins: the calibration report and its actions.
     The report holds aggregates only, never feedback text."""
-    return user.is_authenticated and user.active and (
-        user.has_role(Role.INSPECTOR) or user.has_role(Role.ADMIN)
+    return (
+        user.is_authenticated
+        and user.active
+        and (user.has_role(Role.INSPECTOR) or user.has_role(Role.ADMIN))
     )
 
 

@@ -1,7 +1,7 @@
 """Time the import and the calibration report: `python bench/calibration.py --loops 20000`.
 
-Generates the history CSV (barraiser/calibration/synthetic_history.py), imports it into a fresh SQLite database in a
-temporary directory (or --database-url, an EMPTY database), then times the app's start-up and,
+Generates the history CSV (barraiser/calibration/synthetic_history.py), imports it into a fresh
+SQLite database in a temporary directory (or --database-url, an EMPTY database), then times the app's start-up and,
 separately, the JSON report over the whole history as `/calibration/report.json` builds it:
 the SQL and its rows, the metrics and the serialisation. Then it times each part on its own, to
 show where the time goes. Targets at 20,000 loops on SQLite: import < 60 s, report < 1 s.
@@ -27,9 +27,9 @@ from barraiser.calibration.report import (  # noqa: E402
     cyclic_gc_paused,
     flag_settings_from,
 )
+from barraiser.calibration.synthetic_history import DEFAULT_END, DEFAULT_START  # noqa: E402
 from barraiser.clock import system_now  # noqa: E402
 from barraiser.settings.services import current_settings  # noqa: E402
-from barraiser.calibration.synthetic_history import DEFAULT_END, DEFAULT_START  # noqa: E402
 from bench.import_history import bench_app, time_import  # noqa: E402
 
 WHOLE_HISTORY = ReportFilters(since=DEFAULT_START.date(), until=DEFAULT_END.date())

@@ -70,7 +70,7 @@ class IsolatedClient(FlaskClient):
     the request and SQLite's write lock is free for it.
     """
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003 - FlaskClient.open's signature
+    def open(self, *args, **kwargs):
         if has_app_context():
             db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)

@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from conftest import login
 
 from barraiser.auth.models import BarRaiserStatus, Role, User
+from barraiser.debrief.models import HirePerformance
 from barraiser.extensions import db
+from barraiser.loops.models import Loop, LoopState, Outcome
 from barraiser.principles.models import Principle
 
 
-def _count(model) -> int:  # noqa: ANN001 - a model class
+def _count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
@@ -26,8 +28,17 @@ def test_init_twice_is_harmless(app):
 
 def test_create_user_makes_an_admin_who_can_log_in(app):
     result = app.test_cli_runner().invoke(
-        args=["create-user", "--email", "Root@Example.com", "--name", "Root", "--role", "admin",
-              "--password", "a strong password"]
+        args=[
+            "create-user",
+            "--email",
+            "Root@Example.com",
+            "--name",
+            "Root",
+            "--role",
+            "admin",
+            "--password",
+            "a strong password",
+        ]
     )
     assert result.exit_code == 0, result.output
     root = db.session.scalar(sa.select(User).where(User.email == "root@example.com"))
@@ -37,8 +48,17 @@ def test_create_user_makes_an_admin_who_can_log_in(app):
 
 def test_create_user_can_certify_a_bar_raiser(app):
     result = app.test_cli_runner().invoke(
-        args=["create-user", "--email", "bea@example.com", "--name", "Bea",
-              "--bar-raiser", "certified", "--password", "a strong password"]
+        args=[
+            "create-user",
+            "--email",
+            "bea@example.com",
+            "--name",
+            "Bea",
+            "--bar-raiser",
+            "certified",
+            "--password",
+            "a strong password",
+        ]
     )
     assert result.exit_code == 0, result.output
     bea = db.session.scalar(sa.select(User).where(User.email == "bea@example.com"))
@@ -49,7 +69,15 @@ def test_create_user_can_certify_a_bar_raiser(app):
 def test_create_user_refuses_a_duplicate_without_a_traceback(app, make_user):
     make_user("ben@example.com")
     result = app.test_cli_runner().invoke(
-        args=["create-user", "--email", "ben@example.com", "--name", "Ben", "--password", "long enough pw"]
+        args=[
+            "create-user",
+            "--email",
+            "ben@example.com",
+            "--name",
+            "Ben",
+            "--password",
+            "long enough pw",
+        ]
     )
     assert result.exit_code == 1
     assert "already exists" in result.output
@@ -61,8 +89,14 @@ def test_demo_builds_the_organisation_and_prints_logins(app):
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:5000/login" in result.output
     assert "demo-pass-1" in result.output
-    for email in ("admin@example.com", "recruiter@example.com", "hm@example.com", "br@example.com",
-                  "brit@example.com", "inspector@example.com"):
+    for email in (
+        "admin@example.com",
+        "recruiter@example.com",
+        "hm@example.com",
+        "br@example.com",
+        "brit@example.com",
+        "inspector@example.com",
+    ):
         assert email in result.output
     db.session.expire_all()
     br = db.session.scalar(sa.select(User).where(User.email == "br@example.com"))
@@ -77,6 +111,27 @@ def test_demo_builds_the_organisation_and_prints_logins(app):
     assert len(interviewers) >= 6
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
     assert login(app.test_client(), admin, "demo-pass-1").status_code == 302
+
+
+def test_demo_has_history_and_a_loop_in_every_state(app):
+    result = app.test_cli_runner().invoke(args=["demo", "--reset", "--password", "demo-pass-1"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    states = db.session.execute(
+        sa.select(Loop.state, sa.func.count())
+        .where(Loop.external_ref.is_(None))
+        .group_by(Loop.state)
+    ).all()
+    assert {state for state, _ in states} == set(LoopState)
+    vetoed = db.session.scalar(
+        sa.select(Loop).where(Loop.external_ref.is_(None), Loop.vetoed.is_(True))
+    )
+    assert vetoed is not None and vetoed.outcome is Outcome.NO_HIRE
+    history = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Loop).where(Loop.external_ref.is_not(None))
+    )
+    assert history >= 300
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(HirePerformance)) > 0
 
 
 def test_demo_generates_a_password_when_none_is_given(app):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -26,11 +26,17 @@ def test_concurrent_read_then_write_transactions_all_succeed(app, clock):
                 start.wait(timeout=10)
                 for _ in range(5):
                     count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
-                    record("test.write", actor=None, subject_type="test", subject_id=number,
-                           now=clock(), seen=count)
+                    record(
+                        "test.write",
+                        actor=None,
+                        subject_type="test",
+                        subject_id=number,
+                        now=clock(),
+                        seen=count,
+                    )
                     db.session.commit()
                 db.session.remove()
-        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
@@ -47,18 +53,28 @@ def test_concurrent_read_then_write_transactions_all_succeed(app, clock):
 
 def test_times_round_trip_as_aware_utc(app):
     paris = timezone(timedelta(hours=1))
-    event = record("test.time", actor=None, subject_type="test", subject_id=None,
-                   now=datetime(2026, 3, 2, 10, 30, tzinfo=paris))
+    event = record(
+        "test.time",
+        actor=None,
+        subject_type="test",
+        subject_id=None,
+        now=datetime(2026, 3, 2, 10, 30, tzinfo=paris),
+    )
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(AuditEvent, event.id).at
     assert stored.tzinfo is not None
-    assert stored == datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    assert stored == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def test_naive_datetimes_are_refused(app):
-    record("test.time", actor=None, subject_type="test", subject_id=None,
-           now=datetime(2026, 3, 2, 10, 30))
+    record(
+        "test.time",
+        actor=None,
+        subject_type="test",
+        subject_id=None,
+        now=datetime(2026, 3, 2, 10, 30),
+    )
     with pytest.raises(sa.exc.StatementError):
         db.session.flush()
     db.session.rollback()

@@ -27,4 +27,3 @@ def test_database_is_at_head(app):
     head = ScriptDirectory.from_config(config).get_current_head()
     with db.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
-

@@ -58,7 +58,8 @@ def test_a_post_with_the_pages_csrf_token_is_accepted(app, make_user):
         page = client.get("/login").get_data(as_text=True)
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
         response = client.post(
-            "/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token}
+            "/login",
+            data={"email": user.email, "password": "correct horse battery", "csrf_token": token},
         )
         assert response.status_code == 302
     finally:
@@ -103,9 +104,11 @@ def test_development_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
-     ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
-     ("sqlite:///x.db", "sqlite:///x.db")],
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
 )
 def test_database_urls_point_at_psycopg(given, expected):
     assert config.normalise_database_url(given) == expected

@@ -87,9 +87,16 @@ def _empty(chart_id: str, title: str, message: str) -> Markup:
 
 
 def _by_extremity(rows: Sequence[Mapping[str, Any]], min_n: int) -> list[Mapping[str, Any]]:
-    """The MAX_ROWS interviewers most worth seeing: enough loops first, then the furthest out."""
+    """The MAX_ROWS interviewers most worth seeing: enough loops first, then the furthest out
+    (those with no leniency at all last)."""
     ranked = sorted(
-        rows, key=lambda row: (row["leniency_n"] < min_n, -abs(row["leniency"]), row["name"])
+        rows,
+        key=lambda row: (
+            row["leniency"] is None,
+            row["leniency_n"] < min_n,
+            -abs(row["leniency"] or 0),
+            row["name"],
+        ),
     )
     return ranked[:MAX_ROWS]
 
@@ -163,14 +170,14 @@ def leniency_chart(
     return _svg("chart-leniency", title, description, height, body)
 
 
-def vote_distribution_chart(interviewers: Sequence[Mapping[str, Any]]) -> Markup:
-    """100% stacked bars of each interviewer's written votes, most hire-leaning first."""
+def vote_distribution_chart(interviewers: Sequence[Mapping[str, Any]], *, min_n: int) -> Markup:
+    """100% stacked bars of each interviewer's written votes, most hire-leaning first; the same
+    interviewers as the leniency chart when there are more than it can show."""
     title = "Written votes by interviewer"
     rows = [row for row in interviewers if sum(row["votes"].values())]
     if not rows:
         return _empty("chart-votes", title, "No written votes in this period.")
-    shown = sorted(rows, key=lambda row: (-sum(row["votes"].values()), row["name"]))[:MAX_ROWS]
-    shown.sort(key=lambda row: (-(row["hire_lean"] or 0), row["name"]))
+    shown = sorted(_by_extremity(rows, min_n), key=lambda row: (-row["hire_lean"], row["name"]))
     order = [VOTE_NAMES[score] for score in sorted(VOTE_NAMES)]  # strong_no_hire first
     width = PLOT_RIGHT - PLOT_LEFT
     height = TOP + ROW * len(shown) + BOTTOM
@@ -267,6 +274,6 @@ def report_charts(report: Mapping[str, Any]) -> dict[str, Markup]:
             threshold=flags["leniency_threshold"],
             min_n=flags["min_n"],
         ),
-        "votes": vote_distribution_chart(report["interviewers"]),
+        "votes": vote_distribution_chart(report["interviewers"], min_n=flags["min_n"]),
         "vetoes": veto_rate_chart(report["bar_raisers"]),
     }

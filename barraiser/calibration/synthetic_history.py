@@ -211,6 +211,7 @@ def generate_history(
     end: datetime = DEFAULT_END,
     people: Staff | None = None,
     principles: Sequence[str] | None = None,
+    undecided_days: int = UNDECIDED_DAYS,
 ) -> Iterator[dict[str, str]]:
     """Rows of the import CSV for `n_loops` loops spread from `start` to `end`, oldest first.
 
@@ -230,7 +231,16 @@ def generate_history(
         if day >= end:
             day = _weekday_morning(end - timedelta(days=3))
         yield from _loop_rows(
-            number, day, rng, staff, traits, requisitions, principles, seed=seed, end=end
+            number,
+            day,
+            rng,
+            staff,
+            traits,
+            requisitions,
+            principles,
+            seed=seed,
+            end=end,
+            undecided_days=undecided_days,
         )
 
 
@@ -245,6 +255,7 @@ def _loop_rows(
     *,
     seed: int,
     end: datetime,
+    undecided_days: int,
 ) -> Iterator[dict[str, str]]:
     requisition = rng.choice(requisitions)
     manager = requisition.manager
@@ -304,7 +315,7 @@ def _loop_rows(
         loop_rows.append(shadow)
 
     decision = vetoed = decided_at = performance = ""
-    if day < end - timedelta(days=UNDECIDED_DAYS):
+    if day < end - timedelta(days=undecided_days):
         mean = sum(scores.values()) / len(scores)
         proposes_hire = mean >= 2.75
         # The Bar Raiser vetoes mostly when their own interview went badly.

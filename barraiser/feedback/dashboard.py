@@ -20,7 +20,7 @@ from ..extensions import db
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from .deadline import deadline_hours, due_at
 from .models import Feedback, FeedbackState
-from .queries import OPEN_LOOP_STATES, PanelProgress, progress_by_loop, ready_loops
+from .queries import OPEN_LOOP_STATES, ready_loops
 
 LIST_LIMIT = 100
 
@@ -38,18 +38,10 @@ class InterviewItem:
         return self.interview.loop
 
 
-@dataclass(frozen=True)
-class LoopItem:
-    loop: Loop
-    progress: PanelProgress
-    as_bar_raiser: bool
-
-
 @dataclass
 class FeedbackDashboard:
     to_write: list[InterviewItem] = field(default_factory=list)
     submitted: list[InterviewItem] = field(default_factory=list)
-    led_loops: list[LoopItem] = field(default_factory=list)
     overdue_everywhere: list[InterviewItem] = field(default_factory=list)
     ready_everywhere: list[Loop] = field(default_factory=list)
 
@@ -100,24 +92,6 @@ def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewIt
     return items
 
 
-def _led_loops(user: User) -> list[LoopItem]:
-    loops = db.session.scalars(
-        sa.select(Loop)
-        .where(
-            sa.or_(Loop.bar_raiser_id == user.id, Loop.hiring_manager_id == user.id),
-            Loop.state.in_(OPEN_LOOP_STATES),
-        )
-        .options(joinedload(Loop.candidate), joinedload(Loop.requisition))
-        .order_by(Loop.first_interview_at, Loop.id)
-        .limit(LIST_LIMIT)
-    ).all()
-    progress = progress_by_loop(loop.id for loop in loops)
-    return [
-        LoopItem(loop=loop, progress=progress[loop.id], as_bar_raiser=loop.bar_raiser_id == user.id)
-        for loop in loops
-    ]
-
-
 def overdue_feedback(*, now: datetime, hours: int, limit: int = LIST_LIMIT) -> list[InterviewItem]:
     """Panel interviews in open loops whose feedback is past its deadline, oldest first."""
     # An interview ends at most 8 hours after it starts, so this bound lets SQL do the filtering
@@ -159,7 +133,6 @@ def dashboard_for(user: User, *, now: datetime) -> FeedbackDashboard:
             board.submitted.append(item)
         elif item.interview.starts_at <= now:
             board.to_write.append(item)
-    board.led_loops = _led_loops(user)
     if policy.can_manage_loops(user):
         board.overdue_everywhere = overdue_feedback(now=now, hours=hours)
         board.ready_everywhere = ready_loops()

@@ -60,35 +60,19 @@ def _upcoming(user: User, now: datetime) -> list[Interview]:
     return [i for i in db.session.scalars(query) if i.ends_at > now][:UPCOMING_LIMIT]
 
 
-def _awaiting(user: User, now: datetime) -> list[AwaitedLoop]:
-    """Loops waiting for this user: drafts to schedule (recruiters), debriefs to run (the Bar
-    Raiser, once every interview is over), decisions to propose (the hiring manager)."""
-    mine = sa.or_(
-        sa.and_(
-            Loop.bar_raiser_id == user.id, Loop.state.in_([LoopState.SCHEDULED, LoopState.DEBRIEF])
-        ),
-        sa.and_(Loop.hiring_manager_id == user.id, Loop.state == LoopState.DEBRIEF),
-    )
-    if policy.can_manage_loops(user):
-        mine = sa.or_(mine, Loop.state == LoopState.DRAFT)
+def _awaiting(user: User) -> list[AwaitedLoop]:
+    """Draft loops waiting to be scheduled, for recruiters. Debriefs to open or run and decisions
+    to propose are the debrief section's (debrief.dashboard), so each item shows up once."""
+    if not policy.can_manage_loops(user):
+        return []
     query = (
         sa.select(Loop)
-        .where(mine)
+        .where(Loop.state == LoopState.DRAFT)
         .options(*LIST_ROW)
         .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at, Loop.id)
-        .limit(LIST_LIMIT * 3)
+        .limit(LIST_LIMIT)
     )
-    awaited: list[AwaitedLoop] = []
-    for loop in db.session.scalars(query):
-        if loop.state is LoopState.DRAFT:
-            awaited.append(AwaitedLoop(loop, "schedule it"))
-        elif loop.state is LoopState.DEBRIEF and loop.bar_raiser_id == user.id:
-            awaited.append(AwaitedLoop(loop, "run the debrief"))
-        elif loop.state is LoopState.DEBRIEF:
-            awaited.append(AwaitedLoop(loop, "propose hire or no hire"))
-        elif loop.interviews and max(i.ends_at for i in loop.interviews) <= now:
-            awaited.append(AwaitedLoop(loop, "interviews are over: open the debrief"))
-    return awaited[:LIST_LIMIT]
+    return [AwaitedLoop(loop, "schedule it") for loop in db.session.scalars(query)]
 
 
 def _by_state() -> dict[LoopState, int]:
@@ -115,7 +99,7 @@ def loops_dashboard(user: User, *, now: datetime) -> LoopsDashboard:
     """What `user` has on: their upcoming interviews with the principles to probe, the loops
     awaiting them, and by role the loops by state (recruiters) or their loops and load (Bar
     Raisers)."""
-    dashboard = LoopsDashboard(upcoming=_upcoming(user, now), awaiting=_awaiting(user, now))
+    dashboard = LoopsDashboard(upcoming=_upcoming(user, now), awaiting=_awaiting(user))
     if policy.can_manage_loops(user):
         dashboard.by_state = _by_state()
     if user.is_certified_bar_raiser:

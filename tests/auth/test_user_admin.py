@@ -65,8 +65,15 @@ def test_duplicate_email_is_refused_next_to_the_field(login_as):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("level", "0"), ("level", "thirteen"), ("email", "not-an-email"), ("name", ""),
-     ("roles", "emperor"), ("bar_raiser_status", "grand_master"), ("password", "short")],
+    [
+        ("level", "0"),
+        ("level", "thirteen"),
+        ("email", "not-an-email"),
+        ("name", ""),
+        ("roles", "emperor"),
+        ("bar_raiser_status", "grand_master"),
+        ("password", "short"),
+    ],
 )
 def test_bad_user_form_input_is_refused_and_changes_nothing(login_as, field, value):
     admin = login_as("admin")
@@ -123,8 +130,10 @@ def test_roles_can_be_changed(login_as, make_user):
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"roles": ["recruiter"]}, "cannot remove your own admin role"),
-     ({"roles": ["admin"], "active": ""}, "cannot deactivate your own account")],
+    [
+        ({"roles": ["recruiter"]}, "cannot remove your own admin role"),
+        ({"roles": ["admin"], "active": ""}, "cannot deactivate your own account"),
+    ],
 )
 def test_admin_cannot_lock_themselves_out(login_as, change, message):
     admin = login_as("admin")
@@ -139,7 +148,11 @@ def test_edit_page_shows_current_values(login_as, make_user):
     ben = make_user("ben@example.com", roles=(Role.RECRUITER,), department="Search", level=5)
     page = admin.get(f"/admin/users/{ben.id}").get_data(as_text=True)
     assert 'value="Search"' in page
-    assert 'value="recruiter" checked' in page or 'checked id="roles-1"' in page or (
-        "checked" in page.split('value="recruiter"')[1].split(">")[0]
-        or "checked" in page.split('value="recruiter"')[0].rsplit("<", 1)[1]
+    assert (
+        'value="recruiter" checked' in page
+        or 'checked id="roles-1"' in page
+        or (
+            "checked" in page.split('value="recruiter"')[1].split(">")[0]
+            or "checked" in page.split('value="recruiter"')[0].rsplit("<", 1)[1]
+        )
     )

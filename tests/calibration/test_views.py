@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from calibration.report_data import P1_EVIDENCE, build_history
 
+from barraiser.calibration.charts import leniency_chart, veto_rate_chart, vote_distribution_chart
 from barraiser.calibration.export import report_to_csv_rows
 from barraiser.calibration.queries import ReportFilters
 from barraiser.calibration.report import calibration_report
@@ -201,3 +202,50 @@ def test_inspectors_land_on_a_link_to_the_report(login_as, role, shown):
     home = login_as(role).get("/").get_data(as_text=True)
     assert ("Calibration report (last 90 days)" in home) is shown
     assert ('href="/calibration"' in home) is shown
+
+
+def test_charts_escape_names_and_print_their_numbers(app):
+    row = {
+        "name": '<script>alert("x")</script>',
+        "email": "x@example.com",
+        "leniency": 0.75,
+        "leniency_n": 6,
+        "hire_lean": 0.5,
+        "votes": {"strong_hire": 1, "inclined_hire": 1, "inclined_no_hire": 1, "strong_no_hire": 1},
+    }
+    svg = str(leniency_chart([row], threshold=0.5, min_n=5))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "+0.75 (n=6)" in svg
+    assert "style=" not in svg
+    votes = str(vote_distribution_chart([row], min_n=5))
+    assert "&lt;script&gt;" in votes and "50% hire" in votes
+    vetoes = str(veto_rate_chart([{"name": "Bea", "debriefs": 4, "vetoes": 1, "veto_rate": 0.25}]))
+    assert "25% (1/4)" in vetoes
+
+
+def test_flag_thresholds_are_set_on_the_settings_page(history, login_as):
+    admin = login_as("admin")
+    form = {
+        "feedback_deadline_hours": "24",
+        "min_evidence_words": "30",
+        "allow_principle_overlap": "",
+        "flag_min_n": "4",
+        "flag_leniency_threshold": "1.0",
+        "flag_agreement_floor": "0.5",
+        "flag_agreement_z": "2",
+    }
+    assert admin.post("/admin/settings/", data=form).status_code == 302
+    report = admin.get("/calibration/report.json").get_json()
+    assert report["flag_settings"]["leniency_threshold"] == 1.0
+    flagged = {
+        row["email"]: row["flag_reasons"] for row in report["interviewers"] if row["flagged"]
+    }
+    assert flagged == {"panel1@example.com": ["lenient"], "panel3@example.com": ["harsh"]}
+    assert "at least 1.0 points" in admin.get("/calibration").get_data(as_text=True)
+    for bad in (
+        {"flag_leniency_threshold": "nan"},
+        {"flag_agreement_floor": "1.5"},
+        {"flag_min_n": "0"},
+        {"flag_agreement_z": "lots"},
+    ):
+        assert admin.post("/admin/settings/", data={**form, **bad}).status_code == 400

@@ -148,14 +148,15 @@ def test_a_bar_raiser_sees_their_loops_load_and_the_debrief_to_open(
     assert "Load: 1 loop in the next 14 days." in page
     clock.advance(days=2)
     page = login_as(org.bar_raiser).get("/").get_data(as_text=True)
-    assert "interviews are over: open the debrief" in page
+    assert f'href="/loops/{scheduled.id}/debrief"' in page
+    assert "Waiting for" in page and "panel feedback" in page
 
 
 def test_a_hiring_manager_is_asked_for_a_decision_in_debrief(org, scheduled, login_as):
     scheduled.state = LoopState.DEBRIEF
     db.session.commit()
     page = login_as(org.hiring_manager).get("/").get_data(as_text=True)
-    assert "propose hire or no hire" in page
+    assert "Propose hire or no hire" in page
 
 
 def test_an_unrelated_user_sees_no_loop(org, scheduled, login_as):

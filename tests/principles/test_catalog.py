@@ -58,10 +58,17 @@ def test_everyone_reads_the_catalog(login_as):
 
 def test_admin_adds_edits_retires_and_restores(login_as):
     admin = login_as("admin")
-    assert admin.post("/principles/new", data={"name": "Write It Down", "description": "Memos"}).status_code == 302
+    assert (
+        admin.post(
+            "/principles/new", data={"name": "Write It Down", "description": "Memos"}
+        ).status_code
+        == 302
+    )
     added = _principle("Write It Down")
     assert added.description == "Memos"
-    admin.post(f"/principles/{added.id}", data={"name": "Write Things Down", "description": "Memos"})
+    admin.post(
+        f"/principles/{added.id}", data={"name": "Write Things Down", "description": "Memos"}
+    )
     assert _principle("Write Things Down") is not None
     admin.post(f"/principles/{added.id}/retire")
     retired = _principle("Write Things Down")
@@ -80,7 +87,9 @@ def test_duplicate_name_is_refused_ignoring_case(login_as):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Principle)) == 16
 
 
-@pytest.mark.parametrize("data", [{"name": ""}, {"name": "x" * 121}, {"name": "ok", "description": "y" * 501}])
+@pytest.mark.parametrize(
+    "data", [{"name": ""}, {"name": "x" * 121}, {"name": "ok", "description": "y" * 501}]
+)
 def test_bad_principle_input_is_refused(login_as, data):
     response = login_as("admin").post("/principles/new", data=data)
     assert response.status_code == 400

@@ -43,9 +43,14 @@ def test_changing_the_deadline_is_recorded_with_old_and_new(login_as):
 
 def test_saving_unchanged_settings_records_nothing(login_as):
     login_as("admin").post("/admin/settings/", data=FORM)
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "setting.changed")
-    ) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "setting.changed")
+        )
+        == 0
+    )
 
 
 def test_overlap_can_be_switched_on(login_as):
@@ -55,8 +60,12 @@ def test_overlap_can_be_switched_on(login_as):
 
 @pytest.mark.parametrize(
     "change",
-    [{"feedback_deadline_hours": "0"}, {"feedback_deadline_hours": "a day"},
-     {"min_evidence_words": "-1"}, {"feedback_deadline_hours": "10000"}],
+    [
+        {"feedback_deadline_hours": "0"},
+        {"feedback_deadline_hours": "a day"},
+        {"min_evidence_words": "-1"},
+        {"feedback_deadline_hours": "10000"},
+    ],
 )
 def test_bad_settings_are_refused_and_change_nothing(login_as, change):
     response = login_as("admin").post("/admin/settings/", data={**FORM, **change})
@@ -67,6 +76,8 @@ def test_bad_settings_are_refused_and_change_nothing(login_as, change):
 
 @pytest.mark.parametrize("role", ["recruiter", "hiring_manager", "inspector", "bar_raiser"])
 def test_only_admins_change_settings(login_as, role):
-    response = login_as(role).post("/admin/settings/", data={**FORM, "feedback_deadline_hours": "1"})
+    response = login_as(role).post(
+        "/admin/settings/", data={**FORM, "feedback_deadline_hours": "1"}
+    )
     assert response.status_code == 403
     assert get_setting("feedback_deadline_hours") == 24
