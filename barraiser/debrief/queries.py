@@ -15,7 +15,7 @@ from ..extensions import db
 from ..feedback.models import Addendum, Feedback, FeedbackState, Vote
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
-from . import services
+from . import rules
 from .models import FinalVote, HirePerformance, Proposal, Verdict
 
 # Strongest first, as the feedback form lists them.
@@ -117,7 +117,7 @@ class DebriefPage:
     @property
     def read_only_message(self) -> str | None:
         """The same words a refused change would answer with, shown before anyone tries."""
-        refusal = services.read_only_refusal(self.loop)
+        refusal = rules.read_only_refusal(self.loop)
         return refusal.message if refusal is not None else None
 
 
@@ -274,16 +274,16 @@ def _actions(
     """The forms to offer `viewer`: asked of the services' own refusals, so a form is shown
     exactly when submitting it would be accepted."""
     checks = {
-        "open": services.open_refusal(viewer, loop),
-        "final_vote": services.final_vote_refusal(
+        "open": rules.open_refusal(viewer, loop),
+        "final_vote": rules.final_vote_refusal(
             viewer,
             loop,
             own.interview if own else None,
             own.feedback if own else None,
             own.final_vote if own else None,
         ),
-        "propose": services.proposal_refusal(viewer, loop, proposal),
-        "rule": services.verdict_refusal(viewer, loop, proposal),
-        "performance": services.performance_refusal(viewer, loop),
+        "propose": rules.proposal_refusal(viewer, loop, proposal),
+        "rule": rules.verdict_refusal(viewer, loop, proposal),
+        "performance": rules.performance_refusal(viewer, loop),
     }
     return frozenset(action for action, refusal in checks.items() if refusal is None)

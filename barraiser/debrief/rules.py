@@ -1,0 +1,89 @@
+"""The debrief's rules as refusals: each function returns the error its service would raise, or
+None. The services raise them; the page asks the same functions which forms to show, so a form is
+offered exactly when its service would accept it."""
+
+from __future__ import annotations
+
+from ..auth.models import User
+from ..errors import Conflict, DomainError, Forbidden
+from ..feedback.models import Feedback, FeedbackState
+from ..loops.models import Interview, Loop, LoopState, Outcome
+from .models import FinalVote, Proposal
+
+
+def read_only_refusal(loop: Loop) -> Conflict | None:
+    if loop.state is LoopState.DECIDED:
+        decided = loop.decided_at.strftime("%Y-%m-%d %H:%M UTC") if loop.decided_at else "—"
+        return Conflict(f"This loop was decided on {decided} and is read-only.")
+    if loop.state is LoopState.CANCELLED:
+        return Conflict("This loop was cancelled and is read-only.")
+    return None
+
+
+def _state_refusal(loop: Loop, expected: LoopState, doing: str) -> Conflict | None:
+    if (refusal := read_only_refusal(loop)) is not None:
+        return refusal
+    if loop.state is not expected:
+        return Conflict(f"{doing} only while the loop is in {expected.value}; it is {loop.state}.")
+    return None
+
+
+def open_refusal(actor: User, loop: Loop) -> DomainError | None:
+    if actor.id != loop.bar_raiser_id:
+        return Forbidden("Only the loop's Bar Raiser opens the debrief.")
+    if loop.state is LoopState.DEBRIEF:
+        return Conflict("The debrief is already open.")
+    if (refusal := read_only_refusal(loop)) is not None:
+        return refusal
+    if not loop.can_move_to(LoopState.DEBRIEF):
+        return Conflict(f"A {loop.state} loop cannot go to debrief; schedule it first.")
+    return None
+
+
+def final_vote_refusal(
+    actor: User,
+    loop: Loop,
+    interview: Interview | None,
+    feedback: Feedback | None,
+    existing: FinalVote | None,
+) -> DomainError | None:
+    if interview is None:
+        return Forbidden("Only the panel casts final votes.")
+    if interview.is_shadow:
+        return Forbidden("Shadow interviewers do not vote: their feedback is shown, not counted.")
+    if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "Final votes are cast")) is not None:
+        return refusal
+    if feedback is None or feedback.state is not FeedbackState.SUBMITTED:
+        return Conflict("Submit your written feedback before casting a final vote.")
+    if existing is not None:
+        return Conflict(f"You already cast your final vote ({existing.vote.label}).")
+    return None
+
+
+def proposal_refusal(actor: User, loop: Loop, existing: Proposal | None) -> DomainError | None:
+    if actor.id != loop.hiring_manager_id:
+        return Forbidden("Only the loop's hiring manager proposes the decision.")
+    if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "A proposal is made")) is not None:
+        return refusal
+    if existing is not None:
+        decision = existing.decision.value.replace("_", " ")
+        return Conflict(f"{existing.proposed_by.name} already proposed {decision}.")
+    return None
+
+
+def verdict_refusal(actor: User, loop: Loop, proposal: Proposal | None) -> DomainError | None:
+    if actor.id != loop.bar_raiser_id:
+        return Forbidden("Only the loop's Bar Raiser concurs or vetoes.")
+    if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "The Bar Raiser rules")) is not None:
+        return refusal
+    if proposal is None:
+        return Conflict("The hiring manager has not proposed a decision yet.")
+    return None
+
+
+def performance_refusal(actor: User, loop: Loop) -> DomainError | None:
+    if actor.id != loop.hiring_manager_id:
+        return Forbidden("Only the loop's hiring manager records the hire's performance.")
+    if loop.state is not LoopState.DECIDED or loop.outcome is not Outcome.HIRE:
+        return Conflict("Performance is recorded only for a loop decided as a hire.")
+    return None
