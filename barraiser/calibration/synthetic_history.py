@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from barraiser.principles.catalog import DEFAULT_PRINCIPLES
+from ..principles.catalog import DEFAULT_PRINCIPLES
+
+from .importer_row import COLUMNS
 
 DEFAULT_END = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_START = DEFAULT_END - timedelta(days=365)
@@ -43,30 +45,6 @@ LAST_NAMES = (
     "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Okoro", "Petrov", "Rossi", "Silva",
 )  # fmt: skip
 
-# The import's columns, in the order a person reading the file would expect.
-COLUMNS = (
-    "loop_ref",
-    "candidate_name",
-    "candidate_email",
-    "requisition",
-    "department",
-    "hiring_manager_email",
-    "bar_raiser_email",
-    "interviewer_email",
-    "interviewer_name",
-    "interview_at",
-    "interview_minutes",
-    "shadow",
-    "principles",
-    "ratings",
-    "vote",
-    "raises_bar",
-    "submitted_at",
-    "decision",
-    "vetoed",
-    "decided_at",
-    "performance",
-)
 VOTES = ("strong_no_hire", "inclined_no_hire", "inclined_hire", "strong_hire")  # score 1..4
 LENIENT_BIAS = 0.9
 HARSH_BIAS = -0.9

@@ -3,9 +3,9 @@ with its own app context, session and database connection, released together by 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
+import concurrency
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -23,42 +23,16 @@ OK = "ok"
 
 
 def race(app: Flask, *attempts: Callable[[], object]) -> list[str]:
-    """Run the attempts at once; each commits or rolls back on its own. Returns OK or the
-    Conflict's message per attempt. Anything else raised fails the test."""
-    # The test's own session must hold no transaction (on SQLite, no write lock) meanwhile.
-    db.session.remove()
-    barrier = threading.Barrier(len(attempts))
-    results: list[object] = [None] * len(attempts)
-
-    def run(index: int, attempt: Callable[[], object]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                attempt()
-                db.session.commit()
-                results[index] = OK
-            except Conflict as conflict:
-                db.session.rollback()
-                results[index] = conflict.message
-            except Exception as error:  # reported to the test below, not lost in the thread
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [
-        threading.Thread(target=run, args=(index, attempt))
-        for index, attempt in enumerate(attempts)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
-    for result in results:
-        if isinstance(result, BaseException):
+    """The attempts at once: OK, or the Conflict's message. Anything else fails the test."""
+    outcomes = []
+    for result in concurrency.race(app, *attempts):
+        if isinstance(result, Conflict):
+            outcomes.append(result.message)
+        elif isinstance(result, BaseException):
             raise result
-    return results  # type: ignore[return-value]
+        else:
+            outcomes.append(OK)
+    return outcomes
 
 
 def _loop(loop_id: int) -> Loop:

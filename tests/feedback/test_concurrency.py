@@ -4,10 +4,10 @@ its own thread, app context and session, as two requests would (SQLite and Postg
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from concurrency import race
 from feedback.writing import content, form_data
 
 from barraiser.audit.models import AuditEvent
@@ -17,31 +17,6 @@ from barraiser.feedback.models import Feedback, PrincipleRating
 from barraiser.feedback.services import submit_feedback
 from barraiser.loops.models import Interview
 from barraiser.outbox.models import OutboxMessage
-
-
-def _race(app, jobs: list[Callable[[], object]]) -> list[object]:
-    """Run the jobs at once, each in its own thread and app context; returns what each returned
-    or raised, in order."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[index] = job()
-            except BaseException as error:  # handed to the test's thread
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _submit_job(interview_id: int, user_id: int, now, marker: str) -> Callable[[], object]:
@@ -65,7 +40,7 @@ def test_two_submits_of_the_same_feedback_end_with_one_submission_and_a_conflict
     ids = (interview.id, interview.interviewer_id)
     now = clock()
     db.session.commit()  # no transaction held by the test while the writers race
-    results = _race(app, [_submit_job(*ids, now, "Alpha"), _submit_job(*ids, now, "Beta")])
+    results = race(app, _submit_job(*ids, now, "Alpha"), _submit_job(*ids, now, "Beta"))
 
     conflicts = [r for r in results if isinstance(r, Conflict)]
     winners = [r for r in results if isinstance(r, int)]
@@ -91,7 +66,7 @@ def test_two_submit_clicks_over_http_give_one_redirect_and_one_409(app, over, lo
     data = form_data(interview, action="submit")
     db.session.commit()
 
-    results = _race(app, [lambda: first.post(url, data=data), lambda: second.post(url, data=data)])
+    results = race(app, lambda: first.post(url, data=data), lambda: second.post(url, data=data))
     statuses = sorted(response.status_code for response in results)
     assert statuses == [302, 409]
     refused = next(response for response in results if response.status_code == 409)
@@ -109,7 +84,7 @@ def test_the_last_two_submissions_at_once_tell_the_bar_raiser_exactly_once(app, 
     last_two = [(i.id, i.interviewer_id) for i in over.panel[-2:]]
     db.session.commit()
 
-    results = _race(app, [_submit_job(*ids, now, "Last") for ids in last_two])
+    results = race(app, *[_submit_job(*ids, now, "Last") for ids in last_two])
     assert all(isinstance(result, int) for result in results), results
     messages = db.session.scalars(
         sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.kind == "loop_ready")

@@ -3,9 +3,9 @@ with its own app context, session and connection, released together by a barrier
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
+import concurrency
 import sqlalchemy as sa
 from flask import Flask
 
@@ -20,38 +20,16 @@ OK = "ok"
 
 
 def race(app: Flask, *attempts: Callable[[], object]) -> list[object]:
-    """Run the attempts at once; each commits, or rolls back on a refusal (returned as the error's
-    class). Anything else raised fails the test."""
-    db.session.remove()  # the test's own session holds no transaction (no SQLite lock) meanwhile
-    barrier = threading.Barrier(len(attempts))
-    results: list[object] = [None] * len(attempts)
-
-    def run(index: int, attempt: Callable[[], object]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                attempt()
-                db.session.commit()
-                results[index] = OK
-            except DomainError as refusal:
-                db.session.rollback()
-                results[index] = type(refusal).__name__
-            except Exception as error:  # reported below, not lost in the thread
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an attempt never finished"
-    for result in results:
-        if isinstance(result, BaseException):
+    """The attempts at once: OK, or the refusal's class name. Anything else fails the test."""
+    outcomes = []
+    for result in concurrency.race(app, *attempts):
+        if isinstance(result, DomainError):
+            outcomes.append(type(result).__name__)
+        elif isinstance(result, BaseException):
             raise result
-    return results
+        else:
+            outcomes.append(OK)
+    return outcomes
 
 
 def test_schedule_and_cancel_at_once_one_wins(app, org, clock):
