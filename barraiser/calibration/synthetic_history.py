@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..principles.catalog import DEFAULT_PRINCIPLES
-
 from .importer_row import COLUMNS
 
 DEFAULT_END = datetime(2026, 1, 1, tzinfo=UTC)
