@@ -213,7 +213,8 @@ def calibration_command(
         {key: value for key, value in given.items() if value is not None}, today=now.date()
     )
     if parsed.filters is None:
-        click.echo(f"Error: {parsed.error}", err=True)
+        for name, message in parsed.problems:
+            click.echo(f"Error: --{name}: {message}", err=True)
         raise click.exceptions.Exit(2)
     report = calibration_report(parsed.filters, now=now)
     if output == "csv":

@@ -93,4 +93,6 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "bar-raiser@localhost"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
+        # The report's metrics are reused while the data is unchanged, for at most this long.
+        "CALIBRATION_CACHE_SECONDS": _int("CALIBRATION_CACHE_SECONDS", 300),
     }

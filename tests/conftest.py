@@ -87,6 +87,9 @@ def _app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "PASSWORD_HASH_PROFILE": "CHEAPEST",
             "RATELIMIT_STORAGE_URI": "memory://",
             "SERVER_NAME": None,
+            # Off: each test builds the report from its own data (tests/calibration/test_cache.py
+            # turns it on).
+            "CALIBRATION_CACHE_SECONDS": 0,
         }
     )
     app.test_client_class = IsolatedClient

@@ -1,4 +1,5 @@
-"""Action items: the services that create and update them, each change an audit event."""
+"""Action items: the services that create and update them (each change an audit event), and
+the lookups their pages and the report need."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..audit.services import record
-from ..auth.models import User
+from ..auth.models import Role, User, UserRole
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from .models import ActionItem, ActionStatus
@@ -140,3 +141,33 @@ def update_action(
     )
     db.session.flush()
     return True
+
+
+# -- lookups -------------------------------------------------------------------------------------
+
+
+def open_actions() -> list[ActionItem]:
+    """Open and in-progress action items, whatever the period: they stay until closed."""
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .where(ActionItem.status != ActionStatus.CLOSED)
+            .options(sa.orm.joinedload(ActionItem.subject), sa.orm.joinedload(ActionItem.owner))
+            .order_by(ActionItem.due_on, ActionItem.id)
+        )
+    )
+
+
+def possible_owners() -> list[tuple[int, str, str]]:
+    """(id, name, email) of active users who hold a role: who may own an action item."""
+    query = (
+        sa.select(User.id, User.name, User.email)
+        .where(
+            User.active.is_(True),
+            sa.select(UserRole.user_id)
+            .where(UserRole.user_id == User.id, UserRole.role.in_(list(Role)))
+            .exists(),
+        )
+        .order_by(User.name, User.id)
+    )
+    return [(id_, name, email) for id_, name, email in db.session.execute(query)]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -21,8 +22,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..extensions import db
+from ..loops.models import Requisition
 from .models import ActionStatus
-from .queries import ReportFilters, departments, requisitions
+from .queries import ReportFilters
 from .report import SORT_DIRECTIONS, parse_sort
 
 DEFAULT_DAYS = 90
@@ -75,13 +78,35 @@ class ParsedFilters:
     filters: ReportFilters | None
 
     @property
+    def problems(self) -> list[tuple[str, str]]:
+        """(field name, message) for every problem: `since`, `until`, `department`..."""
+        return [
+            (name, message) for name, messages in self.form.errors.items() for message in messages
+        ]
+
+    @property
     def error(self) -> str:
-        """Every problem in one sentence each, for a 400 page, a JSON error or the CLI."""
+        """Every problem in one sentence each, for a 400 page or a JSON error."""
         return " ".join(
-            f"{self.form[name].label.text}: {message}"
-            for name, messages in self.form.errors.items()
-            for message in messages
+            f"{self.form[name].label.text}: {message}" for name, message in self.problems
         )
+
+
+def departments() -> list[str]:
+    """Departments that have requisitions, for the filter's choices."""
+    return list(
+        db.session.scalars(
+            sa.select(Requisition.department).distinct().order_by(Requisition.department)
+        )
+    )
+
+
+def requisitions() -> list[tuple[int, str, str]]:
+    """(id, title, department) of every requisition, for the filter's choices."""
+    query = sa.select(Requisition.id, Requisition.title, Requisition.department).order_by(
+        Requisition.title, Requisition.id
+    )
+    return [(id_, title, department) for id_, title, department in db.session.execute(query)]
 
 
 def parse_filters(args: Mapping[str, str] | MultiDict, *, today: date) -> ParsedFilters:

@@ -14,8 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from ..audit.models import AuditEvent
-from ..auth.models import BarRaiserStatus, Role, User, UserRole
+from ..auth.models import BarRaiserStatus, User
 from ..debrief.models import FinalVote, HirePerformance
 from ..extensions import db
 from ..feedback.models import VOTE_SCORES, Feedback, FeedbackState, PrincipleRating
@@ -28,18 +27,10 @@ from ..loops.models import (
     requisition_principle,
 )
 from ..principles.models import Principle
-from .models import ActionItem, ActionStatus
 from .rows import InterviewRow, LoopRow, RatingRow, TraineeRow
 
 COUNTED_STATES = (LoopState.SCHEDULED, LoopState.DEBRIEF, LoopState.DECIDED)
 """Draft and cancelled loops never ran as planned, so they are not in any report."""
-MECHANISM_ACTIONS = (
-    "setting.changed",
-    "principle.created",
-    "principle.updated",
-    "principle.retired",
-    "principle.restored",
-)
 
 
 @dataclass(frozen=True)
@@ -125,10 +116,10 @@ def fetch_rows(filters: ReportFilters, *, deadline_hours: int) -> ReportRows:
 
 # A report reads every interview of the period: at 20,000 loops some 100,000 interviews and
 # 300,000 datetimes. Three things would cost more than the queries themselves, so the big
-# queries avoid them: ORM row processing (they run on the Core connection); SQLAlchemy's
-# per-value conversions, which parse SQLite's datetime text with a regular expression
-# (`_as_stored` reads the stored value and `_moment_reader` parses each distinct one once with
-# the C `fromisoformat`; interviews start on the hour, so most values repeat); and the same
+# queries avoid them: SQLAlchemy's Row objects and ORM processing (`_execute` returns the
+# driver's tuples); its per-value conversions, which parse SQLite's datetime text with a regular
+# expression (`_as_stored` reads the stored value, and `Moments` parses each distinct one once
+# with the C `fromisoformat`: interviews start on the hour, so most values repeat); and the same
 # names decoded on every row (ids are mapped to names through small lookups).
 
 
@@ -445,76 +436,3 @@ def _trainees(ids: sa.Select) -> list[TraineeRow]:
         # A certified Bar Raiser is in the pipeline only if they trained within the period.
         if status is BarRaiserStatus.IN_TRAINING or loops_shadowed or loops_led
     ]
-
-
-# -- the report's other sections and the filters' choices --------------------------------------
-
-
-def open_actions() -> list[ActionItem]:
-    """Open and in-progress action items, whatever the period: they stay until closed."""
-    return list(
-        db.session.scalars(
-            sa.select(ActionItem)
-            .where(ActionItem.status != ActionStatus.CLOSED)
-            .options(sa.orm.joinedload(ActionItem.subject), sa.orm.joinedload(ActionItem.owner))
-            .order_by(ActionItem.due_on, ActionItem.id)
-        )
-    )
-
-
-def mechanism_events(
-    period: tuple[datetime, datetime],
-) -> list[tuple[AuditEvent, str | None, str | None]]:
-    """Changes to the settings and the principle catalog in the period, oldest first, each with
-    its actor's name and the principle's current name (None when not about a principle)."""
-    start, end = period
-    actor = aliased(User)
-    query = (
-        sa.select(AuditEvent, actor.name, Principle.name)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
-        .outerjoin(
-            Principle,
-            sa.and_(AuditEvent.subject_type == "principle", AuditEvent.subject_id == Principle.id),
-        )
-        .where(
-            AuditEvent.action.in_(MECHANISM_ACTIONS),
-            AuditEvent.at >= start,
-            AuditEvent.at < end,
-        )
-        .order_by(AuditEvent.at, AuditEvent.id)
-    )
-    return [
-        (event, actor_name, principle) for event, actor_name, principle in db.session.execute(query)
-    ]
-
-
-def departments() -> list[str]:
-    """Departments that have requisitions, for the filter's choices."""
-    return list(
-        db.session.scalars(
-            sa.select(Requisition.department).distinct().order_by(Requisition.department)
-        )
-    )
-
-
-def requisitions() -> list[tuple[int, str, str]]:
-    """(id, title, department) of every requisition, for the filter's choices."""
-    query = sa.select(Requisition.id, Requisition.title, Requisition.department).order_by(
-        Requisition.title, Requisition.id
-    )
-    return [(id_, title, department) for id_, title, department in db.session.execute(query)]
-
-
-def possible_owners() -> list[tuple[int, str, str]]:
-    """(id, name, email) of active users who hold a role: who may own an action item."""
-    query = (
-        sa.select(User.id, User.name, User.email)
-        .where(
-            User.active.is_(True),
-            sa.select(UserRole.user_id)
-            .where(UserRole.user_id == User.id, UserRole.role.in_(list(Role)))
-            .exists(),
-        )
-        .order_by(User.name, User.id)
-    )
-    return [(id_, name, email) for id_, name, email in db.session.execute(query)]

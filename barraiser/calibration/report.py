@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased
+
 from ..audit.models import AuditEvent
+from ..auth.models import User
+from ..extensions import db
+from ..principles.models import Principle
 from ..settings.services import SETTINGS, current_settings
+from .actions import open_actions
+from .cache import cached_metrics
 from .flags import FlagSettings
 from .metrics import build_report
-from .queries import ReportFilters, fetch_rows, mechanism_events, open_actions
+from .queries import ReportFilters, fetch_rows
 
 
 def flag_settings_from(settings: Mapping[str, Any]) -> FlagSettings:
@@ -51,17 +60,25 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     interviewer a `flag_summary` sentence (None when not flagged)."""
     settings = current_settings()
     flags = flag_settings_from(settings)
-    with cyclic_gc_paused():
-        rows = fetch_rows(filters, deadline_hours=int(settings["feedback_deadline_hours"]))
-        report = build_report(
-            rows.loops,
-            rows.interviews,
-            rows.ratings,
-            rows.trainees,
-            flag_settings=flags,
-            period=filters.period,
-        )
-        del rows
+    deadline_hours = int(settings["feedback_deadline_hours"])
+
+    def build() -> dict[str, Any]:
+        with cyclic_gc_paused():
+            rows = fetch_rows(filters, deadline_hours=deadline_hours)
+            return build_report(
+                rows.loops,
+                rows.interviews,
+                rows.ratings,
+                rows.trainees,
+                flag_settings=flags,
+                period=filters.period,
+            )
+
+    report = cached_metrics(
+        (filters, deadline_hours, flags),
+        build,
+        max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
+    )
     for row in report["interviewers"]:
         row["flag_summary"] = flag_summary(row, flags) if row["flagged"] else None
     report["filters"] = filters.as_json()
@@ -84,6 +101,41 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     ]
     report["mechanism_changes"] = mechanism_changes(filters.period)
     return report
+
+
+MECHANISM_ACTIONS = (
+    "setting.changed",
+    "principle.created",
+    "principle.updated",
+    "principle.retired",
+    "principle.restored",
+)
+
+
+def mechanism_events(
+    period: tuple[datetime, datetime],
+) -> list[tuple[AuditEvent, str | None, str | None]]:
+    """Changes to the settings and the principle catalog in the period, oldest first, each with
+    its actor's name and the principle's current name (None when not about a principle)."""
+    start, end = period
+    actor = aliased(User)
+    query = (
+        sa.select(AuditEvent, actor.name, Principle.name)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .outerjoin(
+            Principle,
+            sa.and_(AuditEvent.subject_type == "principle", AuditEvent.subject_id == Principle.id),
+        )
+        .where(
+            AuditEvent.action.in_(MECHANISM_ACTIONS),
+            AuditEvent.at >= start,
+            AuditEvent.at < end,
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return [
+        (event, actor_name, principle) for event, actor_name, principle in db.session.execute(query)
+    ]
 
 
 def mechanism_changes(period: tuple[datetime, datetime]) -> list[dict[str, Any]]:

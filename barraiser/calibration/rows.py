@@ -11,16 +11,14 @@ design: strong_no_hire=1, inclined_no_hire=2, inclined_hire=3, strong_hire=4.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Outcome = Literal["hire", "no_hire"]
 TraineeStatus = Literal["in_training", "certified"]
 
 
-@dataclass(frozen=True, slots=True)
-class LoopRow:
+class LoopRow(NamedTuple):
     """One loop: who raised the bar, when it was decided, how it ended, how the hire did.
 
     Query: loops joined to their requisition and Bar Raiser, with the first interview's start as
@@ -48,8 +46,7 @@ class LoopRow:
     """Every principle the requisition requires is assigned to at least one panel interview."""
 
 
-@dataclass(frozen=True, slots=True)
-class InterviewRow:
+class InterviewRow(NamedTuple):
     """One interview of a loop and its feedback (left-joined: the feedback may not be submitted).
 
     A shadow row is the feedback of a Bar Raiser in training; it is kept so the query stays one
@@ -74,8 +71,7 @@ class InterviewRow:
     """The answer to "would this candidate raise the bar?", None when not answered."""
 
 
-@dataclass(frozen=True, slots=True)
-class RatingRow:
+class RatingRow(NamedTuple):
     """One principle assigned to one interview, with its rating and evidence if any.
 
     Carrying the interviewer and the evidence length here, rather than as a tuple on the
@@ -98,8 +94,7 @@ class RatingRow:
     text is locked from then on), read here like any other column."""
 
 
-@dataclass(frozen=True, slots=True)
-class TraineeRow:
+class TraineeRow(NamedTuple):
     """A Bar Raiser in training (or one who has since been certified) and how far along they are."""
 
     email: str

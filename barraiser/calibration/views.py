@@ -18,12 +18,11 @@ from .. import clock, policy
 from ..audit.services import events_for
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from .actions import SUBJECT_TYPE, create_action, update_action
+from .actions import SUBJECT_TYPE, create_action, possible_owners, update_action
 from .charts import report_charts
 from .export import report_to_csv
 from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
-from .queries import possible_owners
 from .report import TABLES, calibration_report, parse_sort, sort_rows, table_rows
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")

@@ -66,10 +66,10 @@ def test_filters_narrow_the_report(app, history):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "last week"], "Not a valid date"),
+        (["--since", "last week"], "--since: Not a valid date"),
         (["--since", "2026-03-01", "--until", "2026-01-01"], "The end date is before"),
-        (["--department", "Nowhere"], "Department: Not a valid choice"),
-        (["--requisition", "987654"], "Requisition: Not a valid choice"),
+        (["--department", "Nowhere"], "--department: Not a valid choice"),
+        (["--requisition", "987654"], "--requisition: Not a valid choice"),
     ],
 )
 def test_bad_filters_exit_2_with_the_reason_on_stderr(app, history, args, message):

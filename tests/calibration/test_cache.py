@@ -1,0 +1,82 @@
+"""The report's metrics are reused while the data is unchanged, and rebuilt the moment it
+changes, whichever way it changed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from calibration.report_data import build_history
+
+from barraiser.calibration import cache
+from barraiser.calibration.queries import ReportFilters
+from barraiser.calibration.report import calibration_report
+from barraiser.extensions import db
+from barraiser.feedback.models import Feedback, Vote
+from barraiser.settings.services import change_setting
+
+TODAY = date(2026, 3, 2)
+LAST_90_DAYS = ReportFilters(since=TODAY - timedelta(days=89), until=TODAY)
+
+
+@pytest.fixture
+def cached(app):
+    cache.clear()
+    app.config["CALIBRATION_CACHE_SECONDS"] = 300
+    yield
+    app.config["CALIBRATION_CACHE_SECONDS"] = 0
+    cache.clear()
+
+
+@pytest.fixture
+def history(make_loop, clock):
+    return build_history(make_loop, clock())
+
+
+def _interviewer(report, email):
+    return next(row for row in report["interviewers"] if row["email"] == email)
+
+
+def test_an_unchanged_report_is_not_built_again(cached, history, clock, count_queries):
+    with count_queries() as first:
+        built = calibration_report(LAST_90_DAYS, now=clock())
+    with count_queries() as second:
+        reused = calibration_report(LAST_90_DAYS, now=clock())
+    assert reused == built
+    assert second.count < first.count
+
+
+def test_callers_get_their_own_copy(cached, history, clock):
+    first = calibration_report(LAST_90_DAYS, now=clock())
+    first["interviewers"].clear()
+    assert calibration_report(LAST_90_DAYS, now=clock())["interviewers"]
+
+
+def test_a_change_written_straight_to_the_tables_rebuilds_it(cached, history, clock):
+    email = history.panelist(1).email
+    before = _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email)
+    # No audit event: as a bulk import or a hand-made fix would leave it.
+    feedback = db.session.scalars(
+        sa.select(Feedback).where(Feedback.author_id == history.panelist(1).id)
+    ).first()
+    feedback.vote = Vote.STRONG_NO_HIRE
+    feedback.version += 1
+    db.session.commit()
+    after = _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email)
+    assert after["votes"] != before["votes"]
+
+
+def test_a_settings_change_rebuilds_it(cached, history, clock, make_user):
+    report = calibration_report(LAST_90_DAYS, now=clock())
+    assert report["flag_settings"]["min_n"] == 5
+    admin = make_user("admin@example.com")
+    change_setting("flag_min_n", 2, actor=admin, now=clock())
+    db.session.commit()
+    assert calibration_report(LAST_90_DAYS, now=clock())["flag_settings"]["min_n"] == 2
+
+
+def test_other_filters_are_other_entries(cached, history, clock):
+    whole = calibration_report(LAST_90_DAYS, now=clock())
+    narrow = ReportFilters(since=TODAY - timedelta(days=7), until=TODAY)
+    assert calibration_report(narrow, now=clock())["loops"] < whole["loops"]
