@@ -25,6 +25,7 @@ from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp
 from .home.views import bp as home_bp
 from .loops.candidate_views import bp as candidates_bp
+from .loops.privacy_views import bp as privacy_bp
 from .loops.requisition_views import bp as requisitions_bp
 from .loops.views import bp as loops_bp
 from .principles.views import bp as principles_bp
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     loops_bp,
     requisitions_bp,
     candidates_bp,
+    privacy_bp,
     feedback_bp,
     calibration_bp,
 )

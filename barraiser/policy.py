@@ -107,6 +107,33 @@ def can_view_candidate(user: User, candidate: Candidate) -> bool:
     return db.session.scalar(visible.limit(1)) is not None
 
 
+def can_manage_candidate_data(user: User) -> bool:
+    """Export everything held on a candidate, or erase them: personal data, admins only."""
+    return is_admin(user)
+
+
+def can_export_candidate(user: User, candidate: Candidate) -> bool:
+    """Admins, except one on the panel of a loop of the candidate who has not submitted their own
+    feedback there: the export holds the whole panel's feedback, and independence holds there too
+    (the same rule as can_view_panel_feedback)."""
+    if not can_manage_candidate_data(user):
+        return False
+    submitted = sa.and_(
+        Feedback.interview_id == Interview.id, Feedback.state == FeedbackState.SUBMITTED
+    )
+    waiting = (
+        sa.select(Interview.id)
+        .join(Loop, Loop.id == Interview.loop_id)
+        .outerjoin(Feedback, submitted)
+        .where(
+            Loop.candidate_id == candidate.id,
+            Interview.interviewer_id == user.id,
+            Feedback.id.is_(None),
+        )
+    )
+    return db.session.scalar(waiting.limit(1)) is None
+
+
 # --- feedback independence ---------------------------------------------------------------------
 
 

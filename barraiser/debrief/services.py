@@ -154,7 +154,9 @@ def open_debrief(loop: Loop, *, reason: str = "", actor: User, now: datetime) ->
         subject_id=loop.id,
         now=now,
         early=early,
-        reason=loop.debrief_early_reason,
+        # The reason's text stays on the loop, where erasing the candidate can reach it; the
+        # append-only audit log keeps only that there was one.
+        with_reason=bool(loop.debrief_early_reason),
         missing_interview_ids=[interview.id for interview in missing],
     )
     _notify_debrief_open(loop, actor=actor, now=now)
@@ -174,7 +176,7 @@ def _notify_debrief_open(loop: Loop, *, actor: User, now: datetime) -> None:
             User.id != actor.id,
         )
     ).all()
-    candidate = loop.candidate.name
+    candidate = loop.candidate.display_name
     for person in people:
         queue_message(
             person,
@@ -243,7 +245,7 @@ def propose(
         subject_id=loop.id,
         now=now,
         decision=decision.value,
-        rationale=rationale,
+        rationale_words=len(rationale.split()),
     )
     db.session.flush()
     return proposal
@@ -341,7 +343,7 @@ def _rule(
         now=now,
         proposal=proposal.decision.value,
         outcome=loop.outcome.value,
-        rationale=rationale,
+        rationale_words=len(rationale.split()),
         principles=[principle.name for principle in chosen],
     )
     db.session.flush()

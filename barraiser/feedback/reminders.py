@@ -40,7 +40,7 @@ def reminder_key(interview_id: int, step: str) -> str:
 
 def _message(interview: Interview, *, due: datetime, now: datetime) -> tuple[str, str]:
     loop = interview.loop
-    candidate = loop.candidate.name or "the candidate"
+    candidate = loop.candidate.display_name
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/interviews/{interview.id}/feedback"
     when = f"{due:%Y-%m-%d %H:%M} UTC"
     if now > due:

@@ -289,7 +289,7 @@ def submit_feedback(
 
 
 def _tell_bar_raiser(loop: Loop, *, now: datetime) -> None:
-    candidate = loop.candidate.name or "the candidate"
+    candidate = loop.candidate.display_name
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/loops/{loop.id}/feedback"
     queue_message(
         loop.bar_raiser,

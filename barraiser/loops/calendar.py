@@ -20,7 +20,7 @@ def interview_event(interview: Interview, *, now: datetime, loop_url: str, domai
     principles = [principle.name for principle in interview.principles]
     role = "Sit in on the Bar Raiser's interview as shadow" if interview.is_shadow else "Interview"
     lines = [
-        f"{role}: {loop.candidate.name} for {loop.requisition.title} "
+        f"{role}: {loop.candidate.display_name} for {loop.requisition.title} "
         f"(level {loop.requisition.level}, {loop.requisition.department}).",
         "",
         "Principles to probe:",
@@ -35,7 +35,7 @@ def interview_event(interview: Interview, *, now: datetime, loop_url: str, domai
     event.add("dtstart", interview.starts_at)
     event.add("dtend", interview.ends_at)
     event.add("sequence", loop.version)
-    event.add("summary", f"{role}: {loop.candidate.name} — {', '.join(principles)}")
+    event.add("summary", f"{role}: {loop.candidate.display_name} — {', '.join(principles)}")
     event.add("description", "\n".join(lines))
     event.add("url", loop_url)
     event.add("status", STATUS.get(loop.state, "CONFIRMED"))

@@ -93,11 +93,8 @@ def new():
     return render_template("loops/candidate_form.html", form=form, candidate=None), status
 
 
-@bp.route("/<int:candidate_id>")
-@login_required
-def detail(candidate_id: int):
-    """The candidate and their loops (only those the user may see)."""
-    candidate = _load(candidate_id)
+def render_candidate_page(candidate: Candidate, **context) -> str:
+    """The candidate page; `context` lets the privacy views show their form with its errors."""
     page = db.paginate(
         sa.select(Loop)
         .where(Loop.candidate_id == candidate.id, policy.loops_visible_to(current_user))
@@ -106,7 +103,14 @@ def detail(candidate_id: int):
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("loops/candidate.html", candidate=candidate, page=page)
+    return render_template("loops/candidate.html", candidate=candidate, page=page, **context)
+
+
+@bp.route("/<int:candidate_id>")
+@login_required
+def detail(candidate_id: int):
+    """The candidate and their loops (only those the user may see)."""
+    return render_candidate_page(_load(candidate_id))
 
 
 @bp.route("/<int:candidate_id>/edit", methods=["GET", "POST"])

@@ -59,7 +59,7 @@ class Requisition(db.Model):
 
 
 class Candidate(db.Model):
-    """A person being interviewed. Personal data: `erase` blanks name, email and notes."""
+    """A person being interviewed. Personal data: loops.privacy erases name, email and notes."""
 
     __tablename__ = "candidate"
 
@@ -71,6 +71,13 @@ class Candidate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def display_name(self) -> str:
+        """The name every page shows: once erased, "Erased candidate #<id>", the same everywhere."""
+        if self.erased_at is not None:
+            return f"Erased candidate #{self.id}"
+        return self.name
 
 
 class LoopState(enum.StrEnum):
@@ -146,6 +153,15 @@ class Loop(db.Model):
 
     def can_move_to(self, state: LoopState) -> bool:
         return state in LOOP_TRANSITIONS[self.state]
+
+    @property
+    def awaiting_debrief(self) -> bool:
+        """Scheduled: its debrief is still to open."""
+        return self.state is LoopState.SCHEDULED
+
+    @property
+    def decided(self) -> bool:
+        return self.state is LoopState.DECIDED
 
     @property
     def panel(self) -> list[Interview]:
