@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     models,  # noqa: F401 - puts every table on db.metadata, for Alembic
@@ -95,6 +96,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     app.jinja_env.globals["policy"] = policy
+    if app.config["TRUSTED_PROXIES"] > 0:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     return app

@@ -93,6 +93,9 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "bar-raiser@localhost"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
+        # Proxies in front of the app whose X-Forwarded-* headers are trusted. Behind one, without
+        # this every request seems to come from the proxy: one shared failed-login count, no HSTS.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # The report's metrics are reused while the data is unchanged, for at most this long.
         "CALIBRATION_CACHE_SECONDS": _int("CALIBRATION_CACHE_SECONDS", 300),
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import login
 
-from barraiser import config
+from barraiser import config, create_app
 
 
 def test_every_response_carries_the_security_headers(client):
@@ -125,3 +125,19 @@ def test_unknown_urls_are_404_pages_not_500(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "Not Found" in response.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_the_client_address_and_https_are_seen(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    client = app.test_client()
+    response = client.get(
+        "/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    )
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(client):
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
