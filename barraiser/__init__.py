@@ -31,6 +31,7 @@ from .loops.requisition_views import bp as requisitions_bp
 from .loops.views import bp as loops_bp
 from .principles.views import bp as principles_bp
 from .settings.views import bp as settings_bp
+from .training.views import bp as training_bp
 
 BLUEPRINTS = (
     home_bp,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     privacy_bp,
     feedback_bp,
     calibration_bp,
+    training_bp,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

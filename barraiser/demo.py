@@ -10,6 +10,7 @@ from .auth.services import create_user, set_bar_raiser_status, user_by_email
 from .calibration.importer import import_history
 from .calibration.synthetic_history import Person, Staff, history_csv_bytes
 from .demo_loops import build_demo_loops
+from .training.services import add_mentor_note
 
 # (email, name, department, level, roles, bar raiser status, what they are for)
 DEMO_PEOPLE: tuple[tuple[str, str, str, int, tuple[Role, ...], BarRaiserStatus, str], ...] = (
@@ -157,5 +158,19 @@ def build_demo_organisation(*, password: str, now: datetime) -> list[tuple[str, 
             actor=admin,
             now=now - timedelta(days=400),
         )
-    build_demo_loops(created, now=now)
+    loops = build_demo_loops(created, now=now)
+    mentor, trainee = created["br@example.com"], created["brit@example.com"]
+    add_mentor_note(
+        trainee,
+        "Good probing on Dive Deep; let the candidate finish before the follow-up question.",
+        actor=mentor,
+        now=now - timedelta(days=20),
+    )
+    add_mentor_note(
+        trainee,
+        "Shadow me on this one: take the bar question aloud in the debrief, I will hold back.",
+        loop=loops["upcoming"],
+        actor=mentor,
+        now=now,
+    )
     return [(email, description) for email, *_, description in DEMO_PEOPLE]

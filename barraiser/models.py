@@ -9,6 +9,7 @@ from .loops.models import Candidate, Interview, InterviewPrinciple, Loop, Requis
 from .outbox.models import OutboxMessage
 from .principles.models import Principle
 from .settings.models import MechanismSetting
+from .training.models import MentorNote
 
 __all__ = [
     "ActionItem",
@@ -23,6 +24,7 @@ __all__ = [
     "LoginSession",
     "Loop",
     "MechanismSetting",
+    "MentorNote",
     "OutboxMessage",
     "Principle",
     "PrincipleRating",

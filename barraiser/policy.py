@@ -213,3 +213,21 @@ def can_read_feedback(user: User, feedback: Feedback) -> bool:
     if feedback.author_id == user.id:
         return True
     return feedback.submitted and can_view_panel_feedback(user, feedback.interview.loop)
+
+
+# --- Bar Raiser training -------------------------------------------------------------------------
+
+
+def _mentor(user: User) -> bool:
+    """Certified Bar Raisers mentor the trainees; admins run the programme."""
+    return is_admin(user) or (
+        user.is_authenticated and user.active and user.is_certified_bar_raiser
+    )
+
+
+def can_view_training(user: User) -> bool:
+    return _mentor(user)
+
+
+def can_write_mentor_note(user: User) -> bool:
+    return _mentor(user)

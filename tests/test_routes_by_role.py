@@ -25,6 +25,7 @@ ROLE_ONLY_PAGES = {
     "requisitions.new": {"admin", "recruiter"},
     "candidates.index": {"admin", "recruiter"},
     "candidates.new": {"admin", "recruiter"},
+    "training.index": {"admin", "bar_raiser"},
 }
 MISSING_ID = 987654
 

@@ -1,0 +1,1 @@
+"""The Bar Raiser training pipeline: trainees, the loops they shadowed, and their mentors' notes."""

@@ -1,0 +1,98 @@
+"""The training pages: the pipeline of Bar Raisers in training, and one trainee's record with the
+mentor notes. Certified Bar Raisers (the mentors) and admins only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from .. import clock, policy
+from ..auth.models import User
+from ..errors import DomainError, Forbidden, NotFound
+from ..extensions import db
+from ..loops.models import Loop
+from .forms import MentorNoteForm
+from .services import (
+    add_mentor_note,
+    ever_in_training,
+    mentor_notes,
+    shadow_interviews,
+    submitted_shadow_interview_ids,
+    trainee_pipeline,
+)
+
+bp = Blueprint("training", __name__, url_prefix="/training")
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The pipeline: each trainee's shadowed loops, loops led under a shadow, notes. 403 unless a
+    certified Bar Raiser or an admin."""
+    policy.require(policy.can_view_training(current_user))
+    return render_template("training/index.html", rows=trainee_pipeline(now=clock.now()))
+
+
+def _trainee(user_id: int) -> User:
+    """The trainee (404 for an unknown user, or one who never was in training)."""
+    trainee = db.get_or_404(User, user_id, options=[joinedload(User.certified_by)])
+    if not ever_in_training(trainee):
+        raise NotFound("There is no Bar Raiser in training here.")
+    return trainee
+
+
+def _render_trainee(trainee: User, form: MentorNoteForm, status: int = 200):
+    interviews = shadow_interviews(trainee)
+    form.loop.choices = [("", "— no particular loop —")] + [
+        (
+            str(interview.loop_id),
+            f"Loop #{interview.loop_id} · {interview.loop.requisition.title} · "
+            f"{interview.starts_at:%Y-%m-%d}",
+        )
+        for interview in interviews
+    ]
+    return render_template(
+        "training/trainee.html",
+        trainee=trainee,
+        interviews=interviews,
+        submitted=submitted_shadow_interview_ids(trainee),
+        notes=mentor_notes(trainee),
+        form=form,
+    ), status
+
+
+@bp.route("/<int:user_id>")
+@login_required
+def trainee(user_id: int):
+    """A trainee's record: status, certification, loops shadowed, mentor notes, the note form."""
+    policy.require(policy.can_view_training(current_user))
+    return _render_trainee(_trainee(user_id), MentorNoteForm())
+
+
+@bp.route("/<int:user_id>/notes", methods=["POST"])
+@login_required
+def add_note(user_id: int):
+    """Append a mentor note. Bad shape → 400, a broken rule → 422; both keep the text on the page
+    with the message next to the field, and write nothing."""
+    policy.require(policy.can_write_mentor_note(current_user))
+    trainee = _trainee(user_id)
+    form = MentorNoteForm()
+    if not form.validate():
+        return _render_trainee(trainee, form, status=400)
+    loop = db.session.get(Loop, form.loop.data) if form.loop.data is not None else None
+    if form.loop.data is not None and loop is None:
+        form.loop.errors = [*form.loop.errors, "There is no such loop; choose one from the list."]
+        return _render_trainee(trainee, form, status=422)
+    try:
+        add_mentor_note(trainee, form.body.data, loop=loop, actor=current_user, now=clock.now())
+    except Forbidden:
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        target = form[error.field] if error.field and error.field in form else form.body
+        target.errors = [*target.errors, error.message]
+        return _render_trainee(trainee, form, status=error.status)
+    db.session.commit()
+    flash(f"Note added to {trainee.name}'s record.", "success")
+    return redirect(url_for("training.trainee", user_id=trainee.id))
