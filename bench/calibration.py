@@ -94,10 +94,11 @@ def main(argv: list[str] | None = None) -> None:
                 metrics = time.process_time()
                 json.dumps(built)
                 done = time.process_time()
+            assigned = sum(row.count for row in rows.ratings.principles)
             print(
                 f"  CPU by part:         SQL and rows {fetched - cpu:.2f} s "
                 f"({len(rows.loops)} loops, {len(rows.interviews)} interviews, "
-                f"{len(rows.ratings)} ratings); metrics {metrics - fetched:.2f} s; "
+                f"{assigned} principles assigned); metrics {metrics - fetched:.2f} s; "
                 f"JSON {done - metrics:.2f} s"
             )
         print(

@@ -26,7 +26,15 @@ from typing import Any
 
 from .agreement import Alpha, krippendorff_alpha
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
-from .rows import InterviewRow, LoopRow, Outcome, RatingRow, TraineeRow
+from .rows import (
+    EvidenceCount,
+    InterviewRow,
+    LoopRow,
+    Outcome,
+    PrincipleCount,
+    RatingCounts,
+    TraineeRow,
+)
 
 VOTE_NAMES: dict[int, str] = {
     4: "strong_hire",
@@ -53,6 +61,24 @@ def median_or_none(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def histogram_median(counts: Mapping[int, int]) -> float | None:
+    """The median of the values a histogram (value -> how many) counts, exactly as
+    statistics.median gives it over the values themselves; None when it counts nothing."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    # 0-based positions of the middle value(s): equal when the total is odd.
+    low, high = (total - 1) // 2, total // 2
+    seen, low_value = 0, None
+    for value in sorted(counts):
+        seen += counts[value]
+        if low_value is None and seen > low:
+            low_value = value
+        if seen > high:
+            return value if low == high else (low_value + value) / 2
+    raise AssertionError("unreachable: the positions are within the total")
+
+
 def mean_or_none(values: Sequence[float]) -> float | None:
     return math.fsum(values) / len(values) if values else None
 
@@ -77,11 +103,6 @@ def agrees(score: int, outcome: Outcome) -> bool:
     return (score >= LEANS_HIRE) == (outcome == "hire")
 
 
-def counts_for_panel(row: InterviewRow) -> bool:
-    """Submitted, non-shadow feedback: the only feedback a panel metric may read."""
-    return not row.is_shadow and row.submitted_at is not None
-
-
 PanelVote = tuple[str, int, int | None]
 """(interviewer_email, written vote score, final vote score or None), grouped by loop.
 
@@ -89,17 +110,6 @@ A plain tuple rather than a class: a report holds one per panel vote, and plain 
 strings and numbers are the one object CPython's garbage collector stops tracking, which keeps
 a 100,000-vote report from paying for full collections.
 """
-
-
-def panel_votes_by_loop(interviews: Iterable[InterviewRow]) -> dict[int, list[PanelVote]]:
-    """The written votes that calibration reads, per loop, in row order."""
-    by_loop: defaultdict[int, list[PanelVote]] = defaultdict(list)
-    for row in interviews:
-        if counts_for_panel(row) and row.vote_score is not None:
-            by_loop[row.loop_id].append(
-                (row.interviewer_email, row.vote_score, row.final_vote_score)
-            )
-    return by_loop
 
 
 # -- the panel as a whole ---------------------------------------------------------------------
@@ -110,16 +120,6 @@ def panel_agreement(by_loop: Mapping[int, Sequence[PanelVote]]) -> Alpha:
     return krippendorff_alpha(
         ([score for _, score, _ in loop_votes] for loop_votes in by_loop.values()), "ordinal"
     )
-
-
-def on_time_rate(feedback: Iterable[InterviewRow]) -> float | None:
-    """Share of submitted feedback in by its deadline (a submission at the deadline is on time)."""
-    on_time = submitted = 0
-    for row in feedback:
-        if row.submitted_at is not None:
-            submitted += 1
-            on_time += row.submitted_at <= row.deadline
-    return share(on_time, submitted)
 
 
 def vote_changes(by_loop: Mapping[int, Sequence[PanelVote]]) -> dict[str, Any]:
@@ -224,64 +224,88 @@ class InterviewerTally:
     """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
 
 
-def tally_interviewers(
-    interviews: Iterable[InterviewRow], performance: Mapping[int, int]
-) -> dict[str, InterviewerTally]:
-    """Per panel interviewer: what they were assigned, submitted, voted, and when."""
-    tallies: dict[str, InterviewerTally] = {}
-    for row in interviews:
-        if row.is_shadow:
+@dataclass(slots=True)
+class Panel:
+    """What the report reads of the panel's feedback, gathered in one pass over the interviews
+    (shadow rows left out): there are a hundred thousand of them, and every section reads them."""
+
+    tallies: dict[str, InterviewerTally] = field(default_factory=dict)
+    """Per panel interviewer, by email."""
+    votes_by_loop: defaultdict[int, list[PanelVote]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """The written votes that calibration reads, per loop, in row order."""
+
+
+def read_panel(interviews: Iterable[InterviewRow], performance: Mapping[int, int]) -> Panel:
+    """The panel's feedback, per interviewer and per loop; only submitted, non-shadow feedback
+    counts (see the module), except in the number of interviews each was assigned."""
+    panel = Panel()
+    tallies, votes_by_loop = panel.tallies, panel.votes_by_loop
+    # Unpacked rather than read by attribute: this loop runs once per interview of the period.
+    for (
+        loop_id,
+        _,
+        email,
+        name,
+        is_shadow,
+        hours,
+        on_time,
+        score,
+        final,
+        answer,
+    ) in interviews:
+        if is_shadow:
             continue
-        tally = tallies.get(row.interviewer_email)
+        tally = tallies.get(email)
         if tally is None:
-            tally = tallies[row.interviewer_email] = InterviewerTally(row.interviewer_name)
+            tally = tallies[email] = InterviewerTally(name)
         tally.interviews += 1
-        if row.submitted_at is None:
+        if hours is None:
             continue
-        tally.on_time += row.submitted_at <= row.deadline
-        tally.hours_to_submit.append((row.submitted_at - row.interview_end) / HOUR)
-        if row.bar_raiser_answer is not None:
-            tally.bar_raiser_answers.append(row.bar_raiser_answer)
-        score = row.vote_score
+        tally.on_time += on_time
+        tally.hours_to_submit.append(hours)
+        if answer is not None:
+            tally.bar_raiser_answers.append(answer)
         if score is None:
             continue
+        votes_by_loop[loop_id].append((email, score, final))
         tally.votes[score] += 1
-        if row.final_vote_score is not None:
+        if final is not None:
             tally.final_votes += 1
-            tally.changed_votes += row.final_vote_score != score
-        rating = performance.get(row.loop_id)
+            tally.changed_votes += final != score
+        rating = performance.get(loop_id)
         if rating is not None:
             tally.vote_and_performance.append((score, rating))
-    return tallies
+    return panel
 
 
-def evidence_words(ratings: Iterable[RatingRow]) -> dict[str, list[int]]:
-    """Per interviewer: words of evidence for each principle assigned on submitted feedback."""
-    words: defaultdict[str, list[int]] = defaultdict(list)
-    for rating in ratings:
-        if rating.submitted and not rating.is_shadow:
-            words[rating.interviewer_email].append(rating.evidence_words)
+def evidence_words(evidence: Iterable[EvidenceCount]) -> dict[str, Counter[int]]:
+    """Per interviewer: how many principles assigned on submitted feedback had each number of
+    words of evidence (the rows count submitted panel feedback only)."""
+    words: defaultdict[str, Counter[int]] = defaultdict(Counter)
+    for row in evidence:
+        words[row.interviewer_email][row.evidence_words] += row.count
     return words
 
 
 def interviewer_rows(
-    interviews: Iterable[InterviewRow],
-    by_loop: Mapping[int, Sequence[PanelVote]],
-    ratings: Iterable[RatingRow],
+    panel: Panel,
+    evidence: Iterable[EvidenceCount],
     outcomes: Mapping[int, Outcome | None],
-    performance: Mapping[int, int],
 ) -> list[dict[str, Any]]:
     """One row per panel interviewer, sorted by name then email, not yet flagged."""
-    differences = leniency_differences(by_loop)
-    agreements = decision_agreements(by_loop, outcomes)
-    evidence = evidence_words(ratings)
+    differences = leniency_differences(panel.votes_by_loop)
+    agreements = decision_agreements(panel.votes_by_loop, outcomes)
+    evidence_by_interviewer = evidence_words(evidence)
     result = []
-    for email, tally in tally_interviewers(interviews, performance).items():
+    for email, tally in panel.tallies.items():
         voted = tally.votes.total()
         leaning_hire = sum(n for score, n in tally.votes.items() if score >= LEANS_HIRE)
         submitted = len(tally.hours_to_submit)
         leniency, agreement = differences.get(email, []), agreements.get(email, [])
-        words = evidence.get(email, [])
+        words = evidence_by_interviewer.get(email, Counter())
+        described = sum(n for count, n in words.items() if count > 0)
         answers = tally.bar_raiser_answers
         paired_votes = [vote for vote, _ in tally.vote_and_performance]
         paired_performance = [rating for _, rating in tally.vote_and_performance]
@@ -301,8 +325,8 @@ def interviewer_rows(
                 "median_hours_to_submit": median_or_none(tally.hours_to_submit),
                 "vote_change_rate": share(tally.changed_votes, tally.final_votes),
                 "vote_change_n": tally.final_votes,
-                "evidence_median_words": median_or_none(words),
-                "evidence_rate": share(sum(count > 0 for count in words), len(words)),
+                "evidence_median_words": histogram_median(words),
+                "evidence_rate": share(described, words.total()),
                 "raises_bar_rate": share(sum(answers), len(answers)),
                 "hires_rated": len(paired_votes),
                 "vote_performance_correlation": pearson(paired_votes, paired_performance),
@@ -317,17 +341,8 @@ def interviewer_rows(
 # -- Bar Raisers, principles, adoption --------------------------------------------------------
 
 
-def bar_raiser_rows(
-    loops: Iterable[LoopRow], interviews: Iterable[InterviewRow], weeks: float
-) -> list[dict[str, Any]]:
+def bar_raiser_rows(loops: Iterable[LoopRow], weeks: float) -> list[dict[str, Any]]:
     """One row per Bar Raiser: debriefs, vetoes, latency to decision and workload."""
-    last_feedback: dict[int, datetime] = {}
-    for row in interviews:
-        if row.is_shadow or row.submitted_at is None:
-            continue
-        previous = last_feedback.get(row.loop_id)
-        if previous is None or row.submitted_at > previous:
-            last_feedback[row.loop_id] = row.submitted_at
     by_bar_raiser: defaultdict[str, list[LoopRow]] = defaultdict(list)
     for loop in loops:
         by_bar_raiser[loop.bar_raiser_email].append(loop)
@@ -336,9 +351,9 @@ def bar_raiser_rows(
         decided = [loop for loop in own_loops if loop.outcome is not None]
         vetoes = sum(loop.vetoed for loop in decided)
         latencies = [
-            (loop.decided_at - last_feedback[loop.loop_id]) / HOUR
+            (loop.decided_at - loop.last_panel_feedback_at) / HOUR
             for loop in decided
-            if loop.decided_at is not None and loop.loop_id in last_feedback
+            if loop.decided_at is not None and loop.last_panel_feedback_at is not None
         ]
         result.append(
             {
@@ -357,7 +372,7 @@ def bar_raiser_rows(
 
 @dataclass(slots=True)
 class PrincipleTally:
-    """One principle's counts, gathered in a single pass over the rating rows."""
+    """One principle's counts, gathered in a single pass over the counted ratings."""
 
     assigned: int = 0
     ratings: Counter[int] = field(default_factory=Counter)
@@ -366,23 +381,18 @@ class PrincipleTally:
     """Ratings in decided loops: the denominator of agreement with the decision."""
 
 
-def principle_rows(
-    ratings: Iterable[RatingRow], outcomes: Mapping[int, Outcome | None]
-) -> list[dict[str, Any]]:
+def principle_rows(counts: Iterable[PrincipleCount]) -> list[dict[str, Any]]:
     """One row per principle assigned to a panel interview, sorted by name."""
     tallies: defaultdict[str, PrincipleTally] = defaultdict(PrincipleTally)
-    for rating in ratings:
-        if rating.is_shadow:
+    for row in counts:
+        tally = tallies[row.principle_name]
+        tally.assigned += row.count
+        if row.rating is None:
             continue
-        tally = tallies[rating.principle_name]
-        tally.assigned += 1
-        if not rating.submitted or rating.rating is None:
-            continue
-        tally.ratings[rating.rating] += 1
-        outcome = outcomes.get(rating.loop_id)
-        if outcome is not None:
-            tally.judged += 1
-            tally.agreed += agrees(rating.rating, outcome)
+        tally.ratings[row.rating] += row.count
+        if row.outcome is not None:
+            tally.judged += row.count
+            tally.agreed += row.count * agrees(row.rating, row.outcome)
     return [
         {
             "name": name,
@@ -395,24 +405,18 @@ def principle_rows(
     ]
 
 
-def adoption(loops: Sequence[LoopRow], interviews: Iterable[InterviewRow]) -> dict[str, Any]:
+def adoption(loops: Sequence[LoopRow], panel: Panel) -> dict[str, Any]:
     """Whether the tool is used as meant: certified Bar Raisers, timely and independent feedback."""
-    opened = {loop.loop_id: loop.debrief_opened_at for loop in loops if loop.debrief_opened_at}
-    all_in_before_debrief = dict.fromkeys(opened, True)
-    panel = []
-    for row in interviews:
-        if row.is_shadow:
-            continue
-        panel.append(row)
-        debrief = opened.get(row.loop_id)
-        if debrief is not None and (row.submitted_at is None or row.submitted_at > debrief):
-            all_in_before_debrief[row.loop_id] = False
+    before_debrief = [
+        loop.panel_in_before_debrief for loop in loops if loop.panel_in_before_debrief is not None
+    ]
+    tallies = panel.tallies.values()
+    on_time = sum(tally.on_time for tally in tallies)
+    submitted = sum(len(tally.hours_to_submit) for tally in tallies)
     return {
         "bar_raiser_rate": share(sum(loop.bar_raiser_certified for loop in loops), len(loops)),
-        "on_time_rate": on_time_rate(panel),
-        "submitted_before_debrief_rate": share(
-            sum(all_in_before_debrief.values()), len(all_in_before_debrief)
-        ),
+        "on_time_rate": share(on_time, submitted),
+        "submitted_before_debrief_rate": share(sum(before_debrief), len(before_debrief)),
         "principle_coverage_rate": share(
             sum(loop.required_principles_covered for loop in loops), len(loops)
         ),
@@ -457,7 +461,7 @@ def report_weeks(loops: Sequence[LoopRow], period: tuple[datetime, datetime] | N
 def build_report(
     loops: Sequence[LoopRow],
     interviews: Sequence[InterviewRow],
-    ratings: Sequence[RatingRow],
+    ratings: RatingCounts,
     trainees: Sequence[TraineeRow],
     *,
     flag_settings: FlagSettings = DEFAULT_FLAG_SETTINGS,
@@ -469,11 +473,12 @@ def build_report(
     `period` only sets the weeks that Bar Raiser workload is divided by.
     """
     outcomes = {loop.loop_id: loop.outcome for loop in loops}
-    by_loop = panel_votes_by_loop(interviews)
-    alpha = panel_agreement(by_loop)
     performance = rated_hires(loops)
+    panel = read_panel(interviews, performance)
+    by_loop = panel.votes_by_loop
+    alpha = panel_agreement(by_loop)
     weeks = report_weeks(loops, period)
-    interviewers = interviewer_rows(interviews, by_loop, ratings, outcomes, performance)
+    interviewers = interviewer_rows(panel, ratings.evidence, outcomes)
     for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
         row["flagged"], row["flag_reasons"] = bool(reasons), reasons
     return {
@@ -483,9 +488,9 @@ def build_report(
         "flag_settings": asdict(flag_settings),
         "agreement": {"krippendorff_alpha_ordinal": alpha.value, "loops": alpha.units},
         "interviewers": interviewers,
-        "bar_raisers": bar_raiser_rows(loops, interviews, weeks),
-        "principles": principle_rows(ratings, outcomes),
-        "adoption": adoption(loops, interviews),
+        "bar_raisers": bar_raiser_rows(loops, weeks),
+        "principles": principle_rows(ratings.principles),
+        "adoption": adoption(loops, panel),
         "vote_changes": vote_changes(by_loop),
         "outcomes": vote_performance(by_loop, performance),
         "bar_raisers_in_training": trainee_rows(trainees),

@@ -27,7 +27,7 @@ from ..loops.models import (
     requisition_principle,
 )
 from ..principles.models import Principle
-from .rows import InterviewRow, LoopRow, RatingRow, TraineeRow
+from .rows import EvidenceCount, InterviewRow, LoopRow, PrincipleCount, RatingCounts, TraineeRow
 
 COUNTED_STATES = (LoopState.SCHEDULED, LoopState.DEBRIEF, LoopState.DECIDED)
 """Draft and cancelled loops never ran as planned, so they are not in any report."""
@@ -63,7 +63,7 @@ class ReportFilters:
 class ReportRows:
     loops: list[LoopRow]
     interviews: list[InterviewRow]
-    ratings: list[RatingRow]
+    ratings: RatingCounts
     trainees: list[TraineeRow]
 
 
@@ -95,32 +95,34 @@ def _vote_score(column: sa.ColumnElement) -> sa.ColumnElement[int]:
 
 
 def fetch_rows(filters: ReportFilters, *, deadline_hours: int) -> ReportRows:
-    """The four row sets the metrics read, in a fixed handful of queries whatever the number of
-    loops: one per row type, plus small lookups (people, requisitions, principles, final votes)
-    so that the big queries return numbers rather than the same names a hundred thousand times.
+    """The row sets the metrics read, in a fixed handful of queries whatever the number of
+    loops: one per row type (the principle ratings as two counts, by principle and by
+    interviewer), plus small lookups (people, requisitions, principles, final votes) so that the
+    big queries return numbers rather than the same names a hundred thousand times.
 
     `deadline_hours` is the deadline setting in force now, for feedback not yet submitted (a
     submission keeps the deadline that applied to it).
     """
     ids = loop_ids(filters)
-    moments = Moments(db.session.get_bind().dialect.name)
+    dialect = db.session.get_bind().dialect.name
     people = _people(ids)
-    interviews = _interviews(ids, people, moments, deadline=timedelta(hours=deadline_hours))
+    interviews, last_feedback = _interviews(ids, people, dialect, deadline_hours=deadline_hours)
     return ReportRows(
-        loops=_loops(ids, people, moments),
+        loops=_loops(ids, people, Moments(dialect), last_feedback),
         interviews=interviews,
-        ratings=_ratings(ids, {row.interview_id: row for row in interviews}),
+        ratings=RatingCounts(_principle_counts(ids), _evidence_counts(ids, people)),
         trainees=_trainees(ids),
     )
 
 
 # A report reads every interview of the period: at 20,000 loops some 100,000 interviews and
-# 300,000 datetimes. Three things would cost more than the queries themselves, so the big
-# queries avoid them: SQLAlchemy's Row objects and ORM processing (`_execute` returns the
-# driver's tuples); its per-value conversions, which parse SQLite's datetime text with a regular
-# expression (`_as_stored` reads the stored value, and `Moments` parses each distinct one once
-# with the C `fromisoformat`: interviews start on the hour, so most values repeat); and the same
-# names decoded on every row (ids are mapped to names through small lookups).
+# 100,000 principle assignments. Four things would cost more than the queries themselves, so the
+# big queries avoid them: SQLAlchemy's Row objects and ORM processing (`_execute` returns the
+# driver's tuples); datetimes per interview (the database computes hours to submit and whether
+# it was on time, in exact integer microseconds, `_epoch_microseconds`; the few datetimes left,
+# one or two per loop, are read as stored and parsed once each by `Moments`); a row per
+# principle assignment (the database counts them, GROUP BY); and the same names decoded on every
+# row (ids are mapped to names through small lookups).
 
 
 def _execute(query: sa.Select) -> list[tuple[Any, ...]]:
@@ -140,6 +142,25 @@ def _as_stored(column: sa.ColumnElement) -> sa.ColumnElement:
     """The column as the driver returns it, with no per-value processing in Python: text on
     SQLite for datetimes and enums, 0/1 for booleans (the callers apply bool())."""
     return sa.type_coerce(column, sa.String())
+
+
+MICROSECONDS_PER_HOUR = 3_600_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch_microseconds(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
+    """The datetime as whole microseconds since 1970 (UTC), computed by the database.
+
+    Integers, so that differences and comparisons are exact, and identical on both databases:
+    SQLite stores UTCDateTime as text 'YYYY-MM-DD HH:MM:SS.ffffff' (unixepoch, SQLite 3.38+,
+    gives the whole seconds and is four times cheaper than strftime('%s'); the text after the
+    dot is the microseconds); PostgreSQL's epoch is an exact numeric.
+    """
+    if dialect == "sqlite":
+        seconds = sa.func.unixepoch(column)
+        fraction = sa.cast(sa.func.substr(column, 21, 6), sa.BigInteger)
+        return seconds * 1_000_000 + fraction
+    return sa.cast(sa.extract("epoch", column) * 1_000_000, sa.BigInteger)
 
 
 class Moments(dict[Any, datetime | None]):
@@ -172,7 +193,12 @@ def _people(ids: sa.Select) -> dict[int, Person]:
     return {id_: (email, name, certified) for id_, email, name, certified in _execute(query)}
 
 
-def _loops(ids: sa.Select, people: dict[int, Person], moments: Moments) -> list[LoopRow]:
+def _loops(
+    ids: sa.Select,
+    people: dict[int, Person],
+    moments: Moments,
+    last_feedback: dict[int, datetime],
+) -> list[LoopRow]:
     requisitions = {
         id_: (department, title)
         for id_, department, title in _execute(
@@ -203,6 +229,24 @@ def _loops(ids: sa.Select, people: dict[int, Person], moments: Moments) -> list[
         .where(requisition_principle.c.requisition_id == Loop.requisition_id, ~assigned_on_panel)
         .exists()
     )
+    # Missing or late for the debrief: not submitted (a draft, or no feedback at all), or after.
+    late_for_debrief = (
+        sa.select(Interview.id)
+        .outerjoin(Feedback, Feedback.interview_id == Interview.id)
+        .where(
+            Interview.loop_id == Loop.id,
+            Interview.is_shadow.is_(False),
+            sa.or_(
+                Feedback.id.is_(None),
+                Feedback.state != FeedbackState.SUBMITTED,
+                Feedback.submitted_at > Loop.debrief_opened_at,
+            ),
+        )
+        .exists()
+    )
+    in_before_debrief = sa.case(
+        (Loop.debrief_opened_at.is_(None), sa.null()), else_=~late_for_debrief
+    )
     query = sa.select(
         Loop.id,
         Loop.requisition_id,
@@ -214,6 +258,7 @@ def _loops(ids: sa.Select, people: dict[int, Person], moments: Moments) -> list[
         _as_stored(Loop.vetoed),
         latest_rating,
         _as_stored(~uncovered),
+        _as_stored(in_before_debrief),
     ).where(Loop.id.in_(ids))
     rows = []
     for (
@@ -227,6 +272,7 @@ def _loops(ids: sa.Select, people: dict[int, Person], moments: Moments) -> list[
         vetoed,
         rating,
         covered,
+        before_debrief,
     ) in _execute(query):
         department, title = requisitions[requisition_id]
         email, name, certified_at = people[bar_raiser_id]
@@ -247,18 +293,18 @@ def _loops(ids: sa.Select, people: dict[int, Person], moments: Moments) -> list[
                 bool(vetoed),
                 rating,
                 bool(covered),
+                last_feedback.get(loop_id),
+                None if before_debrief is None else bool(before_debrief),
             )
         )
     return rows
 
 
 def _interviews(
-    ids: sa.Select,
-    people: dict[int, Person],
-    moments: Moments,
-    *,
-    deadline: timedelta,
-) -> list[InterviewRow]:
+    ids: sa.Select, people: dict[int, Person], dialect: str, *, deadline_hours: int
+) -> tuple[list[InterviewRow], dict[int, datetime]]:
+    """The interview rows, and when each loop's last submitted panel feedback came in (read in
+    the same pass: a query of its own would join the same hundred thousand rows again)."""
     final_votes = {
         interview_id: score
         for interview_id, score in _execute(
@@ -267,93 +313,82 @@ def _interviews(
             )
         )
     }
+    submitted = Feedback.state == FeedbackState.SUBMITTED
+    submitted_at = _epoch_microseconds(Feedback.submitted_at, dialect)
+    end = _epoch_microseconds(Interview.starts_at, dialect) + (
+        sa.cast(Interview.duration_minutes, sa.BigInteger) * 60_000_000
+    )
+    # A submission keeps the due date it was given; without one, the deadline in force now.
+    due = sa.func.coalesce(
+        _epoch_microseconds(Feedback.due_at, dialect),
+        end + deadline_hours * MICROSECONDS_PER_HOUR,
+    )
     query = (
         sa.select(
             Interview.loop_id,
             Interview.id,
             Interview.interviewer_id,
             _as_stored(Interview.is_shadow),
-            _as_stored(Interview.starts_at),
-            Interview.duration_minutes,
-            _as_stored(Feedback.state == FeedbackState.SUBMITTED),
-            _as_stored(Feedback.submitted_at),
-            _as_stored(Feedback.due_at),
-            _vote_score(Feedback.vote),
-            _as_stored(Feedback.raises_bar),
+            sa.case((submitted, submitted_at)),
+            sa.case((submitted, submitted_at - end)),
+            _as_stored(sa.case((submitted, submitted_at <= due))),
+            sa.case((submitted, _vote_score(Feedback.vote))),
+            sa.case((submitted, _as_stored(Feedback.raises_bar))),
         )
         .outerjoin(Feedback, Feedback.interview_id == Interview.id)
         .where(Interview.loop_id.in_(ids))
     )
-    ends: dict[tuple[Any, int], datetime] = {}
     rows = []
+    last_submitted: dict[int, int] = {}
     for (
         loop_id,
         interview_id,
         interviewer_id,
         is_shadow,
-        starts_at,
-        minutes,
-        is_submitted,
-        submitted_at,
-        due_at,
+        submitted_microseconds,
+        microseconds_to_submit,
+        on_time,
         vote,
         raises_bar,
     ) in _execute(query):
         email, name, _ = people[interviewer_id]
-        end = ends.get((starts_at, minutes))
-        if end is None:
-            start = moments[starts_at]
-            end = ends[starts_at, minutes] = start + timedelta(minutes=minutes)  # type: ignore[operator]
-        if is_submitted:
-            due = moments[due_at]
-            rows.append(
-                InterviewRow(
-                    loop_id,
-                    interview_id,
-                    email,
-                    name,
-                    bool(is_shadow),
-                    end,
-                    due if due is not None else end + deadline,
-                    moments[submitted_at],
-                    vote,
-                    final_votes.get(interview_id),
-                    None if raises_bar is None else bool(raises_bar),
-                )
+        # Nothing in a draft or missing feedback counts yet: the database left it all NULL.
+        submitted_row = microseconds_to_submit is not None
+        if (
+            submitted_row
+            and not is_shadow
+            and submitted_microseconds > last_submitted.get(loop_id, -1)
+        ):
+            last_submitted[loop_id] = submitted_microseconds
+        rows.append(
+            InterviewRow(
+                loop_id,
+                interview_id,
+                email,
+                name,
+                bool(is_shadow),
+                microseconds_to_submit / MICROSECONDS_PER_HOUR if submitted_row else None,
+                bool(on_time) if submitted_row else None,
+                vote,
+                final_votes.get(interview_id),
+                None if raises_bar is None else bool(raises_bar),
             )
-        else:
-            # A draft or missing feedback: nothing in it counts yet, and it is due by the
-            # deadline in force now.
-            rows.append(
-                InterviewRow(
-                    loop_id,
-                    interview_id,
-                    email,
-                    name,
-                    bool(is_shadow),
-                    end,
-                    end + deadline,
-                    None,
-                    None,
-                    final_votes.get(interview_id),
-                    None,
-                )
-            )
-    return rows
-
-
-def _ratings(ids: sa.Select, interviews: dict[int, InterviewRow]) -> list[RatingRow]:
-    """One row per principle assigned to an interview of the report; who interviewed and
-    whether the feedback is submitted come from the interview rows already read."""
-    principles = {id_: name for id_, name in _execute(sa.select(Principle.id, Principle.name))}
-    query = (
-        sa.select(
-            InterviewPrinciple.interview_id,
-            InterviewPrinciple.principle_id,
-            PrincipleRating.rating,
-            PrincipleRating.evidence_words,
         )
-        .outerjoin(Feedback, Feedback.interview_id == InterviewPrinciple.interview_id)
+    last_feedback = {
+        loop_id: EPOCH + timedelta(microseconds=microseconds)
+        for loop_id, microseconds in last_submitted.items()
+    }
+    return rows, last_feedback
+
+
+def _panel_assignments(ids: sa.Select, *columns: sa.ColumnElement) -> sa.Select:
+    """`columns` over the principles assigned to panel (non-shadow) interviews of the report,
+    each with its feedback and rating if any (left-joined), grouped by those columns."""
+    return (
+        sa.select(*columns, sa.func.count())
+        .select_from(InterviewPrinciple)
+        .join(Interview, Interview.id == InterviewPrinciple.interview_id)
+        .outerjoin(Feedback, Feedback.interview_id == Interview.id)
         .outerjoin(
             PrincipleRating,
             sa.and_(
@@ -361,29 +396,36 @@ def _ratings(ids: sa.Select, interviews: dict[int, InterviewRow]) -> list[Rating
                 PrincipleRating.principle_id == InterviewPrinciple.principle_id,
             ),
         )
-        .where(
-            InterviewPrinciple.interview_id.in_(
-                sa.select(Interview.id).where(Interview.loop_id.in_(ids))
-            )
-        )
+        .where(Interview.loop_id.in_(ids), Interview.is_shadow.is_(False))
+        .group_by(*columns)
     )
-    rows = []
-    for interview_id, principle_id, rating, words in _execute(query):
-        interview = interviews[interview_id]
-        submitted = interview.submitted_at is not None
-        rows.append(
-            RatingRow(
-                interview.loop_id,
-                interview_id,
-                interview.interviewer_email,
-                principles[principle_id],
-                interview.is_shadow,
-                submitted,
-                rating if submitted else None,
-                (words or 0) if submitted else 0,
-            )
-        )
-    return rows
+
+
+def _principle_counts(ids: sa.Select) -> list[PrincipleCount]:
+    """Panel assignments counted by principle, rating (of submitted feedback) and outcome."""
+    principles = {id_: name for id_, name in _execute(sa.select(Principle.id, Principle.name))}
+    submitted_rating = sa.case(
+        (Feedback.state == FeedbackState.SUBMITTED, PrincipleRating.rating), else_=sa.null()
+    )
+    query = _panel_assignments(
+        ids, InterviewPrinciple.principle_id, submitted_rating, _as_stored(Loop.outcome)
+    ).join(Loop, Loop.id == Interview.loop_id)
+    return [
+        PrincipleCount(principles[principle_id], rating, outcome, count)
+        for principle_id, rating, outcome, count in _execute(query)
+    ]
+
+
+def _evidence_counts(ids: sa.Select, people: dict[int, Person]) -> list[EvidenceCount]:
+    """Principles assigned on submitted panel feedback, counted by interviewer and words."""
+    words = sa.func.coalesce(PrincipleRating.evidence_words, 0)
+    query = _panel_assignments(ids, Interview.interviewer_id, words).where(
+        Feedback.state == FeedbackState.SUBMITTED
+    )
+    return [
+        EvidenceCount(people[interviewer_id][0], evidence_words, count)
+        for interviewer_id, evidence_words, count in _execute(query)
+    ]
 
 
 def _trainees(ids: sa.Select) -> list[TraineeRow]:

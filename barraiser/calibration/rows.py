@@ -1,9 +1,11 @@
-"""The plain rows the calibration metrics read, one SQL query per row type and no ORM objects.
+"""The plain rows the calibration metrics read, from a few SQL queries and no ORM objects.
 
 Each row type is the result of one flat query (joins and left joins, no per-loop queries), already
 restricted to the report's period and department or requisition. The rows carry facts, not
-judgements: whether feedback counts (submitted, not shadow) and whether it was on time are decided
-by the metrics, so the rule lives in one place and is tested without a database.
+judgements: whether feedback counts (submitted, not shadow) is decided by the metrics, so the
+rule lives in one place and is tested without a database. Arithmetic on datetimes that would
+cost a parse per interview (hours to submit, on time) is done by the database, and what only
+counts (principle ratings, evidence words) arrives counted.
 
 Every datetime is timezone-aware UTC, as the database layer stores them. Vote scores follow the
 design: strong_no_hire=1, inclined_no_hire=2, inclined_hire=3, strong_hire=4.
@@ -44,6 +46,11 @@ class LoopRow(NamedTuple):
     """The hire's later performance rating, 1..5, or None when not (yet) recorded."""
     required_principles_covered: bool
     """Every principle the requisition requires is assigned to at least one panel interview."""
+    last_panel_feedback_at: datetime | None
+    """When the loop's last submitted panel (non-shadow) feedback came in; None before any."""
+    panel_in_before_debrief: bool | None
+    """Whether all panel feedback was submitted by the time the debrief opened; None while the
+    debrief has not opened."""
 
 
 class InterviewRow(NamedTuple):
@@ -58,11 +65,12 @@ class InterviewRow(NamedTuple):
     interviewer_email: str
     interviewer_name: str
     is_shadow: bool
-    interview_end: datetime
-    deadline: datetime
-    """When the feedback was due (interview end plus the deadline setting in force)."""
-    submitted_at: datetime | None
-    """None when the feedback is a draft or was never started; drafts never count."""
+    hours_to_submit: float | None
+    """Hours from the interview's end to the feedback's submission; None when the feedback is a
+    draft or was never started (drafts never count)."""
+    on_time: bool | None
+    """Submitted by its deadline (the due date it was given, else the interview's end plus the
+    deadline setting in force); None when not submitted."""
     vote_score: int | None
     """The written vote, 1..4, locked at submission. Calibration reads this one."""
     final_vote_score: int | None
@@ -71,27 +79,33 @@ class InterviewRow(NamedTuple):
     """The answer to "would this candidate raise the bar?", None when not answered."""
 
 
-class RatingRow(NamedTuple):
-    """One principle assigned to one interview, with its rating and evidence if any.
+class PrincipleCount(NamedTuple):
+    """How many panel (non-shadow) interviews were assigned one principle with one rating, in
+    loops that ended one way.
 
-    Carrying the interviewer and the evidence length here, rather than as a tuple on the
-    interview, keeps this one flat query over principle assignments (left-joined to the rating)
-    with no string aggregation, which SQLite and PostgreSQL spell differently.
+    The principles table only counts, so the database counts (GROUP BY) and a report reads a
+    few hundred of these rather than one row per assignment.
     """
 
-    loop_id: int
-    interview_id: int
-    interviewer_email: str
     principle_name: str
-    is_shadow: bool
-    submitted: bool
-    """Whether the interview's feedback is submitted; a draft's rating and evidence do not count."""
     rating: int | None
-    """1..4, or None when not rated."""
+    """1..4; None when not rated or when the feedback is not submitted (a draft does not count)."""
+    outcome: Outcome | None
+    """The loop's outcome; None while it is undecided."""
+    count: int
+
+
+class EvidenceCount(NamedTuple):
+    """How many principles an interviewer was assigned on submitted panel feedback with this many
+    words of evidence: a histogram, from which the median is exact.
+
+    SQL cannot count words portably, so `evidence_words` is a count kept on the rating when its
+    feedback is submitted (the text is locked from then on); 0 when no evidence was written.
+    """
+
+    interviewer_email: str
     evidence_words: int
-    """Words of written evidence for this principle; 0 when none was written. SQL cannot count
-    words portably, so this is a count kept on the rating when its feedback is submitted (the
-    text is locked from then on), read here like any other column."""
+    count: int
 
 
 class TraineeRow(NamedTuple):
@@ -105,3 +119,10 @@ class TraineeRow(NamedTuple):
     loops_led: int
     """Loops they ran as Bar Raiser while a certified Bar Raiser shadowed them."""
     certified_at: datetime | None
+
+
+class RatingCounts(NamedTuple):
+    """What the report needs of the principle ratings, counted by the database."""
+
+    principles: list[PrincipleCount]
+    evidence: list[EvidenceCount]

@@ -11,7 +11,9 @@ import json
 import math
 import random
 import time
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import pytest
 
@@ -19,7 +21,14 @@ from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.export import INTERVIEWER_COLUMNS, report_to_csv, report_to_csv_rows
 from barraiser.calibration.flags import FlagSettings, flag_reasons
 from barraiser.calibration.metrics import build_report, pearson, report_weeks
-from barraiser.calibration.rows import InterviewRow, LoopRow, RatingRow, TraineeRow
+from barraiser.calibration.rows import (
+    EvidenceCount,
+    InterviewRow,
+    LoopRow,
+    PrincipleCount,
+    RatingCounts,
+    TraineeRow,
+)
 
 T0 = datetime(2025, 3, 3, 17, 0, tzinfo=UTC)
 _interview_ids = itertools.count(1)
@@ -49,6 +58,8 @@ def loop_row(loop_id: int, **fields) -> LoopRow:
         "vetoed": False,
         "performance_rating": None,
         "required_principles_covered": True,
+        "last_panel_feedback_at": None,
+        "panel_in_before_debrief": None,
     }
     return LoopRow(**(defaults | fields))
 
@@ -70,13 +81,25 @@ def interview_row(
         interviewer_email=email,
         interviewer_name=email.split("@")[0].capitalize(),
         is_shadow=shadow,
-        interview_end=interview_end(loop_id),
-        deadline=at(loop_id, 24),
-        submitted_at=None if submitted_after is None else at(loop_id, submitted_after),
+        hours_to_submit=submitted_after,
+        on_time=None if submitted_after is None else submitted_after <= 24,
         vote_score=vote,
         final_vote_score=final,
         bar_raiser_answer=answer,
     )
+
+
+class RatingRow(NamedTuple):
+    """One principle assigned to one interview, as a person writes the case down; the report
+    reads these counted (`rating_counts`), as the database counts them."""
+
+    loop_id: int
+    interviewer_email: str
+    principle_name: str
+    is_shadow: bool
+    submitted: bool
+    rating: int | None
+    evidence_words: int
 
 
 def rating_row(
@@ -89,15 +112,62 @@ def rating_row(
     submitted: bool = True,
     shadow: bool = False,
 ) -> RatingRow:
-    return RatingRow(
-        loop_id=loop_id,
-        interview_id=0,
-        interviewer_email=email,
-        principle_name=principle,
-        is_shadow=shadow,
-        submitted=submitted,
-        rating=rating,
-        evidence_words=words,
+    return RatingRow(loop_id, email, principle, shadow, submitted, rating, words)
+
+
+def rating_counts(ratings: list[RatingRow], loops: list[LoopRow]) -> RatingCounts:
+    """The hand-made ratings counted as queries.fetch_rows counts them: panel assignments by
+    principle, rating of submitted feedback and the loop's outcome; and the evidence words of
+    submitted panel feedback by interviewer."""
+    outcomes = {loop.loop_id: loop.outcome for loop in loops}
+    principles: Counter[tuple] = Counter()
+    evidence: Counter[tuple] = Counter()
+    for row in ratings:
+        if row.is_shadow:
+            continue
+        rating = row.rating if row.submitted else None
+        principles[row.principle_name, rating, outcomes.get(row.loop_id)] += 1
+        if row.submitted:
+            evidence[row.interviewer_email, row.evidence_words] += 1
+    return RatingCounts(
+        [PrincipleCount(*key, count) for key, count in principles.items()],
+        [EvidenceCount(*key, count) for key, count in evidence.items()],
+    )
+
+
+NO_RATINGS = RatingCounts([], [])
+
+
+def with_panel_timing(loops: list[LoopRow], interviews: list[InterviewRow]) -> list[LoopRow]:
+    """The loops with the panel timing the loops query reads from the database: when the last
+    submitted panel feedback came in, and whether all of it was in when the debrief opened."""
+    panel: defaultdict[int, list[InterviewRow]] = defaultdict(list)
+    for row in interviews:
+        if not row.is_shadow:
+            panel[row.loop_id].append(row)
+    result = []
+    for loop in loops:
+        own = panel[loop.loop_id]
+        submitted = [
+            at(loop.loop_id, row.hours_to_submit) for row in own if row.hours_to_submit is not None
+        ]
+        opened = loop.debrief_opened_at
+        in_before = None
+        if opened is not None:
+            in_before = len(submitted) == len(own) and all(moment <= opened for moment in submitted)
+        result.append(
+            loop._replace(
+                last_panel_feedback_at=max(submitted, default=None),
+                panel_in_before_debrief=in_before,
+            )
+        )
+    return result
+
+
+def build(loops, interviews, ratings, trainees, **options):
+    """build_report over hand-made rows, each loop's panel timing taken from its interviews."""
+    return build_report(
+        with_panel_timing(loops, interviews), interviews, ratings, trainees, **options
     )
 
 
@@ -143,12 +213,13 @@ TRAINEES = [
     TraineeRow("zoe@example.com", "Zoe", "certified", 4, 2, T0),
     TraineeRow("tia@example.com", "Tia", "in_training", 1, 0, None),
 ]
+RATING_COUNTS = rating_counts(RATINGS, LOOPS)
 TWO_WEEKS = (T0, T0 + timedelta(weeks=2))
 
 
 @pytest.fixture
 def report():
-    return build_report(LOOPS, INTERVIEWS, RATINGS, TRAINEES, period=TWO_WEEKS)
+    return build(LOOPS, INTERVIEWS, RATING_COUNTS, TRAINEES, period=TWO_WEEKS)
 
 
 def interviewer(report, email):
@@ -209,7 +280,7 @@ def test_leniency_never_compares_an_interviewer_with_themselves():
         interview_row(30, "bob@example.com", 1),
     ]
 
-    report = build_report([loop], interviews, [], [])
+    report = build([loop], interviews, NO_RATINGS, [])
 
     assert interviewer(report, "ann@example.com")["leniency"] == 2.0
     assert interviewer(report, "ann@example.com")["leniency_n"] == 2
@@ -371,7 +442,7 @@ def test_submitted_before_debrief(submitted_after, shadow, all_in_before):
         interview_row(40, "tia@example.com", 2, submitted_after=submitted_after, shadow=shadow),
     ]
 
-    adoption = build_report([loop], interviews, [], [])["adoption"]
+    adoption = build([loop], interviews, NO_RATINGS, [])["adoption"]
 
     assert adoption["submitted_before_debrief_rate"] == (1.0 if all_in_before else 0.0)
 
@@ -411,7 +482,7 @@ def hired_loop(loop_id: int, rating: int | None, votes: list[int]):
 def outcomes_of(*hires):
     loops = [loop for loop, _ in hires]
     interviews = [row for _, panel in hires for row in panel]
-    return build_report(loops, interviews, [], [])["outcomes"]
+    return build(loops, interviews, NO_RATINGS, [])["outcomes"]
 
 
 def test_vote_performance_correlation():
@@ -450,7 +521,7 @@ def test_vote_performance_per_interviewer():
         interview_row(50 + i, "ann@example.com", vote) for i, vote in enumerate([4, 3, 2])
     ]
 
-    ann = interviewer(build_report(loops, interviews, [], []), "ann@example.com")
+    ann = interviewer(build(loops, interviews, NO_RATINGS, []), "ann@example.com")
 
     assert ann["hires_rated"] == 3
     assert ann["vote_performance_correlation"] == pytest.approx(4 / math.sqrt(2 * 78 / 9))
@@ -459,7 +530,7 @@ def test_vote_performance_per_interviewer():
 def test_no_hire_performance_is_ignored():
     vetoed = loop_row(20, outcome="no_hire", vetoed=True, performance_rating=5)
 
-    report = build_report([vetoed], [interview_row(20, "ann@example.com", 4)], [], [])
+    report = build([vetoed], [interview_row(20, "ann@example.com", 4)], NO_RATINGS, [])
 
     assert report["outcomes"]["hires_rated"] == 0
 
@@ -531,7 +602,7 @@ def test_peers_below_min_n_are_no_yardstick():
 
 def test_flags_in_the_report():
     settings = FlagSettings(min_n=3, leniency_threshold=1.0)
-    report = build_report(LOOPS, INTERVIEWS, RATINGS, TRAINEES, flag_settings=settings)
+    report = build(LOOPS, INTERVIEWS, RATING_COUNTS, TRAINEES, flag_settings=settings)
 
     flagged = {
         row["email"]: row["flag_reasons"] for row in report["interviewers"] if row["flagged"]
@@ -632,7 +703,7 @@ def test_report_is_json(report):
 
 
 def test_empty_report_is_all_nulls():
-    report = build_report([], [], [], [])
+    report = build([], [], NO_RATINGS, [])
 
     assert (report["loops"], report["decided"]) == (0, 0)
     assert report["agreement"] == {"krippendorff_alpha_ordinal": None, "loops": 0}
@@ -694,7 +765,7 @@ def test_csv_cells(report):
 def test_csv_defuses_formulas_in_names():
     evil = interview_row(1, "eve@example.com", 3)._replace(interviewer_name="=HYPERLINK(0)")
 
-    rows = report_to_csv_rows(build_report(LOOPS[:1], [evil], [], []))
+    rows = report_to_csv_rows(build(LOOPS[:1], [evil], NO_RATINGS, []))
 
     assert "'=HYPERLINK(0)" in next(row for row in rows if "eve@example.com" in row)
 
@@ -704,7 +775,7 @@ def test_csv_text_round_trips_and_is_deterministic(report):
 
     assert list(csv.reader(io.StringIO(text))) == report_to_csv_rows(report)
     assert text == report_to_csv(
-        build_report(LOOPS, INTERVIEWS, RATINGS, TRAINEES, period=TWO_WEEKS)
+        build(LOOPS, INTERVIEWS, RATING_COUNTS, TRAINEES, period=TWO_WEEKS)
     )
 
 
@@ -760,8 +831,10 @@ def synthetic_rows(loop_count: int, seed: int = 7):
 
 def test_report_adds_up_on_many_loops():
     loops, interviews, ratings = synthetic_rows(300)
-    report = build_report(loops, interviews, ratings, [])
-    panel_votes = sum(1 for row in interviews if not row.is_shadow and row.submitted_at)
+    report = build(loops, interviews, rating_counts(ratings, loops), [])
+    panel_votes = sum(
+        1 for row in interviews if not row.is_shadow and row.hours_to_submit is not None
+    )
 
     assert sum(sum(row["votes"].values()) for row in report["interviewers"]) == panel_votes
     assert sum(row["loops"] for row in report["bar_raisers"]) == 300
@@ -771,9 +844,10 @@ def test_report_adds_up_on_many_loops():
 
 
 if __name__ == "__main__":
-    rows = synthetic_rows(20_000)
-    print(f"{len(rows[0])} loops, {len(rows[1])} interviews, {len(rows[2])} ratings")
+    loops, interviews, ratings = synthetic_rows(20_000)
+    print(f"{len(loops)} loops, {len(interviews)} interviews, {len(ratings)} ratings")
+    counts, timed_loops = rating_counts(ratings, loops), with_panel_timing(loops, interviews)
     for _ in range(3):
         started = time.perf_counter()
-        build_report(*rows, [])
+        build_report(timed_loops, interviews, counts, [])
         print(f"build_report: {time.perf_counter() - started:.3f} s")
