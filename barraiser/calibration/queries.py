@@ -7,6 +7,7 @@ and are turned into the dataclasses of `rows.py` in one pass each.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -157,7 +158,11 @@ def _epoch_microseconds(column: sa.ColumnElement, dialect: str) -> sa.ColumnElem
     dot is the microseconds); PostgreSQL's epoch is an exact numeric.
     """
     if dialect == "sqlite":
-        seconds = sa.func.unixepoch(column)
+        seconds = (
+            sa.func.unixepoch(column)
+            if sqlite3.sqlite_version_info >= (3, 38)
+            else sa.cast(sa.func.strftime("%s", column), sa.BigInteger)  # older SQLite builds
+        )
         fraction = sa.cast(sa.func.substr(column, 21, 6), sa.BigInteger)
         return seconds * 1_000_000 + fraction
     return sa.cast(sa.extract("epoch", column) * 1_000_000, sa.BigInteger)
