@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -68,6 +70,17 @@ def _form() -> RequisitionForm:
     return form
 
 
+def _fields(form: RequisitionForm) -> dict[str, Any]:
+    """The requisition's fields as the form holds them, for create and update alike."""
+    return {
+        "title": form.title.data,
+        "level": form.level.data,
+        "department": form.department.data,
+        "hiring_manager_id": form.hiring_manager_id.data,
+        "principle_ids": form.principle_ids.data or [],
+    }
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -76,11 +89,7 @@ def new():
     if form.validate_on_submit():
         try:
             requisition = create_requisition(
-                title=form.title.data,
-                level=form.level.data,
-                department=form.department.data,
-                hiring_manager_id=form.hiring_manager_id.data,
-                principle_ids=form.principle_ids.data or [],
+                **_fields(form),
                 actor=current_user,
                 now=clock.now(),
             )
@@ -128,11 +137,7 @@ def edit(requisition_id: int):
         try:
             update_requisition(
                 requisition,
-                title=form.title.data,
-                level=form.level.data,
-                department=form.department.data,
-                hiring_manager_id=form.hiring_manager_id.data,
-                principle_ids=form.principle_ids.data or [],
+                **_fields(form),
                 actor=current_user,
                 now=clock.now(),
             )

@@ -24,7 +24,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM}; install it (apt-get install chromium)")
+        # A failure, not a skip: the browser tests are part of the suite everywhere.
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) "
+            "or point CHROMIUM_PATH at it",
+            pytrace=False,
+        )
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
