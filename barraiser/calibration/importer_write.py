@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..auth.models import BarRaiserStatus, User
+from ..auth.models import BarRaiserStatus, Role, User, UserRole
 from ..debrief.models import HirePerformance, Proposal, Verdict, VerdictKind
 from ..extensions import db
 from ..feedback.models import Feedback, FeedbackState, PrincipleRating
@@ -153,6 +153,14 @@ def _users(loops: Iterable[LoopRecord], *, now: datetime) -> tuple[dict[str, int
         for email in missing
     ]
     known.update(zip(missing, _insert_returning_ids(User, rows, key=("email",)), strict=True))
+    # Someone who ran a loop as its hiring manager holds that role, so the requisitions created
+    # for them can be edited and given new loops without a trip to the user admin first.
+    managers = {email for email in departments if email in missing}
+    if managers:
+        db.session.execute(
+            sa.insert(UserRole),
+            [{"user_id": known[email], "role": Role.HIRING_MANAGER} for email in sorted(managers)],
+        )
     return known, len(missing)
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from conftest import PASSWORD, login
 
 from barraiser.audit.models import AuditEvent
-from barraiser.auth.models import BarRaiserStatus, User
+from barraiser.auth.models import BarRaiserStatus, Role, User
 from barraiser.calibration import synthetic_history
 from barraiser.debrief.models import HirePerformance, Proposal, Verdict, VerdictKind
 from barraiser.extensions import db
@@ -590,3 +590,12 @@ def test_the_generated_history_imports_cleanly_and_is_deterministic(app, run_imp
     assert emails <= {"hm@example.com", "br@example.com", "brit@example.com"} | {
         f"{name}@example.com" for name in ("ana", "ben", "chen", "dara", "eli")
     }
+
+
+def test_an_unknown_hiring_manager_gets_the_role_and_others_get_none(app, run_import, tmp_path):
+    assert run_import(write_csv(tmp_path / "history.csv", good_rows())).exit_code == 0
+    manager = db.session.scalars(sa.select(User).where(User.email == "hm@example.com")).one()
+    ana = db.session.scalars(sa.select(User).where(User.email == "ana@example.com")).one()
+    assert manager.roles == {Role.HIRING_MANAGER}
+    assert manager.password_hash is None
+    assert not ana.roles
