@@ -25,7 +25,7 @@ just the values it received, and a caller holding `{loop: {interviewer: vote}}` 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,7 +68,14 @@ def krippendorff_alpha(units: Iterable[Iterable[float | None]], level: Level) ->
         values = tuple(sorted(value for value in unit if value is not None))
         if len(values) >= 2:
             patterns[values] += 1
+    return alpha_from_patterns(patterns, level)
 
+
+def alpha_from_patterns(patterns: Mapping[tuple[float, ...], int], level: Level) -> Alpha:
+    """Krippendorff's alpha from units already counted: each distinct pattern of values (sorted,
+    no missing values, at least two) with the number of units that hold it."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level of measurement: {level!r}")
     coincidences: Counter[tuple[float, float]] = Counter()
     unit_count = pairable_values = 0
     for values, repeats in patterns.items():

@@ -307,7 +307,14 @@ def _write_chunk(
     _insert(
         _table(InterviewPrinciple),
         [
-            {"interview_id": interview_id, "principle_id": principle_ids[name], "position": index}
+            {
+                "interview_id": interview_id,
+                "principle_id": principle_ids[name],
+                "position": index,
+                # Imported feedback is submitted, with no evidence text.
+                "submitted_rating": interview.ratings.get(name),
+                "submitted_evidence_words": 0,
+            }
             for (_, interview), interview_id in zip(interviews, interview_ids, strict=True)
             for index, name in enumerate(interview.principles)
         ],

@@ -24,13 +24,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .agreement import Alpha, krippendorff_alpha
+from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
 from .rows import (
+    EPOCH,
+    MICROSECONDS_PER_HOUR,
     EvidenceCount,
     InterviewRow,
     LoopRow,
     Outcome,
+    Person,
     PrincipleCount,
     RatingCounts,
     TraineeRow,
@@ -103,78 +106,167 @@ def agrees(score: int, outcome: Outcome) -> bool:
     return (score >= LEANS_HIRE) == (outcome == "hire")
 
 
-PanelVote = tuple[str, int, int | None]
-"""(interviewer_email, written vote score, final vote score or None), grouped by loop.
+PanelVote = tuple[int, int]
+"""(interviewer id, written vote score), grouped by loop.
 
 A plain tuple rather than a class: a report holds one per panel vote, and plain tuples of
-strings and numbers are the one object CPython's garbage collector stops tracking, which keeps
-a 100,000-vote report from paying for full collections.
+numbers are the one object CPython's garbage collector stops tracking, which keeps a
+100,000-vote report from paying for full collections.
 """
+
+
+# -- reading the panel: one pass over the interviews, one over the loops ----------------------
+
+
+@dataclass(slots=True)
+class InterviewerTally:
+    """One interviewer's counts, gathered in a single pass over the interview rows."""
+
+    interviews: int = 0
+    on_time: int = 0
+    to_submit: list[int] = field(default_factory=list)
+    """Microseconds from each interview's end to its feedback's submission."""
+    votes: list[int] = field(default_factory=lambda: [0] * 5)
+    """How many written votes of each score, indexed by the score (index 0 unused)."""
+    final_votes: int = 0
+    changed_votes: int = 0
+    answers: int = 0
+    """Answers to "would this candidate raise the bar?"; `raises_bar` of them said yes."""
+    raises_bar: int = 0
+    vote_and_performance: list[tuple[int, int]] = field(default_factory=list)
+    """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
+    leniency: list[float] = field(default_factory=list)
+    """Each vote minus the mean vote of the other panelists in its loop (see `read_loops`)."""
+    judged: int = 0
+    """Votes in decided loops: the denominator of agreement with the decision."""
+    agreed: int = 0
+
+
+@dataclass(slots=True)
+class Panel:
+    """What the report reads of the panel's feedback, gathered in one pass over the interviews
+    (shadow rows left out): there are a hundred thousand of them, and every section reads them."""
+
+    tallies: dict[int, InterviewerTally] = field(default_factory=dict)
+    """Per panel interviewer, by id."""
+    votes_by_loop: defaultdict[int, list[PanelVote]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """The written votes that calibration reads, per loop, in row order."""
+    last_submitted: dict[int, int] = field(default_factory=dict)
+    """Per loop, when its last panel feedback was submitted (microseconds since `EPOCH`)."""
+    vote_patterns: Counter[tuple[int, ...]] = field(default_factory=Counter)
+    """Loops with two votes or more, counted by their sorted written votes: the units of
+    Krippendorff's alpha (loops with the same votes add the same coincidences)."""
+
+
+def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
+    """The panel's feedback, per interviewer and per loop; only submitted, non-shadow feedback
+    counts (see the module), except in the number of interviews each was assigned.
+
+    Needs nothing but the interviews, so it can run while the loops are still being read;
+    `read_loops` then adds what each loop's votes say about each voter."""
+    panel = Panel()
+    tallies, votes_by_loop, last_submitted = (
+        panel.tallies,
+        panel.votes_by_loop,
+        panel.last_submitted,
+    )
+    # Unpacked rather than read by attribute: this loop runs once per interview of the period.
+    for (
+        loop_id,
+        who,
+        is_shadow,
+        submitted_at,
+        to_submit,
+        on_time,
+        score,
+        final,
+        answer,
+    ) in interviews:
+        if is_shadow:
+            continue
+        tally = tallies.get(who)
+        if tally is None:
+            tally = tallies[who] = InterviewerTally()
+        tally.interviews += 1
+        if submitted_at is None:
+            continue
+        if submitted_at > last_submitted.get(loop_id, -1):
+            last_submitted[loop_id] = submitted_at
+        tally.on_time += on_time
+        tally.to_submit.append(to_submit)
+        if answer is not None:
+            tally.answers += 1
+            tally.raises_bar += answer
+        if score is None:
+            continue
+        votes_by_loop[loop_id].append((who, score))
+        tally.votes[score] += 1
+        if final is not None:
+            tally.final_votes += 1
+            tally.changed_votes += final != score
+    return panel
+
+
+def read_loops(
+    panel: Panel, outcomes: Mapping[int, Outcome | None], performance: Mapping[int, int]
+) -> None:
+    """What each loop's votes say about each voter, into their tallies, and the loops' vote
+    patterns for alpha: one pass over the loops.
+
+    Leniency: each vote minus the mean vote of the other panelists in that loop. "Other
+    panelists" are other interviewers, so someone who interviewed twice in one loop is never
+    compared with themselves; a vote in a loop where nobody else voted yields nothing.
+    Agreement with the decision: for each vote in a decided loop, whether it leaned the way the
+    loop went. And each vote in a rated hire's loop is paired with the hire's performance.
+    """
+    tallies, patterns = panel.tallies, panel.vote_patterns
+    for loop_id, loop_votes in panel.votes_by_loop.items():
+        outcome = outcomes.get(loop_id)
+        if outcome is not None:
+            for who, score in loop_votes:
+                tally = tallies[who]
+                tally.judged += 1
+                tally.agreed += agrees(score, outcome)
+            rating = performance.get(loop_id)
+            if rating is not None:
+                for who, score in loop_votes:
+                    tallies[who].vote_and_performance.append((score, rating))
+        count = len(loop_votes)
+        if count < 2:
+            continue
+        scores = [score for _, score in loop_votes]
+        patterns[tuple(sorted(scores))] += 1
+        total = sum(scores)
+        if len({who for who, _ in loop_votes}) == count:
+            for who, score in loop_votes:
+                tallies[who].leniency.append(score - (total - score) / (count - 1))
+            continue
+        own_total: Counter[int] = Counter()
+        own_count: Counter[int] = Counter()
+        for who, score in loop_votes:
+            own_total[who] += score
+            own_count[who] += 1
+        for who, score in loop_votes:
+            others = count - own_count[who]
+            if others:
+                tallies[who].leniency.append(score - (total - own_total[who]) / others)
 
 
 # -- the panel as a whole ---------------------------------------------------------------------
 
 
-def panel_agreement(by_loop: Mapping[int, Sequence[PanelVote]]) -> Alpha:
+def panel_agreement(panel: Panel) -> Alpha:
     """Ordinal alpha over written votes: units are loops, coders are interviewers."""
-    return krippendorff_alpha(
-        ([score for _, score, _ in loop_votes] for loop_votes in by_loop.values()), "ordinal"
-    )
+    return alpha_from_patterns(panel.vote_patterns, "ordinal")
 
 
-def vote_changes(by_loop: Mapping[int, Sequence[PanelVote]]) -> dict[str, Any]:
-    """Share of final votes that differ from the written vote, and n, the final votes cast.
-
-    Per interviewer the same numbers come from `tally_interviewers`, in its single pass.
-    """
-    changed = [
-        final != score
-        for loop_votes in by_loop.values()
-        for _, score, final in loop_votes
-        if final is not None
-    ]
-    return {"rate": share(sum(changed), len(changed)), "n": len(changed)}
-
-
-def leniency_differences(by_loop: Mapping[int, Sequence[PanelVote]]) -> dict[str, list[float]]:
-    """Per interviewer: each vote minus the mean vote of the other panelists in that loop.
-
-    "Other panelists" are other interviewers, so someone who interviewed twice in one loop is
-    never compared with themselves; a vote in a loop where nobody else voted yields nothing.
-    """
-    differences: defaultdict[str, list[float]] = defaultdict(list)
-    for loop_votes in by_loop.values():
-        count = len(loop_votes)
-        if count < 2:
-            continue
-        total = sum([score for _, score, _ in loop_votes])
-        if len({email for email, _, _ in loop_votes}) == count:
-            for email, score, _ in loop_votes:
-                differences[email].append(score - (total - score) / (count - 1))
-            continue
-        own_total: Counter[str] = Counter()
-        own_count: Counter[str] = Counter()
-        for email, score, _ in loop_votes:
-            own_total[email] += score
-            own_count[email] += 1
-        for email, score, _ in loop_votes:
-            others = count - own_count[email]
-            if others:
-                differences[email].append(score - (total - own_total[email]) / others)
-    return differences
-
-
-def decision_agreements(
-    by_loop: Mapping[int, Sequence[PanelVote]], outcomes: Mapping[int, Outcome | None]
-) -> dict[str, list[bool]]:
-    """Per interviewer: for each vote in a decided loop, whether it leaned the way it went."""
-    agreements: defaultdict[str, list[bool]] = defaultdict(list)
-    for loop_id, loop_votes in by_loop.items():
-        outcome = outcomes.get(loop_id)
-        if outcome is not None:
-            for email, score, _ in loop_votes:
-                agreements[email].append(agrees(score, outcome))
-    return agreements
+def vote_changes(panel: Panel) -> dict[str, Any]:
+    """Share of final votes that differ from the written vote, and n, the final votes cast."""
+    tallies = panel.tallies.values()
+    cast = sum(tally.final_votes for tally in tallies)
+    return {"rate": share(sum(tally.changed_votes for tally in tallies), cast), "n": cast}
 
 
 def rated_hires(loops: Iterable[LoopRow]) -> dict[int, int]:
@@ -186,18 +278,16 @@ def rated_hires(loops: Iterable[LoopRow]) -> dict[int, int]:
     }
 
 
-def vote_performance(
-    by_loop: Mapping[int, Sequence[PanelVote]], performance: Mapping[int, int]
-) -> dict[str, Any]:
+def vote_performance(panel: Panel, performance: Mapping[int, int]) -> dict[str, Any]:
     """Pearson r between a hired loop's mean written vote and the hire's performance rating.
 
     A rated hire whose loop has no panel vote has nothing to correlate and is not counted.
     """
     mean_votes, ratings = [], []
     for loop_id, rating in performance.items():
-        loop_votes = by_loop.get(loop_id)
+        loop_votes = panel.votes_by_loop.get(loop_id)
         if loop_votes:
-            mean_votes.append(math.fsum(score for _, score, _ in loop_votes) / len(loop_votes))
+            mean_votes.append(math.fsum(score for _, score in loop_votes) / len(loop_votes))
             ratings.append(rating)
     return {
         "hires_rated": len(ratings),
@@ -208,126 +298,52 @@ def vote_performance(
 # -- interviewers -----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class InterviewerTally:
-    """One interviewer's counts, gathered in a single pass over the interview rows."""
-
-    name: str
-    interviews: int = 0
-    on_time: int = 0
-    hours_to_submit: list[float] = field(default_factory=list)
-    votes: Counter[int] = field(default_factory=Counter)
-    final_votes: int = 0
-    changed_votes: int = 0
-    bar_raiser_answers: list[bool] = field(default_factory=list)
-    vote_and_performance: list[tuple[int, int]] = field(default_factory=list)
-    """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
-
-
-@dataclass(slots=True)
-class Panel:
-    """What the report reads of the panel's feedback, gathered in one pass over the interviews
-    (shadow rows left out): there are a hundred thousand of them, and every section reads them."""
-
-    tallies: dict[str, InterviewerTally] = field(default_factory=dict)
-    """Per panel interviewer, by email."""
-    votes_by_loop: defaultdict[int, list[PanelVote]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    """The written votes that calibration reads, per loop, in row order."""
-
-
-def read_panel(interviews: Iterable[InterviewRow], performance: Mapping[int, int]) -> Panel:
-    """The panel's feedback, per interviewer and per loop; only submitted, non-shadow feedback
-    counts (see the module), except in the number of interviews each was assigned."""
-    panel = Panel()
-    tallies, votes_by_loop = panel.tallies, panel.votes_by_loop
-    # Unpacked rather than read by attribute: this loop runs once per interview of the period.
-    for (
-        loop_id,
-        _,
-        email,
-        name,
-        is_shadow,
-        hours,
-        on_time,
-        score,
-        final,
-        answer,
-    ) in interviews:
-        if is_shadow:
-            continue
-        tally = tallies.get(email)
-        if tally is None:
-            tally = tallies[email] = InterviewerTally(name)
-        tally.interviews += 1
-        if hours is None:
-            continue
-        tally.on_time += on_time
-        tally.hours_to_submit.append(hours)
-        if answer is not None:
-            tally.bar_raiser_answers.append(answer)
-        if score is None:
-            continue
-        votes_by_loop[loop_id].append((email, score, final))
-        tally.votes[score] += 1
-        if final is not None:
-            tally.final_votes += 1
-            tally.changed_votes += final != score
-        rating = performance.get(loop_id)
-        if rating is not None:
-            tally.vote_and_performance.append((score, rating))
-    return panel
-
-
-def evidence_words(evidence: Iterable[EvidenceCount]) -> dict[str, Counter[int]]:
+def evidence_words(evidence: Iterable[EvidenceCount]) -> dict[int, Counter[int]]:
     """Per interviewer: how many principles assigned on submitted feedback had each number of
     words of evidence (the rows count submitted panel feedback only)."""
-    words: defaultdict[str, Counter[int]] = defaultdict(Counter)
+    words: defaultdict[int, Counter[int]] = defaultdict(Counter)
     for row in evidence:
-        words[row.interviewer_email][row.evidence_words] += row.count
+        words[row.interviewer_id][row.evidence_words] += row.count
     return words
 
 
 def interviewer_rows(
-    panel: Panel,
-    evidence: Iterable[EvidenceCount],
-    outcomes: Mapping[int, Outcome | None],
+    panel: Panel, evidence: Iterable[EvidenceCount], people: Mapping[int, Person]
 ) -> list[dict[str, Any]]:
     """One row per panel interviewer, sorted by name then email, not yet flagged."""
-    differences = leniency_differences(panel.votes_by_loop)
-    agreements = decision_agreements(panel.votes_by_loop, outcomes)
     evidence_by_interviewer = evidence_words(evidence)
     result = []
-    for email, tally in panel.tallies.items():
-        voted = tally.votes.total()
-        leaning_hire = sum(n for score, n in tally.votes.items() if score >= LEANS_HIRE)
-        submitted = len(tally.hours_to_submit)
-        leniency, agreement = differences.get(email, []), agreements.get(email, [])
-        words = evidence_by_interviewer.get(email, Counter())
+    for who, tally in panel.tallies.items():
+        email, name = people[who][:2]
+        votes = tally.votes
+        voted = sum(votes)
+        submitted = len(tally.to_submit)
+        median_to_submit = median_or_none(tally.to_submit)
+        words = evidence_by_interviewer.get(who, Counter())
         described = sum(n for count, n in words.items() if count > 0)
-        answers = tally.bar_raiser_answers
         paired_votes = [vote for vote, _ in tally.vote_and_performance]
         paired_performance = [rating for _, rating in tally.vote_and_performance]
         result.append(
             {
                 "email": email,
-                "name": tally.name,
+                "name": name,
                 "interviews": tally.interviews,
                 "submitted": submitted,
-                "votes": {name: tally.votes[score] for score, name in VOTE_NAMES.items()},
-                "hire_lean": share(leaning_hire, voted),
-                "leniency": mean_or_none(leniency),
-                "leniency_n": len(leniency),
-                "agreement_with_decision": share(sum(agreement), len(agreement)),
-                "agreement_n": len(agreement),
+                "votes": {vote: votes[score] for score, vote in VOTE_NAMES.items()},
+                "hire_lean": share(sum(votes[LEANS_HIRE:]), voted),
+                "leniency": mean_or_none(tally.leniency),
+                "leniency_n": len(tally.leniency),
+                "agreement_with_decision": share(tally.agreed, tally.judged),
+                "agreement_n": tally.judged,
                 "on_time_rate": share(tally.on_time, submitted),
-                "median_hours_to_submit": median_or_none(tally.hours_to_submit),
+                "median_hours_to_submit": None
+                if median_to_submit is None
+                else median_to_submit / MICROSECONDS_PER_HOUR,
                 "vote_change_rate": share(tally.changed_votes, tally.final_votes),
                 "vote_change_n": tally.final_votes,
                 "evidence_median_words": histogram_median(words),
                 "evidence_rate": share(described, words.total()),
-                "raises_bar_rate": share(sum(answers), len(answers)),
+                "raises_bar_rate": share(tally.raises_bar, tally.answers),
                 "hires_rated": len(paired_votes),
                 "vote_performance_correlation": pearson(paired_votes, paired_performance),
                 "flagged": False,
@@ -341,8 +357,10 @@ def interviewer_rows(
 # -- Bar Raisers, principles, adoption --------------------------------------------------------
 
 
-def bar_raiser_rows(loops: Iterable[LoopRow], weeks: float) -> list[dict[str, Any]]:
-    """One row per Bar Raiser: debriefs, vetoes, latency to decision and workload."""
+def bar_raiser_rows(loops: Iterable[LoopRow], panel: Panel, weeks: float) -> list[dict[str, Any]]:
+    """One row per Bar Raiser: debriefs, vetoes, latency to decision (from the loop's last
+    panel feedback) and workload."""
+    last_submitted = panel.last_submitted
     by_bar_raiser: defaultdict[str, list[LoopRow]] = defaultdict(list)
     for loop in loops:
         by_bar_raiser[loop.bar_raiser_email].append(loop)
@@ -351,9 +369,9 @@ def bar_raiser_rows(loops: Iterable[LoopRow], weeks: float) -> list[dict[str, An
         decided = [loop for loop in own_loops if loop.outcome is not None]
         vetoes = sum(loop.vetoed for loop in decided)
         latencies = [
-            (loop.decided_at - loop.last_panel_feedback_at) / HOUR
+            (loop.decided_at - EPOCH - timedelta(microseconds=last_submitted[loop.loop_id])) / HOUR
             for loop in decided
-            if loop.decided_at is not None and loop.last_panel_feedback_at is not None
+            if loop.decided_at is not None and loop.loop_id in last_submitted
         ]
         result.append(
             {
@@ -412,7 +430,7 @@ def adoption(loops: Sequence[LoopRow], panel: Panel) -> dict[str, Any]:
     ]
     tallies = panel.tallies.values()
     on_time = sum(tally.on_time for tally in tallies)
-    submitted = sum(len(tally.hours_to_submit) for tally in tallies)
+    submitted = sum(len(tally.to_submit) for tally in tallies)
     return {
         "bar_raiser_rate": share(sum(loop.bar_raiser_certified for loop in loops), len(loops)),
         "on_time_rate": share(on_time, submitted),
@@ -460,25 +478,28 @@ def report_weeks(loops: Sequence[LoopRow], period: tuple[datetime, datetime] | N
 
 def build_report(
     loops: Sequence[LoopRow],
-    interviews: Sequence[InterviewRow],
+    panel: Panel,
     ratings: RatingCounts,
     trainees: Sequence[TraineeRow],
     *,
+    people: Mapping[int, Person],
     flag_settings: FlagSettings = DEFAULT_FLAG_SETTINGS,
     period: tuple[datetime, datetime] | None = None,
 ) -> dict[str, Any]:
     """The calibration report as a JSON-able dict (the contract the views and exports rely on).
 
-    The rows must already be restricted to the report's period and department or requisition;
-    `period` only sets the weeks that Bar Raiser workload is divided by.
+    `panel` is the interview rows as `read_panel` read them, for this report only (the loops'
+    outcomes are added into it). The rows must already be
+    restricted to the report's period and department or requisition; `people` names every
+    interviewer they hold by id; `period` only sets the weeks that Bar Raiser workload is divided
+    by.
     """
     outcomes = {loop.loop_id: loop.outcome for loop in loops}
     performance = rated_hires(loops)
-    panel = read_panel(interviews, performance)
-    by_loop = panel.votes_by_loop
-    alpha = panel_agreement(by_loop)
+    read_loops(panel, outcomes, performance)
+    alpha = panel_agreement(panel)
     weeks = report_weeks(loops, period)
-    interviewers = interviewer_rows(panel, ratings.evidence, outcomes)
+    interviewers = interviewer_rows(panel, ratings.evidence, people)
     for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
         row["flagged"], row["flag_reasons"] = bool(reasons), reasons
     return {
@@ -488,10 +509,10 @@ def build_report(
         "flag_settings": asdict(flag_settings),
         "agreement": {"krippendorff_alpha_ordinal": alpha.value, "loops": alpha.units},
         "interviewers": interviewers,
-        "bar_raisers": bar_raiser_rows(loops, weeks),
+        "bar_raisers": bar_raiser_rows(loops, panel, weeks),
         "principles": principle_rows(ratings.principles),
         "adoption": adoption(loops, panel),
-        "vote_changes": vote_changes(by_loop),
-        "outcomes": vote_performance(by_loop, performance),
+        "vote_changes": vote_changes(panel),
+        "outcomes": vote_performance(panel, performance),
         "bar_raisers_in_training": trainee_rows(trainees),
     }

@@ -7,7 +7,9 @@ and are turned into the dataclasses of `rows.py` in one pass each.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -16,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..auth.models import BarRaiserStatus, User
+from ..database import STATEMENT_READER
 from ..debrief.models import FinalVote, HirePerformance
 from ..extensions import db
-from ..feedback.models import VOTE_SCORES, Feedback, FeedbackState, PrincipleRating
+from ..feedback.models import VOTE_SCORES, Feedback, FeedbackState
 from ..loops.models import (
     Interview,
     InterviewPrinciple,
@@ -28,7 +31,16 @@ from ..loops.models import (
     requisition_principle,
 )
 from ..principles.models import Principle
-from .rows import EvidenceCount, InterviewRow, LoopRow, PrincipleCount, RatingCounts, TraineeRow
+from .readers import report_readers
+from .rows import (
+    EvidenceCount,
+    InterviewRow,
+    LoopRow,
+    Person,
+    PrincipleCount,
+    RatingCounts,
+    TraineeRow,
+)
 
 COUNTED_STATES = (LoopState.SCHEDULED, LoopState.DEBRIEF, LoopState.DECIDED)
 """Draft and cancelled loops never ran as planned, so they are not in any report."""
@@ -66,10 +78,13 @@ class ReportRows:
     interviews: list[InterviewRow]
     ratings: RatingCounts
     trainees: list[TraineeRow]
+    people: dict[int, Person]
+    """Everyone the interview and evidence rows name, by id."""
 
 
-def loop_ids(filters: ReportFilters) -> sa.Select:
-    """The ids of the loops in the report, as a subquery for the other queries to select within."""
+def loop_ids(filters: ReportFilters, *, part: tuple[int, int] = (0, 1)) -> sa.Select:
+    """The ids of the loops in the report, as a subquery for the other queries to select within;
+    with `part` (k, n), only the k-th of n parts of them (by id)."""
     start, end = filters.period
     # Never correlated: the queries embedding it select from `loop` themselves.
     query = (
@@ -87,6 +102,9 @@ def loop_ids(filters: ReportFilters) -> sa.Select:
         )
     if filters.requisition_id is not None:
         query = query.where(Loop.requisition_id == filters.requisition_id)
+    part, parts = part
+    if parts > 1:
+        query = query.where(Loop.id % parts == part)
     return query
 
 
@@ -95,44 +113,68 @@ def _vote_score(column: sa.ColumnElement) -> sa.ColumnElement[int]:
     return sa.case(*((column == vote, score) for vote, score in VOTE_SCORES.items()))
 
 
-def fetch_rows(filters: ReportFilters, *, deadline_hours: int) -> ReportRows:
+def fetch_rows(filters: ReportFilters, *, reader_threads: int = 0) -> ReportRows:
     """The row sets the metrics read, in a fixed handful of queries whatever the number of
     loops: one per row type (the principle ratings as two counts, by principle and by
-    interviewer), plus small lookups (people, requisitions, principles, final votes) so that the
-    big queries return numbers rather than the same names a hundred thousand times.
+    interviewer), plus small lookups (people, requisitions, principles) so that the big queries
+    return numbers rather than the same names a hundred thousand times.
 
-    `deadline_hours` is the deadline setting in force now, for feedback not yet submitted (a
-    submission keeps the deadline that applied to it).
+    With `reader_threads`, the big statements run side by side where that reads the same data
+    (`readers.py`), the interviews' (the longest) in two halves, by loop; the rows are the same
+    either way.
     """
     ids = loop_ids(filters)
-    dialect = db.session.get_bind().dialect.name
-    people = _people(ids)
-    interviews, last_feedback = _interviews(ids, people, dialect, deadline_hours=deadline_hours)
+    connection = db.session.connection()
+    with report_readers(connection, reader_threads) as readers:
+        halves = 2 if readers.side_by_side else 1
+        later_halves = [
+            readers.submit(_interviews, loop_ids(filters, part=(half, halves)))
+            for half in range(1, halves)
+        ]
+        principles = readers.submit(_principle_counts, ids)
+        evidence = readers.submit(_evidence_counts, ids)
+        loops = readers.submit(_loops, ids)
+        interviews = _interviews(connection, loop_ids(filters, part=(0, halves)))
+        people = _people(connection)
+        trainees = _trainees(connection, ids)
+    for half in later_halves:
+        interviews += half.result()
     return ReportRows(
-        loops=_loops(ids, people, Moments(dialect), last_feedback),
+        loops=loops.result(),
         interviews=interviews,
-        ratings=RatingCounts(_principle_counts(ids), _evidence_counts(ids, people)),
-        trainees=_trainees(ids),
+        ratings=RatingCounts(principles.result(), evidence.result()),
+        trainees=trainees,
+        people={id_: Person(email, name) for id_, (email, name, _) in people.items()},
     )
 
 
 # A report reads every interview of the period: at 20,000 loops some 100,000 interviews and
-# 100,000 principle assignments. Four things would cost more than the queries themselves, so the
-# big queries avoid them: SQLAlchemy's Row objects and ORM processing (`_execute` returns the
-# driver's tuples); datetimes per interview (the database computes hours to submit and whether
-# it was on time, in exact integer microseconds, `_epoch_microseconds`; the few datetimes left,
-# one or two per loop, are read as stored and parsed once each by `Moments`); a row per
-# principle assignment (the database counts them, GROUP BY); and the same names decoded on every
-# row (ids are mapped to names through small lookups).
+# 100,000 principle assignments. Five things would cost more than the queries themselves, so the
+# big queries avoid them: SQLAlchemy's Row objects and ORM processing (`_execute` returns plain
+# rows, and the interview query's rows ARE the InterviewRows, no object is built per row);
+# datetimes per interview (the database computes the time to submit, in exact integer
+# microseconds, `_epoch_microseconds`; the few datetimes left, a few per loop, are read as stored
+# and parsed once each by `Moments`); a row per principle assignment (the database counts them,
+# GROUP BY); the same names decoded on every row (rows carry ids, named through one small
+# lookup of people); and lookups per row in Python (the final vote is joined, not looked up).
 
 
-def _execute(query: sa.Select) -> list[tuple[Any, ...]]:
-    """All the rows at once, as the driver's own tuples.
+def _execute(connection: sa.Connection, query: sa.Select) -> list[Sequence[Any]]:
+    """All the rows at once, as plain sequences.
 
     Every column of these queries is read as stored (plain numbers and text, or `_as_stored`),
-    so SQLAlchemy has nothing to convert and its Row objects would only cost time.
+    so SQLAlchemy has nothing to convert and its Row objects would only cost time. On a reader
+    connection (`readers.py`) the whole result comes back as one JSON array that SQLite builds,
+    so that the statement runs in one call that lets go of Python's lock throughout: read row by
+    row, a reader and the report's own thread would trade the lock for every row, and each
+    would wait for the other. (Integers and text survive JSON exactly; these queries return no
+    floats.) On the report's own connection, rows one by one cost less.
     """
-    result = db.session.connection().execute(query)
+    if connection.get_execution_options().get(STATEMENT_READER):
+        rows = query.subquery("rows")
+        whole = sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
+        return json.loads(connection.execute(whole).scalar_one())
+    result = connection.execute(query)
     try:
         return result.cursor.fetchall()
     finally:
@@ -143,10 +185,6 @@ def _as_stored(column: sa.ColumnElement) -> sa.ColumnElement:
     """The column as the driver returns it, with no per-value processing in Python: text on
     SQLite for datetimes and enums, 0/1 for booleans (the callers apply bool())."""
     return sa.type_coerce(column, sa.String())
-
-
-MICROSECONDS_PER_HOUR = 3_600_000_000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _epoch_microseconds(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
@@ -184,32 +222,29 @@ class Moments(dict[Any, datetime | None]):
         return moment
 
 
-Person = tuple[str, str, Any]
+StoredPerson = tuple[str, str, Any]
 """(email, name, certified_at as stored)"""
 
 
-def _people(ids: sa.Select) -> dict[int, Person]:
-    """Everyone who interviewed on, or ran, a loop of the report."""
-    on_panel = sa.select(Interview.interviewer_id).where(Interview.loop_id.in_(ids))
-    ran = sa.select(Loop.bar_raiser_id).where(Loop.id.in_(ids))
-    query = sa.select(User.id, User.email, User.name, _as_stored(User.certified_at)).where(
-        sa.or_(User.id.in_(on_panel), User.id.in_(ran))
-    )
-    return {id_: (email, name, certified) for id_, email, name, certified in _execute(query)}
+def _people(connection: sa.Connection) -> dict[int, StoredPerson]:
+    """Everyone, by id: one small table read whole, cheaper than finding who is in the report."""
+    query = sa.select(User.id, User.email, User.name, _as_stored(User.certified_at))
+    return {
+        id_: (email, name, certified) for id_, email, name, certified in _execute(connection, query)
+    }
 
 
-def _loops(
-    ids: sa.Select,
-    people: dict[int, Person],
-    moments: Moments,
-    last_feedback: dict[int, datetime],
-) -> list[LoopRow]:
+def _loops(connection: sa.Connection, ids: sa.Select) -> list[LoopRow]:
+    """The loops of the report, each with its requisition, Bar Raiser and panel timing."""
+    people = _people(connection)
+    moments = Moments(connection.dialect.name)
     requisitions = {
         id_: (department, title)
         for id_, department, title in _execute(
+            connection,
             sa.select(Requisition.id, Requisition.department, Requisition.title).where(
                 Requisition.id.in_(sa.select(Loop.requisition_id).where(Loop.id.in_(ids)))
-            )
+            ),
         )
     }
     latest_rating = (
@@ -227,6 +262,9 @@ def _loops(
             Interview.is_shadow.is_(False),
             InterviewPrinciple.principle_id == requisition_principle.c.principle_id,
         )
+        # Two levels down: only the enclosing select is correlated without being told, and a
+        # `loop` of its own here would ask whether ANY loop has the principle assigned.
+        .correlate(Loop, requisition_principle)
         .exists()
     )
     uncovered = (
@@ -278,7 +316,7 @@ def _loops(
         rating,
         covered,
         before_debrief,
-    ) in _execute(query):
+    ) in _execute(connection, query):
         department, title = requisitions[requisition_id]
         email, name, certified_at = people[bar_raiser_id]
         started, certified = moments[first_interview], moments[certified_at]
@@ -298,142 +336,87 @@ def _loops(
                 bool(vetoed),
                 rating,
                 bool(covered),
-                last_feedback.get(loop_id),
                 None if before_debrief is None else bool(before_debrief),
             )
         )
     return rows
 
 
-def _interviews(
-    ids: sa.Select, people: dict[int, Person], dialect: str, *, deadline_hours: int
-) -> tuple[list[InterviewRow], dict[int, datetime]]:
-    """The interview rows, and when each loop's last submitted panel feedback came in (read in
-    the same pass: a query of its own would join the same hundred thousand rows again)."""
-    final_votes = {
-        interview_id: score
-        for interview_id, score in _execute(
-            sa.select(FinalVote.interview_id, _vote_score(FinalVote.vote)).where(
-                FinalVote.loop_id.in_(ids)
-            )
-        )
-    }
-    submitted = Feedback.state == FeedbackState.SUBMITTED
+def _interviews(connection: sa.Connection, ids: sa.Select) -> list[InterviewRow]:
+    """The interview rows, as the driver's tuples in InterviewRow's field order (see there).
+
+    Feedback is joined only when submitted, so a draft or missing feedback leaves every column
+    from it NULL: nothing in it counts yet.
+    """
+    dialect = connection.dialect.name
     submitted_at = _epoch_microseconds(Feedback.submitted_at, dialect)
     end = _epoch_microseconds(Interview.starts_at, dialect) + (
         sa.cast(Interview.duration_minutes, sa.BigInteger) * 60_000_000
     )
-    # A submission keeps the due date it was given; without one, the deadline in force now.
-    due = sa.func.coalesce(
-        _epoch_microseconds(Feedback.due_at, dialect),
-        end + deadline_hours * MICROSECONDS_PER_HOUR,
-    )
     query = (
         sa.select(
             Interview.loop_id,
-            Interview.id,
             Interview.interviewer_id,
             _as_stored(Interview.is_shadow),
-            sa.case((submitted, submitted_at)),
-            sa.case((submitted, submitted_at - end)),
-            _as_stored(sa.case((submitted, submitted_at <= due))),
-            sa.case((submitted, _vote_score(Feedback.vote))),
-            sa.case((submitted, _as_stored(Feedback.raises_bar))),
+            submitted_at,
+            submitted_at - end,
+            # Fixed at submission, against the due date the feedback was given then.
+            _as_stored(sa.not_(Feedback.is_late)),
+            _vote_score(Feedback.vote),
+            _vote_score(FinalVote.vote),
+            _as_stored(Feedback.raises_bar),
         )
-        .outerjoin(Feedback, Feedback.interview_id == Interview.id)
+        .outerjoin(
+            Feedback,
+            sa.and_(
+                Feedback.interview_id == Interview.id,
+                Feedback.state == FeedbackState.SUBMITTED,
+            ),
+        )
+        .outerjoin(FinalVote, FinalVote.interview_id == Interview.id)
         .where(Interview.loop_id.in_(ids))
     )
-    rows = []
-    last_submitted: dict[int, int] = {}
-    for (
-        loop_id,
-        interview_id,
-        interviewer_id,
-        is_shadow,
-        submitted_microseconds,
-        microseconds_to_submit,
-        on_time,
-        vote,
-        raises_bar,
-    ) in _execute(query):
-        email, name, _ = people[interviewer_id]
-        # Nothing in a draft or missing feedback counts yet: the database left it all NULL.
-        submitted_row = microseconds_to_submit is not None
-        if (
-            submitted_row
-            and not is_shadow
-            and submitted_microseconds > last_submitted.get(loop_id, -1)
-        ):
-            last_submitted[loop_id] = submitted_microseconds
-        rows.append(
-            InterviewRow(
-                loop_id,
-                interview_id,
-                email,
-                name,
-                bool(is_shadow),
-                microseconds_to_submit / MICROSECONDS_PER_HOUR if submitted_row else None,
-                bool(on_time) if submitted_row else None,
-                vote,
-                final_votes.get(interview_id),
-                None if raises_bar is None else bool(raises_bar),
-            )
-        )
-    last_feedback = {
-        loop_id: EPOCH + timedelta(microseconds=microseconds)
-        for loop_id, microseconds in last_submitted.items()
-    }
-    return rows, last_feedback
+    return _execute(connection, query)  # type: ignore[return-value]
 
 
 def _panel_assignments(ids: sa.Select, *columns: sa.ColumnElement) -> sa.Select:
     """`columns` over the principles assigned to panel (non-shadow) interviews of the report,
-    each with its feedback and rating if any (left-joined), grouped by those columns."""
+    grouped by those columns. Each assignment carries what its submitted feedback said of it
+    (`InterviewPrinciple.submitted_*`), so no feedback or rating is joined."""
     return (
         sa.select(*columns, sa.func.count())
         .select_from(InterviewPrinciple)
         .join(Interview, Interview.id == InterviewPrinciple.interview_id)
-        .outerjoin(Feedback, Feedback.interview_id == Interview.id)
-        .outerjoin(
-            PrincipleRating,
-            sa.and_(
-                PrincipleRating.feedback_id == Feedback.id,
-                PrincipleRating.principle_id == InterviewPrinciple.principle_id,
-            ),
-        )
         .where(Interview.loop_id.in_(ids), Interview.is_shadow.is_(False))
         .group_by(*columns)
     )
 
 
-def _principle_counts(ids: sa.Select) -> list[PrincipleCount]:
+def _principle_counts(connection: sa.Connection, ids: sa.Select) -> list[PrincipleCount]:
     """Panel assignments counted by principle, rating (of submitted feedback) and outcome."""
-    principles = {id_: name for id_, name in _execute(sa.select(Principle.id, Principle.name))}
-    submitted_rating = sa.case(
-        (Feedback.state == FeedbackState.SUBMITTED, PrincipleRating.rating), else_=sa.null()
-    )
+    principles = {
+        id_: name for id_, name in _execute(connection, sa.select(Principle.id, Principle.name))
+    }
     query = _panel_assignments(
-        ids, InterviewPrinciple.principle_id, submitted_rating, _as_stored(Loop.outcome)
+        ids,
+        InterviewPrinciple.principle_id,
+        InterviewPrinciple.submitted_rating,
+        _as_stored(Loop.outcome),
     ).join(Loop, Loop.id == Interview.loop_id)
     return [
         PrincipleCount(principles[principle_id], rating, outcome, count)
-        for principle_id, rating, outcome, count in _execute(query)
+        for principle_id, rating, outcome, count in _execute(connection, query)
     ]
 
 
-def _evidence_counts(ids: sa.Select, people: dict[int, Person]) -> list[EvidenceCount]:
+def _evidence_counts(connection: sa.Connection, ids: sa.Select) -> list[EvidenceCount]:
     """Principles assigned on submitted panel feedback, counted by interviewer and words."""
-    words = sa.func.coalesce(PrincipleRating.evidence_words, 0)
-    query = _panel_assignments(ids, Interview.interviewer_id, words).where(
-        Feedback.state == FeedbackState.SUBMITTED
-    )
-    return [
-        EvidenceCount(people[interviewer_id][0], evidence_words, count)
-        for interviewer_id, evidence_words, count in _execute(query)
-    ]
+    words = InterviewPrinciple.submitted_evidence_words
+    query = _panel_assignments(ids, Interview.interviewer_id, words).where(words.is_not(None))
+    return [EvidenceCount(*row) for row in _execute(connection, query)]
 
 
-def _trainees(ids: sa.Select) -> list[TraineeRow]:
+def _trainees(connection: sa.Connection, ids: sa.Select) -> list[TraineeRow]:
     """Bar Raisers in training, and certified ones who shadowed or led as trainees in the period."""
     shadow = aliased(Interview)
     certified_shadow = aliased(User)
@@ -477,7 +460,7 @@ def _trainees(ids: sa.Select) -> list[TraineeRow]:
             loops_led=loops_led,
             certified_at=certified_at,
         )
-        for email, name, status, loops_shadowed, loops_led, certified_at in db.session.execute(
+        for email, name, status, loops_shadowed, loops_led, certified_at in connection.execute(
             query
         )
         # A certified Bar Raiser is in the pipeline only if they trained within the period.

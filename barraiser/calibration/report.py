@@ -23,7 +23,7 @@ from ..settings.services import SETTINGS, current_settings
 from .actions import open_actions
 from .cache import cached_metrics
 from .flags import FlagSettings
-from .metrics import build_report
+from .metrics import build_report, read_panel
 from .queries import ReportFilters, fetch_rows
 
 
@@ -60,22 +60,24 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     interviewer a `flag_summary` sentence (None when not flagged)."""
     settings = current_settings()
     flags = flag_settings_from(settings)
-    deadline_hours = int(settings["feedback_deadline_hours"])
 
     def build() -> dict[str, Any]:
         with cyclic_gc_paused():
-            rows = fetch_rows(filters, deadline_hours=deadline_hours)
+            rows = fetch_rows(
+                filters, reader_threads=current_app.config["CALIBRATION_READER_THREADS"]
+            )
             return build_report(
                 rows.loops,
-                rows.interviews,
+                read_panel(rows.interviews),
                 rows.ratings,
                 rows.trainees,
+                people=rows.people,
                 flag_settings=flags,
                 period=filters.period,
             )
 
     report = cached_metrics(
-        (filters, deadline_hours, flags),
+        (filters, flags),
         build,
         max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
     )

@@ -13,10 +13,13 @@ design: strong_no_hire=1, inclined_no_hire=2, inclined_hire=3, strong_hire=4.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 
 Outcome = Literal["hire", "no_hire"]
+MICROSECONDS_PER_HOUR = 3_600_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Where the microsecond timestamps of the rows count from."""
 TraineeStatus = Literal["in_training", "certified"]
 
 
@@ -46,8 +49,6 @@ class LoopRow(NamedTuple):
     """The hire's later performance rating, 1..5, or None when not (yet) recorded."""
     required_principles_covered: bool
     """Every principle the requisition requires is assigned to at least one panel interview."""
-    last_panel_feedback_at: datetime | None
-    """When the loop's last submitted panel (non-shadow) feedback came in; None before any."""
     panel_in_before_debrief: bool | None
     """Whether all panel feedback was submitted by the time the debrief opened; None while the
     debrief has not opened."""
@@ -56,27 +57,38 @@ class LoopRow(NamedTuple):
 class InterviewRow(NamedTuple):
     """One interview of a loop and its feedback (left-joined: the feedback may not be submitted).
 
-    A shadow row is the feedback of a Bar Raiser in training; it is kept so the query stays one
-    query, and the metrics leave it out of every panel count.
+    The interview query returns the driver's plain tuples in exactly this field order, so the
+    hundred thousand rows of a long history are never copied into NamedTuples; this class names
+    the fields (and the tests build their rows with it). A shadow row is the feedback of a Bar
+    Raiser in training; it is kept so the query stays one query, and the metrics leave it out of
+    every panel count. Interviewers are ids: `Person` rows give their email and name.
     """
 
     loop_id: int
-    interview_id: int
-    interviewer_email: str
-    interviewer_name: str
+    interviewer_id: int
     is_shadow: bool
-    hours_to_submit: float | None
-    """Hours from the interview's end to the feedback's submission; None when the feedback is a
-    draft or was never started (drafts never count)."""
+    submitted_at: int | None
+    """When the feedback was submitted, in microseconds since 1970 (UTC); None when the
+    feedback is a draft or was never started (drafts never count), and so are the fields below."""
+    microseconds_to_submit: int | None
+    """Time from the interview's end to the feedback's submission, in whole microseconds (exact,
+    and an integer survives any encoding)."""
     on_time: bool | None
-    """Submitted by its deadline (the due date it was given, else the interview's end plus the
-    deadline setting in force); None when not submitted."""
+    """Submitted by its deadline: the due date it was given when submitted (the deadline setting
+    in force then), kept with it as `Feedback.is_late`."""
     vote_score: int | None
     """The written vote, 1..4, locked at submission. Calibration reads this one."""
     final_vote_score: int | None
     """The vote cast in the debrief, 1..4, or None when no final vote was cast."""
     bar_raiser_answer: bool | None
     """The answer to "would this candidate raise the bar?", None when not answered."""
+
+
+class Person(NamedTuple):
+    """Someone who interviewed on, or ran, a loop of the report."""
+
+    email: str
+    name: str
 
 
 class PrincipleCount(NamedTuple):
@@ -103,7 +115,7 @@ class EvidenceCount(NamedTuple):
     feedback is submitted (the text is locked from then on); 0 when no evidence was written.
     """
 
-    interviewer_email: str
+    interviewer_id: int
     evidence_words: int
     count: int
 

@@ -145,6 +145,17 @@ def _apply(feedback: Feedback, interview: Interview, content: FeedbackContent) -
     return changed
 
 
+def stamp_assignments(interview: Interview, ratings: list[PrincipleRating]) -> None:
+    """Record on each of the interview's assignments what its feedback, being submitted, says
+    of that principle: the rating (None when not rated) and the words of evidence (0 when none).
+    Submitted feedback never changes again, and neither do these."""
+    by_principle = {row.principle_id: row for row in ratings}
+    for assignment in interview.assignments:
+        row = by_principle.get(assignment.principle_id)
+        assignment.submitted_rating = None if row is None else row.rating
+        assignment.submitted_evidence_words = 0 if row is None else row.evidence_words
+
+
 def _new_feedback(interview: Interview, actor: User, now: datetime) -> Feedback:
     feedback = Feedback(
         interview_id=interview.id,
@@ -263,6 +274,7 @@ def submit_feedback(
     # A principle taken off the interview after a draft was written is not part of the record.
     assigned = set(_assigned_ids(interview))
     feedback.ratings = [row for row in feedback.ratings if row.principle_id in assigned]
+    stamp_assignments(interview, feedback.ratings)
     hours = deadline_hours()
     feedback.due_at = due_at(interview, hours=hours)
     feedback.is_late = now > feedback.due_at

@@ -219,6 +219,13 @@ class InterviewPrinciple(db.Model):
         sa.ForeignKey("principle.id"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(default=0)
+    # What the interview's feedback said of this principle when it was submitted (and locked):
+    # both NULL until then; the rating may stay NULL (not rated), the word count is 0 when no
+    # evidence was written. Copied from the feedback's PrincipleRating at submission
+    # (`feedback.services.stamp_assignments`) so that the calibration report counts ratings
+    # and evidence over the assignments alone, without joining the feedback and its ratings.
+    submitted_rating: Mapped[int | None]
+    submitted_evidence_words: Mapped[int | None]
 
     interview: Mapped[Interview] = relationship(back_populates="assignments")
     principle: Mapped[Principle] = relationship()

@@ -35,6 +35,7 @@ from barraiser.auth.models import User
 from barraiser.debrief.models import FinalVote, HirePerformance
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback, FeedbackState, PrincipleRating, Vote
+from barraiser.feedback.services import stamp_assignments
 from barraiser.loops.models import Interview, LoopState, Outcome
 from barraiser.principles.models import Principle
 
@@ -72,9 +73,11 @@ def write_feedback(
         is_late=hours_after_end > 24,
     )
     feedback.ratings = [
-        PrincipleRating(principle=principle, rating=score, evidence=evidence)
+        PrincipleRating(principle_id=principle.id, rating=score, evidence=evidence)
         for principle in interview.principles
     ]
+    if submitted:
+        stamp_assignments(interview, feedback.ratings)
     db.session.add(feedback)
     return feedback
 

@@ -6,7 +6,6 @@ synthetic loops; the timing is for a person to read, never asserted in a test.
 
 import csv
 import io
-import itertools
 import json
 import math
 import random
@@ -20,18 +19,21 @@ import pytest
 from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.export import INTERVIEWER_COLUMNS, report_to_csv, report_to_csv_rows
 from barraiser.calibration.flags import FlagSettings, flag_reasons
-from barraiser.calibration.metrics import build_report, pearson, report_weeks
+from barraiser.calibration.metrics import build_report, pearson, read_panel, report_weeks
 from barraiser.calibration.rows import (
+    EPOCH,
+    MICROSECONDS_PER_HOUR,
     EvidenceCount,
     InterviewRow,
     LoopRow,
+    Person,
     PrincipleCount,
     RatingCounts,
     TraineeRow,
 )
 
 T0 = datetime(2025, 3, 3, 17, 0, tzinfo=UTC)
-_interview_ids = itertools.count(1)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def interview_end(loop_id: int) -> datetime:
@@ -58,10 +60,22 @@ def loop_row(loop_id: int, **fields) -> LoopRow:
         "vetoed": False,
         "performance_rating": None,
         "required_principles_covered": True,
-        "last_panel_feedback_at": None,
         "panel_in_before_debrief": None,
     }
     return LoopRow(**(defaults | fields))
+
+
+PEOPLE: dict[int, Person] = {}
+"""Everyone the hand-made rows name, by id, as queries.fetch_rows reads them."""
+
+
+def person_id(email: str, name: str | None = None) -> int:
+    """The id of the person with `email`, registered the first time (named after the email)."""
+    for id_, person in PEOPLE.items():
+        if person.email == email:
+            return id_
+    PEOPLE[len(PEOPLE) + 1] = Person(email, name or email.split("@")[0].capitalize())
+    return len(PEOPLE)
 
 
 def interview_row(
@@ -75,17 +89,19 @@ def interview_row(
     answer: bool | None = None,
 ) -> InterviewRow:
     """Feedback due 24 h after the interview, submitted `submitted_after` hours after it ended."""
+    submitted = submitted_after is not None
     return InterviewRow(
         loop_id=loop_id,
-        interview_id=next(_interview_ids),
-        interviewer_email=email,
-        interviewer_name=email.split("@")[0].capitalize(),
+        interviewer_id=person_id(email),
         is_shadow=shadow,
-        hours_to_submit=submitted_after,
-        on_time=None if submitted_after is None else submitted_after <= 24,
-        vote_score=vote,
+        submitted_at=(at(loop_id, submitted_after) - EPOCH) // MICROSECOND if submitted else None,
+        microseconds_to_submit=None
+        if submitted_after is None
+        else round(submitted_after * MICROSECONDS_PER_HOUR),
+        on_time=submitted_after <= 24 if submitted else None,
+        vote_score=vote if submitted else None,
         final_vote_score=final,
-        bar_raiser_answer=answer,
+        bar_raiser_answer=answer if submitted else None,
     )
 
 
@@ -128,7 +144,7 @@ def rating_counts(ratings: list[RatingRow], loops: list[LoopRow]) -> RatingCount
         rating = row.rating if row.submitted else None
         principles[row.principle_name, rating, outcomes.get(row.loop_id)] += 1
         if row.submitted:
-            evidence[row.interviewer_email, row.evidence_words] += 1
+            evidence[person_id(row.interviewer_email), row.evidence_words] += 1
     return RatingCounts(
         [PrincipleCount(*key, count) for key, count in principles.items()],
         [EvidenceCount(*key, count) for key, count in evidence.items()],
@@ -139,8 +155,8 @@ NO_RATINGS = RatingCounts([], [])
 
 
 def with_panel_timing(loops: list[LoopRow], interviews: list[InterviewRow]) -> list[LoopRow]:
-    """The loops with the panel timing the loops query reads from the database: when the last
-    submitted panel feedback came in, and whether all of it was in when the debrief opened."""
+    """The loops with the panel timing the loops query reads from the database: whether all
+    panel feedback was in when the debrief opened."""
     panel: defaultdict[int, list[InterviewRow]] = defaultdict(list)
     for row in interviews:
         if not row.is_shadow:
@@ -149,25 +165,25 @@ def with_panel_timing(loops: list[LoopRow], interviews: list[InterviewRow]) -> l
     for loop in loops:
         own = panel[loop.loop_id]
         submitted = [
-            at(loop.loop_id, row.hours_to_submit) for row in own if row.hours_to_submit is not None
+            EPOCH + row.submitted_at * MICROSECOND for row in own if row.submitted_at is not None
         ]
         opened = loop.debrief_opened_at
         in_before = None
         if opened is not None:
             in_before = len(submitted) == len(own) and all(moment <= opened for moment in submitted)
-        result.append(
-            loop._replace(
-                last_panel_feedback_at=max(submitted, default=None),
-                panel_in_before_debrief=in_before,
-            )
-        )
+        result.append(loop._replace(panel_in_before_debrief=in_before))
     return result
 
 
 def build(loops, interviews, ratings, trainees, **options):
     """build_report over hand-made rows, each loop's panel timing taken from its interviews."""
     return build_report(
-        with_panel_timing(loops, interviews), interviews, ratings, trainees, **options
+        with_panel_timing(loops, interviews),
+        read_panel(interviews),
+        ratings,
+        trainees,
+        people=PEOPLE,
+        **options,
     )
 
 
@@ -763,7 +779,8 @@ def test_csv_cells(report):
 
 
 def test_csv_defuses_formulas_in_names():
-    evil = interview_row(1, "eve@example.com", 3)._replace(interviewer_name="=HYPERLINK(0)")
+    person_id("eve@example.com", "=HYPERLINK(0)")
+    evil = interview_row(1, "eve@example.com", 3)
 
     rows = report_to_csv_rows(build(LOOPS[:1], [evil], NO_RATINGS, []))
 
@@ -833,7 +850,7 @@ def test_report_adds_up_on_many_loops():
     loops, interviews, ratings = synthetic_rows(300)
     report = build(loops, interviews, rating_counts(ratings, loops), [])
     panel_votes = sum(
-        1 for row in interviews if not row.is_shadow and row.hours_to_submit is not None
+        1 for row in interviews if not row.is_shadow and row.microseconds_to_submit is not None
     )
 
     assert sum(sum(row["votes"].values()) for row in report["interviewers"]) == panel_votes
@@ -849,5 +866,5 @@ if __name__ == "__main__":
     counts, timed_loops = rating_counts(ratings, loops), with_panel_timing(loops, interviews)
     for _ in range(3):
         started = time.perf_counter()
-        build_report(timed_loops, interviews, counts, [])
+        build_report(timed_loops, read_panel(interviews), counts, [], people=PEOPLE)
         print(f"build_report: {time.perf_counter() - started:.3f} s")

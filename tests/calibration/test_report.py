@@ -14,8 +14,10 @@ from barraiser.calibration import queries
 from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.queries import ReportFilters, fetch_rows
 from barraiser.calibration.report import calibration_report
+from barraiser.calibration.rows import InterviewRow
 from barraiser.extensions import db
 from barraiser.feedback.models import PrincipleRating
+from barraiser.loops.models import InterviewPrinciple
 from barraiser.principles.models import Principle
 from barraiser.principles.services import retire_principle
 from barraiser.settings.services import change_setting
@@ -149,6 +151,21 @@ def test_adoption(report):
     }
 
 
+def test_coverage_asks_each_loop_for_its_own_panel(history, clock):
+    # The principle that L5's requisition requires and nobody on L5 was assigned is assigned on
+    # L4's panel: L5 is still not covered, whatever other loops assigned.
+    missing = history.loops["L5"].loop.requisition.required_principles[-1]
+    elsewhere = history.loops["L4"].panel[0]
+    db.session.add(
+        InterviewPrinciple(interview_id=elsewhere.id, principle_id=missing.id, position=9)
+    )
+    db.session.commit()
+
+    report = calibration_report(LAST_90_DAYS, now=clock())
+
+    assert report["adoption"]["principle_coverage_rate"] == 0.8
+
+
 def test_vote_changes_and_outcomes(report):
     # Final votes: 4 on L1 (panel1's changed), 1 on L2 (panel2's changed).
     assert report["vote_changes"] == {"rate": 0.4, "n": 5}
@@ -196,12 +213,12 @@ def test_a_loop_belongs_to_the_period_of_its_first_interview(app, make_loop, clo
     inside_late = panel_loop(make_loop, day + timedelta(hours=23, minutes=59), (3, 3, 3, 3))
     panel_loop(make_loop, day + timedelta(days=1), (3, 3, 3, 3))
     one_day = ReportFilters(since=day.date(), until=day.date())
-    rows = fetch_rows(one_day, deadline_hours=24)
+    rows = fetch_rows(one_day)
     assert sorted(row.loop_id for row in rows.loops) == sorted(
         [inside_early.loop.id, inside_late.loop.id]
     )
     # Its interviews come along even when they run past the end of the period.
-    assert {row.loop_id for row in rows.interviews} == {
+    assert {InterviewRow(*row).loop_id for row in rows.interviews} == {
         inside_early.loop.id,
         inside_late.loop.id,
     }

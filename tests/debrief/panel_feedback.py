@@ -10,6 +10,7 @@ from builders import BuiltLoop
 
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback, FeedbackState, PrincipleRating, Vote
+from barraiser.feedback.services import stamp_assignments
 from barraiser.loops.models import Interview
 
 EVIDENCE = (
@@ -43,12 +44,13 @@ def write_feedback(
     )
     feedback.ratings = [
         PrincipleRating(
-            principle=principle,
+            principle_id=principle.id,
             rating=rating if rating is not None else vote.score,
             evidence=f"{principle.name}: {EVIDENCE}",
         )
         for principle in interview.principles
     ]
+    stamp_assignments(interview, feedback.ratings)
     db.session.add(feedback)
     return feedback
 

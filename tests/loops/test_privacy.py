@@ -19,7 +19,7 @@ from barraiser.debrief.models import FinalVote, HirePerformance, Proposal, Verdi
 from barraiser.errors import Conflict, RuleViolation
 from barraiser.extensions import db
 from barraiser.feedback.models import Addendum, Feedback, FeedbackState, PrincipleRating, Vote
-from barraiser.feedback.services import add_addendum
+from barraiser.feedback.services import add_addendum, stamp_assignments
 from barraiser.loops.candidates import create_candidate
 from barraiser.loops.models import Candidate, Interview, Loop, LoopState, Outcome
 from barraiser.loops.privacy import ERASED_TEXT, candidate_export, erase_candidate
@@ -79,9 +79,10 @@ def _write(interview: Interview, vote: Vote, tag: str, now) -> Feedback:
         is_late=False,
     )
     feedback.ratings = [
-        PrincipleRating(principle=principle, rating=vote.score, evidence=_evidence(tag))
+        PrincipleRating(principle_id=principle.id, rating=vote.score, evidence=_evidence(tag))
         for principle in interview.principles
     ]
+    stamp_assignments(interview, feedback.ratings)
     db.session.add(feedback)
     return feedback
 

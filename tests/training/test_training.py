@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from barraiser.audit.models import AuditEvent
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback, FeedbackState, Vote
+from barraiser.feedback.services import stamp_assignments
 from barraiser.training.models import MentorNote
 from barraiser.training.services import trainee_pipeline
 
@@ -36,6 +37,8 @@ def _submit_shadow_feedback(built, now, *, state=FeedbackState.SUBMITTED) -> Fee
         due_at=now + timedelta(hours=24),
         is_late=False,
     )
+    if submitted:
+        stamp_assignments(shadow, [])
     db.session.add(feedback)
     db.session.commit()
     return feedback
