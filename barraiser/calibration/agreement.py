@@ -78,7 +78,8 @@ def alpha_from_patterns(patterns: Mapping[tuple[float, ...], int], level: Level)
         raise ValueError(f"unknown level of measurement: {level!r}")
     coincidences: Counter[tuple[float, float]] = Counter()
     unit_count = pairable_values = 0
-    for values, repeats in patterns.items():
+    # In a fixed order, so that the sums below round the same whatever order the units came in.
+    for values, repeats in sorted(patterns.items()):
         unit_count += repeats
         pairable_values += len(values) * repeats
         weight = repeats / (len(values) - 1)

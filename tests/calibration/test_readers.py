@@ -1,0 +1,88 @@
+"""The report's big statements side by side on reader connections (calibration/readers.py): the
+same report as on one connection, and never one that misses what the report's own transaction
+has written or that another connection commits meanwhile."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from calibration.report_data import build_history, decide
+
+from barraiser.auth.models import User
+from barraiser.calibration.queries import ReportFilters, fetch_rows
+from barraiser.calibration.readers import can_read_alongside
+from barraiser.calibration.report import calibration_report
+from barraiser.extensions import db
+from barraiser.loops.models import Outcome
+
+TODAY = date(2026, 3, 2)
+LAST_90_DAYS = ReportFilters(since=TODAY - timedelta(days=89), until=TODAY)
+
+
+@pytest.fixture
+def history(make_loop, clock):
+    return build_history(make_loop, clock())
+
+
+def report_with(app, clock, threads: int) -> dict:
+    app.config["CALIBRATION_READER_THREADS"] = threads
+    report = calibration_report(LAST_90_DAYS, now=clock())
+    report.pop("generated_at")
+    return report
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_readers_build_the_same_report_as_one_connection(app, history, clock, threads):
+    alone = report_with(app, clock, 0)
+
+    assert report_with(app, clock, threads) == alone
+    assert alone["loops"] == 5
+
+
+def test_readers_are_used_on_sqlite_only(app, history):
+    # PostgreSQL readers would each take a snapshot of their own.
+    on_sqlite = db.session.get_bind().dialect.name == "sqlite"
+    assert can_read_alongside(db.session.connection()) is on_sqlite
+
+
+def test_what_the_reports_own_transaction_wrote_is_counted(app, history, clock):
+    # L5 decided in this transaction, not yet committed: readers on other connections could
+    # not see it, so the report reads on its own connection.
+    decide(history.loops["L5"], Outcome.HIRE)
+    db.session.flush()
+
+    assert not can_read_alongside(db.session.connection())
+    assert report_with(app, clock, 2)["decided"] == 5
+    db.session.rollback()
+    assert report_with(app, clock, 2)["decided"] == 4
+
+
+def test_nothing_commits_while_readers_read(app, history, clock):
+    """Another connection's write waits for the report's transaction, so every part of the
+    report reads the same data; it lands afterwards."""
+    rows_before = fetch_rows(LAST_90_DAYS, reader_threads=2)  # the report's transaction is open
+    landed = threading.Event()
+    panelist_id = history.panelist(0).id
+
+    def rename_elsewhere() -> None:
+        with app.app_context():
+            with db.engine.connect() as other:
+                other.execute(sa.update(User).where(User.id == panelist_id).values(name="Renamed"))
+                other.commit()
+            landed.set()
+
+    writer = threading.Thread(target=rename_elsewhere)
+    writer.start()
+    on_sqlite = db.session.get_bind().dialect.name == "sqlite"
+    # On SQLite the writer queues behind the report's write lock; the report reads as before.
+    assert landed.wait(timeout=0.5) is not on_sqlite
+    rows_during = fetch_rows(LAST_90_DAYS, reader_threads=2)
+    db.session.commit()  # the report is done
+    writer.join(timeout=30)
+    assert landed.is_set()
+    if on_sqlite:
+        assert rows_during == rows_before
+    assert fetch_rows(LAST_90_DAYS, reader_threads=2).people[panelist_id].name == "Renamed"
