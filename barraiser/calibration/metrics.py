@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
@@ -48,6 +48,7 @@ VOTE_NAMES: dict[int, str] = {
 LEANS_HIRE = 3
 """A vote or rating at or above this score leans hire."""
 HOUR = timedelta(hours=1)
+MICROSECOND = timedelta(microseconds=1)
 MIN_CORRELATION_N = 3
 """Fewer points than this make any correlation meaningless, so none is reported."""
 
@@ -106,13 +107,13 @@ def agrees(score: int, outcome: Outcome) -> bool:
     return (score >= LEANS_HIRE) == (outcome == "hire")
 
 
-PanelVote = tuple[int, int]
-"""(interviewer id, written vote score), grouped by loop.
+class LoopVotes(NamedTuple):
+    """One loop's written panel votes, in row order: who voted (interviewer ids) and the scores,
+    side by side. Two plain lists rather than a pair per vote: the loops pass reads the scores
+    whole (sum, sort) and the voters whole (are they all different?)."""
 
-A plain tuple rather than a class: a report holds one per panel vote, and plain tuples of
-numbers are the one object CPython's garbage collector stops tracking, which keeps a
-100,000-vote report from paying for full collections.
-"""
+    voters: list[int]
+    scores: list[int]
 
 
 # -- reading the panel: one pass over the interviews, one over the loops ----------------------
@@ -149,10 +150,8 @@ class Panel:
 
     tallies: dict[int, InterviewerTally] = field(default_factory=dict)
     """Per panel interviewer, by id."""
-    votes_by_loop: defaultdict[int, list[PanelVote]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    """The written votes that calibration reads, per loop, in row order."""
+    votes_by_loop: dict[int, LoopVotes] = field(default_factory=dict)
+    """The written votes that calibration reads, per loop."""
     last_submitted: dict[int, int] = field(default_factory=dict)
     """Per loop, when its last panel feedback was submitted (microseconds since `EPOCH`)."""
     vote_patterns: Counter[tuple[int, ...]] = field(default_factory=Counter)
@@ -177,8 +176,8 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
         loop_id,
         who,
         is_shadow,
+        ends_at,
         submitted_at,
-        to_submit,
         on_time,
         score,
         final,
@@ -195,13 +194,17 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
         if submitted_at > last_submitted.get(loop_id, -1):
             last_submitted[loop_id] = submitted_at
         tally.on_time += on_time
-        tally.to_submit.append(to_submit)
+        tally.to_submit.append(submitted_at - ends_at)
         if answer is not None:
             tally.answers += 1
             tally.raises_bar += answer
         if score is None:
             continue
-        votes_by_loop[loop_id].append((who, score))
+        loop_votes = votes_by_loop.get(loop_id)
+        if loop_votes is None:
+            loop_votes = votes_by_loop[loop_id] = LoopVotes([], [])
+        loop_votes.voters.append(who)
+        loop_votes.scores.append(score)
         tally.votes[score] += 1
         if final is not None:
             tally.final_votes += 1
@@ -222,33 +225,31 @@ def read_loops(
     loop went. And each vote in a rated hire's loop is paired with the hire's performance.
     """
     tallies, patterns = panel.tallies, panel.vote_patterns
-    for loop_id, loop_votes in panel.votes_by_loop.items():
+    for loop_id, (voters, scores) in panel.votes_by_loop.items():
         outcome = outcomes.get(loop_id)
         if outcome is not None:
-            for who, score in loop_votes:
+            rating = performance.get(loop_id)
+            for who, score in zip(voters, scores, strict=True):
                 tally = tallies[who]
                 tally.judged += 1
                 tally.agreed += agrees(score, outcome)
-            rating = performance.get(loop_id)
-            if rating is not None:
-                for who, score in loop_votes:
-                    tallies[who].vote_and_performance.append((score, rating))
-        count = len(loop_votes)
+                if rating is not None:
+                    tally.vote_and_performance.append((score, rating))
+        count = len(scores)
         if count < 2:
             continue
-        scores = [score for _, score in loop_votes]
         patterns[tuple(sorted(scores))] += 1
         total = sum(scores)
-        if len({who for who, _ in loop_votes}) == count:
-            for who, score in loop_votes:
+        if len(set(voters)) == count:
+            for who, score in zip(voters, scores, strict=True):
                 tallies[who].leniency.append(score - (total - score) / (count - 1))
             continue
         own_total: Counter[int] = Counter()
         own_count: Counter[int] = Counter()
-        for who, score in loop_votes:
+        for who, score in zip(voters, scores, strict=True):
             own_total[who] += score
             own_count[who] += 1
-        for who, score in loop_votes:
+        for who, score in zip(voters, scores, strict=True):
             others = count - own_count[who]
             if others:
                 tallies[who].leniency.append(score - (total - own_total[who]) / others)
@@ -286,8 +287,8 @@ def vote_performance(panel: Panel, performance: Mapping[int, int]) -> dict[str, 
     mean_votes, ratings = [], []
     for loop_id, rating in performance.items():
         loop_votes = panel.votes_by_loop.get(loop_id)
-        if loop_votes:
-            mean_votes.append(math.fsum(score for _, score in loop_votes) / len(loop_votes))
+        if loop_votes is not None:
+            mean_votes.append(math.fsum(loop_votes.scores) / len(loop_votes.scores))
             ratings.append(rating)
     return {
         "hires_rated": len(ratings),
@@ -368,8 +369,10 @@ def bar_raiser_rows(loops: Iterable[LoopRow], panel: Panel, weeks: float) -> lis
     for email, own_loops in sorted(by_bar_raiser.items()):
         decided = [loop for loop in own_loops if loop.outcome is not None]
         vetoes = sum(loop.vetoed for loop in decided)
+        # In whole microseconds, as exact as the timedeltas and without building one per loop.
         latencies = [
-            (loop.decided_at - EPOCH - timedelta(microseconds=last_submitted[loop.loop_id])) / HOUR
+            ((loop.decided_at - EPOCH) // MICROSECOND - last_submitted[loop.loop_id])
+            / MICROSECONDS_PER_HOUR
             for loop in decided
             if loop.decided_at is not None and loop.loop_id in last_submitted
         ]

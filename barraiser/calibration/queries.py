@@ -358,8 +358,8 @@ def _interviews(connection: sa.Connection, ids: sa.Select) -> list[InterviewRow]
             Interview.loop_id,
             Interview.interviewer_id,
             _as_stored(Interview.is_shadow),
+            end,
             submitted_at,
-            submitted_at - end,
             # Fixed at submission, against the due date the feedback was given then.
             _as_stored(sa.not_(Feedback.is_late)),
             _vote_score(Feedback.vote),

@@ -67,12 +67,12 @@ class InterviewRow(NamedTuple):
     loop_id: int
     interviewer_id: int
     is_shadow: bool
+    ends_at: int
+    """When the interview ended, in microseconds since `EPOCH` (UTC): exact integers, which
+    survive any encoding; hours to submit are measured from here."""
     submitted_at: int | None
-    """When the feedback was submitted, in microseconds since 1970 (UTC); None when the
-    feedback is a draft or was never started (drafts never count), and so are the fields below."""
-    microseconds_to_submit: int | None
-    """Time from the interview's end to the feedback's submission, in whole microseconds (exact,
-    and an integer survives any encoding)."""
+    """When the feedback was submitted, in microseconds since `EPOCH`; None when the feedback
+    is a draft or was never started (drafts never count), and so are the fields below."""
     on_time: bool | None
     """Submitted by its deadline: the due date it was given when submitted (the deadline setting
     in force then), kept with it as `Feedback.is_late`."""

@@ -22,7 +22,6 @@ from barraiser.calibration.flags import FlagSettings, flag_reasons
 from barraiser.calibration.metrics import build_report, pearson, read_panel, report_weeks
 from barraiser.calibration.rows import (
     EPOCH,
-    MICROSECONDS_PER_HOUR,
     EvidenceCount,
     InterviewRow,
     LoopRow,
@@ -94,10 +93,8 @@ def interview_row(
         loop_id=loop_id,
         interviewer_id=person_id(email),
         is_shadow=shadow,
+        ends_at=(interview_end(loop_id) - EPOCH) // MICROSECOND,
         submitted_at=(at(loop_id, submitted_after) - EPOCH) // MICROSECOND if submitted else None,
-        microseconds_to_submit=None
-        if submitted_after is None
-        else round(submitted_after * MICROSECONDS_PER_HOUR),
         on_time=submitted_after <= 24 if submitted else None,
         vote_score=vote if submitted else None,
         final_vote_score=final,
@@ -849,9 +846,7 @@ def synthetic_rows(loop_count: int, seed: int = 7):
 def test_report_adds_up_on_many_loops():
     loops, interviews, ratings = synthetic_rows(300)
     report = build(loops, interviews, rating_counts(ratings, loops), [])
-    panel_votes = sum(
-        1 for row in interviews if not row.is_shadow and row.microseconds_to_submit is not None
-    )
+    panel_votes = sum(1 for row in interviews if not row.is_shadow and row.submitted_at is not None)
 
     assert sum(sum(row["votes"].values()) for row in report["interviewers"]) == panel_votes
     assert sum(row["loops"] for row in report["bar_raisers"]) == 300
