@@ -133,14 +133,15 @@ def fetch_rows(filters: ReportFilters, *, reader_threads: int = 0) -> ReportRows
         ]
         principles = readers.submit(_principle_counts, ids)
         evidence = readers.submit(_evidence_counts, ids)
-        loops = readers.submit(_loops, ids)
+        # Meanwhile, on the report's own connection:
         interviews = _interviews(connection, loop_ids(filters, part=(0, halves)))
+        loops = _loops(connection, ids)
         people = _people(connection)
         trainees = _trainees(connection, ids)
     for half in later_halves:
         interviews += half.result()
     return ReportRows(
-        loops=loops.result(),
+        loops=loops,
         interviews=interviews,
         ratings=RatingCounts(principles.result(), evidence.result()),
         trainees=trainees,
