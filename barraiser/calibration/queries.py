@@ -1,8 +1,9 @@
 """The aggregate SQL behind the calibration report: one Core query per row type, no ORM objects.
 
 Every query selects plain columns over the loops the filters keep (a subquery of loop ids), so a
-report costs the same handful of statements at 2 loops or 20,000; the rows come back as tuples
-and are turned into the dataclasses of `rows.py` in one pass each.
+report costs the same handful of statements at 2 loops or 20,000; the rows come back as plain
+rows, in the field order of the row types of `rows.py` (the interviews' are used as they come;
+the few thousand others are turned into those types in one pass each).
 """
 
 from __future__ import annotations
@@ -135,8 +136,8 @@ def fetch_rows(filters: ReportFilters, *, reader_threads: int = 0) -> ReportRows
         evidence = readers.submit(_evidence_counts, ids)
         # Meanwhile, on the report's own connection:
         interviews = _interviews(connection, loop_ids(filters, part=(0, halves)))
-        loops = _loops(connection, ids)
         people = _people(connection)
+        loops = _loops(connection, ids, people)
         trainees = _trainees(connection, ids)
     for half in later_halves:
         interviews += half.result()
@@ -235,9 +236,10 @@ def _people(connection: sa.Connection) -> dict[int, StoredPerson]:
     }
 
 
-def _loops(connection: sa.Connection, ids: sa.Select) -> list[LoopRow]:
+def _loops(
+    connection: sa.Connection, ids: sa.Select, people: dict[int, StoredPerson]
+) -> list[LoopRow]:
     """The loops of the report, each with its requisition, Bar Raiser and panel timing."""
-    people = _people(connection)
     moments = Moments(connection.dialect.name)
     requisitions = {
         id_: (department, title)
@@ -344,7 +346,7 @@ def _loops(connection: sa.Connection, ids: sa.Select) -> list[LoopRow]:
 
 
 def _interviews(connection: sa.Connection, ids: sa.Select) -> list[InterviewRow]:
-    """The interview rows, as the driver's tuples in InterviewRow's field order (see there).
+    """The interview rows, as plain rows in InterviewRow's field order (see there).
 
     Feedback is joined only when submitted, so a draft or missing feedback leaves every column
     from it NULL: nothing in it counts yet.
