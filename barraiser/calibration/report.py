@@ -5,11 +5,10 @@ and the report's tables as the page shows and sorts them."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,6 +25,8 @@ from .flags import FlagSettings
 from .metrics import build_report, read_panel
 from .queries import ReportFilters, fetch_rows
 
+T = TypeVar("T")
+
 
 def flag_settings_from(settings: Mapping[str, Any]) -> FlagSettings:
     """The flag rule's thresholds as the mechanism's settings hold them now."""
@@ -37,18 +38,19 @@ def flag_settings_from(settings: Mapping[str, Any]) -> FlagSettings:
     )
 
 
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while the report is built.
+def without_cyclic_gc(build: Callable[[], T]) -> T:
+    """`build()`, with the cyclic garbage collector held while it runs.
 
     At 20,000 loops the rows are a few hundred thousand small objects, and nothing here makes a
     reference cycle; but each allocation burst triggers collections that walk them all again,
-    which cost a third of the report's time. Reference counting still frees everything.
+    which cost a third of the report's time. Reference counting still frees everything. The
+    collector resumes only once `build` has returned, when the rows it read, its own locals,
+    are freed already: resumed before, its first collection would walk them all once more.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return build()
     finally:
         if enabled:
             gc.enable()
@@ -62,23 +64,20 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     flags = flag_settings_from(settings)
 
     def build() -> dict[str, Any]:
-        with cyclic_gc_paused():
-            rows = fetch_rows(
-                filters, reader_threads=current_app.config["CALIBRATION_READER_THREADS"]
-            )
-            return build_report(
-                rows.loops,
-                read_panel(rows.interviews),
-                rows.ratings,
-                rows.trainees,
-                people=rows.people,
-                flag_settings=flags,
-                period=filters.period,
-            )
+        rows = fetch_rows(filters, reader_threads=current_app.config["CALIBRATION_READER_THREADS"])
+        return build_report(
+            rows.loops,
+            read_panel(rows.interviews),
+            rows.ratings,
+            rows.trainees,
+            people=rows.people,
+            flag_settings=flags,
+            period=filters.period,
+        )
 
     report = cached_metrics(
         (filters, flags),
-        build,
+        lambda: without_cyclic_gc(build),
         max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
     )
     for row in report["interviewers"]:
