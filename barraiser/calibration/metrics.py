@@ -163,8 +163,8 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
     """The panel's feedback, per interviewer and per loop; only submitted, non-shadow feedback
     counts (see the module), except in the number of interviews each was assigned.
 
-    Needs nothing but the interviews, so it can run while the loops are still being read;
-    `read_loops` then adds what each loop's votes say about each voter."""
+    Needs nothing but the interviews; `read_loops` then adds, with the loops' outcomes, what
+    each loop's votes say about each voter."""
     panel = Panel()
     tallies, votes_by_loop, last_submitted = (
         panel.tallies,
@@ -315,7 +315,7 @@ def interviewer_rows(
     evidence_by_interviewer = evidence_words(evidence)
     result = []
     for who, tally in panel.tallies.items():
-        email, name = people[who][:2]
+        email, name = people[who]
         votes = tally.votes
         voted = sum(votes)
         submitted = len(tally.to_submit)

@@ -69,12 +69,12 @@ PEOPLE: dict[int, Person] = {}
 
 
 def person_id(email: str, name: str | None = None) -> int:
-    """The id of the person with `email`, registered the first time (named after the email)."""
-    for id_, person in PEOPLE.items():
-        if person.email == email:
-            return id_
-    PEOPLE[len(PEOPLE) + 1] = Person(email, name or email.split("@")[0].capitalize())
-    return len(PEOPLE)
+    """The id of the person with `email`, registered the first time; named `name` if given,
+    else after the email."""
+    id_ = next((id_ for id_, person in PEOPLE.items() if person.email == email), len(PEOPLE) + 1)
+    if name is not None or id_ not in PEOPLE:
+        PEOPLE[id_] = Person(email, name or email.split("@")[0].capitalize())
+    return id_
 
 
 def interview_row(
