@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -44,10 +48,30 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
+def read_whole(app: WSGIApplication) -> WSGIApplication:
+    """The app with each response read whole, and closed, before a byte of it is sent.
+
+    A browser that navigates away while a script is still downloading drops the connection;
+    werkzeug's development server then gives up before closing the response, and the static
+    file behind it stays open (a ResourceWarning, which fails the test that happened to run).
+    """
+
+    def whole(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+    return whole
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app on a free local port for this test; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
