@@ -3,12 +3,13 @@
 Each row type is the result of one flat query (joins and left joins, no per-loop queries), already
 restricted to the report's period and department or requisition. The rows carry facts, not
 judgements: whether feedback counts (submitted, not shadow) is decided by the metrics, so the
-rule lives in one place and is tested without a database. Arithmetic on datetimes that would
-cost a parse per interview (hours to submit, on time) is done by the database, and what only
-counts (principle ratings, evidence words) arrives counted.
+rule lives in one place and is tested without a database. Datetimes that would cost a parse
+per interview arrive as integer microseconds since `EPOCH`, computed by the database (on time
+was fixed at submission), and what only counts (principle ratings, evidence words) arrives
+counted.
 
-Every datetime is timezone-aware UTC, as the database layer stores them. Vote scores follow the
-design: strong_no_hire=1, inclined_no_hire=2, inclined_hire=3, strong_hire=4.
+Every other datetime is timezone-aware UTC, as the database layer stores them. Vote scores
+follow the design: strong_no_hire=1, inclined_no_hire=2, inclined_hire=3, strong_hire=4.
 """
 
 from __future__ import annotations
@@ -57,11 +58,12 @@ class LoopRow(NamedTuple):
 class InterviewRow(NamedTuple):
     """One interview of a loop and its feedback (left-joined: the feedback may not be submitted).
 
-    The interview query returns the driver's plain tuples in exactly this field order, so the
-    hundred thousand rows of a long history are never copied into NamedTuples; this class names
-    the fields (and the tests build their rows with it). A shadow row is the feedback of a Bar
-    Raiser in training; it is kept so the query stays one query, and the metrics leave it out of
-    every panel count. Interviewers are ids: `Person` rows give their email and name.
+    The interview query returns plain rows (tuples, or lists from a reader) in exactly this
+    field order, so the hundred thousand rows of a long history are never copied into
+    NamedTuples; this class names the fields (and the tests build their rows with it). A
+    shadow row is the feedback of a Bar Raiser in training; it is kept so the query stays one
+    query, and the metrics leave it out of every panel count. Interviewers are ids: `Person`
+    rows give their email and name.
     """
 
     loop_id: int
