@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -145,13 +146,20 @@ class _Requisition:
 def _requisitions(
     staff: Staff, principles: Sequence[str], rng: random.Random
 ) -> list[_Requisition]:
+    """One or two requisitions per hiring manager, each requiring four or five principles.
+
+    The import tells requisitions apart by title and department, so a title that comes round
+    again in the same department gets a number: merged, two requisitions would require only the
+    principles they share, often none, and principle coverage would go unmeasured."""
     requisitions = []
+    seen: Counter[str] = Counter()
     for index, manager in enumerate(staff.hiring_managers):
         for offset in range(1 + index % 2):
-            title = TITLES[(index + offset) % len(TITLES)]
+            title = f"{TITLES[(index + offset) % len(TITLES)]} ({manager.department or 'General'})"
+            seen[title] += 1
             requisitions.append(
                 _Requisition(
-                    title=f"{title} ({manager.department or 'General'})",
+                    title=title if seen[title] == 1 else f"{title} #{seen[title]}",
                     department=manager.department,
                     manager=manager,
                     required=tuple(rng.sample(principles, rng.randint(4, 5))),

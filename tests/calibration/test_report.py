@@ -166,6 +166,58 @@ def test_coverage_asks_each_loop_for_its_own_panel(history, clock):
     assert report["adoption"]["principle_coverage_rate"] == 0.8
 
 
+def _fifth_principle(history):
+    return history.loops["L5"].loop.requisition.required_principles[-1]
+
+
+def _assign(interview, principle) -> None:
+    db.session.add(
+        InterviewPrinciple(interview_id=interview.id, principle_id=principle.id, position=9)
+    )
+
+
+def _assign_l5_missing_principle_on_its_panel(history):
+    _assign(history.loops["L5"].panel[2], _fifth_principle(history))
+
+
+def _l1_requires_a_principle_only_its_shadow_was_assigned(history):
+    built = history.loops["L1"]
+    fifth = _fifth_principle(history)
+    built.loop.requisition.required_principles.append(fifth)
+    _assign(next(i for i in built.loop.interviews if i.is_shadow), fifth)
+
+
+def _l4_requires_a_fifth_and_assigns_another_twice(history):
+    built = history.loops["L4"]
+    built.loop.requisition.required_principles.append(_fifth_principle(history))
+    _assign(built.panel[1], built.panel[0].principles[0])
+
+
+def _l4_requires_nothing(history):
+    history.loops["L4"].loop.requisition.required_principles = []
+
+
+@pytest.mark.parametrize(
+    ("change", "rate"),
+    [
+        (_assign_l5_missing_principle_on_its_panel, 1.0),
+        # A shadow's assignment is not the panel's.
+        (_l1_requires_a_principle_only_its_shadow_was_assigned, 0.6),
+        # Each required principle counts once, however many interviewers probe it.
+        (_l4_requires_a_fifth_and_assigns_another_twice, 0.6),
+        # Nothing required: nothing left uncovered.
+        (_l4_requires_nothing, 0.8),
+    ],
+)
+def test_coverage_needs_every_required_principle_on_the_panel(history, clock, change, rate):
+    change(history)
+    db.session.commit()
+
+    report = calibration_report(LAST_90_DAYS, now=clock())
+
+    assert report["adoption"]["principle_coverage_rate"] == rate
+
+
 def test_vote_changes_and_outcomes(report):
     # Final votes: 4 on L1 (panel1's changed), 1 on L2 (panel2's changed).
     assert report["vote_changes"] == {"rate": 0.4, "n": 5}
