@@ -599,3 +599,33 @@ def test_an_unknown_hiring_manager_gets_the_role_and_others_get_none(app, run_im
     assert manager.roles == {Role.HIRING_MANAGER}
     assert manager.password_hash is None
     assert not ana.roles
+
+
+def test_generated_requisitions_keep_the_principles_they_require(app, run_import, tmp_path):
+    # Enough hiring managers that titles come round again in the same department: each is
+    # still its own requisition, requiring the four or five principles its loops all covered.
+    path = tmp_path / "generated.csv"
+    synthetic_history.write_history_csv(path, 2000, seed=3)
+
+    assert run_import(path).exit_code == 0
+
+    requisitions = db.session.scalars(sa.select(Requisition)).all()
+    assert len(requisitions) == 15  # ten managers, every other one with two
+    assert {len(requisition.required_principles) for requisition in requisitions} <= {4, 5}
+
+
+def test_an_import_leaves_the_planner_statistics_up_to_date(app, run_import, tmp_path):
+    assert run_import(write_csv(tmp_path / "history.csv", good_rows())).exit_code == 0
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        # ANALYZE has counted the rows: the planner no longer takes the tables for empty.
+        estimated = db.session.scalar(
+            sa.text("SELECT reltuples FROM pg_class WHERE relname = 'interview'")
+        )
+        assert estimated == count(Interview) == 13
+    else:
+        # SQLite plans the report well without statistics, and gathering them could change
+        # its plans: none are written.
+        assert not db.session.scalar(
+            sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        )
