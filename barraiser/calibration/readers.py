@@ -1,31 +1,36 @@
-"""The report's big statements, run side by side on SQLite.
+"""The report's big statements, run side by side on connections of their own.
 
 A report over years of history runs a few statements that each walk a hundred thousand rows
-(interviews, principle assignments, loops), independent of one another. SQLite runs a statement
-on one core and lets go of Python's lock while it works, so on a machine with more than one core
-the statements can run at the same time on connections of their own: the report takes about
-as long as its longest part rather than the sum of them.
+(interviews, principle assignments, loops), independent of one another. The database does the
+work of a statement while Python's lock is let go (SQLite in-process, PostgreSQL in a server
+process of its own), so on a machine with more than one core the statements can run at the same
+time on connections of their own: the report takes about as long as its longest part rather than
+the sum of them.
 
-They must all read the same data. They do, because the report's own transaction holds SQLite's
-write lock (every transaction of the app begins IMMEDIATE, `database.py`): no other connection
-can commit until the report is done, so a reader that begins no transaction of its own
-(`STATEMENT_READER`) sees exactly what the report's transaction sees. Two cases read on the
-report's own connection instead, one statement after the other:
+They must all read the same data, as the report's own transaction sees it:
+- On SQLite, the report's transaction holds the write lock (every transaction of the app begins
+  IMMEDIATE, `database.py`): no other connection can commit until the report is done, so a
+  reader that begins no transaction of its own (`STATEMENT_READER`) sees exactly what the
+  report's transaction sees, and the report's own connection reads alongside them.
+- On PostgreSQL, the report's transaction exports its snapshot (`pg_export_snapshot`), and
+  every statement of the report runs on a connection whose transaction takes that snapshot
+  (`SET TRANSACTION SNAPSHOT`): a commit landing meanwhile is invisible to all of them alike.
+
+Reading on the report's own connection instead, one statement after the other, when:
 - the transaction has written rows itself, which other connections cannot see before it commits
   (a test, or a command that changes data and reports in one transaction);
-- PostgreSQL, where readers on other connections would each take a snapshot of their own, and
-  a commit landing in between would make the report's sections disagree; and an in-memory
-  SQLite database, which other connections do not share.
+- SQLite is in memory, which other connections do not share; or the database is another one.
 
-`CALIBRATION_READER_THREADS` sets how many statements run at once (0: all on the report's own
-connection).
+`CALIBRATION_READER_THREADS` sets how many statements run at once besides the caller's (0: all
+on the report's own connection).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -36,14 +41,24 @@ T = TypeVar("T")
 Statement = Callable[..., T]
 """A function that reads with the connection it is given first."""
 
+SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
+"""What pg_export_snapshot returns, e.g. 00000003-0000001B-1."""
+
 
 class Readers:
     """Submit statements; each runs on a reader connection of its own, or at once on the
-    report's connection when reading alongside it is not safe (see the module)."""
+    report's connection when reading alongside it is not safe (see the module). `connection`
+    is where the caller's own statements read, the same data as the readers."""
 
-    def __init__(self, connection: sa.Connection, pool: ThreadPoolExecutor | None) -> None:
+    def __init__(
+        self,
+        connection: sa.Connection,
+        pool: ThreadPoolExecutor | None,
+        snapshot: str | None = None,
+    ) -> None:
         self.connection = connection
         self.pool = pool
+        self.snapshot = snapshot
 
     @property
     def side_by_side(self) -> bool:
@@ -59,12 +74,20 @@ class Readers:
 
     def _on_reader(self, statement: Statement[T], *args: Any) -> T:
         engine = self.connection.engine
+        if self.snapshot is not None:
+            with snapshot_reader(engine, self.snapshot) as reader:
+                return statement(reader, *args)
         with engine.connect().execution_options(**{STATEMENT_READER: True}) as reader:
             return statement(reader, *args)
 
 
 def can_read_alongside(connection: sa.Connection) -> bool:
-    """Whether other connections would read exactly what `connection`'s transaction reads."""
+    """Whether other connections can read exactly what `connection`'s transaction reads."""
+    if connection.dialect.name == "postgresql":
+        # A transaction gets an id when it first writes (or locks) a row.
+        return bool(
+            connection.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NULL").scalar()
+        )
     url = connection.engine.url
     if connection.dialect.name != "sqlite" or not url.database or url.database == ":memory:":
         return False
@@ -74,11 +97,37 @@ def can_read_alongside(connection: sa.Connection) -> bool:
 
 
 @contextmanager
+def snapshot_reader(engine: sa.Engine, snapshot: str) -> Iterator[sa.Connection]:
+    """A PostgreSQL connection whose read-only transaction sees the exported `snapshot`."""
+    if not SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"not a snapshot id: {snapshot!r}")
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as reader:
+        # Before any query of the transaction; the id cannot be a bound parameter here.
+        reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        reader.exec_driver_sql("SET TRANSACTION READ ONLY")
+        reader.exec_driver_sql("SET LOCAL jit = off")  # as on the report's own connection
+        try:
+            yield reader
+        finally:
+            reader.rollback()
+
+
+@contextmanager
 def report_readers(connection: sa.Connection, threads: int) -> Iterator[Readers]:
     """Readers for one report on `connection`, whose transaction must be open (it holds the
-    write lock on SQLite); waits for every statement before returning."""
+    write lock on SQLite, and the snapshot on PostgreSQL); waits for every statement before
+    returning."""
     if threads < 1 or not can_read_alongside(connection):
         yield Readers(connection, None)
         return
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="report-reader") as pool:
-        yield Readers(connection, pool)
+    with ExitStack() as stack:
+        pool = stack.enter_context(
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="report-reader")
+        )
+        if connection.dialect.name != "postgresql":
+            yield Readers(connection, pool)
+            return
+        snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        # Where the caller's own statements read (closed before the pool waits for the rest).
+        here = stack.enter_context(snapshot_reader(connection.engine, snapshot))
+        yield Readers(here, pool, snapshot)

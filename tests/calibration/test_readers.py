@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from calibration.report_data import build_history, decide
 
 from barraiser.auth.models import User
+from barraiser.calibration import queries
 from barraiser.calibration.queries import ReportFilters, fetch_rows
 from barraiser.calibration.readers import can_read_alongside
 from barraiser.calibration.report import calibration_report
 from barraiser.extensions import db
-from barraiser.loops.models import Outcome
+from barraiser.loops.models import Loop, LoopState, Outcome
 
 TODAY = date(2026, 3, 2)
 LAST_90_DAYS = ReportFilters(since=TODAY - timedelta(days=89), until=TODAY)
@@ -42,10 +43,15 @@ def test_readers_build_the_same_report_as_one_connection(app, history, clock, th
     assert alone["loops"] == 5
 
 
-def test_readers_are_used_on_sqlite_only(app, history):
-    # PostgreSQL readers would each take a snapshot of their own.
-    on_sqlite = db.session.get_bind().dialect.name == "sqlite"
-    assert can_read_alongside(db.session.connection()) is on_sqlite
+def test_readers_are_used_on_a_database_other_connections_share(app, history):
+    # A SQLite file (the tests' SQLite is one) or PostgreSQL, not SQLite in memory.
+    assert can_read_alongside(db.session.connection())
+
+
+def test_sqlite_in_memory_is_read_on_one_connection():
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        assert not can_read_alongside(connection)
 
 
 def test_what_the_reports_own_transaction_wrote_is_counted(app, history, clock):
@@ -61,8 +67,8 @@ def test_what_the_reports_own_transaction_wrote_is_counted(app, history, clock):
 
 
 def test_nothing_commits_while_readers_read(app, history, clock):
-    """Another connection's write waits for the report's transaction, so every part of the
-    report reads the same data; it lands afterwards."""
+    """On SQLite another connection's write waits for the report's transaction, so every part
+    of the report reads the same data; it lands afterwards. (PostgreSQL: the next test.)"""
     rows_before = fetch_rows(LAST_90_DAYS, reader_threads=2)  # the report's transaction is open
     landed = threading.Event()
     panelist_id = history.panelist(0).id
@@ -86,3 +92,47 @@ def test_nothing_commits_while_readers_read(app, history, clock):
     if on_sqlite:
         assert rows_during == rows_before
     assert fetch_rows(LAST_90_DAYS, reader_threads=2).people[panelist_id].name == "Renamed"
+
+
+def test_a_commit_landing_while_readers_read_is_seen_by_no_part_of_the_report(
+    app, history, clock, monkeypatch
+):
+    """Another connection decides L5 just as the principle counts start. No part of the report
+    sees it: every part reads as of the report's start (PostgreSQL: the exported snapshot;
+    SQLite: the write waits for the report's transaction). Without that, the loops would show
+    L5 undecided while the principle counts already counted its ratings as a hire's."""
+    l5 = history.loops["L5"].loop.id
+    on_sqlite = db.session.get_bind().dialect.name == "sqlite"
+    landed = threading.Event()
+    counts_principles = queries._principle_counts
+
+    def decide_elsewhere() -> None:
+        with app.app_context():
+            with db.engine.connect() as other:
+                other.execute(
+                    sa.update(Loop)
+                    .where(Loop.id == l5)
+                    .values(state=LoopState.DECIDED, outcome=Outcome.HIRE, decided_at=clock())
+                )
+                other.commit()
+            landed.set()
+
+    def decided_meanwhile(connection, ids):
+        writer = threading.Thread(target=decide_elsewhere)
+        writer.start()
+        # SQLite: the write queues behind the report's lock. PostgreSQL: it commits at once.
+        assert landed.wait(timeout=0.3 if on_sqlite else 30) is not on_sqlite
+        return counts_principles(connection, ids)
+
+    monkeypatch.setattr(queries, "_principle_counts", decided_meanwhile)
+    rows = fetch_rows(LAST_90_DAYS, reader_threads=2)
+    db.session.commit()  # the report is done
+    monkeypatch.setattr(queries, "_principle_counts", counts_principles)
+
+    assert [loop.outcome for loop in rows.loops if loop.loop_id == l5] == [None]
+    # L5's four panel assignments, counted as an undecided loop's.
+    assert sum(row.count for row in rows.ratings.principles if row.outcome is None) == 4
+    assert landed.wait(timeout=30)
+    after = fetch_rows(LAST_90_DAYS, reader_threads=2)
+    assert [loop.outcome for loop in after.loops if loop.loop_id == l5] == ["hire"]
+    assert sum(row.count for row in after.ratings.principles if row.outcome is None) == 0
