@@ -102,6 +102,11 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
+def microseconds(moment: datetime) -> int:
+    """The moment as whole microseconds since `EPOCH`, as the interview rows give times."""
+    return (moment - EPOCH) // MICROSECOND
+
+
 def agrees(score: int, outcome: Outcome) -> bool:
     """A vote or rating agrees with the decision when it leans the way the loop was decided."""
     return (score >= LEANS_HIRE) == (outcome == "hire")
@@ -154,6 +159,8 @@ class Panel:
     """The written votes that calibration reads, per loop."""
     last_submitted: dict[int, int] = field(default_factory=dict)
     """Per loop, when its last panel feedback was submitted (microseconds since `EPOCH`)."""
+    unsubmitted: Counter[int] = field(default_factory=Counter)
+    """Per loop, its panel interviews whose feedback is not submitted (a draft, or none)."""
     vote_patterns: Counter[tuple[int, ...]] = field(default_factory=Counter)
     """Loops with two votes or more, counted by their sorted written votes: the units of
     Krippendorff's alpha (loops with the same votes add the same coincidences)."""
@@ -166,10 +173,11 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
     Needs nothing but the interviews; `read_loops` then adds, with the loops' outcomes, what
     each loop's votes say about each voter."""
     panel = Panel()
-    tallies, votes_by_loop, last_submitted = (
+    tallies, votes_by_loop, last_submitted, unsubmitted = (
         panel.tallies,
         panel.votes_by_loop,
         panel.last_submitted,
+        panel.unsubmitted,
     )
     # Unpacked rather than read by attribute: this loop runs once per interview of the period.
     for (
@@ -190,6 +198,7 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
             tally = tallies[who] = InterviewerTally()
         tally.interviews += 1
         if submitted_at is None:
+            unsubmitted[loop_id] += 1
             continue
         if submitted_at > last_submitted.get(loop_id, -1):
             last_submitted[loop_id] = submitted_at
@@ -371,8 +380,7 @@ def bar_raiser_rows(loops: Iterable[LoopRow], panel: Panel, weeks: float) -> lis
         vetoes = sum(loop.vetoed for loop in decided)
         # In whole microseconds, as exact as the timedeltas and without building one per loop.
         latencies = [
-            ((loop.decided_at - EPOCH) // MICROSECOND - last_submitted[loop.loop_id])
-            / MICROSECONDS_PER_HOUR
+            (microseconds(loop.decided_at) - last_submitted[loop.loop_id]) / MICROSECONDS_PER_HOUR
             for loop in decided
             if loop.decided_at is not None and loop.loop_id in last_submitted
         ]
@@ -426,10 +434,19 @@ def principle_rows(counts: Iterable[PrincipleCount]) -> list[dict[str, Any]]:
     ]
 
 
+def panel_in_before_debrief(loop: LoopRow, panel: Panel) -> bool:
+    """Whether all of the loop's panel feedback was submitted by the time its debrief opened
+    (a loop whose debrief has opened): none missing or a draft, none submitted after."""
+    if panel.unsubmitted[loop.loop_id]:
+        return False
+    last = panel.last_submitted.get(loop.loop_id)
+    return last is None or last <= microseconds(loop.debrief_opened_at)  # type: ignore[arg-type]
+
+
 def adoption(loops: Sequence[LoopRow], panel: Panel) -> dict[str, Any]:
     """Whether the tool is used as meant: certified Bar Raisers, timely and independent feedback."""
     before_debrief = [
-        loop.panel_in_before_debrief for loop in loops if loop.panel_in_before_debrief is not None
+        panel_in_before_debrief(loop, panel) for loop in loops if loop.debrief_opened_at is not None
     ]
     tallies = panel.tallies.values()
     on_time = sum(tally.on_time for tally in tallies)

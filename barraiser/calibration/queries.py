@@ -246,7 +246,8 @@ def _people(connection: sa.Connection) -> dict[int, StoredPerson]:
 def _loops(
     connection: sa.Connection, ids: sa.Select, people: dict[int, StoredPerson]
 ) -> list[LoopRow]:
-    """The loops of the report, each with its requisition, Bar Raiser and panel timing."""
+    """The loops of the report, each with its requisition, Bar Raiser, the hire's latest
+    performance rating and whether the panel covered the requisition's required principles."""
     moments = Moments(connection.dialect.name)
     required = (
         sa.select(sa.func.count())
@@ -294,24 +295,6 @@ def _loops(
         .group_by(Interview.loop_id)
         .subquery("covered")
     )
-    # Missing or late for the debrief: not submitted (a draft, or no feedback at all), or after.
-    late_for_debrief = (
-        sa.select(Interview.id)
-        .outerjoin(Feedback, Feedback.interview_id == Interview.id)
-        .where(
-            Interview.loop_id == Loop.id,
-            Interview.is_shadow.is_(False),
-            sa.or_(
-                Feedback.id.is_(None),
-                Feedback.state != FeedbackState.SUBMITTED,
-                Feedback.submitted_at > Loop.debrief_opened_at,
-            ),
-        )
-        .exists()
-    )
-    in_before_debrief = sa.case(
-        (Loop.debrief_opened_at.is_(None), sa.null()), else_=~late_for_debrief
-    )
     query = (
         sa.select(
             Loop.id,
@@ -324,7 +307,6 @@ def _loops(
             _as_stored(Loop.vetoed),
             latest_rating,
             sa.func.coalesce(covered.c.count, 0),
-            _as_stored(in_before_debrief),
         )
         .outerjoin(covered, covered.c.loop_id == Loop.id)
         .where(Loop.id.in_(ids))
@@ -341,7 +323,6 @@ def _loops(
         vetoed,
         rating,
         covered_count,
-        before_debrief,
     ) in _execute(connection, query):
         department, title, required_count = requisitions[requisition_id]
         email, name, certified_at = people[bar_raiser_id]
@@ -362,7 +343,6 @@ def _loops(
                 bool(vetoed),
                 rating,
                 covered_count == required_count,
-                None if before_debrief is None else bool(before_debrief),
             )
         )
     return rows

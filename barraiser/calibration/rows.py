@@ -27,8 +27,8 @@ TraineeStatus = Literal["in_training", "certified"]
 class LoopRow(NamedTuple):
     """One loop: who raised the bar, when it was decided, how it ended, how the hire did.
 
-    Query: loops joined to their requisition and Bar Raiser, with the first interview's start as
-    a scalar subquery or a MIN over interviews grouped by loop.
+    Query: the loops, named through small lookups of requisitions and people, with the latest
+    performance rating as a scalar subquery and the covered required principles counted per loop.
     """
 
     loop_id: int
@@ -42,6 +42,8 @@ class LoopRow(NamedTuple):
     not today: adoption asks whether the loop had a certified Bar Raiser."""
     first_interview_at: datetime
     debrief_opened_at: datetime | None
+    """None while the debrief has not opened. Whether all panel feedback was in by then is
+    read with the interviews (metrics.panel_in_before_debrief)."""
     decided_at: datetime | None
     outcome: Outcome | None
     """None while the loop is undecided; 'hire' only when the Bar Raiser concurred with a hire."""
@@ -50,9 +52,6 @@ class LoopRow(NamedTuple):
     """The hire's later performance rating, 1..5, or None when not (yet) recorded."""
     required_principles_covered: bool
     """Every principle the requisition requires is assigned to at least one panel interview."""
-    panel_in_before_debrief: bool | None
-    """Whether all panel feedback was submitted by the time the debrief opened; None while the
-    debrief has not opened."""
 
 
 class InterviewRow(NamedTuple):

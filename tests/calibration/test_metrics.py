@@ -10,7 +10,7 @@ import json
 import math
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -59,7 +59,6 @@ def loop_row(loop_id: int, **fields) -> LoopRow:
         "vetoed": False,
         "performance_rating": None,
         "required_principles_covered": True,
-        "panel_in_before_debrief": None,
     }
     return LoopRow(**(defaults | fields))
 
@@ -151,31 +150,10 @@ def rating_counts(ratings: list[RatingRow], loops: list[LoopRow]) -> RatingCount
 NO_RATINGS = RatingCounts([], [])
 
 
-def with_panel_timing(loops: list[LoopRow], interviews: list[InterviewRow]) -> list[LoopRow]:
-    """The loops with the panel timing the loops query reads from the database: whether all
-    panel feedback was in when the debrief opened."""
-    panel: defaultdict[int, list[InterviewRow]] = defaultdict(list)
-    for row in interviews:
-        if not row.is_shadow:
-            panel[row.loop_id].append(row)
-    result = []
-    for loop in loops:
-        own = panel[loop.loop_id]
-        submitted = [
-            EPOCH + row.submitted_at * MICROSECOND for row in own if row.submitted_at is not None
-        ]
-        opened = loop.debrief_opened_at
-        in_before = None
-        if opened is not None:
-            in_before = len(submitted) == len(own) and all(moment <= opened for moment in submitted)
-        result.append(loop._replace(panel_in_before_debrief=in_before))
-    return result
-
-
 def build(loops, interviews, ratings, trainees, **options):
-    """build_report over hand-made rows, each loop's panel timing taken from its interviews."""
+    """build_report over hand-made rows, as calibration_report calls it."""
     return build_report(
-        with_panel_timing(loops, interviews),
+        loops,
         read_panel(interviews),
         ratings,
         trainees,
@@ -858,8 +836,8 @@ def test_report_adds_up_on_many_loops():
 if __name__ == "__main__":
     loops, interviews, ratings = synthetic_rows(20_000)
     print(f"{len(loops)} loops, {len(interviews)} interviews, {len(ratings)} ratings")
-    counts, timed_loops = rating_counts(ratings, loops), with_panel_timing(loops, interviews)
+    counts = rating_counts(ratings, loops)
     for _ in range(3):
         started = time.perf_counter()
-        build_report(timed_loops, read_panel(interviews), counts, [], people=PEOPLE)
+        build_report(loops, read_panel(interviews), counts, [], people=PEOPLE)
         print(f"build_report: {time.perf_counter() - started:.3f} s")

@@ -166,6 +166,18 @@ def test_coverage_asks_each_loop_for_its_own_panel(history, clock):
     assert report["adoption"]["principle_coverage_rate"] == 0.8
 
 
+def test_a_draft_when_the_debrief_opened_means_the_panel_was_not_all_in(history, clock):
+    # L5's debrief opens while panel3's feedback is still a draft.
+    l5 = history.loops["L5"].loop
+    l5.debrief_opened_at = l5.first_interview_at + timedelta(hours=24)
+    db.session.commit()
+
+    report = calibration_report(LAST_90_DAYS, now=clock())
+
+    # L2, L3, L4 of the five opened debriefs had every panel feedback in.
+    assert report["adoption"]["submitted_before_debrief_rate"] == 0.6
+
+
 def _fifth_principle(history):
     return history.loops["L5"].loop.requisition.required_principles[-1]
 
