@@ -5,11 +5,12 @@ SQLite database in a temporary directory (or --database-url, an EMPTY database),
 app's start-up and, separately, the JSON report over the whole history as
 `/calibration/report.json` builds it: the SQL and its rows, the metrics and the serialisation,
 every time from the rows (the reuse cache off), with the configured reader threads and again
-with one statement at a time. Every requisition requires principles (as the import sets them), so
-the principle coverage check is part of what is timed; and before timing, the decided loops get
-what history files do not carry, debriefs and final votes (`hold_debriefs`), so that every part
-of the report has rows to read. Then it times each part on its own, to
-show where the time goes. Targets at 20,000 loops on SQLite: import < 60 s, report < 1 s.
+with one statement at a time. Then it times each part on its own, to show where the time goes.
+Targets at 20,000 loops on SQLite: import < 60 s, report < 1 s.
+
+Every part of the report has rows to read: every requisition requires principles (as the import
+sets them), so the principle coverage check is timed; and before timing, the decided loops get
+what history files do not carry, their debriefs and final votes (`hold_debriefs`).
 """
 
 from __future__ import annotations
