@@ -96,6 +96,16 @@ def can_read_alongside(connection: sa.Connection) -> bool:
     return not wrote_in_transaction(connection)
 
 
+def without_jit(connection: sa.Connection) -> None:
+    """On PostgreSQL, no JIT compilation for the rest of the connection's transaction.
+
+    The report's per-loop subqueries make the cost estimates large enough for PostgreSQL to
+    compile the plans to machine code, which costs more than running them: 0.2 s of the loops
+    query's 0.4 s at 20,000 loops."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off")
+
+
 @contextmanager
 def snapshot_reader(engine: sa.Engine, snapshot: str) -> Iterator[sa.Connection]:
     """A PostgreSQL connection whose read-only transaction sees the exported `snapshot`."""
@@ -105,7 +115,7 @@ def snapshot_reader(engine: sa.Engine, snapshot: str) -> Iterator[sa.Connection]
         # Before any query of the transaction; the id cannot be a bound parameter here.
         reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         reader.exec_driver_sql("SET TRANSACTION READ ONLY")
-        reader.exec_driver_sql("SET LOCAL jit = off")  # as on the report's own connection
+        without_jit(reader)
         try:
             yield reader
         finally:
@@ -117,6 +127,7 @@ def report_readers(connection: sa.Connection, threads: int) -> Iterator[Readers]
     """Readers for one report on `connection`, whose transaction must be open (it holds the
     write lock on SQLite, and the snapshot on PostgreSQL); waits for every statement before
     returning."""
+    without_jit(connection)
     if threads < 1 or not can_read_alongside(connection):
         yield Readers(connection, None)
         return

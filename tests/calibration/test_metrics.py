@@ -19,9 +19,14 @@ import pytest
 from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.export import INTERVIEWER_COLUMNS, report_to_csv, report_to_csv_rows
 from barraiser.calibration.flags import FlagSettings, flag_reasons
-from barraiser.calibration.metrics import build_report, pearson, read_panel, report_weeks
+from barraiser.calibration.metrics import (
+    build_report,
+    microseconds,
+    pearson,
+    read_panel,
+    report_weeks,
+)
 from barraiser.calibration.rows import (
-    EPOCH,
     EvidenceCount,
     InterviewRow,
     LoopRow,
@@ -32,7 +37,6 @@ from barraiser.calibration.rows import (
 )
 
 T0 = datetime(2025, 3, 3, 17, 0, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
 
 
 def interview_end(loop_id: int) -> datetime:
@@ -92,8 +96,8 @@ def interview_row(
         loop_id=loop_id,
         interviewer_id=person_id(email),
         is_shadow=shadow,
-        ends_at=(interview_end(loop_id) - EPOCH) // MICROSECOND,
-        submitted_at=(at(loop_id, submitted_after) - EPOCH) // MICROSECOND if submitted else None,
+        ends_at=microseconds(interview_end(loop_id)),
+        submitted_at=microseconds(at(loop_id, submitted_after)) if submitted else None,
         on_time=submitted_after <= 24 if submitted else None,
         vote_score=vote if submitted else None,
         final_vote_score=final,
