@@ -18,6 +18,7 @@ from .audit.views import bp as audit_bp
 from .auth.services import use_hash_profile
 from .auth.views import bp as auth_bp
 from .calibration.views import bp as calibration_bp
+from .candidates.views import bp as candidates_bp
 from .cli import register_commands
 from .config import from_environment
 from .debrief.views import bp as debrief_bp
@@ -25,11 +26,10 @@ from .errors import register_error_handlers
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp
 from .home.views import bp as home_bp
-from .loops.candidate_views import bp as candidates_bp
-from .loops.privacy_views import bp as privacy_bp
-from .loops.requisition_views import bp as requisitions_bp
 from .loops.views import bp as loops_bp
 from .principles.views import bp as principles_bp
+from .privacy.views import bp as privacy_bp
+from .requisitions.views import bp as requisitions_bp
 from .settings.views import bp as settings_bp
 from .training.views import bp as training_bp
 

@@ -19,12 +19,12 @@ from .auth.models import BarRaiserStatus, Role, User
 from .auth.services import create_user, set_bar_raiser_status
 from .calibration.export import report_to_csv
 from .calibration.forms import parse_filters
-from .calibration.importer import HistoryRejected, import_history
 from .calibration.report import calibration_report
-from .demo import build_demo_organisation
+from .demo.organisation import build_demo_organisation
 from .errors import DomainError
 from .extensions import db
 from .feedback.reminders import queue_due_reminders
+from .history.services import HistoryRejected, import_history
 from .outbox.services import deliver_pending
 from .principles.services import seed_default_catalog
 

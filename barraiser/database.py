@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .extensions import db
+
 
 class UTCDateTime(sa.types.TypeDecorator):
     """An aware UTC datetime on the Python side on both databases.
@@ -96,3 +98,11 @@ def wrote_in_transaction(connection: sa.Connection) -> bool:
     that other connections cannot see until it commits)."""
     changes = connection.connection.dbapi_connection.total_changes
     return changes != connection.info.get("changes_at_begin")
+
+
+def count_by(column: sa.orm.InstrumentedAttribute, ids: list[int]) -> dict[int, int]:
+    """How many rows of `column`'s table each of `ids` has (e.g. loops by Loop.candidate_id)."""
+    if not ids:
+        return {}
+    query = sa.select(column, sa.func.count()).where(column.in_(ids)).group_by(column)
+    return {key: count for key, count in db.session.execute(query)}

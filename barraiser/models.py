@@ -3,11 +3,13 @@
 from .audit.models import AuditEvent
 from .auth.models import LoginSession, User, UserRole
 from .calibration.models import ActionItem
+from .candidates.models import Candidate
 from .debrief.models import FinalVote, HirePerformance, Proposal, Verdict
 from .feedback.models import Addendum, Feedback, PrincipleRating
-from .loops.models import Candidate, Interview, InterviewPrinciple, Loop, Requisition
+from .loops.models import Interview, InterviewPrinciple, Loop
 from .outbox.models import OutboxMessage
 from .principles.models import Principle
+from .requisitions.models import Requisition
 from .settings.models import MechanismSetting
 from .training.models import MentorNote
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .auth.models import Role, User
+from .candidates.models import Candidate
+from .domain import FeedbackState
 from .errors import Forbidden, NotFound
 from .extensions import db
-from .feedback.models import Feedback, FeedbackState
-from .loops.models import Candidate, Interview, Loop, Requisition
+from .feedback.models import Feedback
+from .loops.models import Interview, Loop
+from .requisitions.models import Requisition
 
 
 def is_admin(user: User) -> bool:

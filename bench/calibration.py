@@ -29,7 +29,6 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without installing it
 
-from barraiser.calibration.importer_write import refresh_planner_statistics  # noqa: E402
 from barraiser.calibration.metrics import build_report, read_panel  # noqa: E402
 from barraiser.calibration.queries import ReportFilters, fetch_rows  # noqa: E402
 from barraiser.calibration.report import (  # noqa: E402
@@ -37,12 +36,19 @@ from barraiser.calibration.report import (  # noqa: E402
     flag_settings_from,
     without_cyclic_gc,
 )
-from barraiser.calibration.synthetic_history import DEFAULT_END, DEFAULT_START  # noqa: E402
 from barraiser.clock import system_now  # noqa: E402
 from barraiser.debrief.models import FinalVote  # noqa: E402
+from barraiser.demo.synthetic_history import DEFAULT_END, DEFAULT_START  # noqa: E402
+from barraiser.domain import (  # noqa: E402
+    VOTE_SCORES,
+    FeedbackState,
+    Outcome,
+)
 from barraiser.extensions import db  # noqa: E402
-from barraiser.feedback.models import VOTE_SCORES, Feedback, FeedbackState  # noqa: E402
-from barraiser.loops.models import Interview, Loop, Outcome, requisition_principle  # noqa: E402
+from barraiser.feedback.models import Feedback  # noqa: E402
+from barraiser.history.write import refresh_planner_statistics  # noqa: E402
+from barraiser.loops.models import Interview, Loop  # noqa: E402
+from barraiser.requisitions.models import requisition_principle  # noqa: E402
 from barraiser.settings.services import current_settings  # noqa: E402
 from bench.import_history import bench_app, time_import  # noqa: E402
 

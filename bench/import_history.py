@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without installing it
 
 from barraiser import create_app  # noqa: E402
-from barraiser.calibration.importer import import_history  # noqa: E402
-from barraiser.calibration.synthetic_history import write_history_csv  # noqa: E402
 from barraiser.cli import upgrade_and_seed  # noqa: E402
 from barraiser.clock import system_now  # noqa: E402
+from barraiser.demo.synthetic_history import write_history_csv  # noqa: E402
 from barraiser.extensions import db  # noqa: E402
+from barraiser.history.services import import_history  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from barraiser.auth.models import BarRaiserStatus, Role, User, UserRole
+from barraiser.candidates.models import Candidate
+from barraiser.domain import LoopState
 from barraiser.extensions import db
-from barraiser.loops.models import (
-    Candidate,
-    Interview,
-    InterviewPrinciple,
-    Loop,
-    LoopState,
-    Requisition,
-)
+from barraiser.loops.models import Interview, InterviewPrinciple, Loop
 from barraiser.principles.models import Principle
+from barraiser.requisitions.models import Requisition
 
 
 @dataclass

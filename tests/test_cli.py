@@ -7,8 +7,9 @@ from conftest import login
 
 from barraiser.auth.models import BarRaiserStatus, Role, User
 from barraiser.debrief.models import HirePerformance
+from barraiser.domain import LoopState, Outcome
 from barraiser.extensions import db
-from barraiser.loops.models import Loop, LoopState, Outcome
+from barraiser.loops.models import Loop
 from barraiser.principles.models import Principle
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -57,3 +59,10 @@ class NewUserForm(UserForm):
         description="Leave empty to create the account without a login yet.",
     )
     submit = SubmitField("Create user")
+
+
+def optional_id(value: Any) -> int | None:
+    """An id from a select, or None for its empty option. Anything else is refused (ValueError)."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)

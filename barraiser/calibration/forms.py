@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..extensions import db
-from ..loops.models import Requisition
+from ..requisitions.models import Requisition
 from .models import ActionStatus
 from .queries import ReportFilters
 from .report import SORT_DIRECTIONS, parse_sort

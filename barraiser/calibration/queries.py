@@ -21,17 +21,12 @@ from sqlalchemy.orm import aliased
 from ..auth.models import BarRaiserStatus, User
 from ..database import STATEMENT_READER
 from ..debrief.models import FinalVote, HirePerformance
+from ..domain import VOTE_SCORES, FeedbackState, LoopState
 from ..extensions import db
-from ..feedback.models import VOTE_SCORES, Feedback, FeedbackState
-from ..loops.models import (
-    Interview,
-    InterviewPrinciple,
-    Loop,
-    LoopState,
-    Requisition,
-    requisition_principle,
-)
+from ..feedback.models import Feedback
+from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
+from ..requisitions.models import Requisition, requisition_principle
 from .readers import report_readers
 from .rows import (
     EvidenceCount,

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..domain import FeedbackState, LoopState
 from ..extensions import db
-from ..feedback.models import Feedback, FeedbackState
-from ..loops.models import Interview, Loop, LoopState
+from ..feedback.models import Feedback
+from ..loops.models import Interview, Loop
 from .models import FinalVote, Proposal
 
 

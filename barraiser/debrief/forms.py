@@ -18,8 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..feedback.models import Vote
-from ..loops.models import Outcome
+from ..domain import Outcome, Vote
 from .services import MAX_TEXT
 
 VOTE_CHOICES = [

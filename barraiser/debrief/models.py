@@ -6,7 +6,6 @@ constraints, so two people acting at once cannot both succeed: the database pick
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -14,9 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..database import UTCDateTime, enum_type
+from ..domain import Outcome, VerdictKind, Vote
 from ..extensions import db
-from ..feedback.models import Vote
-from ..loops.models import Interview, Loop, Outcome
+from ..loops.models import Interview, Loop
 from ..principles.models import Principle
 
 
@@ -52,11 +51,6 @@ class Proposal(db.Model):
 
     loop: Mapped[Loop] = relationship()
     proposed_by: Mapped[User] = relationship()
-
-
-class VerdictKind(enum.StrEnum):
-    CONCUR = "concur"
-    VETO = "veto"
 
 
 veto_principle = sa.Table(

@@ -11,8 +11,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
+from ..domain import FeedbackState, Vote
 from ..extensions import db
-from ..feedback.models import Addendum, Feedback, FeedbackState, Vote
+from ..feedback.models import Addendum, Feedback
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
 from . import rules

@@ -5,9 +5,10 @@ offered exactly when its service would accept it."""
 from __future__ import annotations
 
 from ..auth.models import User
+from ..domain import FeedbackState, LoopState, Outcome
 from ..errors import Conflict, DomainError, Forbidden
-from ..feedback.models import Feedback, FeedbackState
-from ..loops.models import Interview, Loop, LoopState, Outcome
+from ..feedback.models import Feedback
+from ..loops.models import Interview, Loop
 from .models import FinalVote, Proposal
 
 

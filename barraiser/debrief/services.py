@@ -15,14 +15,15 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
+from ..domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from ..errors import Conflict, DomainError, RuleViolation
 from ..extensions import db
-from ..feedback.models import Feedback, FeedbackState, Vote
-from ..loops.models import Interview, InterviewPrinciple, Loop, LoopState, Outcome
+from ..feedback.models import Feedback
+from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..loops.services import transition
 from ..outbox.services import queue_message
 from ..principles.models import Principle
-from .models import FinalVote, HirePerformance, Proposal, Verdict, VerdictKind
+from .models import FinalVote, HirePerformance, Proposal, Verdict
 from .rules import (
     final_vote_refusal,
     open_refusal,

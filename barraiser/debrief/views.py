@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from .. import clock, policy
+from ..domain import Outcome, Vote
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from ..feedback.models import Vote
-from ..loops.models import Loop, Outcome
+from ..loops.models import Loop
 from . import services
 from .forms import (
     ConcurForm,

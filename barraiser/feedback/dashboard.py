@@ -16,10 +16,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
+from ..domain import FeedbackState
 from ..extensions import db
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from .deadline import deadline_hours, due_at
-from .models import Feedback, FeedbackState
+from .models import Feedback
 from .queries import OPEN_LOOP_STATES, ready_loops
 
 LIST_LIMIT = 100

@@ -12,8 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from ..domain import RATING_LABELS, Vote
 from ..principles.models import Principle
-from .models import RATING_LABELS, Feedback, Vote
+from .models import Feedback
 from .services import FeedbackContent, RatingInput
 
 BAR_QUESTION = (

@@ -3,7 +3,6 @@ no middle, and the Bar Raiser question. Submitted feedback is never updated; add
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,51 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..auth.models import User
 from ..database import UTCDateTime, enum_type
+from ..domain import FeedbackState, Vote
 from ..extensions import db
 from ..loops.models import Interview
 from ..principles.models import Principle
 from .quality import word_count
-
-
-class Vote(enum.StrEnum):
-    """The four-point vote. There is deliberately no middle: every interviewer leans."""
-
-    STRONG_HIRE = "strong_hire"
-    INCLINED_HIRE = "inclined_hire"
-    INCLINED_NO_HIRE = "inclined_no_hire"
-    STRONG_NO_HIRE = "strong_no_hire"
-
-    @property
-    def score(self) -> int:
-        return VOTE_SCORES[self]
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-    @property
-    def leans_hire(self) -> bool:
-        return self.score >= 3
-
-
-VOTE_SCORES: dict[Vote, int] = {
-    Vote.STRONG_HIRE: 4,
-    Vote.INCLINED_HIRE: 3,
-    Vote.INCLINED_NO_HIRE: 2,
-    Vote.STRONG_NO_HIRE: 1,
-}
-
-RATING_LABELS: dict[int, str] = {
-    4: "4 — Strong: clearly above the bar",
-    3: "3 — Meets: at the bar",
-    2: "2 — Below: short of the bar",
-    1: "1 — Weak: well short of the bar",
-}
-
-
-class FeedbackState(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
 
 
 class Feedback(db.Model):

@@ -12,10 +12,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
+from ..domain import FeedbackState, LoopState
 from ..extensions import db
-from ..loops.models import Interview, Loop, LoopState
+from ..loops.models import Interview, Loop
 from .deadline import due_at
-from .models import Feedback, FeedbackState, PrincipleRating
+from .models import Feedback, PrincipleRating
 
 # Loops whose feedback is still being written or read before the decision.
 OPEN_LOOP_STATES = (LoopState.SCHEDULED, LoopState.DEBRIEF)

@@ -11,11 +11,12 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..domain import FeedbackState
 from ..extensions import db
 from ..loops.models import Interview, Loop
 from ..outbox.services import queue_message
 from .deadline import deadline_hours, due_at
-from .models import Feedback, FeedbackState
+from .models import Feedback
 from .queries import OPEN_LOOP_STATES
 
 FIRST_REMINDER_AFTER = timedelta(hours=1)

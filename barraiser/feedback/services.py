@@ -18,13 +18,14 @@ from flask import current_app
 
 from ..audit.services import record
 from ..auth.models import User
+from ..domain import FeedbackState, LoopState, Vote
 from ..errors import Conflict, Forbidden, RuleViolation
 from ..extensions import db
-from ..loops.models import Interview, Loop, LoopState
+from ..loops.models import Interview, Loop
 from ..outbox.services import queue_message
 from ..settings.services import get_setting
 from .deadline import deadline_hours, due_at
-from .models import Addendum, Feedback, FeedbackState, PrincipleRating, Vote
+from .models import Addendum, Feedback, PrincipleRating
 from .quality import word_count
 from .queries import loop_ready_for_debrief
 

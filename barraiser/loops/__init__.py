@@ -1,1 +1,1 @@
-"""Requisitions, candidates, interview loops, their panels and principle assignments."""
+"""Interview loops: panels, principle assignments, scheduling, and the rules of a valid loop."""

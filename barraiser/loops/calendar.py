@@ -6,7 +6,8 @@ from datetime import datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .models import Interview, LoopState
+from ..domain import LoopState
+from .models import Interview
 
 PRODUCT_ID = "-//Bar Raiser//Interview loops//EN"
 # A draft loop is not confirmed to the candidate yet; a cancelled one frees the slot.

@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
+from ..domain import LoopState
 from ..extensions import db
-from .models import Interview, InterviewPrinciple, Loop, LoopState
-from .queries import LIST_ROW
+from .models import LIST_ROW, Interview, InterviewPrinciple, Loop
 from .rules import MAX_DURATION_MINUTES
 from .suggest import bar_raiser_load
 

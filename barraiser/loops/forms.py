@@ -1,4 +1,4 @@
-"""Requisition, candidate and loop forms. They check shape (required, length, choice); the rules
+"""Loop forms. They check shape (required, length, choice); the rules
 of a valid loop live in loops.rules and are checked by the services."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    EmailField,
     FieldList,
     Form,
     FormField,
@@ -17,46 +16,17 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..auth.forms import MultiCheckboxField
+from ..auth.forms import optional_id
 from .rules import DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, InterviewPlan, PanelPlan
 
 Choices = list[tuple[Any, str]]
 MAX_ROWS = 12
 DEFAULT_ROWS = 5
-
-
-def optional_id(value: Any) -> int | None:
-    """An id from a select, or None for its empty option. Anything else is refused (ValueError)."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
-class RequisitionForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    level = IntegerField("Level", validators=[InputRequired(), NumberRange(min=1, max=12)])
-    department = StringField("Department", validators=[InputRequired(), Length(max=120)])
-    hiring_manager_id = SelectField("Hiring manager", coerce=optional_id, validate_choice=False)
-    principle_ids = MultiCheckboxField("Principles every loop must cover", coerce=int)
-    submit = SubmitField("Save requisition")
-
-
-class CandidateForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
-    email = EmailField(
-        "Email", validators=[Optional(), Email(check_deliverability=False), Length(max=254)]
-    )
-    source = StringField(
-        "Source", validators=[Optional(), Length(max=120)], description="e.g. referral, agency"
-    )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
-    submit = SubmitField("Save candidate")
 
 
 class InterviewRow(Form):

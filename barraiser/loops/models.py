@@ -1,106 +1,23 @@
-"""Requisitions, candidates and loops: who interviews whom, when, on which principles.
+"""Loops: who interviews whom, when, on which principles.
 
-The loop's state machine lives here as data (LOOP_TRANSITIONS); services check every move
-against it, so an illegal transition is refused whoever asks (view, CLI or importer).
+The loop's state machine lives in barraiser.domain as data (LOOP_TRANSITIONS); services check
+every move against it, so an illegal transition is refused whoever asks (view, CLI or importer).
 """
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from ..auth.models import User
+from ..candidates.models import Candidate
 from ..database import UTCDateTime, enum_type
+from ..domain import LOOP_TRANSITIONS, LoopState, Outcome
 from ..extensions import db
 from ..principles.models import Principle
-
-
-class RequisitionStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-requisition_principle = sa.Table(
-    "requisition_principle",
-    db.metadata,
-    sa.Column(
-        "requisition_id",
-        sa.ForeignKey("requisition.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("principle_id", sa.ForeignKey("principle.id"), primary_key=True),
-)
-
-
-class Requisition(db.Model):
-    """A role to fill, and the principles every loop for it must cover."""
-
-    __tablename__ = "requisition"
-    __table_args__ = (sa.CheckConstraint("level >= 1 AND level <= 12", name="level_range"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    level: Mapped[int]
-    department: Mapped[str] = mapped_column(sa.String(120))
-    hiring_manager_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    status: Mapped[RequisitionStatus] = mapped_column(
-        enum_type(RequisitionStatus), default=RequisitionStatus.OPEN
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-
-    hiring_manager: Mapped[User] = relationship(foreign_keys=[hiring_manager_id])
-    required_principles: Mapped[list[Principle]] = relationship(
-        secondary=requisition_principle, order_by=Principle.position, lazy="selectin"
-    )
-
-
-class Candidate(db.Model):
-    """A person being interviewed. Personal data: loops.privacy erases name, email and notes."""
-
-    __tablename__ = "candidate"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
-    source: Mapped[str] = mapped_column(sa.String(120), default="")
-    notes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    @property
-    def display_name(self) -> str:
-        """The name every page shows: once erased, "Erased candidate #<id>", the same everywhere."""
-        if self.erased_at is not None:
-            return f"Erased candidate #{self.id}"
-        return self.name
-
-
-class LoopState(enum.StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    DEBRIEF = "debrief"
-    DECIDED = "decided"
-    CANCELLED = "cancelled"
-
-
-# The only moves a loop can make. DEBRIEF and DECIDED are entered by the debrief slice.
-LOOP_TRANSITIONS: dict[LoopState, frozenset[LoopState]] = {
-    LoopState.DRAFT: frozenset({LoopState.SCHEDULED, LoopState.CANCELLED}),
-    LoopState.SCHEDULED: frozenset({LoopState.DRAFT, LoopState.DEBRIEF, LoopState.CANCELLED}),
-    LoopState.DEBRIEF: frozenset({LoopState.DECIDED}),
-    LoopState.DECIDED: frozenset(),
-    LoopState.CANCELLED: frozenset(),
-}
-
-
-class Outcome(enum.StrEnum):
-    HIRE = "hire"
-    NO_HIRE = "no_hire"
+from ..requisitions.models import Requisition
 
 
 class Loop(db.Model):
@@ -229,3 +146,24 @@ class InterviewPrinciple(db.Model):
 
     interview: Mapped[Interview] = relationship(back_populates="assignments")
     principle: Mapped[Principle] = relationship()
+
+
+# Everything the loop page and the panel editor read, in five or six queries.
+PANEL = (
+    joinedload(Loop.candidate),
+    joinedload(Loop.requisition),
+    joinedload(Loop.hiring_manager),
+    joinedload(Loop.bar_raiser),
+    selectinload(Loop.interviews).options(
+        joinedload(Interview.interviewer),
+        selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
+    ),
+)
+
+# What a row of a loop list shows.
+LIST_ROW = (
+    joinedload(Loop.candidate),
+    joinedload(Loop.requisition),
+    joinedload(Loop.bar_raiser),
+    selectinload(Loop.interviews),
+)

@@ -14,11 +14,13 @@ from itertools import pairwise
 import sqlalchemy as sa
 
 from ..auth.models import BarRaiserStatus, Role, User
+from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
 from ..principles.models import Principle
+from ..requisitions.models import Requisition
 from ..settings.services import get_setting
-from .models import Interview, Loop, LoopState, Requisition
+from .models import Interview, Loop
 
 MIN_PRINCIPLES = 1
 MAX_PRINCIPLES = 3

@@ -13,18 +13,13 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
+from ..candidates.models import Candidate
+from ..domain import LoopState
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
-from .models import (
-    Candidate,
-    Interview,
-    InterviewPrinciple,
-    Loop,
-    LoopState,
-    Requisition,
-    RequisitionStatus,
-)
+from ..requisitions.models import Requisition, RequisitionStatus
+from .models import Interview, InterviewPrinciple, Loop
 from .rules import (
     InterviewPlan,
     PanelInvalid,

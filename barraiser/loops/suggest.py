@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..auth.models import BarRaiserStatus, User
+from ..domain import LoopState
 from ..extensions import db
 from ..principles.services import active_principles
-from .models import Loop, LoopState, Requisition
+from ..requisitions.models import Requisition
+from .models import Loop
 from .rules import MAX_PRINCIPLES
 
 LOAD_WINDOW = timedelta(days=14)

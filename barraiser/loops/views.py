@@ -19,19 +19,16 @@ from flask_login import current_user, login_required
 
 from .. import clock, policy
 from ..audit.services import events_for
+from ..candidates.queries import candidate_choices
+from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
+from ..requisitions.models import Requisition
+from ..requisitions.queries import open_requisition_choices
 from .calendar import interview_event
 from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, VersionForm
-from .models import Loop, LoopState, Requisition
-from .queries import (
-    LIST_ROW,
-    candidate_choices,
-    interview_for_calendar,
-    loop_with_panel,
-    open_requisition_choices,
-    panel_choices,
-)
+from .models import LIST_ROW, Loop
+from .queries import interview_for_calendar, loop_with_panel, panel_choices
 from .rules import PanelInvalid, Problem, coverage
 from .services import (
     EDITABLE_STATES,

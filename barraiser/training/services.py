@@ -11,10 +11,12 @@ from sqlalchemy.orm import aliased, joinedload
 from .. import policy
 from ..audit.services import record
 from ..auth.models import BarRaiserStatus, User
+from ..domain import FeedbackState
 from ..errors import Forbidden, RuleViolation
 from ..extensions import db
-from ..feedback.models import Feedback, FeedbackState
-from ..loops.models import Interview, Loop, Requisition
+from ..feedback.models import Feedback
+from ..loops.models import Interview, Loop
+from ..requisitions.models import Requisition
 from .models import NOTE_LIMIT, MentorNote
 
 # Certified Bar Raisers stay on the pipeline this long, so a programme can see who it produced.

@@ -33,10 +33,11 @@ from builders import BuiltLoop
 
 from barraiser.auth.models import User
 from barraiser.debrief.models import FinalVote, HirePerformance
+from barraiser.domain import FeedbackState, LoopState, Outcome, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, FeedbackState, PrincipleRating, Vote
+from barraiser.feedback.models import Feedback, PrincipleRating
 from barraiser.feedback.services import stamp_assignments
-from barraiser.loops.models import Interview, LoopState, Outcome
+from barraiser.loops.models import Interview
 from barraiser.principles.models import Principle
 
 VOTES = {

@@ -12,8 +12,9 @@ from calibration.report_data import build_history
 from barraiser.calibration import cache
 from barraiser.calibration.queries import ReportFilters
 from barraiser.calibration.report import calibration_report
+from barraiser.domain import Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, Vote
+from barraiser.feedback.models import Feedback
 from barraiser.settings.services import change_setting
 
 TODAY = date(2026, 3, 2)

@@ -16,8 +16,9 @@ from barraiser.calibration import queries
 from barraiser.calibration.queries import ReportFilters, fetch_rows
 from barraiser.calibration.readers import can_read_alongside
 from barraiser.calibration.report import calibration_report
+from barraiser.domain import LoopState, Outcome
 from barraiser.extensions import db
-from barraiser.loops.models import Loop, LoopState, Outcome
+from barraiser.loops.models import Loop
 
 TODAY = date(2026, 3, 2)
 LAST_90_DAYS = ReportFilters(since=TODAY - timedelta(days=89), until=TODAY)

@@ -9,9 +9,8 @@ from builders import BuiltLoop
 from debrief.panel_feedback import submit_panel_feedback
 
 from barraiser.debrief import services
+from barraiser.domain import Outcome, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Vote
-from barraiser.loops.models import Outcome
 
 # Bar Raiser, then three panelists: two lean hire, two lean no hire.
 WRITTEN_VOTES = (Vote.INCLINED_NO_HIRE, Vote.STRONG_HIRE, Vote.INCLINED_HIRE, Vote.STRONG_NO_HIRE)

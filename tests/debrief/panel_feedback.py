@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from builders import BuiltLoop
 
+from barraiser.domain import FeedbackState, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, FeedbackState, PrincipleRating, Vote
+from barraiser.feedback.models import Feedback, PrincipleRating
 from barraiser.feedback.services import stamp_assignments
 from barraiser.loops.models import Interview
 

@@ -13,10 +13,10 @@ from flask import Flask
 from barraiser.auth.models import User
 from barraiser.debrief import services
 from barraiser.debrief.models import FinalVote, Proposal, Verdict
+from barraiser.domain import LoopState, Outcome, Vote
 from barraiser.errors import Conflict
 from barraiser.extensions import db
-from barraiser.feedback.models import Vote
-from barraiser.loops.models import Loop, LoopState, Outcome
+from barraiser.loops.models import Loop
 from barraiser.outbox.models import OutboxMessage
 
 OK = "ok"

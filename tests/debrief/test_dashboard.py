@@ -6,9 +6,8 @@ from debrief.panel_feedback import submit_panel_feedback
 
 from barraiser.debrief import services
 from barraiser.debrief.dashboard import debrief_todos
+from barraiser.domain import Outcome, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Vote
-from barraiser.loops.models import Outcome
 
 
 def _home(login_as, person) -> str:

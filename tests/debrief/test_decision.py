@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from barraiser.audit.models import AuditEvent
 from barraiser.debrief import services
-from barraiser.debrief.models import HirePerformance, Proposal, Verdict, VerdictKind
+from barraiser.debrief.models import HirePerformance, Proposal, Verdict
+from barraiser.domain import LoopState, Outcome, VerdictKind, Vote
 from barraiser.errors import Conflict, Forbidden, RuleViolation
 from barraiser.extensions import db
-from barraiser.feedback.models import Vote
-from barraiser.loops.models import Loop, LoopState, Outcome
+from barraiser.loops.models import Loop
 from barraiser.principles.models import Principle
 
 

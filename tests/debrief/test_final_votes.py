@@ -10,10 +10,10 @@ from debrief.panel_feedback import submit_panel_feedback
 from barraiser.audit.models import AuditEvent
 from barraiser.debrief import services
 from barraiser.debrief.models import FinalVote
+from barraiser.domain import Outcome, Vote
 from barraiser.errors import Conflict, Forbidden
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, Vote
-from barraiser.loops.models import Outcome
+from barraiser.feedback.models import Feedback
 
 
 def _url(built, action: str = "") -> str:

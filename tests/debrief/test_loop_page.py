@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from barraiser.loops.models import Outcome
+from barraiser.domain import Outcome
 
 
 def test_a_scheduled_loop_with_all_feedback_is_ready_for_debrief(ready_loop, login_as):

@@ -10,10 +10,9 @@ from debrief.panel_feedback import submit_panel_feedback
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import BarRaiserStatus
 from barraiser.debrief import services
+from barraiser.domain import LoopState, Outcome, Vote
 from barraiser.errors import Conflict, Forbidden, RuleViolation
 from barraiser.extensions import db
-from barraiser.feedback.models import Vote
-from barraiser.loops.models import LoopState, Outcome
 from barraiser.outbox.models import OutboxMessage
 
 

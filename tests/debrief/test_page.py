@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from debrief.panel_feedback import submit_panel_feedback, write_feedback
 
 from barraiser.debrief import services
+from barraiser.domain import Outcome, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Addendum, Feedback, Vote
-from barraiser.loops.models import Interview, InterviewPrinciple, Outcome
+from barraiser.feedback.models import Addendum, Feedback
+from barraiser.loops.models import Interview, InterviewPrinciple
 from barraiser.principles.models import Principle
 
 

@@ -11,8 +11,9 @@ from conftest import PASSWORD
 from playwright.sync_api import Page, expect
 
 from barraiser.auth.models import BarRaiserStatus, Role, User
+from barraiser.domain import LoopState, Outcome
 from barraiser.extensions import db
-from barraiser.loops.models import Loop, LoopState, Outcome
+from barraiser.loops.models import Loop
 
 from .conftest import log_in, log_out
 

@@ -11,8 +11,8 @@ from conftest import PASSWORD
 from feedback.writing import evidence, submit_for
 from playwright.sync_api import Page, expect
 
+from barraiser.domain import Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Vote
 
 from .conftest import log_in
 

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from feedback.writing import evidence, form_data
 
+from barraiser.domain import FeedbackState, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Addendum, Feedback, FeedbackState, Vote
+from barraiser.feedback.models import Addendum, Feedback
 
 
 def _url(interview) -> str:

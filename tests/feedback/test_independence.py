@@ -17,11 +17,12 @@ from feedback.writing import after_interviews, content, form_data, submit_for
 
 from barraiser import policy
 from barraiser.auth.models import Role, User, UserRole
+from barraiser.domain import LoopState, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, Vote
+from barraiser.feedback.models import Feedback
 from barraiser.feedback.queries import readable_feedback
 from barraiser.feedback.services import save_draft
-from barraiser.loops.models import Interview, InterviewPrinciple, LoopState
+from barraiser.loops.models import Interview, InterviewPrinciple
 from barraiser.principles.models import Principle
 
 OTHERS = "Othercanary"  # in every other panelist's submitted evidence and summary

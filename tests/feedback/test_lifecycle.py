@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from feedback.writing import content, current_version, evidence, submit_for
 
 from barraiser.audit.models import AuditEvent
+from barraiser.domain import FeedbackState, LoopState, Outcome, Vote
 from barraiser.errors import Conflict, Forbidden, RuleViolation
 from barraiser.extensions import db
-from barraiser.feedback.models import Addendum, Feedback, FeedbackState, Vote
+from barraiser.feedback.models import Addendum, Feedback
 from barraiser.feedback.services import (
     FeedbackContent,
     IncompleteFeedback,
@@ -21,7 +22,6 @@ from barraiser.feedback.services import (
     save_draft,
     submit_feedback,
 )
-from barraiser.loops.models import LoopState, Outcome
 from barraiser.settings.services import change_setting
 
 

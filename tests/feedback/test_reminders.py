@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from concurrency import race
 from feedback.writing import submit_for
 
+from barraiser.domain import LoopState
 from barraiser.extensions import db
 from barraiser.feedback.reminders import queue_due_reminders, reminder_key, reminder_step
-from barraiser.loops.models import LoopState
 from barraiser.outbox.models import OutboxMessage
 
 END = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)

@@ -8,8 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from builders import BuiltLoop
 
+from barraiser.domain import Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, Vote
+from barraiser.feedback.models import Feedback
 from barraiser.feedback.services import FeedbackContent, RatingInput, submit_feedback
 from barraiser.loops.models import Interview
 

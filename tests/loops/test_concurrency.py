@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from barraiser.auth.models import User
+from barraiser.candidates.services import create_candidate
+from barraiser.domain import LoopState
 from barraiser.errors import DomainError
 from barraiser.extensions import db
-from barraiser.loops.candidates import create_candidate
-from barraiser.loops.models import Loop, LoopState
+from barraiser.loops.models import Loop
 from barraiser.loops.services import cancel_loop, create_loop, schedule_loop
 
 OK = "ok"

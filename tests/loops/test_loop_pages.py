@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 from loops.cases import BROKEN
 
+from barraiser.domain import LoopState, Outcome
 from barraiser.extensions import db
-from barraiser.loops.models import Loop, LoopState, Outcome
+from barraiser.loops.models import Loop
 from barraiser.loops.services import create_loop
 
 

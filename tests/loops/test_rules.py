@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from loops.cases import BROKEN
 
+from barraiser.candidates.services import create_candidate
+from barraiser.domain import LoopState
 from barraiser.extensions import db
-from barraiser.loops.candidates import create_candidate
-from barraiser.loops.models import LoopState, RequisitionStatus
 from barraiser.loops.services import (
     InterviewPlan,
     PanelInvalid,
@@ -19,6 +19,7 @@ from barraiser.loops.services import (
     validate_panel,
 )
 from barraiser.principles.services import retire_principle
+from barraiser.requisitions.models import RequisitionStatus
 from barraiser.settings.services import change_setting
 
 

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import BarRaiserStatus
 from barraiser.auth.services import set_bar_raiser_status
+from barraiser.domain import LOOP_TRANSITIONS, FeedbackState, LoopState, Outcome
 from barraiser.errors import Conflict, RuleViolation
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, FeedbackState
-from barraiser.loops.models import LOOP_TRANSITIONS, Loop, LoopState, Outcome
+from barraiser.feedback.models import Feedback
+from barraiser.loops.models import Loop
 from barraiser.loops.services import (
     PanelInvalid,
     cancel_loop,

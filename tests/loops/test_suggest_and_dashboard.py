@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from barraiser.domain import LoopState
 from barraiser.extensions import db
-from barraiser.loops.models import Interview, LoopState
+from barraiser.loops.models import Interview
 from barraiser.loops.services import (
     InterviewPlan,
     PanelPlan,

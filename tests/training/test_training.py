@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from barraiser.audit.models import AuditEvent
+from barraiser.domain import FeedbackState, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, FeedbackState, Vote
+from barraiser.feedback.models import Feedback
 from barraiser.feedback.services import stamp_assignments
 from barraiser.training.models import MentorNote
 from barraiser.training.services import trainee_pipeline

@@ -9,17 +9,17 @@ from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from .auth.models import User
-from .debrief.services import cast_final_vote, open_debrief, propose, veto
-from .extensions import db
-from .feedback.models import Vote
-from .feedback.services import FeedbackContent, RatingInput, save_draft, submit_feedback
-from .loops.candidates import create_candidate
-from .loops.models import Interview, Loop, Outcome
-from .loops.requisitions import create_requisition
-from .loops.rules import InterviewPlan, PanelPlan
-from .loops.services import cancel_loop, create_loop, schedule_loop
-from .principles.models import Principle
+from ..auth.models import User
+from ..candidates.services import create_candidate
+from ..debrief.services import cast_final_vote, open_debrief, propose, veto
+from ..domain import Outcome, Vote
+from ..extensions import db
+from ..feedback.services import FeedbackContent, RatingInput, save_draft, submit_feedback
+from ..loops.models import Interview, Loop
+from ..loops.rules import InterviewPlan, PanelPlan
+from ..loops.services import cancel_loop, create_loop, schedule_loop
+from ..principles.models import Principle
+from ..requisitions.services import create_requisition
 
 EVIDENCE = {
     4: (

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple, cast
 
-from ..feedback.models import Vote
-from ..loops.models import Outcome
+from ..domain import Outcome, Vote
 
 REQUIRED_COLUMNS = (
     "loop_ref",

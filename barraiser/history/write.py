@@ -16,22 +16,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..auth.models import BarRaiserStatus, Role, User, UserRole
-from ..debrief.models import HirePerformance, Proposal, Verdict, VerdictKind
+from ..candidates.models import Candidate
+from ..debrief.models import HirePerformance, Proposal, Verdict
+from ..domain import FeedbackState, LoopState, Outcome, VerdictKind
 from ..extensions import db
-from ..feedback.models import Feedback, FeedbackState, PrincipleRating
-from ..loops.models import (
-    Candidate,
-    Interview,
-    InterviewPrinciple,
-    Loop,
-    LoopState,
-    Outcome,
-    Requisition,
-    RequisitionStatus,
-    requisition_principle,
-)
+from ..feedback.models import Feedback, PrincipleRating
+from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
-from .importer_parse import LoopRecord
+from ..requisitions.models import Requisition, RequisitionStatus, requisition_principle
+from .parse import LoopRecord
 
 # Neither the file nor history says how senior a role or a person was; 4 is the users' default
 # level, so imported people may sit on new loops for an imported requisition without an edit.

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .auth.models import BarRaiserStatus, Role
-from .auth.services import create_user, set_bar_raiser_status, user_by_email
-from .calibration.importer import import_history
-from .calibration.synthetic_history import Person, Staff, history_csv_bytes
-from .demo_loops import build_demo_loops
-from .training.services import add_mentor_note
+from ..auth.models import BarRaiserStatus, Role
+from ..auth.services import create_user, set_bar_raiser_status, user_by_email
+from ..history.services import import_history
+from ..training.services import add_mentor_note
+from .loops import build_demo_loops
+from .synthetic_history import Person, Staff, history_csv_bytes
 
 # (email, name, department, level, roles, bar raiser status, what they are for)
 DEMO_PEOPLE: tuple[tuple[str, str, str, int, tuple[Role, ...], BarRaiserStatus, str], ...] = (

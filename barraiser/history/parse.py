@@ -2,7 +2,7 @@
 
 Nothing here touches the database: the principle catalog comes in as names, so the whole contract
 (docs/import-format.md) is checked by pure functions and a bad file is refused before any write.
-One row's values are checked in importer_row; the rules across a loop's rows are here.
+One row's values are checked in history.row; the rules across a loop's rows are here.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from ..loops.models import Outcome
-from .importer_row import (
+from ..domain import Outcome
+from .row import (
     COLUMNS,
     INVALID,
     LOOP_COLUMNS,

@@ -12,11 +12,11 @@ from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from .. import clock, policy
+from ..candidates.models import Candidate
+from ..candidates.views import render_candidate_page
 from ..errors import Forbidden, RuleViolation
 from ..extensions import db
-from .candidate_views import render_candidate_page
-from .models import Candidate
-from .privacy import candidate_export, ensure_erasable, erase_candidate
+from .services import candidate_export, ensure_erasable, erase_candidate
 
 bp = Blueprint("privacy", __name__, url_prefix="/candidates")
 

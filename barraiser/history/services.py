@@ -1,8 +1,8 @@
 """Importing past loops from a history CSV (`flask import-history`): the whole file is checked
 first, and only a file without a single problem is written, in the caller's one transaction.
 
-The file's contract is docs/import-format.md. Parsing is importer_parse (pure), writing is
-importer_write (bulk inserts); this module joins them to the database's catalog and settings.
+The file's contract is docs/import-format.md. Parsing is history.parse (pure), writing is
+history.write (bulk inserts); this module joins them to the database's catalog and settings.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ..audit.services import record
 from ..extensions import db
 from ..principles.models import Principle
 from ..settings.services import get_setting
-from .importer_parse import Problem, parse_history
-from .importer_write import write_history
+from .parse import Problem, parse_history
+from .write import write_history
 
 PROGRESS_EVERY_ROWS = 20_000
 

@@ -15,19 +15,14 @@ from conftest import PASSWORD, login
 
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import BarRaiserStatus, Role, User
-from barraiser.calibration import synthetic_history
-from barraiser.debrief.models import HirePerformance, Proposal, Verdict, VerdictKind
+from barraiser.candidates.models import Candidate
+from barraiser.debrief.models import HirePerformance, Proposal, Verdict
+from barraiser.demo import synthetic_history
+from barraiser.domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from barraiser.extensions import db
-from barraiser.feedback.models import Feedback, FeedbackState, PrincipleRating, Vote
-from barraiser.loops.models import (
-    Candidate,
-    Interview,
-    InterviewPrinciple,
-    Loop,
-    LoopState,
-    Outcome,
-    Requisition,
-)
+from barraiser.feedback.models import Feedback, PrincipleRating
+from barraiser.loops.models import Interview, InterviewPrinciple, Loop
+from barraiser.requisitions.models import Requisition
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,12 +7,13 @@ import sqlalchemy as sa
 
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import Role
+from barraiser.candidates.models import Candidate
+from barraiser.candidates.services import create_candidate
 from barraiser.errors import Conflict, RuleViolation
 from barraiser.extensions import db
-from barraiser.loops.candidates import create_candidate
-from barraiser.loops.models import Candidate, Requisition, RequisitionStatus
-from barraiser.loops.requisitions import create_requisition, set_requisition_status
 from barraiser.principles.services import retire_principle
+from barraiser.requisitions.models import Requisition, RequisitionStatus
+from barraiser.requisitions.services import create_requisition, set_requisition_status
 
 
 @pytest.fixture

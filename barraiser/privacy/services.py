@@ -21,12 +21,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.models import AuditEvent
 from ..audit.services import record
 from ..auth.models import User
-from ..debrief.models import FinalVote, HirePerformance, Proposal, Verdict, VerdictKind
+from ..candidates.models import Candidate
+from ..debrief.models import FinalVote, HirePerformance, Proposal, Verdict
+from ..domain import FeedbackState, LoopState, VerdictKind
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from ..feedback.models import Addendum, Feedback, FeedbackState, PrincipleRating
+from ..feedback.models import Addendum, Feedback, PrincipleRating
+from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..outbox.models import OutboxMessage
-from .models import Candidate, Interview, InterviewPrinciple, Loop, LoopState
 
 # Where a column must keep non-empty text (a veto's rationale, by CHECK) or where its presence is
 # itself a fact a page shows (the loop was cancelled, the debrief opened early), the text becomes

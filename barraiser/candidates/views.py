@@ -8,12 +8,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from .. import clock, policy
+from ..database import count_by
 from ..errors import DomainError
 from ..extensions import db
-from .candidates import create_candidate, update_candidate
+from ..loops.models import LIST_ROW, Loop
 from .forms import CandidateForm
-from .models import Candidate, Loop
-from .queries import LIST_ROW, loop_counts
+from .models import Candidate
+from .services import create_candidate, update_candidate
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 
@@ -46,8 +47,8 @@ def index():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    counts = loop_counts(Loop.candidate_id, [candidate.id for candidate in page.items])
-    return render_template("loops/candidates.html", page=page, search=search, counts=counts)
+    counts = count_by(Loop.candidate_id, [candidate.id for candidate in page.items])
+    return render_template("candidates/index.html", page=page, search=search, counts=counts)
 
 
 def _save(form: CandidateForm, candidate: Candidate | None):
@@ -74,9 +75,7 @@ def _save(form: CandidateForm, candidate: Candidate | None):
     except DomainError as error:
         db.session.rollback()
         form[error.field or "name"].errors.append(error.message)
-        return render_template(
-            "loops/candidate_form.html", form=form, candidate=candidate
-        ), error.status
+        return render_template("candidates/form.html", form=form, candidate=candidate), error.status
     db.session.commit()
     flash(f"{candidate.name} was saved.", "success")
     return redirect(url_for("candidates.detail", candidate_id=candidate.id))
@@ -90,7 +89,7 @@ def new():
     if form.validate_on_submit():
         return _save(form, None)
     status = 400 if form.is_submitted() else 200
-    return render_template("loops/candidate_form.html", form=form, candidate=None), status
+    return render_template("candidates/form.html", form=form, candidate=None), status
 
 
 def render_candidate_page(candidate: Candidate, **context) -> str:
@@ -103,7 +102,7 @@ def render_candidate_page(candidate: Candidate, **context) -> str:
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("loops/candidate.html", candidate=candidate, page=page, **context)
+    return render_template("candidates/detail.html", candidate=candidate, page=page, **context)
 
 
 @bp.route("/<int:candidate_id>")
@@ -122,4 +121,4 @@ def edit(candidate_id: int):
     if form.validate_on_submit():
         return _save(form, candidate)
     status = 400 if form.is_submitted() else 200
-    return render_template("loops/candidate_form.html", form=form, candidate=candidate), status
+    return render_template("candidates/form.html", form=form, candidate=candidate), status

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..history.row import COLUMNS
 from ..principles.catalog import DEFAULT_PRINCIPLES
-from .importer_row import COLUMNS
 
 DEFAULT_END = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_START = DEFAULT_END - timedelta(days=365)

@@ -14,17 +14,19 @@ from builders import BuiltLoop
 
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import Role, UserRole
+from barraiser.candidates.models import Candidate
+from barraiser.candidates.services import create_candidate
 from barraiser.debrief import services as debrief
 from barraiser.debrief.models import FinalVote, HirePerformance, Proposal, Verdict
+from barraiser.domain import FeedbackState, LoopState, Outcome, Vote
 from barraiser.errors import Conflict, RuleViolation
 from barraiser.extensions import db
-from barraiser.feedback.models import Addendum, Feedback, FeedbackState, PrincipleRating, Vote
+from barraiser.feedback.models import Addendum, Feedback, PrincipleRating
 from barraiser.feedback.services import add_addendum, stamp_assignments
-from barraiser.loops.candidates import create_candidate
-from barraiser.loops.models import Candidate, Interview, Loop, LoopState, Outcome
-from barraiser.loops.privacy import ERASED_TEXT, candidate_export, erase_candidate
+from barraiser.loops.models import Interview, Loop
 from barraiser.outbox.models import OutboxMessage
 from barraiser.outbox.services import deliver_pending, queue_message
+from barraiser.privacy.services import ERASED_TEXT, candidate_export, erase_candidate
 
 NAME = "Zelda Quintero"
 EMAIL = "zelda.quintero@example.org"

@@ -10,13 +10,15 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .. import clock, policy
+from ..database import count_by
 from ..errors import DomainError
 from ..extensions import db
+from ..loops.models import LIST_ROW, Loop
 from ..principles.forms import ConfirmForm
 from .forms import RequisitionForm
-from .models import Loop, Requisition, RequisitionStatus
-from .queries import LIST_ROW, hiring_manager_choices, loop_counts, principle_choices
-from .requisitions import create_requisition, set_requisition_status, update_requisition
+from .models import Requisition, RequisitionStatus
+from .queries import hiring_manager_choices, principle_choices
+from .services import create_requisition, set_requisition_status, update_requisition
 
 bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
 
@@ -52,15 +54,13 @@ def index():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    counts = loop_counts(Loop.requisition_id, [requisition.id for requisition in page.items])
-    return render_template("loops/requisitions.html", page=page, status=status, counts=counts)
+    counts = count_by(Loop.requisition_id, [requisition.id for requisition in page.items])
+    return render_template("requisitions/index.html", page=page, status=status, counts=counts)
 
 
 def _render_form(form: RequisitionForm, requisition: Requisition | None, status: int = 200):
     form.hiring_manager_id.choices = [("", "Pick the hiring manager"), *hiring_manager_choices()]
-    return render_template(
-        "loops/requisition_form.html", form=form, requisition=requisition
-    ), status
+    return render_template("requisitions/form.html", form=form, requisition=requisition), status
 
 
 def _form() -> RequisitionForm:
@@ -117,7 +117,7 @@ def detail(requisition_id: int):
         error_out=False,
     )
     return render_template(
-        "loops/requisition.html",
+        "requisitions/detail.html",
         requisition=requisition,
         page=page,
         is_open=requisition.status is RequisitionStatus.OPEN,

@@ -1,0 +1,1 @@
+"""History: imports of past loops, so inspection has a baseline."""

@@ -1,0 +1,1 @@
+"""Privacy: export and erasure of a candidate, assembled from what each slice contributes."""

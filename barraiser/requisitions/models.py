@@ -1,0 +1,54 @@
+"""Requisitions: the roles to fill, and the principles every loop for one must cover."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..database import UTCDateTime, enum_type
+from ..extensions import db
+from ..principles.models import Principle
+
+
+class RequisitionStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+requisition_principle = sa.Table(
+    "requisition_principle",
+    db.metadata,
+    sa.Column(
+        "requisition_id",
+        sa.ForeignKey("requisition.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("principle_id", sa.ForeignKey("principle.id"), primary_key=True),
+)
+
+
+class Requisition(db.Model):
+    """A role to fill, and the principles every loop for it must cover."""
+
+    __tablename__ = "requisition"
+    __table_args__ = (sa.CheckConstraint("level >= 1 AND level <= 12", name="level_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    level: Mapped[int]
+    department: Mapped[str] = mapped_column(sa.String(120))
+    hiring_manager_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    status: Mapped[RequisitionStatus] = mapped_column(
+        enum_type(RequisitionStatus), default=RequisitionStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    hiring_manager: Mapped[User] = relationship(foreign_keys=[hiring_manager_id])
+    required_principles: Mapped[list[Principle]] = relationship(
+        secondary=requisition_principle, order_by=Principle.position, lazy="selectin"
+    )
