@@ -29,8 +29,8 @@ def test_concurrent_read_then_write_transactions_all_succeed(app, clock):
                     record(
                         "test.write",
                         actor=None,
-                        subject_type="test",
-                        subject_id=number,
+                        subject="test",
+                        writer=number,
                         now=clock(),
                         seen=count,
                     )
@@ -56,8 +56,7 @@ def test_times_round_trip_as_aware_utc(app):
     event = record(
         "test.time",
         actor=None,
-        subject_type="test",
-        subject_id=None,
+        subject="test",
         now=datetime(2026, 3, 2, 10, 30, tzinfo=paris),
     )
     db.session.commit()
@@ -71,8 +70,7 @@ def test_naive_datetimes_are_refused(app):
     record(
         "test.time",
         actor=None,
-        subject_type="test",
-        subject_id=None,
+        subject="test",
         now=datetime(2026, 3, 2, 10, 30),
     )
     with pytest.raises(sa.exc.StatementError):

@@ -11,16 +11,30 @@ from ..auth.models import User
 from ..extensions import db
 from .models import AuditEvent
 
+# What an event is about: a row of any slice (its table names the type, its key the id), or the
+# name of something without a row of its own ("setting", "history").
+Subject = db.Model | str
+
+
+def subject_of(subject: Subject) -> tuple[str, int | None]:
+    """The (type, id) an event stores for `subject`. A row must have been flushed (it has an id)."""
+    if isinstance(subject, str):
+        return subject, None
+    state = sa.inspect(subject)
+    if state.identity is None or len(state.identity) != 1:
+        raise ValueError(f"{subject!r} has no single-column identity yet: flush it first")
+    return state.mapper.local_table.name, state.identity[0]
+
 
 def record(
     action: str,
     *,
     actor: User | None,
-    subject_type: str,
-    subject_id: int | None,
+    subject: Subject,
     now: datetime,
     **details: Any,
 ) -> AuditEvent:
+    subject_type, subject_id = subject_of(subject)
     event = AuditEvent(
         at=now,
         actor_id=actor.id if actor is not None else None,
@@ -33,8 +47,9 @@ def record(
     return event
 
 
-def events_for(subject_type: str, subject_id: int) -> list[AuditEvent]:
+def events_for(subject: db.Model) -> list[AuditEvent]:
     """The history of one object, oldest first, actors loaded in the same query."""
+    subject_type, subject_id = subject_of(subject)
     query = (
         sa.select(AuditEvent)
         .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)

@@ -72,7 +72,7 @@ def _token_hash(token: str) -> str:
 def open_login_session(user: User, *, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
-    record("user.logged_in", actor=user, subject_type="user", subject_id=user.id, now=now)
+    record("user.logged_in", actor=user, subject=user, now=now)
     user.login_token = token
     db.session.flush()
     return token
@@ -95,7 +95,7 @@ def close_login_session(user: User, *, now: datetime) -> None:
         db.session.execute(
             sa.delete(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token))
         )
-    record("user.logged_out", actor=user, subject_type="user", subject_id=user.id, now=now)
+    record("user.logged_out", actor=user, subject=user, now=now)
 
 
 def create_user(
@@ -128,8 +128,7 @@ def create_user(
     record(
         "user.created",
         actor=actor,
-        subject_type="user",
-        subject_id=user.id,
+        subject=user,
         now=now,
         email=email,
         roles=sorted(r.value for r in set(roles)),
@@ -184,8 +183,7 @@ def update_user(
         record(
             "user.updated",
             actor=actor,
-            subject_type="user",
-            subject_id=user.id,
+            subject=user,
             now=now,
             changes=changes,
         )
@@ -194,7 +192,7 @@ def update_user(
 
 def set_password(user: User, password: str, *, actor: User | None, now: datetime) -> None:
     user.password_hash = hash_password(password)
-    record("user.password_set", actor=actor, subject_type="user", subject_id=user.id, now=now)
+    record("user.password_set", actor=actor, subject=user, now=now)
     db.session.flush()
 
 
@@ -222,8 +220,7 @@ def set_bar_raiser_status(
     record(
         "user.bar_raiser_status_changed",
         actor=actor,
-        subject_type="user",
-        subject_id=user.id,
+        subject=user,
         now=now,
         old=old.value,
         new=status.value,

@@ -14,8 +14,6 @@ from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from .models import ActionItem, ActionStatus
 
-SUBJECT_TYPE = "action_item"
-
 
 def _owner(owner_id: int) -> User:
     """An owner is someone accountable: an active user who holds a role (not only interviews)."""
@@ -70,10 +68,9 @@ def create_action(
     record(
         "action.created",
         actor=actor,
-        subject_type=SUBJECT_TYPE,
-        subject_id=action.id,
+        subject=action,
         now=now,
-        subject=subject.email,
+        interviewer=subject.email,
         owner=owner.email,
         due_on=due_on.isoformat(),
         reason=reason,
@@ -134,8 +131,7 @@ def update_action(
     record(
         event,
         actor=actor,
-        subject_type=SUBJECT_TYPE,
-        subject_id=action.id,
+        subject=action,
         now=now,
         changes=changes,
     )

@@ -125,7 +125,10 @@ def mechanism_events(
         .outerjoin(actor, actor.id == AuditEvent.actor_id)
         .outerjoin(
             Principle,
-            sa.and_(AuditEvent.subject_type == "principle", AuditEvent.subject_id == Principle.id),
+            sa.and_(
+                AuditEvent.subject_type == Principle.__tablename__,
+                AuditEvent.subject_id == Principle.id,
+            ),
         )
         .where(
             AuditEvent.action.in_(MECHANISM_ACTIONS),

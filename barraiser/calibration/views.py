@@ -18,7 +18,7 @@ from .. import clock, policy
 from ..audit.services import events_for
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from .actions import SUBJECT_TYPE, create_action, possible_owners, update_action
+from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
 from .export import report_to_csv
 from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
@@ -224,7 +224,7 @@ def _action_page(
         form=form,
         action=action,
         conflict=conflict,
-        history=events_for(SUBJECT_TYPE, action.id),
+        history=events_for(action),
         today=clock.now().date(),
     ), status
 

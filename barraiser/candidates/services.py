@@ -56,9 +56,7 @@ def create_candidate(
     )
     db.session.add(candidate)
     db.session.flush()
-    record(
-        "candidate.created", actor=actor, subject_type="candidate", subject_id=candidate.id, now=now
-    )
+    record("candidate.created", actor=actor, subject=candidate, now=now)
     return candidate
 
 
@@ -90,8 +88,7 @@ def update_candidate(
         record(
             "candidate.updated",
             actor=actor,
-            subject_type="candidate",
-            subject_id=candidate.id,
+            subject=candidate,
             now=now,
             fields=changed,
         )

@@ -33,7 +33,6 @@ from .rules import (
 )
 
 MAX_TEXT = 5000
-LOOP_SUBJECT = "loop"
 
 
 def _raise(refusal: DomainError | None) -> None:
@@ -151,8 +150,7 @@ def open_debrief(loop: Loop, *, reason: str = "", actor: User, now: datetime) ->
     record(
         "debrief.opened",
         actor=actor,
-        subject_type=LOOP_SUBJECT,
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         early=early,
         # The reason's text stays on the loop, where erasing the candidate can reach it; the
@@ -208,8 +206,7 @@ def cast_final_vote(loop: Loop, *, vote: Vote, actor: User, now: datetime) -> Fi
     record(
         "debrief.final_vote_cast",
         actor=actor,
-        subject_type=LOOP_SUBJECT,
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         interview_id=interview.id,
         written=feedback.vote.value,
@@ -242,8 +239,7 @@ def propose(
     record(
         "debrief.proposed",
         actor=actor,
-        subject_type=LOOP_SUBJECT,
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         decision=decision.value,
         rationale_words=len(rationale.split()),
@@ -339,8 +335,7 @@ def _rule(
     record(
         "debrief.vetoed" if kind is VerdictKind.VETO else "debrief.concurred",
         actor=actor,
-        subject_type=LOOP_SUBJECT,
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         proposal=proposal.decision.value,
         outcome=loop.outcome.value,
@@ -380,8 +375,7 @@ def record_hire_performance(
     record(
         "debrief.performance_recorded",
         actor=actor,
-        subject_type=LOOP_SUBJECT,
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         rating=rating,
         rated_on=rated_on.isoformat(),

@@ -202,8 +202,7 @@ def save_draft(
     record(
         "feedback.draft_saved",
         actor=actor,
-        subject_type="feedback",
-        subject_id=feedback.id,
+        subject=feedback,
         now=now,
         interview_id=interview.id,
         loop_id=loop.id,
@@ -288,8 +287,7 @@ def submit_feedback(
     record(
         "feedback.submitted",
         actor=actor,
-        subject_type="feedback",
-        subject_id=feedback.id,
+        subject=feedback,
         now=now,
         interview_id=interview.id,
         loop_id=loop.id,
@@ -343,8 +341,7 @@ def add_addendum(feedback: Feedback, body: str, *, actor: User, now: datetime) -
     record(
         "feedback.addendum_added",
         actor=actor,
-        subject_type="feedback",
-        subject_id=feedback.id,
+        subject=feedback,
         now=now,
         addendum_id=addendum.id,
         after_debrief_opened=addendum.after_debrief_opened,

@@ -81,8 +81,7 @@ def import_history(
         record(
             "history.imported",
             actor=None,
-            subject_type="history",
-            subject_id=None,
+            subject="history",
             now=now,
             file=file_name,
             rows=summary.rows,

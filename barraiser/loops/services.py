@@ -225,8 +225,7 @@ def create_loop(
     record(
         "loop.created",
         actor=actor,
-        subject_type="loop",
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         candidate_id=candidate.id,
         requisition_id=requisition.id,
@@ -273,8 +272,7 @@ def update_panel(
     record(
         "loop.panel_changed",
         actor=actor,
-        subject_type="loop",
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         changes=changes,
         state=loop.state.value,
@@ -328,8 +326,7 @@ def transition(
     record(
         "loop.state_changed",
         actor=actor,
-        subject_type="loop",
-        subject_id=loop.id,
+        subject=loop,
         now=now,
         from_state=from_state.value,
         to_state=to_state.value,

@@ -236,7 +236,7 @@ def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None
         "loops/detail.html",
         loop=loop,
         coverage=coverage(loop),
-        history=events_for("loop", loop.id),
+        history=events_for(loop),
         move_form=VersionForm(formdata=None, version=loop.version),
         cancel_form=cancel_form,
         editable=loop.state in EDITABLE_STATES,

@@ -58,8 +58,7 @@ def seed_default_catalog(*, now: datetime) -> int:
         record(
             "principle.created",
             actor=None,
-            subject_type="principle",
-            subject_id=principle.id,
+            subject=principle,
             now=now,
             name=name,
             seeded=True,
@@ -80,8 +79,7 @@ def create_principle(*, name: str, description: str, actor: User, now: datetime)
     record(
         "principle.created",
         actor=actor,
-        subject_type="principle",
-        subject_id=principle.id,
+        subject=principle,
         now=now,
         name=name,
     )
@@ -106,8 +104,7 @@ def update_principle(
         record(
             "principle.updated",
             actor=actor,
-            subject_type="principle",
-            subject_id=principle.id,
+            subject=principle,
             now=now,
             changes=changes,
         )
@@ -121,8 +118,7 @@ def retire_principle(principle: Principle, *, actor: User, now: datetime) -> Non
     record(
         "principle.retired",
         actor=actor,
-        subject_type="principle",
-        subject_id=principle.id,
+        subject=principle,
         now=now,
         name=principle.name,
     )
@@ -136,8 +132,7 @@ def restore_principle(principle: Principle, *, actor: User, now: datetime) -> No
     record(
         "principle.restored",
         actor=actor,
-        subject_type="principle",
-        subject_id=principle.id,
+        subject=principle,
         now=now,
         name=principle.name,
     )

@@ -38,8 +38,6 @@ ERASED_TEXT = "[erased]"
 # A loop still running may gain feedback, addenda and a decision: erase only once it is closed.
 OPEN_LOOP_STATES = frozenset({LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF})
 
-SUBJECT_TYPE = "candidate"
-
 
 @dataclass(frozen=True)
 class Erasure:
@@ -131,10 +129,13 @@ def candidate_export(candidate: Candidate) -> dict[str, Any]:
         .where(
             sa.or_(
                 sa.and_(
-                    AuditEvent.subject_type == SUBJECT_TYPE,
+                    AuditEvent.subject_type == Candidate.__tablename__,
                     AuditEvent.subject_id == candidate.id,
                 ),
-                sa.and_(AuditEvent.subject_type == "loop", AuditEvent.subject_id.in_(loop_ids)),
+                sa.and_(
+                    AuditEvent.subject_type == Loop.__tablename__,
+                    AuditEvent.subject_id.in_(loop_ids),
+                ),
             )
         )
         .options(joinedload(AuditEvent.actor))
@@ -394,8 +395,7 @@ def erase_candidate(candidate: Candidate, *, actor: User | None, now: datetime) 
     record(
         "candidate.erased",
         actor=actor,
-        subject_type=SUBJECT_TYPE,
-        subject_id=candidate.id,
+        subject=candidate,
         now=now,
         **asdict(erasure),
     )

@@ -81,8 +81,7 @@ def create_requisition(
     record(
         "requisition.created",
         actor=actor,
-        subject_type="requisition",
-        subject_id=requisition.id,
+        subject=requisition,
         now=now,
         title=requisition.title,
         level=level,
@@ -126,8 +125,7 @@ def update_requisition(
         record(
             "requisition.updated",
             actor=actor,
-            subject_type="requisition",
-            subject_id=requisition.id,
+            subject=requisition,
             now=now,
             changes=changes,
         )
@@ -144,8 +142,7 @@ def set_requisition_status(
     record(
         f"requisition.{'closed' if status is RequisitionStatus.CLOSED else 'reopened'}",
         actor=actor,
-        subject_type="requisition",
-        subject_id=requisition.id,
+        subject=requisition,
         now=now,
     )
     db.session.flush()

@@ -157,8 +157,7 @@ def change_setting(key: str, value: Any, *, actor: User, now: datetime) -> bool:
     record(
         "setting.changed",
         actor=actor,
-        subject_type="setting",
-        subject_id=None,
+        subject="setting",
         now=now,
         key=key,
         old=old_value,

@@ -104,8 +104,7 @@ def add_mentor_note(
     record(
         "training.note_added",
         actor=actor,
-        subject_type="user",
-        subject_id=trainee.id,
+        subject=trainee,
         now=now,
         note_id=note.id,
         loop_id=note.loop_id,

@@ -6,12 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from barraiser.audit.models import AppendOnlyError, AuditEvent
-from barraiser.audit.services import record
+from barraiser.audit.services import events_for, record
+from barraiser.auth.models import User
 from barraiser.extensions import db
 
 
 def test_audit_events_cannot_be_changed_or_deleted(app, clock):
-    event = record("thing.done", actor=None, subject_type="thing", subject_id=1, now=clock())
+    event = record("thing.done", actor=None, subject="thing", now=clock())
     db.session.commit()
     event.action = "thing.undone"
     with pytest.raises(AppendOnlyError):
@@ -22,6 +23,17 @@ def test_audit_events_cannot_be_changed_or_deleted(app, clock):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(AuditEvent, event.id).action == "thing.done"
+
+
+def test_an_event_names_its_subject_by_table_and_key(app, make_user, clock):
+    """The subject's type and id come from the row itself; a row not yet flushed is refused,
+    rather than recorded as being about nothing."""
+    ben = make_user("ben@example.com")
+    event = record("user.looked_at", actor=None, subject=ben, now=clock())
+    assert (event.subject_type, event.subject_id) == ("user", ben.id)
+    assert events_for(ben)[-1] == event
+    with pytest.raises(ValueError, match="flush it first"):
+        record("user.looked_at", actor=None, subject=User(email="x@example.com"), now=clock())
 
 
 def test_admin_browses_and_filters_the_log(login_as, make_user):

@@ -73,7 +73,7 @@ def test_an_action_from_a_flag_lives_until_it_is_closed(history, login_as):
     )
     [event] = events("action.created")
     assert (event.actor_id, event.subject_id) == (owner.id, action.id)
-    assert event.details["subject"] == "panel1@example.com"
+    assert event.details["interviewer"] == "panel1@example.com"
 
     page = inspector.get("/calibration").get_data(as_text=True)
     assert f'href="/calibration/actions/{action.id}"' in page

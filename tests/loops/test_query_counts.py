@@ -63,8 +63,7 @@ def test_the_loop_page_does_not_grow_with_the_panel(make_loop, login_as, count_q
         record(
             "loop.panel_changed",
             actor=None,
-            subject_type="loop",
-            subject_id=large.id,
+            subject=large,
             now=clock(),
             changes=[f"change {n}"],
         )
