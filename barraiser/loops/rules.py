@@ -13,12 +13,13 @@ from itertools import pairwise
 
 import sqlalchemy as sa
 
-from ..auth.models import BarRaiserStatus, Role, User
+from ..auth.models import BarRaiserStatus, User
 from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
 from ..principles.models import Principle
 from ..requisitions.models import Requisition
+from ..requisitions.rules import hiring_manager_problem
 from ..settings.services import get_setting
 from .models import Interview, Loop
 
@@ -99,18 +100,6 @@ def _same_department(one: str, other: str) -> bool:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def hiring_manager_problem(user: User | None) -> str | None:
-    """Why `user` cannot be a hiring manager, or None."""
-    if user is None or not user.active:
-        return "Pick an active hiring manager."
-    if not user.has_role(Role.HIRING_MANAGER):
-        return (
-            f"{user.name} is not a hiring manager; pick someone with the hiring manager role "
-            "(an admin can grant it)."
-        )
-    return None
 
 
 def validate_panel(

@@ -11,9 +11,9 @@ from ..audit.services import record
 from ..auth.models import User
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from ..loops.rules import hiring_manager_problem
 from ..principles.models import Principle
 from .models import Requisition, RequisitionStatus
+from .rules import hiring_manager_problem
 
 
 def _required_principles(principle_ids: Iterable[int]) -> list[Principle]:

@@ -1,0 +1,121 @@
+"""The house's floors (DESIGN §4): a slice reads the models of the slices below it and never
+imports a slice above it, other than reading that slice's models. Read from the code's own
+imports, so a new import that runs the wrong way fails here, not in a review."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "barraiser"
+
+# Bottom to top. Modules of the package root that are not slices sit at the bottom (the
+# foundations) or the top (the app factory and the commands). `policy` is the exception that
+# proves the rule: every slice asks it who may do what, and it may read models only.
+FLOORS: tuple[tuple[str, ...], ...] = (
+    ("config", "extensions", "clock", "database", "domain", "errors"),
+    ("audit",),
+    ("auth",),
+    ("principles", "settings"),
+    ("outbox",),
+    ("requisitions", "candidates"),
+    ("loops",),
+    ("feedback",),
+    ("debrief",),
+    ("training",),
+    ("calibration",),
+    ("history",),
+    ("privacy",),
+    ("demo",),
+    ("home",),
+    ("models", "cli", "__init__"),
+)
+FLOOR = {room: level for level, rooms in enumerate(FLOORS) for room in rooms}
+READS_MODELS_ONLY = "policy"
+
+
+def _room(module: str) -> str:
+    """`barraiser.loops.rules` → `loops`; `barraiser` itself → `__init__`."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _imports(path: Path, root: Path) -> list[tuple[str, int]]:
+    """Every barraiser module `path` imports (relative or absolute), with its line."""
+    package = list(path.relative_to(root).with_suffix("").parts[:-1])
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if not target.startswith("barraiser"):
+                continue
+            if target == "barraiser":  # from . import policy, clock
+                found += [(f"barraiser.{alias.name}", node.lineno) for alias in node.names]
+            else:
+                found.append((target, node.lineno))
+        elif isinstance(node, ast.Import):
+            found += [(a.name, node.lineno) for a in node.names if a.name.startswith("barraiser.")]
+    return found
+
+
+def _module(path: Path, root: Path) -> str:
+    relative = path.relative_to(root).with_suffix("")
+    parts = relative.parts[:-1] if path.name == "__init__.py" else relative.parts
+    return ".".join(parts)
+
+
+def upward_imports(package: Path = PACKAGE) -> list[str]:
+    """Each import that runs up a floor to something other than models, as `file:line → module`."""
+    wrong = []
+    for path in sorted(package.rglob("*.py")):
+        module = _module(path, package.parent)
+        room = _room(module)
+        for target, line in _imports(path, package.parent):
+            other = _room(target)
+            where = f"{path.relative_to(package.parent)}:{line} → {target}"
+            if room == READS_MODELS_ONLY:
+                if other in FLOOR and FLOOR[other] > 0 and not target.endswith(".models"):
+                    wrong.append(where)
+                continue
+            if other in (room, READS_MODELS_ONLY):
+                continue
+            if other not in FLOOR or room not in FLOOR:
+                wrong.append(f"{where} (a room with no floor: add it to FLOORS)")
+            elif FLOOR[other] > FLOOR[room] and not target.endswith(".models"):
+                wrong.append(where)
+    return wrong
+
+
+def test_no_slice_imports_a_slice_above_it():
+    assert upward_imports() == []
+
+
+def test_every_slice_has_a_floor():
+    rooms = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
+    rooms |= {path.stem for path in PACKAGE.glob("*.py")} - {READS_MODELS_ONLY}
+    assert rooms - set(FLOOR) == set()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from ..debrief.services import propose\n", True),  # up a floor, not models
+        ("from ..debrief.models import Proposal\n", False),  # reading a model above is fine
+        ("from ..auth.services import create_user\n", False),  # down a floor
+        ("from barraiser.calibration.report import build_report\n", True),
+    ],
+)
+def test_the_check_sees_an_upward_import(tmp_path, source, expected):
+    """The check itself can fail: an import from feedback up to debrief is caught."""
+    package = tmp_path / "barraiser"
+    (package / "feedback").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "feedback" / "__init__.py").write_text("")
+    (package / "feedback" / "services.py").write_text(source)
+    assert bool(upward_imports(package)) is expected
