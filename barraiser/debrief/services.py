@@ -182,11 +182,11 @@ def _notify_debrief_open(loop: Loop, *, actor: User, now: datetime) -> None:
             kind="debrief_opened",
             dedupe_key=f"debrief-open:{loop.id}:{person.id}",
             subject=f"Debrief open: {candidate}",
-            body=(
-                f"{actor.name} opened the debrief for {candidate}. Read the panel's feedback, "
-                f"then cast your final vote: /loops/{loop.id}/debrief"
-            ),
+            template="debrief_opened",
+            context={"loop": loop, "candidate": candidate, "opened_by": actor},
             now=now,
+            loop_id=loop.id,
+            candidate_id=loop.candidate_id,
         )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -39,24 +38,12 @@ def reminder_key(interview_id: int, step: str) -> str:
     return f"feedback-reminder:{interview_id}:{step}"
 
 
-def _message(interview: Interview, *, due: datetime, now: datetime) -> tuple[str, str]:
+def _subject(interview: Interview, *, due: datetime, now: datetime) -> str:
     loop = interview.loop
     candidate = loop.candidate.display_name
-    link = f"{current_app.config['BASE_URL'].rstrip('/')}/interviews/{interview.id}/feedback"
-    when = f"{due:%Y-%m-%d %H:%M} UTC"
     if now > due:
-        subject = f"Overdue: your feedback on {candidate} ({loop.requisition.title})"
-        status = f"It was due at {when} and the panel is waiting for it."
-    else:
-        subject = f"Feedback due: {candidate} ({loop.requisition.title})"
-        status = f"It is due at {when}."
-    body = (
-        f"Please write and submit your feedback on your interview with {candidate} for "
-        f"{loop.requisition.title}. {status}\n\n"
-        "Until you submit, you cannot read the rest of the panel's feedback.\n\n"
-        f"{link}\n"
-    )
-    return subject, body
+        return f"Overdue: your feedback on {candidate} ({loop.requisition.title})"
+    return f"Feedback due: {candidate} ({loop.requisition.title})"
 
 
 def queue_due_reminders(*, now: datetime) -> int:
@@ -93,14 +80,22 @@ def queue_due_reminders(*, now: datetime) -> int:
         step = reminder_step(interview.ends_at, now)
         if step is None:
             continue
-        subject, body = _message(interview, due=due_at(interview, hours=hours), now=now)
+        due = due_at(interview, hours=hours)
         if queue_message(
             interview.interviewer,
             kind=REMINDER_KIND,
             dedupe_key=reminder_key(interview.id, step),
-            subject=subject,
-            body=body,
+            subject=_subject(interview, due=due, now=now),
+            template="feedback_reminder",
+            context={
+                "interview": interview,
+                "candidate": interview.loop.candidate.display_name,
+                "due": f"{due:%Y-%m-%d %H:%M} UTC",
+                "overdue": now > due,
+            },
             now=now,
+            loop_id=interview.loop_id,
+            candidate_id=interview.loop.candidate_id,
         ):
             queued += 1
     return queued

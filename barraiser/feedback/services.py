@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..audit.services import record
 from ..auth.models import User
@@ -301,17 +300,16 @@ def submit_feedback(
 
 def _tell_bar_raiser(loop: Loop, *, now: datetime) -> None:
     candidate = loop.candidate.display_name
-    link = f"{current_app.config['BASE_URL'].rstrip('/')}/loops/{loop.id}/feedback"
     queue_message(
         loop.bar_raiser,
         kind="loop_ready",
         dedupe_key=f"loop-ready:{loop.id}",
         subject=f"All feedback is in for {candidate} ({loop.requisition.title})",
-        body=(
-            f"Every panelist has submitted feedback on {candidate} for "
-            f"{loop.requisition.title}. The loop is ready for its debrief.\n\n{link}\n"
-        ),
+        template="loop_ready",
+        context={"loop": loop, "candidate": candidate},
         now=now,
+        loop_id=loop.id,
+        candidate_id=loop.candidate_id,
     )
 
 

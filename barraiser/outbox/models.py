@@ -1,5 +1,6 @@
 """A message to a person. The unique `dedupe_key` is what keeps a reminder from going out twice,
-even when two cron runs overlap."""
+even when two cron runs overlap. A message about a loop or a candidate says which, by reference,
+so that erasing the candidate finds it whatever names it holds."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ class OutboxMessage(db.Model):
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    loop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loop.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,14 +4,17 @@ after commit (from the CLI), so a rolled-back action never sends anything."""
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..auth.models import User
 from ..extensions import db
+from .emails import render_body
 from .models import OutboxMessage
 
 
@@ -21,11 +24,16 @@ def queue_message(
     kind: str,
     dedupe_key: str,
     subject: str,
-    body: str,
+    template: str,
+    context: Mapping[str, Any],
     now: datetime,
+    loop_id: int | None = None,
+    candidate_id: int | None = None,
 ) -> bool:
     """Record a message once per `dedupe_key`; returns False when it was already queued.
 
+    The body is `templates/email/<template>.txt` rendered with `context` and the recipient. A
+    message about a loop or a candidate passes its ids: erasing the candidate finds it by them.
     A savepoint keeps a duplicate (two cron runs at once) from spoiling the caller's transaction.
     """
     exists = db.session.scalar(
@@ -33,6 +41,7 @@ def queue_message(
     )
     if exists is not None:
         return False
+    body = render_body(template, recipient=recipient, **context)
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -40,6 +49,8 @@ def queue_message(
                     dedupe_key=dedupe_key,
                     kind=kind,
                     recipient_id=recipient.id,
+                    loop_id=loop_id,
+                    candidate_id=candidate_id,
                     subject=subject,
                     body=body,
                     created_at=now,

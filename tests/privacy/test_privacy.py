@@ -15,7 +15,7 @@ from builders import BuiltLoop
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import Role, UserRole
 from barraiser.candidates.models import Candidate
-from barraiser.candidates.services import create_candidate
+from barraiser.candidates.services import create_candidate, update_candidate
 from barraiser.debrief import services as debrief
 from barraiser.debrief.models import FinalVote, HirePerformance, Proposal, Verdict
 from barraiser.domain import FeedbackState, LoopState, Outcome, Vote
@@ -26,7 +26,9 @@ from barraiser.feedback.services import add_addendum, stamp_assignments
 from barraiser.loops.models import Interview, Loop
 from barraiser.outbox.models import OutboxMessage
 from barraiser.outbox.services import deliver_pending, queue_message
+from barraiser.privacy.registry import CONTRIBUTIONS
 from barraiser.privacy.services import ERASED_TEXT, candidate_export, erase_candidate
+from barraiser.training.models import MentorNote
 
 NAME = "Zelda Quintero"
 EMAIL = "zelda.quintero@example.org"
@@ -38,6 +40,8 @@ VETO_RATIONALE = "ZQ-VETO below the bar on depth"
 CONCUR_RATIONALE = "ZQ-CONCUR agreed with the panel"
 CANCEL_REASON = "ZQ-CANCEL candidate took another offer"
 ADDENDUM = "ZQ-ADDENDUM she followed up with the design doc"
+MENTOR_NOTE = "ZQ-MENTOR the shadow missed her hesitation on the rollback question"
+OTHER_NOTE = "Another loop: the shadow probed well"
 VOTES = (Vote.INCLINED_NO_HIRE, Vote.STRONG_HIRE, Vote.INCLINED_HIRE, Vote.STRONG_NO_HIRE)
 
 
@@ -176,6 +180,17 @@ def story(make_loop, clock) -> Story:
 
     other = make_loop(tag="x")
     _write(other.panel[0], Vote.STRONG_HIRE, "OTHER", clock())
+    assert vetoed.shadow is not None
+    for loop, body in ((vetoed.loop, MENTOR_NOTE), (other.loop, OTHER_NOTE)):
+        db.session.add(
+            MentorNote(
+                trainee_id=vetoed.shadow.id,
+                author_id=vetoed.bar_raiser.id,
+                loop_id=loop.id,
+                body=body,
+                created_at=clock(),
+            )
+        )
     db.session.commit()
     return Story(candidate, vetoed, hired, cancelled, other)
 
@@ -365,6 +380,22 @@ def test_the_export_holds_the_candidate_their_loops_and_every_text(story, login_
     assert "ZQ-SUMMARY-DRAFT" not in text
     cancelled = loops[story.cancelled.loop.id]
     assert [i["feedback"] for i in cancelled["interviews"]] == [None] * 4
+    assert vetoed["mentor_notes"] == [
+        {
+            "trainee": story.vetoed.shadow.name,
+            "author": story.vetoed.bar_raiser.name,
+            "body": MENTOR_NOTE,
+            "created_at": vetoed["mentor_notes"][0]["created_at"],
+        }
+    ]
+    assert OTHER_NOTE not in text
+    # The debrief notices sent about the candidate's loops, and nothing about the other loop.
+    assert {message["kind"] for message in data["messages"]} == {"debrief_opened"}
+    assert {message["loop_id"] for message in data["messages"]} == {
+        story.vetoed.loop.id,
+        story.hired.loop.id,
+    }
+    assert all(NAME in message["subject"] for message in data["messages"])
 
 
 def test_the_export_runs_a_fixed_number_of_queries(
@@ -504,7 +535,8 @@ def test_the_audit_event_holds_counts_and_no_personal_data(story, login_as):
         "addenda": 2,
         "proposals": 2,
         "verdicts": 2,
-        "messages": event.details["messages"],  # counted in test_messages_naming_the_candidate…
+        "mentor_notes": 1,
+        "messages": 9,  # debrief notices: 5 on the vetoed loop (its shadow too), 4 on the hired
     }
     serialised = json.dumps(event.details)
     assert not any(secret in serialised for secret in SECRETS)
@@ -702,36 +734,155 @@ def test_performance_can_still_be_recorded_for_an_erased_hire(story, login_as, c
     assert db.session.scalar(ratings) == 2
 
 
-def test_messages_naming_the_candidate_are_blanked_and_never_sent(story, clock, app):
-    recipient = story.vetoed.bar_raiser
-    for key, subject, sent in (
-        ("sent", f"Feedback is in for {NAME}", clock()),
-        ("pending", f"Reminder: feedback on {NAME}", None),
-        ("unrelated", "Reminder: feedback on someone else", None),
-    ):
-        queue_message(
-            recipient, kind="test", dedupe_key=key, subject=subject, body=f"{subject}.", now=clock()
-        )
-        db.session.flush()
-        if sent:
-            db.session.scalars(
-                sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == key)
-            ).one().sent_at = sent
-    db.session.commit()
-    before = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.body.contains(NAME))
+def _queue(
+    recipient, key: str, *, loop: Loop, by_loop: bool, candidate_id: int | None, name: str, now
+) -> OutboxMessage:
+    """A "loop ready" notice on `loop` naming `name`, tied by reference to the loop (`by_loop`)
+    and to `candidate_id`."""
+    queue_message(
+        recipient,
+        kind="loop_ready",
+        dedupe_key=key,
+        subject=f"All feedback is in for {name}",
+        template="loop_ready",
+        context={"loop": loop, "candidate": name},
+        now=now,
+        loop_id=loop.id if by_loop else None,
+        candidate_id=candidate_id,
     )
+    db.session.flush()
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).one()
+
+
+def test_messages_about_the_candidate_are_blanked_by_reference_and_never_sent(story, clock):
+    recipient = story.vetoed.bar_raiser
+    loop = story.vetoed.loop
+    sent = _queue(
+        recipient, "sent", loop=loop, by_loop=True, candidate_id=None, name=NAME, now=clock()
+    )
+    sent.sent_at = clock()
+    pending = _queue(
+        recipient,
+        "pending",
+        loop=loop,
+        by_loop=False,
+        candidate_id=story.candidate.id,
+        name=NAME,
+        now=clock(),
+    )
+    unrelated = _queue(
+        recipient,
+        "unrelated",
+        loop=story.other.loop,
+        by_loop=True,
+        candidate_id=None,
+        name="Casey",
+        now=clock(),
+    )
+    db.session.commit()
+    about = sa.or_(
+        OutboxMessage.loop_id.in_([loop.id for loop in story.loops]),
+        OutboxMessage.candidate_id == story.candidate.id,
+    )
+    before = db.session.scalar(sa.select(sa.func.count()).where(about))
+
     erasure = erase_candidate(story.candidate, actor=None, now=clock())
     db.session.commit()
-    assert erasure.messages == before >= 2
-    messages = {m.dedupe_key: m for m in db.session.scalars(sa.select(OutboxMessage))}
-    assert NAME not in " ".join(m.subject + m.body for m in messages.values())
-    assert messages["pending"].error == "erased with the candidate"
-    assert messages["sent"].error is None
-    assert messages["unrelated"].subject == "Reminder: feedback on someone else"
+
+    assert erasure.counts["messages"] == before >= 2
+    db.session.expire_all()
+    erased = db.session.scalars(sa.select(OutboxMessage).where(about)).all()
+    assert {(m.subject, m.body) for m in erased} == {(ERASED_TEXT, ERASED_TEXT)}
+    assert pending.error == "erased with the candidate"
+    assert sent.error is None
+    assert unrelated.subject == "All feedback is in for Casey"
+    assert "Casey" in unrelated.body and unrelated.error is None
     delivered = deliver_pending(now=clock())
     db.session.expire_all()
-    assert messages["pending"].sent_at is None
-    assert delivered >= 1 and messages["unrelated"].sent_at is not None
+    assert pending.sent_at is None
+    assert delivered >= 1 and unrelated.sent_at is not None
+
+
+def test_a_renamed_candidates_old_messages_are_erased(story, clock, make_user):
+    old = _queue(
+        story.vetoed.bar_raiser,
+        "before-rename",
+        loop=story.hired.loop,
+        by_loop=True,
+        candidate_id=story.candidate.id,
+        name=NAME,
+        now=clock(),
+    )
+    update_candidate(
+        story.candidate,
+        name="Zelda Moreau",
+        email=EMAIL,
+        source=SOURCE,
+        notes=NOTES,
+        actor=make_user(roles=(Role.RECRUITER,)),
+        now=clock(),
+    )
+    db.session.commit()
+
+    erase_candidate(story.candidate, actor=None, now=clock())
+    db.session.commit()
+
+    db.session.expire_all()
+    assert (old.subject, old.body) == (ERASED_TEXT, ERASED_TEXT)
+    everything = " ".join(m.subject + m.body for m in db.session.scalars(sa.select(OutboxMessage)))
+    assert NAME not in everything
+
+
+def test_an_interviewer_who_shares_the_candidates_name_keeps_their_messages(
+    story, clock, make_user
+):
+    namesake = make_user(name=NAME)
+    own = _queue(
+        namesake,
+        "namesake",
+        loop=story.other.loop,
+        by_loop=True,
+        candidate_id=None,
+        name="Casey",
+        now=clock(),
+    )
+    own.body = f"Hello {NAME}, {own.body}"
+    db.session.commit()
+
+    erase_candidate(story.candidate, actor=None, now=clock())
+    db.session.commit()
+
+    db.session.expire_all()
+    assert own.subject == "All feedback is in for Casey"
+    assert own.body.startswith(f"Hello {NAME}, ") and own.error is None
+
+
+def test_mentor_notes_on_the_candidates_loops_are_blanked(story, clock, login_as):
+    erasure = erase_candidate(story.candidate, actor=None, now=clock())
+    db.session.commit()
+
+    assert erasure.counts["mentor_notes"] == 1
+    db.session.expire_all()
+    notes = {n.loop_id: n for n in db.session.scalars(sa.select(MentorNote))}
+    assert notes[story.vetoed.loop.id].body == ERASED_TEXT
+    assert notes[story.other.loop.id].body == OTHER_NOTE  # another candidate's loop: untouched
+    assert notes[story.vetoed.loop.id].created_at is not None
+
+
+def test_after_erasure_no_column_a_slice_handles_holds_the_candidates_text(story, clock):
+    """Whatever a contribution declares it handles, its erase blanks: no handled column of any
+    row still holds a text planted about the candidate."""
+    erase_candidate(story.candidate, actor=None, now=clock())
+    db.session.commit()
+
+    handled = [attribute for part in CONTRIBUTIONS for attribute in part.handles]
+    assert len(handled) >= 12
+    left = [
+        (f"{attribute}", secret)
+        for attribute in handled
+        for secret in (*SECRETS, MENTOR_NOTE)
+        if db.session.scalar(
+            sa.select(sa.func.count()).where(sa.cast(attribute, sa.Text).contains(secret))
+        )
+    ]
+    assert left == []

@@ -1,0 +1,65 @@
+"""Messages about a candidate in their export and erasure, found by reference: a message queued
+about one of their loops or about the candidate, whatever names its text holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..personal_data import ERASED_TEXT, DataSubject, ExportDocument, blank, iso, name_of
+from .models import OutboxMessage
+
+ERASED_BEFORE_SENDING = "erased with the candidate"
+
+
+def _about(subject: DataSubject) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        OutboxMessage.loop_id.in_(subject.loop_ids),
+        OutboxMessage.candidate_id == subject.candidate_id,
+    )
+
+
+class Messages:
+    # `error` is handled too: an unsent message is marked so it is never delivered.
+    handles = (OutboxMessage.subject, OutboxMessage.body, OutboxMessage.error)
+
+    def export(self, subject: DataSubject, document: ExportDocument) -> None:
+        document.sections["messages"] = [
+            {
+                "kind": message.kind,
+                "loop_id": message.loop_id,
+                "recipient": name_of(message.recipient),
+                "subject": message.subject,
+                "body": message.body,
+                "created_at": iso(message.created_at),
+                "sent_at": iso(message.sent_at),
+            }
+            for message in db.session.scalars(
+                sa.select(OutboxMessage)
+                .where(_about(subject))
+                .options(joinedload(OutboxMessage.recipient))
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            )
+        ]
+
+    def erase(self, subject: DataSubject, *, now: datetime) -> dict[str, int]:
+        return {
+            "messages": blank(
+                sa.update(OutboxMessage)
+                .where(_about(subject))
+                .values(
+                    subject=ERASED_TEXT,
+                    body=ERASED_TEXT,
+                    error=sa.case(
+                        (OutboxMessage.sent_at.is_(None), sa.literal(ERASED_BEFORE_SENDING)),
+                        else_=OutboxMessage.error,
+                    ),
+                )
+            )
+        }
+
+
+personal_data = Messages()
