@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "barraiser"
 # foundations) or the top (the app factory and the commands). `policy` is the exception that
 # proves the rule: every slice asks it who may do what, and it may read models only.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("config", "extensions", "clock", "database", "domain", "errors"),
+    ("config", "extensions", "clock", "database", "domain", "errors", "personal_data"),
     ("audit",),
     ("auth",),
     ("principles", "settings"),
