@@ -378,11 +378,12 @@ BAD_FILES = {
     ),
     "bar raiser not on the panel": (
         _set_loop("L-3", bar_raiser_email="eve@example.com"),
-        "line 9: loop 'L-3': bar raiser eve@example.com is not one of the loop's non-shadow",
+        "line 9: loop 'L-3': bar raiser eve@example.com must also hold an interview: add them "
+        "to the panel",
     ),
     "bar raiser only shadows": (
         _set_loop("L-1", bar_raiser_email="brit@example.com"),
-        "line 2: loop 'L-1': bar raiser brit@example.com is not one of",
+        "line 2: loop 'L-1': bar raiser brit@example.com must also hold an interview",
     ),
     "rating out of range": (
         _set(3, ratings="Ownership=5"),
@@ -426,7 +427,7 @@ BAD_FILES = {
     ),
     "interviewer twice in a loop": (
         _set(4, interviewer_email="ana@example.com"),
-        "line 4: ana@example.com already interviews in loop 'L-1' (line 3)",
+        "line 4: loop 'L-1': ana@example.com (line 3) already holds an interview on this loop",
     ),
     "bad email": (
         _set(3, interviewer_email="ana.example.com"),
@@ -435,7 +436,19 @@ BAD_FILES = {
     "bad boolean": (_set(5, shadow="yes"), "line 5: shadow 'yes' must be true or false"),
     "too long an interview": (
         _set(3, interview_minutes="600"),
-        "line 3: interview_minutes '600' must be a whole number from 1 to 480",
+        "line 3: interview_minutes '600': an interview lasts 1 to 480 minutes",
+    ),
+    "interview of no length": (
+        _set(3, interview_minutes="0"),
+        "line 3: interview_minutes '0': an interview lasts 1 to 480 minutes",
+    ),
+    "interview length not a number": (
+        _set(3, interview_minutes="an hour"),
+        "line 3: interview_minutes 'an hour' must be a whole number of minutes",
+    ),
+    "shadow who also interviews": (
+        _set(5, interviewer_email="ana@example.com"),
+        "line 5: loop 'L-1': ana@example.com (line 3) already holds an interview on this loop",
     ),
     "missing required value": (_set(6, candidate_name=""), "line 6: candidate_name is required"),
     "bar raiser is the hiring manager": (
