@@ -1,5 +1,6 @@
 """One row of a history file: the file's columns, and turning a row's text into typed values,
-or into problems that name the line. Pure: the principle catalog comes in as names."""
+or into problems that name the line. Pure: the principle catalog comes in as names; the column
+widths are read from the models, and the rules an interview shares with the app are loops.rules'."""
 
 from __future__ import annotations
 

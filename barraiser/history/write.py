@@ -29,7 +29,7 @@ from .parse import LoopRecord, debrief_of
 # Neither the file nor history says how senior a role or a person was: people and roles both get
 # the users' default level, so imported people may sit on new loops for an imported requisition
 # without an edit.
-IMPORTED_LEVEL: int = User.__table__.c.level.default.arg  # type: ignore[union-attr]
+IMPORTED_LEVEL: int = User.__table__.c.level.default.arg
 CANDIDATE_SOURCE = "import"
 PROPOSAL_RATIONALE = "Imported from history."
 VETO_RATIONALE = "Imported veto"
