@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, cast
 import sqlalchemy as sa
 
 from ..auth.models import User
+from ..auth.services import normalise_email
 from ..candidates.models import Candidate
 from ..domain import RATING_LABELS, Outcome, Vote
 from ..loops.models import Loop
@@ -222,7 +223,7 @@ class RowChecker:
 
     @staticmethod
     def email(raw: dict[str, str], name: str, report, *, required: bool = True) -> object:
-        value = raw.get(name, "").lower()
+        value = normalise_email(raw.get(name, ""))
         if not value:
             return None if not required else INVALID
         if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.match(value):

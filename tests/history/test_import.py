@@ -478,3 +478,15 @@ def test_an_import_leaves_the_planner_statistics_up_to_date(app, run_import, tmp
         assert not db.session.scalar(
             sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
         )
+
+
+def test_people_are_matched_by_email_as_login_matches_them(app, run_import, make_user, tmp_path):
+    manager = make_user("hm@example.com", name="Hugo Manager")
+    rows = good_rows()
+    for row in rows:
+        row["hiring_manager_email"] = " HM@Example.com "
+
+    assert run_import(write_csv(tmp_path / "history.csv", rows)).exit_code == 0
+
+    assert {loop.hiring_manager_id for loop in db.session.scalars(sa.select(Loop))} == {manager.id}
+    assert count(User) == len({"hm", "br", "ana", "ben", "brit"})
