@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from ..domain import Outcome
+from ..debrief.services import outcome_of
+from ..domain import Outcome, VerdictKind
+from ..loops.rules import (
+    bar_raiser_interview_problem,
+    repeated_interviewer_problem,
+    repeated_interviewers,
+)
 from .row import (
     COLUMNS,
     INVALID,
@@ -23,6 +29,7 @@ from .row import (
     InterviewRecord,
     Problem,
     RowChecker,
+    clause,
     suggestion,
 )
 
@@ -48,6 +55,18 @@ class LoopRecord:
     @property
     def first_interview_at(self) -> datetime:
         return min(interview.starts_at for interview in self.interviews)
+
+
+# The debrief lets a Bar Raiser veto only a hire proposal.
+VETOED_PROPOSAL = Outcome.HIRE
+
+
+def debrief_of(outcome: Outcome, vetoed: bool) -> tuple[Outcome, VerdictKind]:
+    """The proposal and the Bar Raiser's verdict behind a decided loop of history: a veto refused
+    a hire proposal; any other decision was proposed as it was made, and concurred with."""
+    if vetoed:
+        return VETOED_PROPOSAL, VerdictKind.VETO
+    return outcome, VerdictKind.CONCUR
 
 
 @dataclass
@@ -224,13 +243,11 @@ def _check_loop(
     def valid(name: str) -> bool:
         return first[name][2] is not INVALID
 
-    if (
-        valid("vetoed")
-        and loop.vetoed
-        and valid("decision")
-        and loop.outcome is not Outcome.NO_HIRE
-    ):
-        yield Problem(line, f"loop '{loop.ref}' is vetoed, so its decision must be no_hire")
+    if valid("vetoed") and loop.vetoed and valid("decision"):
+        # The decision is the one the debrief makes of a vetoed proposal.
+        decision = outcome_of(VETOED_PROPOSAL, VerdictKind.VETO)
+        if loop.outcome is not decision:
+            yield Problem(line, f"loop '{loop.ref}' is vetoed, so its decision must be {decision}")
     if valid("decision") and valid("decided_at"):
         if loop.outcome is not None and loop.decided_at is None:
             yield Problem(line, f"loop '{loop.ref}' has a decision but no decided_at")
@@ -250,22 +267,19 @@ def _check_loop(
     ):
         yield Problem(line, f"loop '{loop.ref}': the bar raiser cannot be the hiring manager")
 
-    seen: dict[str, int] = {}
-    for interview in loop.interviews:
-        if interview.interviewer_email in seen:
-            yield Problem(
-                interview.line,
-                f"{interview.interviewer_email} already interviews in loop '{loop.ref}' "
-                f"(line {seen[interview.interviewer_email]}); one interview per interviewer",
-            )
-        else:
-            seen[interview.interviewer_email] = interview.line
+    # A shadow's row is a seat on the loop like any other: nobody takes two.
+    seats = [interview.interviewer_email for interview in loop.interviews]
+    for index, earlier in repeated_interviewers(seats).items():
+        interview = loop.interviews[index]
+        name = f"{interview.interviewer_email} (line {loop.interviews[earlier].line})"
+        repeated = clause(repeated_interviewer_problem(name))
+        yield Problem(interview.line, f"loop '{loop.ref}': {repeated}")
     # Only judged when every row of the loop was readable: a bad row would hide the bar raiser.
     if valid("bar_raiser_email") and loop.bar_raiser_email and rows == len(loop.interviews):
-        panel = {i.interviewer_email for i in loop.interviews if not i.is_shadow}
-        if loop.bar_raiser_email not in panel:
-            yield Problem(
-                line,
-                f"loop '{loop.ref}': bar raiser {loop.bar_raiser_email} is not one of the "
-                "loop's non-shadow interviewers",
-            )
+        problem = bar_raiser_interview_problem(
+            f"bar raiser {loop.bar_raiser_email}",
+            loop.bar_raiser_email,
+            (i.interviewer_email for i in loop.interviews if not i.is_shadow),
+        )
+        if problem:
+            yield Problem(line, f"loop '{loop.ref}': {clause(problem)}")

@@ -1,5 +1,6 @@
 """One row of a history file: the file's columns, and turning a row's text into typed values,
-or into problems that name the line. Pure: the principle catalog comes in as names."""
+or into problems that name the line. Pure: the principle catalog comes in as names; the column
+widths are read from the models, and the rules an interview shares with the app are loops.rules'."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
-from ..domain import Outcome, Vote
+import sqlalchemy as sa
+
+from ..auth.models import User
+from ..auth.services import normalise_email
+from ..candidates.models import Candidate
+from ..domain import RATING_LABELS, Outcome, Vote
+from ..loops.models import Loop
+from ..loops.rules import DEFAULT_DURATION_MINUTES, duration_problem
+from ..requisitions.models import Requisition
 
 REQUIRED_COLUMNS = (
     "loop_ref",
@@ -56,17 +65,24 @@ LOOP_COLUMNS = (
 INTERVIEW_COLUMNS = tuple(name for name in COLUMNS if name not in LOOP_COLUMNS)
 LoopValues = dict[str, object]
 
+
+def _width(column: Any) -> int:
+    """A text column's width, as its model declares it."""
+    kind = column.type
+    assert isinstance(kind, sa.String) and kind.length is not None
+    return kind.length
+
+
 # The database's column widths, checked here so PostgreSQL never refuses a row mid-write.
 MAX_LENGTHS = {
-    "loop_ref": 120,
-    "candidate_name": 200,
-    "requisition": 200,
-    "department": 120,
-    "interviewer_name": 120,
+    "loop_ref": _width(Loop.external_ref),
+    "candidate_name": _width(Candidate.name),
+    "requisition": _width(Requisition.title),
+    "department": _width(Requisition.department),
+    "interviewer_name": _width(User.name),
 }
-MAX_EMAIL_LENGTH = 254
-MAX_INTERVIEW_MINUTES = 480
-DEFAULT_INTERVIEW_MINUTES = 60
+MAX_EMAIL_LENGTH = _width(User.email)
+LOWEST_RATING, HIGHEST_RATING = min(RATING_LABELS), max(RATING_LABELS)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BOOLEANS = {"true": True, "false": False}
@@ -96,6 +112,12 @@ class InterviewRecord:
     raises_bar: bool
     submitted_at: datetime
     is_shadow: bool
+
+
+def clause(sentence: str) -> str:
+    """A rule's message, as the app words it, fitted into a line of the problem list: the app's
+    sentences start with a capital and end with a full stop; the list's messages do neither."""
+    return sentence[:1].lower() + sentence[1:].removesuffix(".")
 
 
 class _Invalid:
@@ -154,7 +176,7 @@ class RowChecker:
         interviewer_email = self.email(raw, "interviewer_email", report)
         starts_at = self.moment(raw, "interview_at", report)
         submitted_at = self.moment(raw, "submitted_at", report)
-        minutes = self.number(raw, "interview_minutes", 1, MAX_INTERVIEW_MINUTES, report)
+        minutes = self.minutes(raw, "interview_minutes", report)
         vote = self.choice(raw, "vote", self.votes, report)
         raises_bar = self.boolean(raw, "raises_bar", report)
         shadow = self.boolean(raw, "shadow", report)
@@ -177,7 +199,7 @@ class RowChecker:
             interviewer_email=cast(str, interviewer_email),
             interviewer_name=raw.get("interviewer_name", ""),
             starts_at=cast(datetime, starts_at),
-            duration_minutes=cast(int, minutes) or DEFAULT_INTERVIEW_MINUTES,
+            duration_minutes=cast(int, minutes) or DEFAULT_DURATION_MINUTES,
             principles=tuple(cast(list[str], principles)),
             ratings=cast(dict[str, int], ratings),
             # History rarely kept the Bar Raiser question; the vote's lean is its nearest answer.
@@ -201,7 +223,7 @@ class RowChecker:
 
     @staticmethod
     def email(raw: dict[str, str], name: str, report, *, required: bool = True) -> object:
-        value = raw.get(name, "").lower()
+        value = normalise_email(raw.get(name, ""))
         if not value:
             return None if not required else INVALID
         if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.match(value):
@@ -261,6 +283,23 @@ class RowChecker:
             return INVALID
         return number
 
+    @staticmethod
+    def minutes(raw: dict[str, str], name: str, report) -> object:
+        """An interview's length: a whole number, within the app's limits for an interview."""
+        value = raw.get(name, "")
+        if not value:
+            return None
+        try:
+            minutes = int(value)
+        except ValueError:
+            report(f"{name} '{value}' must be a whole number of minutes")
+            return INVALID
+        problem = duration_problem(minutes)
+        if problem:
+            report(f"{name} '{value}': {clause(problem)}")
+            return INVALID
+        return minutes
+
     def principle(self, name: str, report) -> str | None:
         known = self.principles.get(name.strip().lower())
         if known is None:
@@ -304,8 +343,11 @@ class RowChecker:
                 rating = int(rating_text.strip())
             except ValueError:
                 rating = 0
-            if not 1 <= rating <= 4:
-                report(f"rating '{rating_text.strip()}' for '{name_text.strip()}' must be 1 to 4")
+            if rating not in RATING_LABELS:
+                report(
+                    f"rating '{rating_text.strip()}' for '{name_text.strip()}' must be "
+                    f"{LOWEST_RATING} to {HIGHEST_RATING}"
+                )
                 valid = False
             if name is None:
                 valid = False

@@ -18,17 +18,18 @@ import sqlalchemy as sa
 from ..auth.models import BarRaiserStatus, Role, User, UserRole
 from ..candidates.models import Candidate
 from ..debrief.models import HirePerformance, Proposal, Verdict
-from ..domain import FeedbackState, LoopState, Outcome, VerdictKind
+from ..domain import FeedbackState, LoopState, VerdictKind
 from ..extensions import db
 from ..feedback.models import Feedback, PrincipleRating
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
 from ..requisitions.models import Requisition, RequisitionStatus, requisition_principle
-from .parse import LoopRecord
+from .parse import LoopRecord, debrief_of
 
-# Neither the file nor history says how senior a role or a person was; 4 is the users' default
-# level, so imported people may sit on new loops for an imported requisition without an edit.
-IMPORTED_LEVEL = 4
+# Neither the file nor history says how senior a role or a person was: people and roles both get
+# the users' default level, so imported people may sit on new loops for an imported requisition
+# without an edit.
+IMPORTED_LEVEL: int = User.__table__.c.level.default.arg
 CANDIDATE_SOURCE = "import"
 PROPOSAL_RATIONALE = "Imported from history."
 VETO_RATIONALE = "Imported veto"
@@ -394,7 +395,9 @@ def _write_decisions(
     decided_at, as the debrief would have recorded them.
     """
     decided = [
-        (loop, loop_id) for loop, loop_id in zip(loops, loop_ids, strict=True) if loop.outcome
+        (loop, loop_id, *debrief_of(loop.outcome, loop.vetoed))
+        for loop, loop_id in zip(loops, loop_ids, strict=True)
+        if loop.outcome
     ]
     proposal_ids = _insert_returning_ids(
         Proposal,
@@ -402,11 +405,11 @@ def _write_decisions(
             {
                 "loop_id": loop_id,
                 "proposed_by_id": user_ids[loop.hiring_manager_email],
-                "decision": Outcome.HIRE if loop.vetoed else loop.outcome,
+                "decision": proposal,
                 "rationale": PROPOSAL_RATIONALE,
                 "proposed_at": loop.decided_at,
             }
-            for loop, loop_id in decided
+            for loop, loop_id, proposal, _ in decided
         ],
         key=("loop_id",),
     )
@@ -417,11 +420,11 @@ def _write_decisions(
                 "loop_id": loop_id,
                 "proposal_id": proposal_id,
                 "bar_raiser_id": user_ids[loop.bar_raiser_email],
-                "kind": VerdictKind.VETO if loop.vetoed else VerdictKind.CONCUR,
-                "rationale": VETO_RATIONALE if loop.vetoed else "",
+                "kind": verdict,
+                "rationale": VETO_RATIONALE if verdict is VerdictKind.VETO else "",
                 "decided_at": loop.decided_at,
             }
-            for (loop, loop_id), proposal_id in zip(decided, proposal_ids, strict=True)
+            for (loop, loop_id, _, verdict), proposal_id in zip(decided, proposal_ids, strict=True)
         ],
     )
     _insert(
@@ -435,7 +438,7 @@ def _write_decisions(
                 "recorded_by_id": None,
                 "recorded_at": loop.decided_at,
             }
-            for loop, loop_id in decided
+            for loop, loop_id, _, _ in decided
             if loop.performance is not None
         ],
     )

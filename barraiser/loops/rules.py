@@ -6,7 +6,7 @@ next to the field it concerns, and an importer can report them all for a row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -102,6 +102,44 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+# Rules over plain values, shared by the panel editor (through validate_panel) and the history
+# importer, which names people by email and places problems on the file's lines.
+
+
+def duration_problem(minutes: int) -> str | None:
+    """Why an interview cannot last `minutes`, or None."""
+    if 0 < minutes <= MAX_DURATION_MINUTES:
+        return None
+    return f"An interview lasts 1 to {MAX_DURATION_MINUTES} minutes."
+
+
+def repeated_interviewers(people: Sequence[Hashable]) -> dict[int, int]:
+    """One seat per person on a loop: for every seat (an index into `people`, everyone who sits in
+    on the loop, a shadow included) taken by someone already seated, the index of their first."""
+    first: dict[Hashable, int] = {}
+    repeats: dict[int, int] = {}
+    for index, person in enumerate(people):
+        earlier = first.setdefault(person, index)
+        if earlier != index:
+            repeats[index] = earlier
+    return repeats
+
+
+def repeated_interviewer_problem(name: str) -> str:
+    """The message for a seat taken by `name`, who already holds one on the loop."""
+    return f"{name} already holds an interview on this loop; pick someone else for this one."
+
+
+def bar_raiser_interview_problem(
+    name: str, bar_raiser: Hashable, interviewers: Iterable[Hashable]
+) -> str | None:
+    """The Bar Raiser also interviews: `interviewers` are the panel's (a shadow's seat is not an
+    interview of the panel), and `name` is the Bar Raiser's, for the message."""
+    if bar_raiser in set(interviewers):
+        return None
+    return f"{name} must also hold an interview: add them to the panel."
+
+
 def validate_panel(
     requisition: Requisition, panel: PanelPlan, *, loop: Loop | None = None
 ) -> list[Problem]:
@@ -160,11 +198,11 @@ def _check_bar_raiser(context: _Context, hiring_manager_id: int) -> None:
             f"{bar_raiser.name} works in {requisition.department}, the requisition's department; "
             f"pick a Bar Raiser from outside {requisition.department}.",
         )
-    if not any(plan.interviewer_id == bar_raiser.id for plan in panel.interviews):
-        context.add(
-            "bar_raiser_id",
-            f"{bar_raiser.name} must also hold an interview: add them to the panel.",
-        )
+    problem = bar_raiser_interview_problem(
+        bar_raiser.name, bar_raiser.id, (plan.interviewer_id for plan in panel.interviews)
+    )
+    if problem:
+        context.add("bar_raiser_id", problem)
 
 
 def _check_interviewers(context: _Context) -> None:
@@ -172,20 +210,16 @@ def _check_interviewers(context: _Context) -> None:
     if not panel.interviews:
         context.add("interviews", "Add the panel's interviews: at least the Bar Raiser's.")
     minimum_level = requisition.level - 1
-    seen: set[int] = set()
+    # The shadow takes the first seat, so an interview of theirs is a second one.
+    shadow = () if panel.shadow_id is None else (panel.shadow_id,)
+    repeats = repeated_interviewers([*shadow, *(plan.interviewer_id for plan in panel.interviews)])
     for index, plan in enumerate(panel.interviews):
         interviewer = context.user(plan.interviewer_id)
         if interviewer is None:
             context.add("interviewer_id", "Pick an active interviewer.", index)
             continue
-        if plan.interviewer_id in seen or plan.interviewer_id == panel.shadow_id:
-            context.add(
-                "interviewer_id",
-                f"{interviewer.name} already holds an interview on this loop; "
-                "pick someone else for this one.",
-                index,
-            )
-        seen.add(plan.interviewer_id)
+        if index + len(shadow) in repeats:
+            context.add("interviewer_id", repeated_interviewer_problem(interviewer.name), index)
         if interviewer.level < minimum_level:
             context.add(
                 "interviewer_id",
@@ -289,12 +323,9 @@ def _check_times(context: _Context, loop: Loop | None) -> None:
         if plan.starts_at.tzinfo is None:
             context.add("starts_at", "Give the start time in UTC.", index)
             return
-        if not 0 < plan.duration_minutes <= MAX_DURATION_MINUTES:
-            context.add(
-                "duration_minutes",
-                f"An interview lasts 1 to {MAX_DURATION_MINUTES} minutes.",
-                index,
-            )
+        problem = duration_problem(plan.duration_minutes)
+        if problem:
+            context.add("duration_minutes", problem, index)
             return
     ordered = sorted(slots, key=lambda slot: slot[1].starts_at)
     for (_, earlier), (index, later) in pairwise(ordered):

@@ -3,15 +3,13 @@ nothing, and any bad file is refused line by line with nothing written."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, login
+from history.files import DAY, HEADER, good_rows, set_loop, set_row, write_csv
 
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import BarRaiserStatus, Role, User
@@ -25,143 +23,6 @@ from barraiser.loops.models import Interview, InterviewPrinciple, Loop
 from barraiser.requisitions.models import Requisition
 
 ROOT = Path(__file__).resolve().parents[2]
-
-HEADER = [
-    "loop_ref",
-    "candidate_name",
-    "candidate_email",
-    "requisition",
-    "department",
-    "hiring_manager_email",
-    "bar_raiser_email",
-    "interviewer_email",
-    "interviewer_name",
-    "interview_at",
-    "interview_minutes",
-    "principles",
-    "ratings",
-    "vote",
-    "submitted_at",
-    "shadow",
-    "decision",
-    "vetoed",
-    "decided_at",
-    "performance",
-]
-
-DAY = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
-
-
-def _loop(ref: str, *, decision: str, vetoed: str, performance: str, day: datetime, **extra):
-    base = {
-        "loop_ref": ref,
-        "candidate_name": f"Candidate {ref}",
-        "candidate_email": f"{ref.lower()}@candidates.example.org",
-        "requisition": "Payments Engineer",
-        "department": "Payments",
-        "hiring_manager_email": "hm@example.com",
-        "bar_raiser_email": "br@example.com",
-        "decision": decision,
-        "vetoed": vetoed,
-        "decided_at": (day + timedelta(days=1)).isoformat() if decision else "",
-        "performance": performance,
-    }
-    base.update(extra)
-    return base
-
-
-def _row(
-    loop: dict, interviewer: str, hour: int, principles: str, ratings: str, vote: str, **extra
-):
-    starts = datetime.fromisoformat(loop["_day"]) + timedelta(hours=hour)
-    row = {key: value for key, value in loop.items() if not key.startswith("_")}
-    row.update(
-        {
-            "interviewer_email": interviewer,
-            "interviewer_name": "",
-            "interview_at": starts.isoformat(),
-            "interview_minutes": "60",
-            "principles": principles,
-            "ratings": ratings,
-            "vote": vote,
-            "submitted_at": (starts + timedelta(hours=3)).isoformat(),
-            "shadow": "false",
-        }
-    )
-    row.update(extra)
-    return row
-
-
-def good_rows() -> list[dict[str, str]]:
-    """Four loops: a hire with a performance rating (and a shadow and a late interviewer), a
-    vetoed hire, a plain no hire, and one still waiting for its decision: lines 2 to 14."""
-    rows = []
-    specs = [
-        ("L-1", "hire", "false", "4"),
-        ("L-2", "no_hire", "true", ""),
-        ("L-3", "no_hire", "false", ""),
-        ("L-4", "", "", ""),
-    ]
-    for index, (ref, decision, vetoed, performance) in enumerate(specs):
-        day = DAY + timedelta(days=7 * index)
-        loop = _loop(ref, decision=decision, vetoed=vetoed, performance=performance, day=day)
-        loop["_day"] = day.isoformat()
-        rows += [
-            _row(
-                loop,
-                "br@example.com",
-                0,
-                "Customer Obsession",
-                "Customer Obsession=3",
-                "inclined_hire",
-            ),
-            _row(
-                loop,
-                "ana@example.com",
-                1,
-                "Ownership|Dive Deep",
-                "Ownership=4| dive deep = 3",
-                "strong_hire",
-                interviewer_name="Ana Alvarez",
-            ),
-            _row(
-                loop, "ben@example.com", 2, "customer obsession|Frugality", "", "inclined_no_hire"
-            ),
-        ]
-        if ref == "L-1":
-            rows[-1]["submitted_at"] = (day + timedelta(hours=3 + 30)).isoformat()  # late
-            rows.append(
-                _row(
-                    loop,
-                    "brit@example.com",
-                    0,
-                    "Customer Obsession",
-                    "Customer Obsession=2",
-                    "inclined_no_hire",
-                    shadow="true",
-                )
-            )
-    return rows
-
-
-def write_csv(path: Path, rows: list[dict[str, str]], header: list[str] | None = None) -> Path:
-    header = header or HEADER
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def run_import(app) -> Callable:
-    runner = app.test_cli_runner()
-
-    def run(path: Path):
-        return runner.invoke(args=["import-history", str(path)])
-
-    return run
 
 
 def count(model) -> int:
@@ -327,26 +188,6 @@ def test_bom_naive_times_and_offsets_are_read_as_utc(app, run_import, tmp_path):
     assert [i.starts_at for i in loop.panel][:2] == [DAY, DAY + timedelta(hours=1)]
 
 
-def _set(line: int, **values):
-    """Change row `line` (the file's line number: the header is line 1)."""
-
-    def change(rows, header):
-        rows[line - 2].update(values)
-        return rows, header
-
-    return change
-
-
-def _set_loop(ref: str, **values):
-    def change(rows, header):
-        for row in rows:
-            if row["loop_ref"] == ref:
-                row.update(values)
-        return rows, header
-
-    return change
-
-
 def _drop_column(name: str):
     def change(rows, header):
         return rows, [column for column in header if column != name]
@@ -363,33 +204,34 @@ def _add_column(name: str):
 
 BAD_FILES = {
     "unknown principle": (
-        _set(3, principles="Custmer Obsession", ratings=""),
+        set_row(3, principles="Custmer Obsession", ratings=""),
         "line 3: unknown principle 'Custmer Obsession' (did you mean 'Customer Obsession'?)",
     ),
-    "bad vote": (_set(4, vote="hire"), "line 4: vote 'hire' is not one of"),
+    "bad vote": (set_row(4, vote="hire"), "line 4: vote 'hire' is not one of"),
     "bad date": (
-        _set(2, interview_at="2025-13-01 09:00"),
+        set_row(2, interview_at="2025-13-01 09:00"),
         "line 2: interview_at '2025-13-01 09:00' is not an ISO 8601",
     ),
     "rows of a loop disagree": (
-        _set(3, requisition="Search Engineer"),
+        set_row(3, requisition="Search Engineer"),
         "line 3: loop 'L-1' has requisition 'Search Engineer' here but 'Payments Engineer' "
         "on line 2",
     ),
     "bar raiser not on the panel": (
-        _set_loop("L-3", bar_raiser_email="eve@example.com"),
-        "line 9: loop 'L-3': bar raiser eve@example.com is not one of the loop's non-shadow",
+        set_loop("L-3", bar_raiser_email="eve@example.com"),
+        "line 9: loop 'L-3': bar raiser eve@example.com must also hold an interview: add them "
+        "to the panel",
     ),
     "bar raiser only shadows": (
-        _set_loop("L-1", bar_raiser_email="brit@example.com"),
-        "line 2: loop 'L-1': bar raiser brit@example.com is not one of",
+        set_loop("L-1", bar_raiser_email="brit@example.com"),
+        "line 2: loop 'L-1': bar raiser brit@example.com must also hold an interview",
     ),
     "rating out of range": (
-        _set(3, ratings="Ownership=5"),
+        set_row(3, ratings="Ownership=5"),
         "line 3: rating '5' for 'Ownership' must be 1 to 4",
     ),
     "rating for an unassigned principle": (
-        _set(3, ratings="Frugality=3"),
+        set_row(3, ratings="Frugality=3"),
         "line 3: 'Frugality' is rated but not among this interview's principles",
     ),
     "missing required column": (
@@ -401,45 +243,57 @@ BAD_FILES = {
         "line 1: unknown column 'raises_the_bar' (did you mean 'raises_bar'?)",
     ),
     "vetoed with decision hire": (
-        _set_loop("L-1", vetoed="true"),
+        set_loop("L-1", vetoed="true"),
         "line 2: loop 'L-1' is vetoed, so its decision must be no_hire",
     ),
     "performance on a no_hire": (
-        _set_loop("L-3", performance="3"),
+        set_loop("L-3", performance="3"),
         "line 9: loop 'L-3' has a performance rating but was not a hire",
     ),
     "performance out of range": (
-        _set_loop("L-1", performance="6"),
+        set_loop("L-1", performance="6"),
         "line 2: performance '6' must be a whole number from 1 to 5",
     ),
     "decision without decided_at": (
-        _set_loop("L-3", decided_at=""),
+        set_loop("L-3", decided_at=""),
         "line 9: loop 'L-3' has a decision but no decided_at",
     ),
     "decided_at without decision": (
-        _set_loop("L-4", decided_at="2025-06-25T10:00:00Z"),
+        set_loop("L-4", decided_at="2025-06-25T10:00:00Z"),
         "line 12: loop 'L-4' has decided_at but no decision",
     ),
     "submitted before the interview": (
-        _set(6, submitted_at="2025-06-09T08:00:00Z"),
+        set_row(6, submitted_at="2025-06-09T08:00:00Z"),
         "line 6: submitted_at is before interview_at",
     ),
     "interviewer twice in a loop": (
-        _set(4, interviewer_email="ana@example.com"),
-        "line 4: ana@example.com already interviews in loop 'L-1' (line 3)",
+        set_row(4, interviewer_email="ana@example.com"),
+        "line 4: loop 'L-1': ana@example.com (line 3) already holds an interview on this loop",
     ),
     "bad email": (
-        _set(3, interviewer_email="ana.example.com"),
+        set_row(3, interviewer_email="ana.example.com"),
         "line 3: interviewer_email 'ana.example.com' is not an email address",
     ),
-    "bad boolean": (_set(5, shadow="yes"), "line 5: shadow 'yes' must be true or false"),
+    "bad boolean": (set_row(5, shadow="yes"), "line 5: shadow 'yes' must be true or false"),
     "too long an interview": (
-        _set(3, interview_minutes="600"),
-        "line 3: interview_minutes '600' must be a whole number from 1 to 480",
+        set_row(3, interview_minutes="600"),
+        "line 3: interview_minutes '600': an interview lasts 1 to 480 minutes",
     ),
-    "missing required value": (_set(6, candidate_name=""), "line 6: candidate_name is required"),
+    "interview of no length": (
+        set_row(3, interview_minutes="0"),
+        "line 3: interview_minutes '0': an interview lasts 1 to 480 minutes",
+    ),
+    "interview length not a number": (
+        set_row(3, interview_minutes="an hour"),
+        "line 3: interview_minutes 'an hour' must be a whole number of minutes",
+    ),
+    "shadow who also interviews": (
+        set_row(5, interviewer_email="ana@example.com"),
+        "line 5: loop 'L-1': ana@example.com (line 3) already holds an interview on this loop",
+    ),
+    "missing required value": (set_row(6, candidate_name=""), "line 6: candidate_name is required"),
     "bar raiser is the hiring manager": (
-        _set_loop("L-3", hiring_manager_email="br@example.com"),
+        set_loop("L-3", hiring_manager_email="br@example.com"),
         "line 9: loop 'L-3': the bar raiser cannot be the hiring manager",
     ),
 }
@@ -624,3 +478,15 @@ def test_an_import_leaves_the_planner_statistics_up_to_date(app, run_import, tmp
         assert not db.session.scalar(
             sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
         )
+
+
+def test_people_are_matched_by_email_as_login_matches_them(app, run_import, make_user, tmp_path):
+    manager = make_user("hm@example.com", name="Hugo Manager")
+    rows = good_rows()
+    for row in rows:
+        row["hiring_manager_email"] = " HM@Example.com "
+
+    assert run_import(write_csv(tmp_path / "history.csv", rows)).exit_code == 0
+
+    assert {loop.hiring_manager_id for loop in db.session.scalars(sa.select(Loop))} == {manager.id}
+    assert count(User) == len({"hm", "br", "ana", "ben", "brit"})
