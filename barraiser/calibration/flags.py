@@ -19,15 +19,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..settings.mechanism import DEFAULTS
+
 
 @dataclass(frozen=True)
 class FlagSettings:
     """When an interviewer's calibration is an outlier worth an inspector's action (see module)."""
 
-    min_n: int = 5
-    leniency_threshold: float = 0.5
-    agreement_floor: float = 0.5
-    agreement_z: float = 2.0
+    min_n: int = DEFAULTS.flag_min_n
+    leniency_threshold: float = DEFAULTS.flag_leniency_threshold
+    agreement_floor: float = DEFAULTS.flag_agreement_floor
+    agreement_z: float = DEFAULTS.flag_agreement_z
     min_peers: int = 5
 
     def __post_init__(self) -> None:

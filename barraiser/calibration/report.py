@@ -18,7 +18,7 @@ from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..extensions import db
 from ..principles.models import Principle
-from ..settings.services import SETTINGS, current_settings
+from ..settings.services import SETTINGS, MechanismSettings, current_settings
 from .actions import open_actions
 from .cache import cached_metrics
 from .flags import FlagSettings
@@ -28,13 +28,13 @@ from .queries import ReportFilters, fetch_rows
 T = TypeVar("T")
 
 
-def flag_settings_from(settings: Mapping[str, Any]) -> FlagSettings:
+def flag_settings_from(settings: MechanismSettings) -> FlagSettings:
     """The flag rule's thresholds as the mechanism's settings hold them now."""
     return FlagSettings(
-        min_n=int(settings["flag_min_n"]),
-        leniency_threshold=float(settings["flag_leniency_threshold"]),
-        agreement_floor=float(settings["flag_agreement_floor"]),
-        agreement_z=float(settings["flag_agreement_z"]),
+        min_n=settings.flag_min_n,
+        leniency_threshold=settings.flag_leniency_threshold,
+        agreement_floor=settings.flag_agreement_floor,
+        agreement_z=settings.flag_agreement_z,
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..loops.models import Interview
-from ..settings.services import get_setting
+from ..settings.services import current_settings
 
 
 def deadline_hours() -> int:
     """The deadline now in force (an admin setting, defaulting to FEEDBACK_DEADLINE_HOURS)."""
-    return int(get_setting("feedback_deadline_hours"))
+    return current_settings().feedback_deadline_hours
 
 
 def due_at(interview: Interview, *, hours: int) -> datetime:

@@ -22,7 +22,7 @@ from ..errors import Conflict, Forbidden, RuleViolation
 from ..extensions import db
 from ..loops.models import Interview, Loop
 from ..outbox.services import queue_message
-from ..settings.services import get_setting
+from ..settings.services import current_settings
 from .deadline import deadline_hours, due_at
 from .models import Addendum, Feedback, PrincipleRating
 from .quality import word_count
@@ -263,7 +263,7 @@ def submit_feedback(
             "submitted once it has started. Save a draft until then."
         )
     problems = submission_problems(
-        interview, content, min_words=int(get_setting("min_evidence_words"))
+        interview, content, min_words=current_settings().min_evidence_words
     )
     if problems:
         raise IncompleteFeedback(problems)

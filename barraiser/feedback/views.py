@@ -18,7 +18,7 @@ from .. import clock, policy
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import csrf, db
 from ..loops.models import Interview, InterviewPrinciple, Loop
-from ..settings.services import get_setting
+from ..settings.services import current_settings
 from .deadline import deadline_hours, due_at
 from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
 from .models import Feedback
@@ -77,7 +77,7 @@ def _page_context(interview: Interview, *, submitted: bool) -> dict:
         "started": now >= interview.starts_at,
         "addenda_open": addenda_open(interview.loop),
         "progress": panel_progress(interview.loop),
-        "min_words": int(get_setting("min_evidence_words")),
+        "min_words": current_settings().min_evidence_words,
     }
 
 
@@ -227,7 +227,7 @@ def autosave(interview_id: int):
     hints = feedback_hints(
         evidence=form.evidence_texts(),
         summary=form.summary.data or "",
-        min_words=int(get_setting("min_evidence_words")),
+        min_words=current_settings().min_evidence_words,
     )
     return jsonify(
         version=feedback.version,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ..audit.services import record
 from ..extensions import db
 from ..principles.models import Principle
-from ..settings.services import get_setting
+from ..settings.services import current_settings
 from .parse import Problem, parse_history
 from .write import write_history
 
@@ -66,7 +66,7 @@ def import_history(
     counts = write_history(
         parsed.loops,
         now=now,
-        deadline_hours=get_setting("feedback_deadline_hours"),
+        deadline_hours=current_settings().feedback_deadline_hours,
         progress=progress,
     )
     summary = ImportSummary(

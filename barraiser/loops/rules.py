@@ -20,7 +20,7 @@ from ..extensions import db
 from ..principles.models import Principle
 from ..requisitions.models import Requisition
 from ..requisitions.rules import hiring_manager_problem
-from ..settings.services import get_setting
+from ..settings.services import current_settings
 from .models import Interview, Loop
 
 MIN_PRINCIPLES = 1
@@ -232,7 +232,7 @@ def _check_interviewers(context: _Context) -> None:
 
 def _check_principles(context: _Context) -> None:
     panel, requisition = context.panel, context.requisition
-    allow_overlap = bool(get_setting("allow_principle_overlap"))
+    allow_overlap = current_settings().allow_principle_overlap
     holder: dict[int, int] = {}  # principle id → index of the first interview probing it
     for index, plan in enumerate(panel.interviews):
         count = len(set(plan.principle_ids))

@@ -1,34 +1,58 @@
-"""The mechanism settings form; ranges are checked again by the service."""
+"""The mechanism settings form, one field per field of `MechanismSettings`: a switch for a yes/no
+setting, a number box bounded as the setting is for a number. The same check runs again when the
+settings value is built, so the form cannot accept what the settings refuse."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import BooleanField, Field, FloatField, IntegerField, SubmitField
+from wtforms.validators import StopValidation
+
+from .mechanism import SETTINGS, Setting, SettingError
 
 
-class SettingsForm(FlaskForm):
-    feedback_deadline_hours = IntegerField(
-        "Feedback deadline (hours after the interview ends)",
-        validators=[InputRequired(), NumberRange(min=1, max=336)],
+class WithinSetting:
+    """A number the setting can take, or one message saying which: the same message whether the
+    box was empty, held no number or a number out of bounds (`Enter a number from 0 to 1.`)."""
+
+    def __init__(self, setting: Setting) -> None:
+        self.setting = setting
+        self.message = f"Enter {setting.expected}."
+        bounds = {"min": setting.minimum, "max": setting.maximum}
+        self.field_flags = {"required": True} | {k: v for k, v in bounds.items() if v is not None}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.process_errors:  # not a number: the field's own message already says this
+            raise StopValidation()
+        if not field.raw_data or not field.raw_data[0].strip():
+            raise StopValidation(self.message)
+        try:
+            self.setting.check(field.data)
+        except SettingError as error:
+            raise StopValidation(self.message) from error
+
+
+def setting_field(setting: Setting) -> Any:
+    """The form field for one setting, labelled and explained as the setting is."""
+    if setting.kind is bool:
+        return BooleanField(setting.label, description=setting.help)
+    number_field = IntegerField if setting.kind is int else FloatField
+    return number_field(
+        setting.label,
+        description=setting.help,
+        validators=[WithinSetting(setting)],
+        invalid_value_message=f"Enter {setting.expected}.",
     )
-    min_evidence_words = IntegerField(
-        "Minimum words of evidence per principle",
-        validators=[InputRequired(), NumberRange(min=0, max=500)],
-    )
-    allow_principle_overlap = BooleanField("Allow one principle on two interviews of a loop")
-    flag_min_n = IntegerField(
-        "Flags: minimum loops before an interviewer can be flagged",
-        validators=[InputRequired(), NumberRange(min=1, max=1000)],
-    )
-    flag_leniency_threshold = FloatField(
-        "Flags: leniency threshold (vote points)",
-        validators=[InputRequired(), NumberRange(min=0.05, max=3.0)],
-    )
-    flag_agreement_floor = FloatField(
-        "Flags: agreement floor (share, 0-1)",
-        validators=[InputRequired(), NumberRange(min=0.0, max=1.0)],
-    )
-    flag_agreement_z = FloatField(
-        "Flags: agreement outlier (standard deviations)",
-        validators=[InputRequired(), NumberRange(min=0.5, max=5.0)],
-    )
-    submit = SubmitField("Save settings")
+
+
+SettingsForm: type[FlaskForm] = type(
+    "SettingsForm",
+    (FlaskForm,),
+    {
+        "__doc__": "Every mechanism setting, in the order MechanismSettings declares them.",
+        **{key: setting_field(setting) for key, setting in SETTINGS.items()},
+        "submit": SubmitField("Save settings"),
+    },
+)

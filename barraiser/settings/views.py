@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -10,7 +12,8 @@ from .. import clock, policy
 from ..audit.models import AuditEvent
 from ..extensions import db
 from .forms import SettingsForm
-from .services import SETTINGS, change_setting, current_settings
+from .mechanism import SETTINGS, MechanismSettings
+from .services import change_settings, current_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 
@@ -19,14 +22,11 @@ bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 @login_required
 def index():
     policy.require(policy.can_change_settings(current_user))
-    form = SettingsForm(data=current_settings())
+    form = SettingsForm(data=dataclasses.asdict(current_settings()))
     if form.validate_on_submit():
-        now = clock.now()
-        changed = [
-            key
-            for key in SETTINGS
-            if change_setting(key, getattr(form, key).data, actor=current_user, now=now)
-        ]
+        # The form checked each value as its setting does, so these settings are valid.
+        new = MechanismSettings(**{key: form[key].data for key in SETTINGS})
+        changed = change_settings(new, actor=current_user, now=clock.now())
         db.session.commit()
         flash("Settings saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("settings.index"))

@@ -15,7 +15,7 @@ from barraiser.calibration.report import calibration_report
 from barraiser.domain import Vote
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback
-from barraiser.settings.services import change_setting
+from barraiser.settings.services import change_settings, current_settings
 
 TODAY = date(2026, 3, 2)
 LAST_90_DAYS = ReportFilters(since=TODAY - timedelta(days=89), until=TODAY)
@@ -72,7 +72,7 @@ def test_a_settings_change_rebuilds_it(cached, history, clock, make_user):
     report = calibration_report(LAST_90_DAYS, now=clock())
     assert report["flag_settings"]["min_n"] == 5
     admin = make_user("admin@example.com")
-    change_setting("flag_min_n", 2, actor=admin, now=clock())
+    change_settings(current_settings().replace(flag_min_n=2), actor=admin, now=clock())
     db.session.commit()
     assert calibration_report(LAST_90_DAYS, now=clock())["flag_settings"]["min_n"] == 2
 

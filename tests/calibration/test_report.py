@@ -20,7 +20,7 @@ from barraiser.feedback.models import PrincipleRating
 from barraiser.loops.models import InterviewPrinciple
 from barraiser.principles.models import Principle
 from barraiser.principles.services import retire_principle
-from barraiser.settings.services import change_setting
+from barraiser.settings.services import change_settings, current_settings
 
 TODAY = date(2026, 3, 2)  # the clock fixture's day
 LAST_90_DAYS = ReportFilters(since=TODAY - timedelta(days=89), until=TODAY)
@@ -310,15 +310,19 @@ def test_department_and_requisition_filters(history, clock):
 
 def test_flag_thresholds_are_the_mechanism_settings(history, clock, make_user):
     admin = make_user(roles=())
-    change_setting("flag_min_n", 4, actor=admin, now=clock())
-    change_setting("flag_leniency_threshold", 1.25, actor=admin, now=clock())
+    change_settings(current_settings().replace(flag_min_n=4), actor=admin, now=clock())
+    change_settings(
+        current_settings().replace(flag_leniency_threshold=1.25), actor=admin, now=clock()
+    )
     db.session.commit()
     report = calibration_report(LAST_90_DAYS, now=clock())
     flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
     # panel1's 1.2 is now under the threshold; panel3's -13/12 over 4 loops is not either...
     assert flagged["panel1@example.com"] == []
     assert flagged["panel3@example.com"] == []
-    change_setting("flag_leniency_threshold", 1.0, actor=admin, now=clock())
+    change_settings(
+        current_settings().replace(flag_leniency_threshold=1.0), actor=admin, now=clock()
+    )
     db.session.commit()
     report = calibration_report(LAST_90_DAYS, now=clock())
     flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
@@ -331,9 +335,13 @@ def test_flag_thresholds_are_the_mechanism_settings(history, clock, make_user):
 def test_changes_to_the_mechanism_in_the_period_are_listed(app, clock, make_user):
     admin = make_user(roles=())
     clock.advance(days=-200)
-    change_setting("feedback_deadline_hours", 36, actor=admin, now=clock())  # before the period
+    change_settings(
+        current_settings().replace(feedback_deadline_hours=36), actor=admin, now=clock()
+    )  # before the period
     clock.advance(days=190)
-    change_setting("feedback_deadline_hours", 48, actor=admin, now=clock())
+    change_settings(
+        current_settings().replace(feedback_deadline_hours=48), actor=admin, now=clock()
+    )
     principle = db.session.scalars(sa.select(Principle).order_by(Principle.position)).first()
     retire_principle(principle, actor=admin, now=clock())
     clock.advance(days=10)

@@ -12,7 +12,7 @@ from feedback.writing import submit_for
 from barraiser.extensions import db
 from barraiser.feedback.dashboard import dashboard_for
 from barraiser.feedback.deadline import deadline_hours, due_at
-from barraiser.settings.services import change_setting
+from barraiser.settings.services import change_settings, current_settings
 
 
 def test_the_deadline_defaults_to_the_configured_hours_after_the_interview_ends(app, built):
@@ -42,7 +42,9 @@ def test_the_deadline_follows_the_setting_and_a_later_change_does_not_rewrite_hi
     built, clock, user_in_role
 ):
     admin = user_in_role("admin")
-    change_setting("feedback_deadline_hours", 48, actor=admin, now=clock())
+    change_settings(
+        current_settings().replace(feedback_deadline_hours=48), actor=admin, now=clock()
+    )
     db.session.commit()
     first, second = built.panel[1], built.panel[2]
     clock.set(first.ends_at + timedelta(hours=30))
@@ -50,7 +52,7 @@ def test_the_deadline_follows_the_setting_and_a_later_change_does_not_rewrite_hi
     assert on_time.is_late is False
     assert on_time.due_at == first.ends_at + timedelta(hours=48)
 
-    change_setting("feedback_deadline_hours", 2, actor=admin, now=clock())
+    change_settings(current_settings().replace(feedback_deadline_hours=2), actor=admin, now=clock())
     db.session.commit()
     db.session.refresh(on_time)
     assert on_time.is_late is False and on_time.due_at == first.ends_at + timedelta(hours=48)

@@ -22,7 +22,7 @@ from barraiser.feedback.services import (
     save_draft,
     submit_feedback,
 )
-from barraiser.settings.services import change_setting
+from barraiser.settings.services import change_settings, current_settings
 
 
 def _draft(interview, now, text="First notes", version=0):
@@ -155,7 +155,9 @@ def test_submission_needs_every_rating_enough_evidence_a_vote_and_the_bar_answer
 
 def test_the_minimum_evidence_is_a_setting(over, clock, user_in_role):
     interview = over.panel[1]
-    change_setting("min_evidence_words", 5, actor=user_in_role("admin"), now=clock())
+    change_settings(
+        current_settings().replace(min_evidence_words=5), actor=user_in_role("admin"), now=clock()
+    )
     db.session.commit()
     feedback = submit_feedback(
         interview,

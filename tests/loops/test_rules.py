@@ -20,7 +20,7 @@ from barraiser.loops.services import (
 )
 from barraiser.principles.services import retire_principle
 from barraiser.requisitions.models import RequisitionStatus
-from barraiser.settings.services import change_setting
+from barraiser.settings.services import change_settings, current_settings
 
 
 def _create(org, plan, clock, **options):
@@ -69,7 +69,9 @@ def test_principle_overlap_is_allowed_when_the_admin_setting_says_so(org, clock,
     plan = org.with_interview(org.plan(), 2, principle_ids=(org.required[2].id, org.required[1].id))
     assert validate_panel(org.requisition, plan)
     admin = make_user("admin@example.com", roles=())
-    change_setting("allow_principle_overlap", True, actor=admin, now=clock())
+    change_settings(
+        current_settings().replace(allow_principle_overlap=True), actor=admin, now=clock()
+    )
     assert validate_panel(org.requisition, plan) == []
 
 
