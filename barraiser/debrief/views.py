@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from .. import clock, policy
 from ..domain import Outcome, Vote
-from ..errors import Conflict, RuleViolation
-from ..extensions import db
-from ..loops.models import Loop
+from ..errors import Conflict
+from ..loops.models import PANEL, Loop
+from ..pages import act, load_or_404
 from . import services
 from .forms import (
     ConcurForm,
@@ -26,21 +26,14 @@ from .forms import (
     ProposalForm,
     VetoForm,
 )
-from .queries import debrief_page, loop_for_debrief, matrix_principles
+from .queries import debrief_page, matrix_principles
 
 bp = Blueprint("debrief", __name__, url_prefix="/loops/<int:loop_id>/debrief")
 
 
 def _load(loop_id: int) -> Loop:
-    """The loop, or 404 for a loop that does not exist or that the user may not know of."""
-    loop = db.one_or_404(loop_for_debrief(loop_id))
-    policy.require(policy.can_view_debrief(current_user, loop), hide=True)
-    return loop
-
-
-def _reload(loop_id: int) -> Loop:
-    """After a rollback: the loop as the database holds it now, eagerly loaded again."""
-    return db.session.scalars(loop_for_debrief(loop_id)).one()
+    """The loop with its panel; 404 when it does not exist or the user may not know of it."""
+    return load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
 
 
 def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
@@ -60,24 +53,27 @@ def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bou
     ), status
 
 
-def _act(loop: Loop, name: str, form: FlaskForm, act: Callable[[], object], done: str):
-    """Validate → one service call → commit → redirect, or the page again with the reason."""
-    if not form.validate_on_submit():
-        return _render(loop, status=400, **{name: form})
-    try:
-        act()
-    except RuleViolation as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        errors = field.errors if field is not None else form.form_errors
-        errors.append(error.message)
-        return _render(_reload(loop.id), status=422, **{name: form})
-    except Conflict as error:
-        db.session.rollback()
-        return _render(_reload(loop.id), status=409, conflict=error.message)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("debrief.page", loop_id=loop.id))
+def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], done: str):
+    """Validate → one service call → commit → back to the page; refused, the page again: a bad
+    input or a broken rule with the form as typed (400/422), someone having acted first as the
+    loop now stands (409)."""
+
+    def again(status: int):
+        # After a refusal the session was rolled back: read the loop as it now stands.
+        current = loop if status == 400 else _load(loop.id)
+        return _render(current, status=status, **{name: form})
+
+    def as_it_stands(error: Conflict):
+        return _render(_load(loop.id), status=409, conflict=error.message)
+
+    return act(
+        form,
+        service,
+        page=again,
+        done=done,
+        then=url_for("debrief.page", loop_id=loop.id),
+        answers={Conflict: as_it_stands},
+    )
 
 
 @bp.get("")
