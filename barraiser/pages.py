@@ -38,9 +38,14 @@ def load_or_404(
 
     For "may see it but not do this" (403), call `policy.require(...)` after loading.
     """
-    mapper: Mapper[Any] = sa.inspect(model)
-    (key,) = mapper.primary_key
-    row = db.session.scalar(sa.select(model).where(key == ident).options(*options))
+    if options:
+        # A query, not the identity map: the eager loads apply even to a row already in the
+        # session (read again after a rollback, say).
+        mapper: Mapper[Any] = sa.inspect(model)
+        (key,) = mapper.primary_key
+        row = db.session.scalar(sa.select(model).where(key == ident).options(*options))
+    else:
+        row = db.session.get(model, ident)
     policy.require(row is not None and (check is None or check(current_user, row)), hide=True)
     assert row is not None
     return row

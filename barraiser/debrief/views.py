@@ -31,11 +31,6 @@ from .queries import debrief_page, matrix_principles
 bp = Blueprint("debrief", __name__, url_prefix="/loops/<int:loop_id>/debrief")
 
 
-def _load(loop_id: int) -> Loop:
-    """The loop with its panel; 404 when it does not exist or the user may not know of it."""
-    return load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
-
-
 def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
     """The debrief page for the current user, with any submitted form kept as typed."""
     page = debrief_page(loop, current_user)
@@ -60,11 +55,15 @@ def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], 
 
     def again(status: int):
         # After a refusal the session was rolled back: read the loop as it now stands.
-        current = loop if status == 400 else _load(loop.id)
+        current = loop if status == 400 else load_or_404(Loop, loop.id, options=PANEL)
         return _render(current, status=status, **{name: form})
 
     def as_it_stands(error: Conflict):
-        return _render(_load(loop.id), status=409, conflict=error.message)
+        return _render(
+            load_or_404(Loop, loop.id, options=PANEL),
+            status=409,
+            conflict=error.message,
+        )
 
     return act(
         form,
@@ -80,13 +79,13 @@ def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], 
 @login_required
 def page(loop_id: int):
     """The debrief: all feedback side by side, the matrix, the tallies, and the viewer's forms."""
-    return _render(_load(loop_id))
+    return _render(load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL))
 
 
 @bp.post("/open")
 @login_required
 def open_debrief(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_open_debrief(current_user, loop))
     form = OpenDebriefForm()
     return _act(
@@ -103,7 +102,7 @@ def open_debrief(loop_id: int):
 @bp.post("/final-vote")
 @login_required
 def final_vote(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_cast_final_vote(current_user, loop))
     form = FinalVoteForm()
     return _act(
@@ -120,7 +119,7 @@ def final_vote(loop_id: int):
 @bp.post("/proposal")
 @login_required
 def propose(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_propose(current_user, loop))
     form = ProposalForm()
     return _act(
@@ -141,7 +140,7 @@ def propose(loop_id: int):
 @bp.post("/concur")
 @login_required
 def concur(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_rule(current_user, loop))
     form = ConcurForm()
     return _act(
@@ -158,7 +157,7 @@ def concur(loop_id: int):
 @bp.post("/veto")
 @login_required
 def veto(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_rule(current_user, loop))
     form = VetoForm(principles=matrix_principles(loop.interviews))
     return _act(
@@ -179,7 +178,7 @@ def veto(loop_id: int):
 @bp.post("/performance")
 @login_required
 def performance(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_record_performance(current_user, loop))
     form = PerformanceForm()
     return _act(

@@ -47,11 +47,6 @@ from .suggest import eligible_bar_raisers, suggest_panel
 bp = Blueprint("loops", __name__, url_prefix="/loops")
 
 
-def _load(loop_id: int) -> Loop:
-    """The loop with its panel; 404 when missing or when the user may not know of it."""
-    return load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
-
-
 def _state_filter() -> LoopState | None:
     value = request.args.get("state", "")
     if not value:
@@ -195,7 +190,7 @@ def new():
 def edit_panel(loop_id: int):
     """Change the panel of a draft or scheduled loop (409 once the debrief has opened, or when
     someone else saved the loop since this form was loaded)."""
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
     ensure_panel_editable(loop)
     if request.method == "GET":
@@ -261,7 +256,7 @@ def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None
 def detail(loop_id: int):
     """The loop: panel, principles per interview, coverage, state, history, and how much of the
     panel's feedback is in (counts only: independence keeps the feedback on its own page)."""
-    return _render_detail(_load(loop_id))
+    return _render_detail(load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL))
 
 
 def _version_from_post() -> int:
@@ -276,7 +271,7 @@ def _version_from_post() -> int:
 def schedule(loop_id: int):
     """draft → scheduled. Broken rules reopen the panel editor with each problem marked (422);
     an illegal move or a stale page is a 409."""
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
     version = _version_from_post()
 
@@ -302,7 +297,7 @@ def schedule(loop_id: int):
 @bp.route("/<int:loop_id>/unschedule", methods=["POST"])
 @login_required
 def unschedule(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
     version = _version_from_post()
     unschedule_loop(loop, expected_version=version, actor=current_user, now=clock.now())
@@ -315,7 +310,7 @@ def unschedule(loop_id: int):
 @login_required
 def cancel(loop_id: int):
     """Cancel a draft or scheduled loop, with a reason (400/422 without one, 409 otherwise)."""
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
     form = CancelForm()
     return act(
