@@ -96,7 +96,12 @@ def new():
 @login_required
 def detail(requisition_id: int):
     """The requisition, its required principles and the loops for it the user may see."""
-    requisition = load_or_404(Requisition, requisition_id, check=policy.can_view_requisition)
+    requisition = load_or_404(
+        Requisition,
+        requisition_id,
+        check=policy.can_view_requisition,
+        options=[joinedload(Requisition.hiring_manager)],
+    )
     page = db.paginate(
         sa.select(Loop)
         .where(Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user))
