@@ -9,8 +9,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -259,11 +257,12 @@ def detail(loop_id: int):
     return _render_detail(load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL))
 
 
-def _version_from_post() -> int:
+def _version_form() -> VersionForm:
+    """The posted state move, carrying the loop's version as the page showed it (400 without)."""
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400, "The form expired or lost the loop's version; reload the page and try again.")
-    return int(form.version.data)
+    return form
 
 
 @bp.route("/<int:loop_id>/schedule", methods=["POST"])
@@ -273,18 +272,20 @@ def schedule(loop_id: int):
     an illegal move or a stale page is a 409."""
     loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
-    version = _version_from_post()
+    form = _version_form()
 
     def refused(error: PanelInvalid):
-        form = PanelForm(formdata=None)
-        form.fill_from(panel_plan_of(loop), version=loop.version)
-        rows = list(range(len(form.interviews)))
-        panel_errors = _attach(form, error.problems, rows)
-        return _render_panel(form, loop, 422, panel_errors=panel_errors, scheduling_refused=True)
+        panel = PanelForm(formdata=None)
+        panel.fill_from(panel_plan_of(loop), version=loop.version)
+        rows = list(range(len(panel.interviews)))
+        panel_errors = _attach(panel, error.problems, rows)
+        return _render_panel(panel, loop, 422, panel_errors=panel_errors, scheduling_refused=True)
 
     return act(
-        VersionForm(formdata=None),
-        lambda: schedule_loop(loop, expected_version=version, actor=current_user, now=clock.now()),
+        form,
+        lambda: schedule_loop(
+            loop, expected_version=int(form.version.data), actor=current_user, now=clock.now()
+        ),
         validate=False,
         page=lambda status: _render_detail(loop, status),
         answers={PanelInvalid: refused},
@@ -299,11 +300,18 @@ def schedule(loop_id: int):
 def unschedule(loop_id: int):
     loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
-    version = _version_from_post()
-    unschedule_loop(loop, expected_version=version, actor=current_user, now=clock.now())
-    db.session.commit()
-    flash("The loop is back in draft.", "success")
-    return redirect(url_for("loops.detail", loop_id=loop.id))
+    form = _version_form()
+    return act(
+        form,
+        lambda: unschedule_loop(
+            loop, expected_version=int(form.version.data), actor=current_user, now=clock.now()
+        ),
+        validate=False,
+        page=lambda status: _render_detail(loop, status),
+        on_page=(),  # an illegal move or a stale page: the 409 page
+        done="The loop is back in draft.",
+        then=url_for("loops.detail", loop_id=loop.id),
+    )
 
 
 @bp.route("/<int:loop_id>/cancel", methods=["POST"])
