@@ -1,6 +1,8 @@
 """The house's floors (DESIGN §4): a slice reads the models of the slices below it and never
-imports a slice above it, other than reading that slice's models. Read from the code's own
-imports, so a new import that runs the wrong way fails here, not in a review."""
+imports a slice above it, other than reading that slice's models. A page is the top layer: a
+`views` module may also read the queries and forms of the slices whose parts it shows (the loop
+page shows the panel's feedback progress). Read from the code's own imports, so a new import that
+runs the wrong way fails here, not in a review."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "barraiser"
 # foundations) or the top (the app factory and the commands). `policy` is the exception that
 # proves the rule: every slice asks it who may do what, and it may read models only.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("config", "extensions", "clock", "database", "domain", "errors", "personal_data"),
+    ("config", "extensions", "clock", "database", "domain", "errors", "personal_data", "pages"),
     ("audit",),
     ("auth",),
     ("principles", "settings"),
@@ -34,6 +36,8 @@ FLOORS: tuple[tuple[str, ...], ...] = (
 )
 FLOOR = {room: level for level, rooms in enumerate(FLOORS) for room in rooms}
 READS_MODELS_ONLY = "policy"
+READS = (".models",)
+PAGE_READS = (".models", ".queries", ".forms")
 
 
 def _room(module: str) -> str:
@@ -76,6 +80,7 @@ def upward_imports(package: Path = PACKAGE) -> list[str]:
     for path in sorted(package.rglob("*.py")):
         module = _module(path, package.parent)
         room = _room(module)
+        reads = PAGE_READS if path.name == "views.py" else READS
         for target, line in _imports(path, package.parent):
             other = _room(target)
             where = f"{path.relative_to(package.parent)}:{line} → {target}"
@@ -87,7 +92,7 @@ def upward_imports(package: Path = PACKAGE) -> list[str]:
                 continue
             if other not in FLOOR or room not in FLOOR:
                 wrong.append(f"{where} (a room with no floor: add it to FLOORS)")
-            elif FLOOR[other] > FLOOR[room] and not target.endswith(".models"):
+            elif FLOOR[other] > FLOOR[room] and not target.endswith(reads):
                 wrong.append(where)
     return wrong
 
@@ -113,9 +118,26 @@ def test_every_slice_has_a_floor():
 )
 def test_the_check_sees_an_upward_import(tmp_path, source, expected):
     """The check itself can fail: an import from feedback up to debrief is caught."""
+    assert bool(upward_imports(_package(tmp_path, "services.py", source))) is expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from ..debrief.queries import debrief_page\n", False),  # a page reads what it shows
+        ("from ..debrief.forms import VetoForm\n", False),
+        ("from ..debrief.services import veto\n", True),  # but acts only through its own slice
+    ],
+)
+def test_a_page_reads_the_slices_above_it_and_acts_through_its_own(tmp_path, source, expected):
+    assert bool(upward_imports(_package(tmp_path, "views.py", source))) is expected
+
+
+def _package(tmp_path: Path, module: str, source: str) -> Path:
+    """A package with one module, feedback/<module>, holding `source`."""
     package = tmp_path / "barraiser"
     (package / "feedback").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "feedback" / "__init__.py").write_text("")
-    (package / "feedback" / "services.py").write_text(source)
-    assert bool(upward_imports(package)) is expected
+    (package / "feedback" / module).write_text(source)
+    return package

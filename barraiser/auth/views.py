@@ -18,8 +18,8 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import clock, policy
-from ..errors import DomainError
 from ..extensions import db, limiter, login_manager
+from ..pages import act, load_or_404
 from .forms import LoginForm, NewUserForm, UserForm
 from .models import BarRaiserStatus, Role, User
 from .services import (
@@ -122,65 +122,72 @@ def _roles(form: UserForm) -> list[Role]:
 def new_user():
     policy.require(policy.can_manage_users(current_user))
     form = NewUserForm()
-    if form.validate_on_submit():
+    if not form.is_submitted():
+        return _render_user_form(form, None)
+
+    def create() -> User:
         now = clock.now()
-        try:
-            user = create_user(
-                email=form.email.data,
-                name=form.name.data,
-                department=form.department.data or "",
-                level=form.level.data,
-                roles=_roles(form),
-                password=form.password.data or None,
-                actor=current_user,
-                now=now,
-            )
-            set_bar_raiser_status(
-                user, BarRaiserStatus(form.bar_raiser_status.data), actor=current_user, now=now
-            )
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
-            return render_template("auth/user_form.html", form=form, user=None), error.status
-        db.session.commit()
-        flash(f"{user.name} was created.", "success")
-        return redirect(url_for("auth.users"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/user_form.html", form=form, user=None), status
+        user = create_user(
+            email=form.email.data,
+            name=form.name.data,
+            department=form.department.data or "",
+            level=form.level.data,
+            roles=_roles(form),
+            password=form.password.data or None,
+            actor=current_user,
+            now=now,
+        )
+        set_bar_raiser_status(
+            user, BarRaiserStatus(form.bar_raiser_status.data), actor=current_user, now=now
+        )
+        return user
+
+    return act(
+        form,
+        create,
+        page=lambda status: _render_user_form(form, None, status),
+        field="email",
+        done=lambda user: f"{user.name} was created.",
+        then=url_for("auth.users"),
+    )
+
+
+def _render_user_form(form: UserForm, user: User | None, status: int = 200):
+    return render_template("auth/user_form.html", form=form, user=user), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int):
     policy.require(policy.can_manage_users(current_user))
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     form = UserForm(obj=user)
     if request.method == "GET":
         form.roles.data = [role.value for role in user.roles]
         form.bar_raiser_status.data = user.bar_raiser_status.value
-    if form.validate_on_submit():
+        return _render_user_form(form, user)
+
+    def update() -> None:
         now = clock.now()
-        try:
-            update_user(
-                user,
-                name=form.name.data,
-                department=form.department.data or "",
-                level=form.level.data,
-                roles=_roles(form),
-                active=form.active.data,
-                actor=current_user,
-                now=now,
-            )
-            set_bar_raiser_status(
-                user, BarRaiserStatus(form.bar_raiser_status.data), actor=current_user, now=now
-            )
-        except DomainError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "name", form.name)
-            field.errors.append(error.message)
-            return render_template("auth/user_form.html", form=form, user=user), error.status
-        db.session.commit()
-        flash(f"{user.name} was saved.", "success")
-        return redirect(url_for("auth.users"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/user_form.html", form=form, user=user), status
+        update_user(
+            user,
+            name=form.name.data,
+            department=form.department.data or "",
+            level=form.level.data,
+            roles=_roles(form),
+            active=form.active.data,
+            actor=current_user,
+            now=now,
+        )
+        set_bar_raiser_status(
+            user, BarRaiserStatus(form.bar_raiser_status.data), actor=current_user, now=now
+        )
+
+    return act(
+        form,
+        update,
+        page=lambda status: _render_user_form(form, user, status),
+        field="name",
+        done=lambda _: f"{user.name} was saved.",
+        then=url_for("auth.users"),
+    )

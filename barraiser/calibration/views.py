@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -18,6 +18,7 @@ from .. import clock, policy
 from ..audit.services import events_for
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
+from ..pages import act, load_or_404
 from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
 from .export import report_to_csv
@@ -180,10 +181,9 @@ def new_action():
         form.owner.data = current_user.id
         form.due_on.data = clock.now().date() + timedelta(days=DEFAULT_DUE_DAYS)
         return render_template("calibration/action_form.html", form=form, action=None)
-    if not form.validate_on_submit():
-        return render_template("calibration/action_form.html", form=form, action=None), 400
-    try:
-        create_action(
+    return act(
+        form,
+        lambda: create_action(
             subject_email=form.subject.data,
             reason=form.reason.data,
             owner_id=form.owner.data,
@@ -191,14 +191,16 @@ def new_action():
             notes=form.notes.data or "",
             actor=current_user,
             now=clock.now(),
-        )
-    except RuleViolation as error:
-        db.session.rollback()
-        getattr(form, error.field or "reason").errors.append(error.message)
-        return render_template("calibration/action_form.html", form=form, action=None), 422
-    db.session.commit()
-    flash("Action created. It shows on the report until it is closed.", "success")
-    return redirect(url_for("calibration.index"))
+        ),
+        page=lambda status: (
+            render_template("calibration/action_form.html", form=form, action=None),
+            status,
+        ),
+        field="reason",
+        on_page=(RuleViolation,),
+        done="Action created. It shows on the report until it is closed.",
+        then=url_for("calibration.index"),
+    )
 
 
 def _update_form(action: ActionItem, *, submitted: bool) -> ActionUpdateForm:
@@ -232,14 +234,20 @@ def _action_page(
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
 def edit_action(action_id: int):
     """Move an action along (open → in progress → closed), reassign it, add notes."""
-    action = db.get_or_404(ActionItem, action_id)
+    action = load_or_404(ActionItem, action_id)
     if request.method == "GET":
         return _action_page(action, _update_form(action, submitted=False))
     form = _update_form(action, submitted=True)
-    if not form.validate_on_submit():
-        return _action_page(action, form, status=400)
-    try:
-        changed = update_action(
+
+    def as_it_stands(error: Conflict):
+        current = load_or_404(ActionItem, action_id)
+        return _action_page(
+            current, _update_form(current, submitted=False), status=409, conflict=error.message
+        )
+
+    return act(
+        form,
+        lambda: update_action(
             action,
             status=ActionStatus(form.status.data),
             owner_id=form.owner.data,
@@ -248,17 +256,11 @@ def edit_action(action_id: int):
             version=int(form.version.data),
             actor=current_user,
             now=clock.now(),
-        )
-    except RuleViolation as error:
-        db.session.rollback()
-        getattr(form, error.field or "notes").errors.append(error.message)
-        return _action_page(action, form, status=422)
-    except Conflict as error:
-        db.session.rollback()
-        action = db.get_or_404(ActionItem, action_id)
-        return _action_page(
-            action, _update_form(action, submitted=False), status=409, conflict=error.message
-        )
-    db.session.commit()
-    flash("Action saved." if changed else "Nothing changed.", "success")
-    return redirect(url_for("calibration.edit_action", action_id=action.id))
+        ),
+        page=lambda status: _action_page(action, form, status=status),
+        field="notes",
+        answers={Conflict: as_it_stands},
+        on_page=(RuleViolation,),
+        done=lambda changed: "Action saved." if changed else "Nothing changed.",
+        then=url_for("calibration.edit_action", action_id=action.id),
+    )

@@ -4,14 +4,15 @@ of a candidate's loops may open the candidate's page and sees those loops; anyon
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock, policy
 from ..database import count_by
-from ..errors import DomainError
 from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
+from ..pages import act, load_or_404
+from ..privacy.forms import EraseCandidateForm, PrivacyCard
 from .forms import CandidateForm
 from .models import Candidate
 from .services import create_candidate, update_candidate
@@ -19,12 +20,6 @@ from .services import create_candidate, update_candidate
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 
 MAX_SEARCH_LENGTH = 100
-
-
-def _load(candidate_id: int) -> Candidate:
-    candidate = db.get_or_404(Candidate, candidate_id)
-    policy.require(policy.can_view_candidate(current_user, candidate), hide=True)
-    return candidate
 
 
 @bp.route("/")
@@ -52,33 +47,33 @@ def index():
 
 
 def _save(form: CandidateForm, candidate: Candidate | None):
-    try:
+    """Create or update the candidate from the form: the form again with the reason when the
+    form or the service refuses, else the candidate's page."""
+
+    def save() -> Candidate:
+        fields = {
+            "name": form.name.data,
+            "email": form.email.data,
+            "source": form.source.data or "",
+            "notes": form.notes.data or "",
+        }
         if candidate is None:
-            candidate = create_candidate(
-                name=form.name.data,
-                email=form.email.data,
-                source=form.source.data or "",
-                notes=form.notes.data or "",
-                actor=current_user,
-                now=clock.now(),
-            )
-        else:
-            update_candidate(
-                candidate,
-                name=form.name.data,
-                email=form.email.data,
-                source=form.source.data or "",
-                notes=form.notes.data or "",
-                actor=current_user,
-                now=clock.now(),
-            )
-    except DomainError as error:
-        db.session.rollback()
-        form[error.field or "name"].errors.append(error.message)
-        return render_template("candidates/form.html", form=form, candidate=candidate), error.status
-    db.session.commit()
-    flash(f"{candidate.name} was saved.", "success")
-    return redirect(url_for("candidates.detail", candidate_id=candidate.id))
+            return create_candidate(**fields, actor=current_user, now=clock.now())
+        update_candidate(candidate, **fields, actor=current_user, now=clock.now())
+        return candidate
+
+    return act(
+        form,
+        save,
+        page=lambda status: _render_form(form, candidate, status),
+        field="name",
+        done=lambda saved: f"{saved.name} was saved.",
+        then=lambda saved: url_for("candidates.detail", candidate_id=saved.id),
+    )
+
+
+def _render_form(form: CandidateForm, candidate: Candidate | None, status: int = 200):
+    return render_template("candidates/form.html", form=form, candidate=candidate), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -86,14 +81,16 @@ def _save(form: CandidateForm, candidate: Candidate | None):
 def new():
     policy.require(policy.can_manage_loops(current_user))
     form = CandidateForm()
-    if form.validate_on_submit():
-        return _save(form, None)
-    status = 400 if form.is_submitted() else 200
-    return render_template("candidates/form.html", form=form, candidate=None), status
+    if not form.is_submitted():
+        return _render_form(form, None)
+    return _save(form, None)
 
 
-def render_candidate_page(candidate: Candidate, **context) -> str:
-    """The candidate page; `context` lets the privacy views show their form with its errors."""
+def render_candidate_page(
+    candidate: Candidate, *, erase_form: EraseCandidateForm | None = None
+) -> str:
+    """The candidate page: the candidate, their loops the user may see, and for admins the
+    Privacy card (`erase_form` as posted, when the erase view shows its errors)."""
     page = db.paginate(
         sa.select(Loop)
         .where(Loop.candidate_id == candidate.id, policy.loops_visible_to(current_user))
@@ -102,23 +99,32 @@ def render_candidate_page(candidate: Candidate, **context) -> str:
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("candidates/detail.html", candidate=candidate, page=page, **context)
+    privacy = None
+    if policy.can_manage_candidate_data(current_user):
+        privacy = PrivacyCard(
+            can_export=policy.can_export_candidate(current_user, candidate),
+            erase_form=erase_form or EraseCandidateForm(formdata=None),
+        )
+    return render_template(
+        "candidates/detail.html", candidate=candidate, page=page, privacy=privacy
+    )
 
 
 @bp.route("/<int:candidate_id>")
 @login_required
 def detail(candidate_id: int):
     """The candidate and their loops (only those the user may see)."""
-    return render_candidate_page(_load(candidate_id))
+    return render_candidate_page(
+        load_or_404(Candidate, candidate_id, check=policy.can_view_candidate)
+    )
 
 
 @bp.route("/<int:candidate_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(candidate_id: int):
-    candidate = _load(candidate_id)
+    candidate = load_or_404(Candidate, candidate_id, check=policy.can_view_candidate)
     policy.require(policy.can_manage_loops(current_user))
     form = CandidateForm(obj=candidate)
-    if form.validate_on_submit():
-        return _save(form, candidate)
-    status = 400 if form.is_submitted() else 200
-    return render_template("candidates/form.html", form=form, candidate=candidate), status
+    if not form.is_submitted():
+        return _render_form(form, candidate)
+    return _save(form, candidate)

@@ -14,31 +14,13 @@ from ..auth.models import User
 from ..domain import FeedbackState, Vote
 from ..extensions import db
 from ..feedback.models import Addendum, Feedback
-from ..loops.models import Interview, InterviewPrinciple, Loop
+from ..loops.models import Interview, Loop
 from ..principles.models import Principle
 from . import rules
 from .models import FinalVote, HirePerformance, Proposal, Verdict
 
 # Strongest first, as the feedback form lists them.
 VOTES: tuple[Vote, ...] = tuple(sorted(Vote, key=lambda vote: -vote.score))
-
-
-def loop_for_debrief(loop_id: int) -> sa.Select:
-    """The loop with its people and panel, ready for the page, in a few batched queries."""
-    return (
-        sa.select(Loop)
-        .where(Loop.id == loop_id)
-        .options(
-            joinedload(Loop.candidate),
-            joinedload(Loop.requisition),
-            joinedload(Loop.hiring_manager),
-            joinedload(Loop.bar_raiser),
-            selectinload(Loop.interviews).joinedload(Interview.interviewer),
-            selectinload(Loop.interviews)
-            .selectinload(Interview.assignments)
-            .joinedload(InterviewPrinciple.principle),
-        )
-    )
 
 
 @dataclass(frozen=True)

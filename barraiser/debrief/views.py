@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from .. import clock, policy
 from ..domain import Outcome, Vote
-from ..errors import Conflict, RuleViolation
-from ..extensions import db
-from ..loops.models import Loop
+from ..errors import Conflict
+from ..loops.models import PANEL, Loop
+from ..pages import act, load_or_404
 from . import services
 from .forms import (
     ConcurForm,
@@ -26,21 +26,9 @@ from .forms import (
     ProposalForm,
     VetoForm,
 )
-from .queries import debrief_page, loop_for_debrief, matrix_principles
+from .queries import debrief_page, matrix_principles
 
 bp = Blueprint("debrief", __name__, url_prefix="/loops/<int:loop_id>/debrief")
-
-
-def _load(loop_id: int) -> Loop:
-    """The loop, or 404 for a loop that does not exist or that the user may not know of."""
-    loop = db.one_or_404(loop_for_debrief(loop_id))
-    policy.require(policy.can_view_debrief(current_user, loop), hide=True)
-    return loop
-
-
-def _reload(loop_id: int) -> Loop:
-    """After a rollback: the loop as the database holds it now, eagerly loaded again."""
-    return db.session.scalars(loop_for_debrief(loop_id)).one()
 
 
 def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
@@ -60,37 +48,44 @@ def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bou
     ), status
 
 
-def _act(loop: Loop, name: str, form: FlaskForm, act: Callable[[], object], done: str):
-    """Validate → one service call → commit → redirect, or the page again with the reason."""
-    if not form.validate_on_submit():
-        return _render(loop, status=400, **{name: form})
-    try:
-        act()
-    except RuleViolation as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        errors = field.errors if field is not None else form.form_errors
-        errors.append(error.message)
-        return _render(_reload(loop.id), status=422, **{name: form})
-    except Conflict as error:
-        db.session.rollback()
-        return _render(_reload(loop.id), status=409, conflict=error.message)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("debrief.page", loop_id=loop.id))
+def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], done: str):
+    """Validate → one service call → commit → back to the page; refused, the page again: a bad
+    input or a broken rule with the form as typed (400/422), someone having acted first as the
+    loop now stands (409)."""
+
+    def again(status: int):
+        # After a refusal the session was rolled back: read the loop as it now stands.
+        current = loop if status == 400 else load_or_404(Loop, loop.id, options=PANEL)
+        return _render(current, status=status, **{name: form})
+
+    def as_it_stands(error: Conflict):
+        return _render(
+            load_or_404(Loop, loop.id, options=PANEL),
+            status=409,
+            conflict=error.message,
+        )
+
+    return act(
+        form,
+        service,
+        page=again,
+        done=done,
+        then=url_for("debrief.page", loop_id=loop.id),
+        answers={Conflict: as_it_stands},
+    )
 
 
 @bp.get("")
 @login_required
 def page(loop_id: int):
     """The debrief: all feedback side by side, the matrix, the tallies, and the viewer's forms."""
-    return _render(_load(loop_id))
+    return _render(load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL))
 
 
 @bp.post("/open")
 @login_required
 def open_debrief(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_open_debrief(current_user, loop))
     form = OpenDebriefForm()
     return _act(
@@ -107,7 +102,7 @@ def open_debrief(loop_id: int):
 @bp.post("/final-vote")
 @login_required
 def final_vote(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_cast_final_vote(current_user, loop))
     form = FinalVoteForm()
     return _act(
@@ -124,7 +119,7 @@ def final_vote(loop_id: int):
 @bp.post("/proposal")
 @login_required
 def propose(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_propose(current_user, loop))
     form = ProposalForm()
     return _act(
@@ -145,7 +140,7 @@ def propose(loop_id: int):
 @bp.post("/concur")
 @login_required
 def concur(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_rule(current_user, loop))
     form = ConcurForm()
     return _act(
@@ -162,7 +157,7 @@ def concur(loop_id: int):
 @bp.post("/veto")
 @login_required
 def veto(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_rule(current_user, loop))
     form = VetoForm(principles=matrix_principles(loop.interviews))
     return _act(
@@ -183,7 +178,7 @@ def veto(loop_id: int):
 @bp.post("/performance")
 @login_required
 def performance(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_record_performance(current_user, loop))
     form = PerformanceForm()
     return _act(

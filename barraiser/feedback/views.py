@@ -9,22 +9,24 @@ is saved without a valid token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock, policy
-from ..errors import Conflict, DomainError, Forbidden
+from ..errors import Conflict, DomainError
 from ..extensions import csrf, db
-from ..loops.models import Interview, InterviewPrinciple, Loop
+from ..loops.models import PANEL, Interview, InterviewPrinciple, Loop
+from ..pages import act, load_or_404
 from ..settings.services import current_settings
 from .deadline import deadline_hours, due_at
 from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
 from .models import Feedback
 from .quality import feedback_hints
 from .queries import (
-    PanelProgress,
     own_feedback,
     panel_progress,
     readable_feedback,
@@ -40,6 +42,17 @@ from .services import (
 
 bp = Blueprint("feedback", __name__)
 
+# The interviewer's pages: the interview with its principles, and its loop with the panel's
+# interviews (not the loop page's PANEL: these pages show none of the panel's people, and
+# loading them measured five more queries).
+WRITER = (
+    joinedload(Interview.loop).joinedload(Loop.candidate),
+    joinedload(Interview.loop).joinedload(Loop.requisition),
+    joinedload(Interview.loop).selectinload(Loop.interviews),
+    selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
+)
+
+
 AUTOSAVE_SECONDS = 30
 CSRF_EXPIRED = (
     "This page's security token expired or is not valid, so nothing was saved. Your text is "
@@ -50,17 +63,12 @@ CSRF_EXPIRED = (
 def _interview_for_writer(interview_id: int) -> Interview:
     """The interview, if the user is its interviewer: 404 when they may not know the loop, 403
     when they may see the loop but this is someone else's interview."""
-    interview = db.get_or_404(
+    interview = load_or_404(
         Interview,
         interview_id,
-        options=[
-            joinedload(Interview.loop).joinedload(Loop.candidate),
-            joinedload(Interview.loop).joinedload(Loop.requisition),
-            joinedload(Interview.loop).selectinload(Loop.interviews),
-            selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
-        ],
+        check=lambda user, interview: policy.can_view_loop(user, interview.loop),
+        options=WRITER,
     )
-    policy.require(policy.can_view_loop(current_user, interview.loop), hide=True)
     policy.require(policy.can_write_feedback(current_user, interview))
     return interview
 
@@ -146,39 +154,46 @@ def write(interview_id: int):
             interview, form, status=400, problem=CSRF_EXPIRED if form.csrf_failed else None
         )
     now = clock.now()
-    try:
-        if form.submit.data:
-            submit_feedback(
-                interview,
-                form.content(),
-                expected_version=form.version.data,
-                actor=current_user,
-                now=now,
-            )
-        else:
-            save_draft(
-                interview,
-                form.content(),
-                expected_version=form.version.data,
-                actor=current_user,
-                now=now,
-            )
-    except IncompleteFeedback as error:
-        db.session.rollback()
+    content = form.content()
+    if form.submit.data:
+        return act(
+            form,
+            lambda: submit_feedback(
+                interview, content, expected_version=form.version.data, actor=current_user, now=now
+            ),
+            validate=False,
+            page=lambda status: _render_form(interview, form, status=status),
+            answers=_refusals(interview, form),
+            done="Your feedback is submitted and locked. The panel's submitted feedback is below.",
+            category="message",
+            then=url_for("feedback.loop_feedback", loop_id=interview.loop_id),
+        )
+    return act(
+        form,
+        lambda: save_draft(
+            interview, content, expected_version=form.version.data, actor=current_user, now=now
+        ),
+        validate=False,
+        page=lambda status: _render_form(interview, form, status=status),
+        answers=_refusals(interview, form),
+        done=f"Draft saved at {now:%H:%M} UTC. Only you can see it.",
+        then=url_for("feedback.write", interview_id=interview.id),
+    )
+
+
+def _refusals(interview: Interview, form: FeedbackForm) -> dict[type[DomainError], Callable]:
+    """A save refused: incomplete, each problem next to its field (422); otherwise why, with the
+    posted text kept (_render_refusal)."""
+
+    def incomplete(error: IncompleteFeedback):
         for field_name, message in error.problems.items():
             form[field_name].errors = [*form[field_name].errors, message]
         return _render_form(interview, form, status=error.status, problem=error.message)
-    except Forbidden:
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        return _render_refusal(interview, form, error)
-    db.session.commit()
-    if form.submit.data:
-        flash("Your feedback is submitted and locked. The panel's submitted feedback is below.")
-        return redirect(url_for("feedback.loop_feedback", loop_id=interview.loop_id))
-    flash(f"Draft saved at {now:%H:%M} UTC. Only you can see it.", "success")
-    return redirect(url_for("feedback.write", interview_id=interview.id))
+
+    return {
+        IncompleteFeedback: incomplete,
+        DomainError: lambda error: _render_refusal(interview, form, error),
+    }
 
 
 def _render_refusal(interview: Interview, form: FeedbackForm, error: DomainError):
@@ -251,19 +266,24 @@ def addendum(interview_id: int):
     if not form.validate():
         problem = CSRF_EXPIRED if "csrf_token" in form.errors else None
         return _render_locked(interview, feedback, addendum_form=form, status=400, problem=problem)
-    try:
-        add_addendum(feedback, form.body.data, actor=current_user, now=clock.now())
-    except DomainError as error:
-        db.session.rollback()
-        feedback = own_feedback(interview, current_user)
-        assert feedback is not None
+
+    def refused(error: DomainError):
+        current = own_feedback(interview, current_user)
+        assert current is not None
         form.body.errors = [*form.body.errors, error.message]
         return _render_locked(
-            interview, feedback, addendum_form=form, status=error.status, problem=error.message
+            interview, current, addendum_form=form, status=error.status, problem=error.message
         )
-    db.session.commit()
-    flash("Addendum added.", "success")
-    return redirect(url_for("feedback.write", interview_id=interview.id))
+
+    return act(
+        form,
+        lambda: add_addendum(feedback, form.body.data, actor=current_user, now=clock.now()),
+        validate=False,
+        page=lambda status: _render_locked(interview, feedback, addendum_form=form, status=status),
+        answers={DomainError: refused},
+        done="Addendum added.",
+        then=url_for("feedback.write", interview_id=interview.id),
+    )
 
 
 @bp.route("/loops/<int:loop_id>/feedback")
@@ -272,21 +292,7 @@ def loop_feedback(loop_id: int):
     """The loop's feedback: who has submitted (everyone on the loop sees the counts), and the
     submitted feedback itself for those independence allows — on the panel, only after
     submitting their own."""
-    loop = db.get_or_404(
-        Loop,
-        loop_id,
-        options=[
-            joinedload(Loop.candidate),
-            joinedload(Loop.requisition),
-            joinedload(Loop.hiring_manager),
-            joinedload(Loop.bar_raiser),
-            selectinload(Loop.interviews).joinedload(Interview.interviewer),
-            selectinload(Loop.interviews)
-            .selectinload(Interview.assignments)
-            .joinedload(InterviewPrinciple.principle),
-        ],
-    )
-    policy.require(policy.can_view_loop(current_user, loop), hide=True)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     feedback = readable_feedback(current_user, loop)
     own_interview = next((i for i in loop.interviews if i.interviewer_id == current_user.id), None)
     return render_template(
@@ -299,9 +305,3 @@ def loop_feedback(loop_id: int):
         own_interview=own_interview,
         can_read_panel=policy.can_view_panel_feedback(current_user, loop),
     )
-
-
-@bp.app_template_global("feedback_progress")
-def feedback_progress(loop: Loop) -> PanelProgress:
-    """Counts for another slice's loop page ("3 of 5 submitted"); never any feedback content."""
-    return panel_progress(loop)

@@ -148,7 +148,9 @@ class InterviewPrinciple(db.Model):
     principle: Mapped[Principle] = relationship()
 
 
-# Everything the loop page and the panel editor read, in five or six queries.
+# Everything a loop's pages read of it (the loop page, the panel editor, the debrief, the panel's
+# feedback, an interview's calendar file): its people and its panel with each interview's
+# principles, in five or six queries whatever the panel size. One set, so the pages agree.
 PANEL = (
     joinedload(Loop.candidate),
     joinedload(Loop.requisition),

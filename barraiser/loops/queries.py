@@ -3,7 +3,6 @@ fixed number of queries, whatever the panel size or the number of rows."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import BarRaiserStatus, User
@@ -16,23 +15,15 @@ from ..requisitions.queries import (
     person_label,
     principle_choices,
 )
-from .models import PANEL, Interview, InterviewPrinciple, Loop
+from .models import PANEL, Interview, InterviewPrinciple
 
-
-def loop_with_panel(loop_id: int) -> Loop | None:
-    return db.session.scalar(sa.select(Loop).where(Loop.id == loop_id).options(*PANEL))
-
-
-def interview_for_calendar(interview_id: int) -> Interview | None:
-    return db.session.scalar(
-        sa.select(Interview)
-        .where(Interview.id == interview_id)
-        .options(
-            joinedload(Interview.interviewer),
-            joinedload(Interview.loop).options(*PANEL),
-            selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
-        )
-    )
+# An interview's calendar file: the interview with its principles, and its loop as the loop's
+# pages have it.
+CALENDAR = (
+    joinedload(Interview.interviewer),
+    joinedload(Interview.loop).options(*PANEL),
+    selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
+)
 
 
 def people_choices() -> list[tuple[int, str]]:

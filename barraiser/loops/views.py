@@ -9,8 +9,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -23,12 +21,14 @@ from ..candidates.queries import candidate_choices
 from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
+from ..feedback.queries import panel_progress
+from ..pages import act, load_or_404
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
 from .calendar import interview_event
 from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, VersionForm
-from .models import LIST_ROW, Loop
-from .queries import interview_for_calendar, loop_with_panel, panel_choices
+from .models import LIST_ROW, PANEL, Interview, Loop
+from .queries import CALENDAR, panel_choices
 from .rules import PanelInvalid, Problem, coverage
 from .services import (
     EDITABLE_STATES,
@@ -43,15 +43,6 @@ from .services import (
 from .suggest import eligible_bar_raisers, suggest_panel
 
 bp = Blueprint("loops", __name__, url_prefix="/loops")
-
-
-def _load(loop_id: int) -> Loop:
-    """The loop with its panel; 404 when missing or when the user may not know of it."""
-    loop = loop_with_panel(loop_id)
-    if loop is None:
-        abort(404)
-    policy.require(policy.can_view_loop(current_user, loop), hide=True)
-    return loop
 
 
 def _state_filter() -> LoopState | None:
@@ -170,20 +161,26 @@ def new():
     if not form.validate_on_submit():
         return _render_panel(form, None, 400)
     plan, rows = form.panel_plan()
-    try:
-        loop = create_loop(
+    return act(
+        form,
+        lambda: create_loop(
             candidate_id=form.candidate_id.data,
             requisition_id=form.requisition_id.data,
             panel=plan,
             actor=current_user,
             now=clock.now(),
-        )
-    except PanelInvalid as error:
-        db.session.rollback()
-        return _render_panel(form, None, 422, panel_errors=_attach(form, error.problems, rows))
-    db.session.commit()
-    flash("The loop was created as a draft. Schedule it when the candidate confirms.", "success")
-    return redirect(url_for("loops.detail", loop_id=loop.id))
+        ),
+        validate=False,
+        page=lambda status: _render_panel(form, None, status),
+        answers={
+            PanelInvalid: lambda error: _render_panel(
+                form, None, 422, panel_errors=_attach(form, error.problems, rows)
+            )
+        },
+        on_page=(),
+        done="The loop was created as a draft. Schedule it when the candidate confirms.",
+        then=lambda loop: url_for("loops.detail", loop_id=loop.id),
+    )
 
 
 @bp.route("/<int:loop_id>/panel", methods=["GET", "POST"])
@@ -191,7 +188,7 @@ def new():
 def edit_panel(loop_id: int):
     """Change the panel of a draft or scheduled loop (409 once the debrief has opened, or when
     someone else saved the loop since this form was loaded)."""
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
     ensure_panel_editable(loop)
     if request.method == "GET":
@@ -208,23 +205,30 @@ def edit_panel(loop_id: int):
     if form.expected_version() is None:
         abort(400, "The form lost track of the loop's version; reload the page and try again.")
     plan, rows = form.panel_plan()
-    try:
-        changes = update_panel(
+    return act(
+        form,
+        lambda: update_panel(
             loop,
             plan,
             expected_version=form.expected_version(),
             actor=current_user,
             now=clock.now(),
-        )
-    except PanelInvalid as error:
-        db.session.rollback()
-        return _render_panel(form, loop, 422, panel_errors=_attach(form, error.problems, rows))
-    except RuleViolation as error:
-        db.session.rollback()
-        return _render_panel(form, loop, 422, panel_errors=[error.message])
-    db.session.commit()
-    flash("The panel was saved." if changes else "Nothing changed.", "success")
-    return redirect(url_for("loops.detail", loop_id=loop.id))
+        ),
+        validate=False,
+        page=lambda status: _render_panel(form, loop, status),
+        answers={
+            PanelInvalid: lambda error: _render_panel(
+                form, loop, 422, panel_errors=_attach(form, error.problems, rows)
+            ),
+            RuleViolation: lambda error: _render_panel(
+                form, loop, 422, panel_errors=[error.message]
+            ),
+        },
+        # A stale form (someone saved the loop meanwhile) is the 409 page: reload and redo.
+        on_page=(),
+        done=lambda changes: "The panel was saved." if changes else "Nothing changed.",
+        then=url_for("loops.detail", loop_id=loop.id),
+    )
 
 
 # --- the loop page and its state moves ---------------------------------------------------------
@@ -236,6 +240,7 @@ def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None
         "loops/detail.html",
         loop=loop,
         coverage=coverage(loop),
+        feedback_progress=panel_progress(loop),
         history=events_for(loop),
         move_form=VersionForm(formdata=None, version=loop.version),
         cancel_form=cancel_form,
@@ -247,16 +252,17 @@ def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None
 @bp.route("/<int:loop_id>")
 @login_required
 def detail(loop_id: int):
-    """The loop: panel, principles per interview, coverage, state, history. No feedback here:
-    the feedback slice adds its status block, which keeps feedback independence."""
-    return _render_detail(_load(loop_id))
+    """The loop: panel, principles per interview, coverage, state, history, and how much of the
+    panel's feedback is in (counts only: independence keeps the feedback on its own page)."""
+    return _render_detail(load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL))
 
 
-def _version_from_post() -> int:
+def _version_form() -> VersionForm:
+    """The posted state move, carrying the loop's version as the page showed it (400 without)."""
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400, "The form expired or lost the loop's version; reload the page and try again.")
-    return int(form.version.data)
+    return form
 
 
 @bp.route("/<int:loop_id>/schedule", methods=["POST"])
@@ -264,69 +270,84 @@ def _version_from_post() -> int:
 def schedule(loop_id: int):
     """draft → scheduled. Broken rules reopen the panel editor with each problem marked (422);
     an illegal move or a stale page is a 409."""
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
-    version = _version_from_post()
-    try:
-        schedule_loop(loop, expected_version=version, actor=current_user, now=clock.now())
-    except PanelInvalid as error:
-        db.session.rollback()
-        form = PanelForm(formdata=None)
-        form.fill_from(panel_plan_of(loop), version=loop.version)
-        rows = list(range(len(form.interviews)))
-        panel_errors = _attach(form, error.problems, rows)
-        return _render_panel(form, loop, 422, panel_errors=panel_errors, scheduling_refused=True)
-    db.session.commit()
-    flash("The loop is scheduled.", "success")
-    return redirect(url_for("loops.detail", loop_id=loop.id))
+    form = _version_form()
+
+    def refused(error: PanelInvalid):
+        panel = PanelForm(formdata=None)
+        panel.fill_from(panel_plan_of(loop), version=loop.version)
+        rows = list(range(len(panel.interviews)))
+        panel_errors = _attach(panel, error.problems, rows)
+        return _render_panel(panel, loop, 422, panel_errors=panel_errors, scheduling_refused=True)
+
+    return act(
+        form,
+        lambda: schedule_loop(
+            loop, expected_version=int(form.version.data), actor=current_user, now=clock.now()
+        ),
+        validate=False,
+        page=lambda status: _render_detail(loop, status),
+        answers={PanelInvalid: refused},
+        on_page=(),
+        done="The loop is scheduled.",
+        then=url_for("loops.detail", loop_id=loop.id),
+    )
 
 
 @bp.route("/<int:loop_id>/unschedule", methods=["POST"])
 @login_required
 def unschedule(loop_id: int):
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
-    version = _version_from_post()
-    unschedule_loop(loop, expected_version=version, actor=current_user, now=clock.now())
-    db.session.commit()
-    flash("The loop is back in draft.", "success")
-    return redirect(url_for("loops.detail", loop_id=loop.id))
+    form = _version_form()
+    return act(
+        form,
+        lambda: unschedule_loop(
+            loop, expected_version=int(form.version.data), actor=current_user, now=clock.now()
+        ),
+        validate=False,
+        page=lambda status: _render_detail(loop, status),
+        on_page=(),  # an illegal move or a stale page: the 409 page
+        done="The loop is back in draft.",
+        then=url_for("loops.detail", loop_id=loop.id),
+    )
 
 
 @bp.route("/<int:loop_id>/cancel", methods=["POST"])
 @login_required
 def cancel(loop_id: int):
     """Cancel a draft or scheduled loop, with a reason (400/422 without one, 409 otherwise)."""
-    loop = _load(loop_id)
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
     form = CancelForm()
-    if not form.validate_on_submit():
-        return _render_detail(loop, 400, cancel_form=form)
-    try:
-        cancel_loop(
+    return act(
+        form,
+        lambda: cancel_loop(
             loop,
             form.reason.data,
             expected_version=form.expected_version(),
             actor=current_user,
             now=clock.now(),
-        )
-    except RuleViolation as error:
-        db.session.rollback()
-        form.reason.errors = [*form.reason.errors, error.message]
-        return _render_detail(loop, 422, cancel_form=form)
-    db.session.commit()
-    flash("The loop is cancelled.", "success")
-    return redirect(url_for("loops.detail", loop_id=loop.id))
+        ),
+        page=lambda status: _render_detail(loop, status, cancel_form=form),
+        field="reason",
+        on_page=(RuleViolation,),
+        done="The loop is cancelled.",
+        then=url_for("loops.detail", loop_id=loop.id),
+    )
 
 
 @bp.route("/interviews/<int:interview_id>.ics")
 @login_required
 def interview_calendar(interview_id: int):
     """One interview as a calendar event, with the principles to probe in its description."""
-    interview = interview_for_calendar(interview_id)
-    if interview is None:
-        abort(404)
-    policy.require(policy.can_view_loop(current_user, interview.loop), hide=True)
+    interview = load_or_404(
+        Interview,
+        interview_id,
+        check=lambda user, interview: policy.can_view_loop(user, interview.loop),
+        options=CALENDAR,
+    )
     body = interview_event(
         interview,
         now=clock.now(),

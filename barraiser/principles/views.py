@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import clock, policy
-from ..errors import DomainError
 from ..extensions import db
+from ..pages import act, load_or_404
 from .forms import ConfirmForm, PrincipleForm
 from .models import Principle
 from .services import (
@@ -35,51 +35,49 @@ def index():
 def new():
     policy.require(policy.can_edit_principles(current_user))
     form = PrincipleForm()
-    if form.validate_on_submit():
-        try:
-            principle = create_principle(
-                name=form.name.data,
-                description=form.description.data or "",
-                actor=current_user,
-                now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.name.errors.append(error.message)
-            return render_template("principles/form.html", form=form, principle=None), error.status
-        db.session.commit()
-        flash(f"{principle.name} was added to the catalog.", "success")
-        return redirect(url_for("principles.index"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("principles/form.html", form=form, principle=None), status
+    if not form.is_submitted():
+        return _render_form(form, None)
+    return act(
+        form,
+        lambda: create_principle(
+            name=form.name.data,
+            description=form.description.data or "",
+            actor=current_user,
+            now=clock.now(),
+        ),
+        page=lambda status: _render_form(form, None, status),
+        field="name",
+        done=lambda principle: f"{principle.name} was added to the catalog.",
+        then=url_for("principles.index"),
+    )
+
+
+def _render_form(form: PrincipleForm, principle: Principle | None, status: int = 200):
+    return render_template("principles/form.html", form=form, principle=principle), status
 
 
 @bp.route("/<int:principle_id>", methods=["GET", "POST"])
 @login_required
 def edit(principle_id: int):
     policy.require(policy.can_edit_principles(current_user))
-    principle = db.get_or_404(Principle, principle_id)
+    principle = load_or_404(Principle, principle_id)
     form = PrincipleForm(obj=principle)
-    if form.validate_on_submit():
-        try:
-            update_principle(
-                principle,
-                name=form.name.data,
-                description=form.description.data or "",
-                actor=current_user,
-                now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.name.errors.append(error.message)
-            return render_template(
-                "principles/form.html", form=form, principle=principle
-            ), error.status
-        db.session.commit()
-        flash(f"{principle.name} was saved.", "success")
-        return redirect(url_for("principles.index"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("principles/form.html", form=form, principle=principle), status
+    if not form.is_submitted():
+        return _render_form(form, principle)
+    return act(
+        form,
+        lambda: update_principle(
+            principle,
+            name=form.name.data,
+            description=form.description.data or "",
+            actor=current_user,
+            now=clock.now(),
+        ),
+        page=lambda status: _render_form(form, principle, status),
+        field="name",
+        done=lambda _: f"{principle.name} was saved.",
+        then=url_for("principles.index"),
+    )
 
 
 @bp.route("/<int:principle_id>/retire", methods=["POST"])
@@ -87,7 +85,7 @@ def edit(principle_id: int):
 def retire(principle_id: int):
     """Retire a principle: new loops can no longer use it; old feedback keeps it. 409 if retired."""
     policy.require(policy.can_edit_principles(current_user))
-    principle = db.get_or_404(Principle, principle_id)
+    principle = load_or_404(Principle, principle_id)
     if not ConfirmForm().validate_on_submit():
         flash("The form expired; try again.", "warning")
         return redirect(url_for("principles.index"))
@@ -101,7 +99,7 @@ def retire(principle_id: int):
 @login_required
 def restore(principle_id: int):
     policy.require(policy.can_edit_principles(current_user))
-    principle = db.get_or_404(Principle, principle_id)
+    principle = load_or_404(Principle, principle_id)
     if not ConfirmForm().validate_on_submit():
         flash("The form expired; try again.", "warning")
         return redirect(url_for("principles.index"))

@@ -5,59 +5,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, url_for
+from flask import Blueprint, Response, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length
 
 from .. import clock, policy
 from ..candidates.models import Candidate
 from ..candidates.views import render_candidate_page
 from ..errors import Forbidden, RuleViolation
-from ..extensions import db
-from .services import candidate_export, ensure_erasable, erase_candidate
+from ..pages import act, load_or_404, note_refusal
+from .forms import EraseCandidateForm
+from .services import Erasure, candidate_export, ensure_erasable, erase_candidate
 
 bp = Blueprint("privacy", __name__, url_prefix="/candidates")
-
-
-class EraseCandidateForm(FlaskForm):
-    understood = BooleanField(
-        "I understand this cannot be undone",
-        validators=[DataRequired("Tick the box to confirm you understand.")],
-    )
-    confirm_name = StringField(
-        "Type the candidate's name to confirm",
-        validators=[InputRequired("Type the candidate's name."), Length(max=200)],
-    )
-    submit = SubmitField("Erase this candidate")
-
-    def confirms_name(self, candidate: Candidate) -> bool:
-        """Does the typed name match? Case and spacing aside: a deliberate act, not a spelling
-        test. A mismatch is put next to the field."""
-        typed = " ".join((self.confirm_name.data or "").split()).casefold()
-        if typed and typed == " ".join(candidate.name.split()).casefold():
-            return True
-        self.confirm_name.errors = [
-            *self.confirm_name.errors,
-            "That is not the candidate's name as shown at the top of the page; nothing was erased.",
-        ]
-        return False
-
-
-@bp.app_template_global()
-def erase_candidate_form() -> EraseCandidateForm:
-    """A blank erase form for the Privacy card, so the candidate page's view needs no knowledge
-    of it; the erase view passes its own form (with errors) instead."""
-    return EraseCandidateForm(formdata=None)
-
-
-def _load(candidate_id: int) -> Candidate:
-    """The candidate: 404 for whom may not know of them, 403 for whom may see but not manage."""
-    candidate = db.get_or_404(Candidate, candidate_id)
-    policy.require(policy.can_view_candidate(current_user, candidate), hide=True)
-    policy.require(policy.can_manage_candidate_data(current_user))
-    return candidate
 
 
 @bp.get("/<int:candidate_id>/export.json")
@@ -65,7 +24,8 @@ def _load(candidate_id: int) -> Candidate:
 def export(candidate_id: int):
     """Everything held on the candidate, as a JSON download. An admin still owing feedback on one
     of the candidate's loops gets 403: the file holds the whole panel's feedback."""
-    candidate = _load(candidate_id)
+    candidate = load_or_404(Candidate, candidate_id, check=policy.can_view_candidate)
+    policy.require(policy.can_manage_candidate_data(current_user))
     if not policy.can_export_candidate(current_user, candidate):
         raise Forbidden(
             "You are on the panel of one of this candidate's loops and have not submitted your "
@@ -89,25 +49,37 @@ def export(candidate_id: int):
 def erase(candidate_id: int):
     """Erase the candidate. Already erased: 409. An open loop: 422 with the reason on the card.
     The box unticked or the name missing: 400; the name mistyped: 422. Each changes nothing."""
-    candidate = _load(candidate_id)
+    candidate = load_or_404(Candidate, candidate_id, check=policy.can_view_candidate)
+    policy.require(policy.can_manage_candidate_data(current_user))
     form = EraseCandidateForm()
+
+    def page(status: int):
+        return render_candidate_page(candidate, erase_form=form), status
+
+    # Say why erasing is refused before asking the admin to retype anything.
     try:
-        # Say why erasing is refused before asking the admin to retype anything.
         ensure_erasable(candidate)
-        if not form.validate_on_submit():
-            return render_candidate_page(candidate, erase_form=form), 400
-        if not form.confirms_name(candidate):
-            return render_candidate_page(candidate, erase_form=form), 422
-        erasure = erase_candidate(candidate, actor=current_user, now=clock.now())
-    except RuleViolation as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return render_candidate_page(candidate, erase_form=form), error.status
-    db.session.commit()
-    loops = f"{erasure.loops} loop" + ("" if erasure.loops == 1 else "s")
-    flash(
-        f"Candidate #{candidate.id} was erased: their name, email and notes are gone, and so is "
-        f"the free text on their {loops}. Votes, ratings and dates stay for calibration.",
-        "success",
+    except RuleViolation as error:  # a read: nothing to roll back
+        note_refusal(form, error)
+        return page(error.status)
+    if not form.validate_on_submit():
+        return page(400)
+    if not form.confirms_name(candidate):
+        return page(422)
+
+    def done(erasure: Erasure) -> str:
+        loops = f"{erasure.loops} loop" + ("" if erasure.loops == 1 else "s")
+        return (
+            f"Candidate #{candidate.id} was erased: their name, email and notes are gone, and so "
+            f"is the free text on their {loops}. Votes, ratings and dates stay for calibration."
+        )
+
+    return act(
+        form,
+        lambda: erase_candidate(candidate, actor=current_user, now=clock.now()),
+        validate=False,
+        page=page,
+        on_page=(RuleViolation,),
+        done=done,
+        then=url_for("candidates.detail", candidate_id=candidate.id),
     )
-    return redirect(url_for("candidates.detail", candidate_id=candidate.id))

@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock, policy
 from ..database import count_by
-from ..errors import DomainError
 from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
+from ..pages import act, load_or_404
 from ..principles.forms import ConfirmForm
 from .forms import RequisitionForm
 from .models import Requisition, RequisitionStatus
@@ -21,12 +21,6 @@ from .queries import hiring_manager_choices, principle_choices
 from .services import create_requisition, set_requisition_status, update_requisition
 
 bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
-
-
-def _load(requisition_id: int) -> Requisition:
-    requisition = db.get_or_404(Requisition, requisition_id)
-    policy.require(policy.can_view_requisition(current_user, requisition), hide=True)
-    return requisition
 
 
 def _status_filter() -> RequisitionStatus | None:
@@ -86,28 +80,28 @@ def _fields(form: RequisitionForm) -> dict[str, Any]:
 def new():
     policy.require(policy.can_manage_loops(current_user))
     form = _form()
-    if form.validate_on_submit():
-        try:
-            requisition = create_requisition(
-                **_fields(form),
-                actor=current_user,
-                now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form[error.field or "title"].errors.append(error.message)
-            return _render_form(form, None, error.status)
-        db.session.commit()
-        flash(f"The requisition {requisition.title} is open.", "success")
-        return redirect(url_for("requisitions.detail", requisition_id=requisition.id))
-    return _render_form(form, None, 400 if form.is_submitted() else 200)
+    if not form.is_submitted():
+        return _render_form(form, None)
+    return act(
+        form,
+        lambda: create_requisition(**_fields(form), actor=current_user, now=clock.now()),
+        page=lambda status: _render_form(form, None, status),
+        field="title",
+        done=lambda requisition: f"The requisition {requisition.title} is open.",
+        then=lambda requisition: url_for("requisitions.detail", requisition_id=requisition.id),
+    )
 
 
 @bp.route("/<int:requisition_id>")
 @login_required
 def detail(requisition_id: int):
     """The requisition, its required principles and the loops for it the user may see."""
-    requisition = _load(requisition_id)
+    requisition = load_or_404(
+        Requisition,
+        requisition_id,
+        check=policy.can_view_requisition,
+        options=[joinedload(Requisition.hiring_manager)],
+    )
     page = db.paginate(
         sa.select(Loop)
         .where(Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user))
@@ -127,32 +121,27 @@ def detail(requisition_id: int):
 @bp.route("/<int:requisition_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(requisition_id: int):
-    requisition = _load(requisition_id)
+    requisition = load_or_404(Requisition, requisition_id, check=policy.can_view_requisition)
     policy.require(policy.can_manage_loops(current_user))
     form = _form()
     if request.method == "GET":
         form.process(obj=requisition)
         form.principle_ids.data = [p.id for p in requisition.required_principles]
-    if form.validate_on_submit():
-        try:
-            update_requisition(
-                requisition,
-                **_fields(form),
-                actor=current_user,
-                now=clock.now(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form[error.field or "title"].errors.append(error.message)
-            return _render_form(form, requisition, error.status)
-        db.session.commit()
-        flash("The requisition was saved.", "success")
-        return redirect(url_for("requisitions.detail", requisition_id=requisition.id))
-    return _render_form(form, requisition, 400 if form.is_submitted() else 200)
+        return _render_form(form, requisition)
+    return act(
+        form,
+        lambda: update_requisition(
+            requisition, **_fields(form), actor=current_user, now=clock.now()
+        ),
+        page=lambda status: _render_form(form, requisition, status),
+        field="title",
+        done="The requisition was saved.",
+        then=url_for("requisitions.detail", requisition_id=requisition.id),
+    )
 
 
 def _set_status(requisition_id: int, status: RequisitionStatus, message: str):
-    requisition = _load(requisition_id)
+    requisition = load_or_404(Requisition, requisition_id, check=policy.can_view_requisition)
     policy.require(policy.can_manage_loops(current_user))
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")

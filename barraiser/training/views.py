@@ -3,15 +3,15 @@ mentor notes. Certified Bar Raisers (the mentors) and admins only."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .. import clock, policy
 from ..auth.models import User
-from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..loops.models import Loop
+from ..pages import act, load_or_404
 from .forms import MentorNoteForm
 from .services import (
     add_mentor_note,
@@ -36,10 +36,12 @@ def index():
 
 def _trainee(user_id: int) -> User:
     """The trainee (404 for an unknown user, or one who never was in training)."""
-    trainee = db.get_or_404(User, user_id, options=[joinedload(User.certified_by)])
-    if not ever_in_training(trainee):
-        raise NotFound("There is no Bar Raiser in training here.")
-    return trainee
+    return load_or_404(
+        User,
+        user_id,
+        check=lambda _, trainee: ever_in_training(trainee),
+        options=[joinedload(User.certified_by)],
+    )
 
 
 def _render_trainee(trainee: User, form: MentorNoteForm, status: int = 200):
@@ -84,15 +86,14 @@ def add_note(user_id: int):
     if form.loop.data is not None and loop is None:
         form.loop.errors = [*form.loop.errors, "There is no such loop; choose one from the list."]
         return _render_trainee(trainee, form, status=422)
-    try:
-        add_mentor_note(trainee, form.body.data, loop=loop, actor=current_user, now=clock.now())
-    except Forbidden:
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        target = form[error.field] if error.field and error.field in form else form.body
-        target.errors = [*target.errors, error.message]
-        return _render_trainee(trainee, form, status=error.status)
-    db.session.commit()
-    flash(f"Note added to {trainee.name}'s record.", "success")
-    return redirect(url_for("training.trainee", user_id=trainee.id))
+    return act(
+        form,
+        lambda: add_mentor_note(
+            trainee, form.body.data, loop=loop, actor=current_user, now=clock.now()
+        ),
+        validate=False,
+        page=lambda status: _render_trainee(trainee, form, status=status),
+        field="body",
+        done=f"Note added to {trainee.name}'s record.",
+        then=url_for("training.trainee", user_id=trainee.id),
+    )

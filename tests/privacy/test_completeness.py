@@ -4,13 +4,9 @@ A new slice (or a new column) that forgets its part fails this test, not a data 
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-import barraiser
 from barraiser.extensions import db
 from barraiser.privacy.registry import CONTRIBUTIONS, NOT_PERSONAL
 
@@ -90,34 +86,3 @@ def test_the_exemptions_are_few_and_none_is_stale():
     assert not exempt & _handled(), "a column is both erased and declared not personal"
     assert all(reason.strip() for reason in NOT_PERSONAL.values())
     assert len(NOT_PERSONAL) <= 5
-
-
-def _imported(path: Path, package: Path) -> set[str]:
-    """The absolute names of the modules `path` imports from."""
-    parts = ["barraiser", *path.relative_to(package).with_suffix("").parts]
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = parts[: len(parts) - node.level] if node.level else []
-            module = ".".join([*base, *([node.module] if node.module else [])])
-            names |= {module} | {f"{module}.{alias.name}" for alias in node.names}
-    return names
-
-
-def test_no_slice_imports_the_privacy_slice():
-    """Privacy sits above every slice: slices contribute to it, it assembles them. Only the app
-    factory, which registers every blueprint, sits above it."""
-    package = Path(barraiser.__file__).parent
-    offenders = [
-        str(path.relative_to(package))
-        for path in package.rglob("*.py")
-        if path.parent != package / "privacy"
-        and path != package / "__init__.py"
-        and any(
-            name == "barraiser.privacy" or name.startswith("barraiser.privacy.")
-            for name in _imported(path, package)
-        )
-    ]
-    assert offenders == []

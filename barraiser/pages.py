@@ -1,0 +1,110 @@
+"""The one way through a request that every page takes: load the object (404) → check access →
+validate the form → one service call → commit → redirect, or the page again with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import flash, redirect
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Mapper
+from sqlalchemy.sql.base import ExecutableOption
+
+from . import policy
+from .errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
+from .extensions import db
+
+M = TypeVar("M")
+T = TypeVar("T")
+
+# A page again, with the status to answer it with (400, 409, 422).
+Page = Callable[[int], ResponseReturnValue]
+
+
+def load_or_404(
+    model: type[M],
+    ident: int,
+    *,
+    check: Callable[[Any, M], bool] | None = None,
+    options: Sequence[ExecutableOption] = (),
+) -> M:
+    """The row with primary key `ident`, loaded with `options`; 404 when there is none or when
+    `check(current_user, row)` says the user may not know it exists. Both answer the same page,
+    so a missing object and a hidden one cannot be told apart.
+
+    For "may see it but not do this" (403), call `policy.require(...)` after loading.
+    """
+    if options:
+        # A query, not the identity map: the eager loads apply even to a row already in the
+        # session (read again after a rollback, say).
+        mapper: Mapper[Any] = sa.inspect(model)
+        (key,) = mapper.primary_key
+        row = db.session.scalar(sa.select(model).where(key == ident).options(*options))
+    else:
+        row = db.session.get(model, ident)
+    policy.require(row is not None and (check is None or check(current_user, row)), hide=True)
+    assert row is not None
+    return row
+
+
+def note_refusal(form: FlaskForm, error: DomainError, field: str | None = None) -> None:
+    """Put a refusal's message next to the field it names (else `field`, else on the form)."""
+    name = error.field if error.field and error.field in form else field
+    errors = form[name].errors if name else form.form_errors
+    if isinstance(errors, tuple):  # a field not yet validated holds a tuple
+        errors = list(errors)
+        form[name].errors = errors
+    errors.append(error.message)
+
+
+def act(
+    form: FlaskForm,
+    service: Callable[[], T],
+    *,
+    page: Page,
+    done: str | Callable[[T], str],
+    then: str | Callable[[T], str],
+    field: str | None = None,
+    answers: Mapping[type[DomainError], Callable[[Any], ResponseReturnValue]] | None = None,
+    on_page: tuple[type[DomainError], ...] = (RuleViolation, Conflict),
+    validate: bool = True,
+    category: str = "success",
+) -> ResponseReturnValue:
+    """Validate → one service call → commit → flash `done` and redirect to `then`; or the page
+    again, the form kept as typed.
+
+    - The form does not validate: `page(400)`; nothing is called.
+    - The service refuses: everything it did is rolled back. An error of a kind in `answers`
+      gets that answer (e.g. a 409 showing the object as it now stands); one of the kinds in
+      `on_page` gets its message next to its field (or `field`, or on the form) and
+      `page(error.status)` — 422 for a broken rule, 409 for a conflict. Anything else, and
+      always Forbidden and NotFound (about who asks, not what they typed), goes to the error
+      page.
+
+    `done` and `then` may be functions of what the service returned (the new row's id, say).
+    """
+    if validate and not form.validate_on_submit():
+        return page(400)
+    try:
+        result = service()
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as error:
+        answer = next(
+            (answer for kind, answer in (answers or {}).items() if isinstance(error, kind)),
+            None,
+        )
+        if answer is None and not isinstance(error, on_page):
+            raise
+        db.session.rollback()
+        if answer is not None:
+            return answer(error)
+        note_refusal(form, error, field)
+        return page(error.status)
+    db.session.commit()
+    flash(done if isinstance(done, str) else done(result), category)
+    return redirect(then if isinstance(then, str) else then(result))
