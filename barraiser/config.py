@@ -54,6 +54,11 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from exc
 
 
+def _optional_int(name: str) -> int | None:
+    """A whole number from the environment, or None when it is not set."""
+    return _int(name, 0) if os.environ.get(name, "") != "" else None
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -72,7 +77,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
             os.environ.get("DATABASE_URL", default_db)
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "FEEDBACK_DEADLINE_HOURS": _int("FEEDBACK_DEADLINE_HOURS", 24),
+        # Unset: the mechanism's own default (settings.mechanism) is in force.
+        "FEEDBACK_DEADLINE_HOURS": _optional_int("FEEDBACK_DEADLINE_HOURS"),
         # An interviewer may spend two hours on a form; a token that outlived its session key is
         # refused anyway, so eight hours costs nothing and spares a lost draft.
         "WTF_CSRF_TIME_LIMIT": _int("CSRF_TIME_LIMIT_SECONDS", 8 * 3600),

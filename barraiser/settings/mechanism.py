@@ -164,8 +164,9 @@ class Setting:
         return number
 
     def default_in(self, config: Mapping[str, object]) -> object:
-        """The value in force while no admin has changed the setting."""
-        if self.config is not None and self.config in config:
+        """The value in force while no admin has changed the setting: the deployment's (from the
+        environment) where it sets one, else the default declared here."""
+        if self.config is not None and config.get(self.config) is not None:
             return config[self.config]
         return self.default
 
