@@ -22,6 +22,7 @@ from .candidates.views import bp as candidates_bp
 from .cli import register_commands
 from .config import from_environment
 from .debrief.views import bp as debrief_bp
+from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp
@@ -98,6 +99,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     app.jinja_env.globals["policy"] = policy
+    # Templates compare states and decisions with the domain's enums, never with strings.
+    app.jinja_env.globals.update(
+        FeedbackState=FeedbackState,
+        LoopState=LoopState,
+        Outcome=Outcome,
+        VerdictKind=VerdictKind,
+        Vote=Vote,
+    )
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
