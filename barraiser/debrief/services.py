@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
-from ..domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
+from ..domain import LoopState, Outcome, VerdictKind, Vote
 from ..errors import Conflict, DomainError, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
+from ..feedback.queries import missing_panel_feedback
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..loops.services import transition
 from ..outbox.services import queue_message
@@ -79,23 +80,6 @@ def _proposal_of(loop: Loop) -> Proposal | None:
         sa.select(Proposal)
         .where(Proposal.loop_id == loop.id)
         .options(sa.orm.joinedload(Proposal.proposed_by))
-    )
-
-
-def missing_panel_feedback(loop: Loop) -> list[Interview]:
-    """Panel interviews (shadows excluded: they never block) without submitted feedback."""
-    submitted = (
-        sa.select(Feedback.id)
-        .where(Feedback.interview_id == Interview.id, Feedback.state == FeedbackState.SUBMITTED)
-        .exists()
-    )
-    return list(
-        db.session.scalars(
-            sa.select(Interview)
-            .where(Interview.loop_id == loop.id, Interview.is_shadow.is_(False), ~submitted)
-            .options(sa.orm.joinedload(Interview.interviewer))
-            .order_by(Interview.starts_at, Interview.id)
-        )
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..auth.models import User
@@ -55,9 +56,16 @@ class Feedback(db.Model):
         back_populates="feedback", order_by="Addendum.created_at", cascade="all, delete-orphan"
     )
 
-    @property
+    @hybrid_property
     def submitted(self) -> bool:
+        """Submitted (and so locked, and readable by the panel). The one definition of it: in
+        Python on a row, and in SQL as `Feedback.submitted` in a WHERE or a join condition."""
         return self.state is FeedbackState.SUBMITTED
+
+    @submitted.inplace.expression
+    @classmethod
+    def _submitted_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.state == FeedbackState.SUBMITTED
 
 
 class PrincipleRating(db.Model):

@@ -27,7 +27,7 @@ from ..settings.services import get_setting
 from .deadline import deadline_hours, due_at
 from .models import Addendum, Feedback, PrincipleRating
 from .quality import word_count
-from .queries import loop_ready_for_debrief
+from .queries import panel_complete
 
 # Drafts may be written while the loop is being prepared or run; submission needs a scheduled
 # loop (the panel is fixed); a decided or cancelled loop is read-only.
@@ -294,7 +294,7 @@ def submit_feedback(
         late=feedback.is_late,
         shadow=interview.is_shadow,
     )
-    if not interview.is_shadow and loop_ready_for_debrief(loop):
+    if not interview.is_shadow and panel_complete(loop):
         _tell_bar_raiser(loop, now=now)
     return feedback
 
