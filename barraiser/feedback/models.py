@@ -45,6 +45,9 @@ class Feedback(db.Model):
     # The deadline in force at submission, kept so a later settings change cannot rewrite history.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_late: Mapped[bool] = mapped_column(default=False)
+    # Raised by SQLAlchemy on every UPDATE of the row, which also carries `WHERE version = :read`
+    # (version_id_col); the form carries it so that a draft saved from another window is not
+    # overwritten unseen.
     version: Mapped[int] = mapped_column(default=1)
 
     interview: Mapped[Interview] = relationship()
@@ -55,6 +58,8 @@ class Feedback(db.Model):
     addenda: Mapped[list[Addendum]] = relationship(
         back_populates="feedback", order_by="Addendum.created_at", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     @hybrid_property
     def submitted(self) -> bool:

@@ -1,11 +1,10 @@
 """Writing feedback: private drafts, submit-and-lock, and addenda after submission.
 
 Each function checks its own rules (who, which state, when) whoever calls it — view, CLI or test —
-writes its audit event and flushes; the caller commits. Writes take the loop's row lock first and
-the feedback's second, always in that order, so two writers in one loop queue instead of racing:
-that is what makes a double submit end with one winner, and the "last feedback" message go out
-exactly when the last one lands.
-"""
+writes its audit event and flushes; the caller commits. Writes take the loop's row lock first
+(loops.services.lock_loop) and the feedback's second, always in that order, so two writers in one
+loop queue instead of racing: that is what makes a double submit end with one winner, and the
+"last feedback" message go out exactly when the last one lands."""
 
 from __future__ import annotations
 
@@ -18,10 +17,12 @@ from flask import current_app
 
 from ..audit.services import record
 from ..auth.models import User
+from ..database import mark_changed
 from ..domain import FeedbackState, LoopState, Vote
 from ..errors import Conflict, Forbidden, RuleViolation
 from ..extensions import db
 from ..loops.models import Interview, Loop
+from ..loops.services import lock_loop
 from ..outbox.services import queue_message
 from ..settings.services import get_setting
 from .deadline import deadline_hours, due_at
@@ -65,16 +66,6 @@ class IncompleteFeedback(RuleViolation):
 
 def addenda_open(loop: Loop) -> bool:
     return loop.state in ADDENDUM_LOOP_STATES
-
-
-def _lock_loop(loop_id: int) -> Loop:
-    """The loop, re-read under its row lock (SQLite's BEGIN IMMEDIATE already serialises)."""
-    return db.session.scalars(
-        sa.select(Loop)
-        .where(Loop.id == loop_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def _lock_feedback(interview_id: int) -> Feedback | None:
@@ -165,7 +156,6 @@ def _new_feedback(interview: Interview, actor: User, now: datetime) -> Feedback:
         summary="",
         created_at=now,
         updated_at=now,
-        version=0,
         is_late=False,
     )
     db.session.add(feedback)
@@ -183,7 +173,7 @@ def save_draft(
     """Save the interviewer's private draft. `expected_version` is the version the page was
     opened on (0 for none): a draft saved meanwhile from another window is not overwritten
     unseen (409)."""
-    loop = _lock_loop(interview.loop_id)
+    loop = lock_loop(interview.loop_id)
     feedback = _lock_feedback(interview.id)
     _check_writer(interview, feedback, actor)
     _refuse_if_submitted(feedback)
@@ -196,8 +186,9 @@ def save_draft(
     changed = _apply(feedback, interview, content)
     if not (created or changed):
         return feedback
-    feedback.version += 1
     feedback.updated_at = now
+    if not created:
+        mark_changed(feedback)  # a change to the ratings alone moves the version on too
     db.session.flush()
     record(
         "feedback.draft_saved",
@@ -248,7 +239,7 @@ def submit_feedback(
     while incomplete (422). Records the deadline in force and whether the submission is late.
     When this is the last panel feedback of the loop, the Bar Raiser is told, once.
     """
-    loop = _lock_loop(interview.loop_id)
+    loop = lock_loop(interview.loop_id)
     feedback = _lock_feedback(interview.id)
     _check_writer(interview, feedback, actor)
     _refuse_if_submitted(feedback)
@@ -268,6 +259,9 @@ def submit_feedback(
     )
     if problems:
         raise IncompleteFeedback(problems)
+    # Read before changing anything: a query would flush half the submission, and the version
+    # would move twice.
+    hours = deadline_hours()
     if feedback is None:
         feedback = _new_feedback(interview, actor, now)
     _apply(feedback, interview, content)
@@ -275,13 +269,11 @@ def submit_feedback(
     assigned = set(_assigned_ids(interview))
     feedback.ratings = [row for row in feedback.ratings if row.principle_id in assigned]
     stamp_assignments(interview, feedback.ratings)
-    hours = deadline_hours()
     feedback.due_at = due_at(interview, hours=hours)
     feedback.is_late = now > feedback.due_at
     feedback.state = FeedbackState.SUBMITTED
     feedback.submitted_at = now
     feedback.updated_at = now
-    feedback.version += 1
     db.session.flush()
     # No vote or text in the event: the audit log must not become a way around independence.
     record(
@@ -318,7 +310,7 @@ def _tell_bar_raiser(loop: Loop, *, now: datetime) -> None:
 def add_addendum(feedback: Feedback, body: str, *, actor: User, now: datetime) -> Addendum:
     """Append a note to the author's submitted feedback; the original is never touched.
     Marked when written after the debrief opened, so readers know it came later."""
-    loop = _lock_loop(feedback.interview.loop_id)
+    loop = lock_loop(feedback.interview.loop_id)
     if feedback.author_id != actor.id:
         raise Forbidden("Only the author adds addenda to their feedback.")
     if not feedback.submitted:
