@@ -17,6 +17,7 @@ from ..requisitions.queries import (
     principle_choices,
 )
 from .models import PANEL, Interview, InterviewPrinciple, Loop
+from .rules import may_lead_as_bar_raiser_clause
 
 
 def loop_with_panel(loop_id: int) -> Loop | None:
@@ -40,7 +41,12 @@ def people_choices() -> list[tuple[int, str]]:
 
 
 def bar_raiser_choices(status: BarRaiserStatus) -> list[tuple[int, str]]:
-    query = active_users().where(User.bar_raiser_status == status)
+    if status is BarRaiserStatus.CERTIFIED:
+        # The requisition may not be chosen yet: those who may lead a loop on any requisition.
+        who = may_lead_as_bar_raiser_clause(None, hiring_manager_id=None)
+    else:
+        who = User.bar_raiser_status == status
+    query = active_users().where(who)
     return [(user.id, person_label(user)) for user in db.session.scalars(query)]
 
 
