@@ -104,13 +104,10 @@ def _when(moment: datetime) -> str:
 
 
 def department_key(department: str) -> str:
-    """A department as compared: spaces around it and letter case do not count. (SQLite's lower()
-    folds ASCII letters only; department names are plain words.)"""
+    """A department as compared: spaces around it and letter case do not count. In SQL,
+    lower(trim(department)); SQLite's lower() folds ASCII letters only, and department names
+    are plain words."""
     return department.strip().lower()
-
-
-def _department_key_sql(department: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-    return sa.func.lower(sa.func.trim(department))
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,7 @@ def bar_raiser_requirements(
         ),
         Requirement(
             lambda user: department_key(user.department) != department,
-            _department_key_sql(User.department) != department,
+            sa.func.lower(sa.func.trim(User.department)) != department,
             lambda user: (
                 f"{user.name} works in {requisition.department}, the requisition's department; "
                 f"pick a Bar Raiser from outside {requisition.department}."
