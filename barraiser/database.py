@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.attributes import flag_modified
 
 from .extensions import db
 
@@ -106,3 +107,16 @@ def count_by(column: sa.orm.InstrumentedAttribute, ids: list[int]) -> dict[int, 
         return {}
     query = sa.select(column, sa.func.count()).where(column.in_(ids)).group_by(column)
     return {key: count for key, count in db.session.execute(query)}
+
+
+def mark_changed(row: Any) -> None:
+    """Have the next flush UPDATE `row` although none of its own columns changed (only rows that
+    hang off it did: a loop's interviews, a draft's ratings), so that its version_id_col moves on
+    and a writer or a page holding the old version is refused."""
+    mapper = sa.inspect(row).mapper
+    key = next(
+        prop.key
+        for prop in mapper.column_attrs
+        if not any(column.primary_key or column is mapper.version_id_col for column in prop.columns)
+    )
+    flag_modified(row, key)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -48,6 +52,22 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+STALE_MESSAGE = (
+    "Someone changed this since you opened it, and your change was not saved. Reload the page "
+    "to see theirs, then make yours again."
+)
+
+
+@contextmanager
+def stale_is_conflict(message: str = STALE_MESSAGE) -> Iterator[None]:
+    """Turn a versioned row's lost race (its UPDATE matched no row: someone saved it first) into
+    a Conflict with `message`, for a service whose caller handles refusals itself."""
+    try:
+        yield
+    except StaleDataError as error:
+        raise Conflict(message) from error
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.endswith(".json") or best == "application/json"
@@ -65,6 +85,12 @@ def register_error_handlers(app: Flask) -> None:
         # Whatever the service did before refusing is discarded: a refusal changes nothing.
         db.session.rollback()
         return _render(error.status, error.title, error.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(error: StaleDataError):
+        # A versioned row (loop, feedback, action item) was saved by someone else meanwhile.
+        db.session.rollback()
+        return _render(Conflict.status, Conflict.title, STALE_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

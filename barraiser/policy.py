@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from .auth.models import Role, User
 from .candidates.models import Candidate
-from .domain import FeedbackState
 from .errors import Forbidden, NotFound
 from .extensions import db
 from .feedback.models import Feedback
@@ -121,9 +120,7 @@ def can_export_candidate(user: User, candidate: Candidate) -> bool:
     (the same rule as can_view_panel_feedback)."""
     if not can_manage_candidate_data(user):
         return False
-    submitted = sa.and_(
-        Feedback.interview_id == Interview.id, Feedback.state == FeedbackState.SUBMITTED
-    )
+    submitted = sa.and_(Feedback.interview_id == Interview.id, Feedback.submitted)
     waiting = (
         sa.select(Interview.id)
         .join(Loop, Loop.id == Interview.loop_id)
@@ -149,7 +146,7 @@ def own_feedback_submitted(user: User, loop: Loop) -> bool:
             .where(
                 Interview.loop_id == loop.id,
                 Interview.interviewer_id == user.id,
-                Feedback.state == FeedbackState.SUBMITTED,
+                Feedback.submitted,
             )
         )
         is not None

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import Role, User, UserRole
-from ..errors import Conflict, RuleViolation
+from ..errors import Conflict, RuleViolation, stale_is_conflict
 from ..extensions import db
 from .models import ActionItem, ActionStatus
+
+STALE_ACTION = "Someone changed this action since you opened it. Here it is as it stands now."
 
 
 def _owner(owner_id: int) -> User:
@@ -92,12 +94,12 @@ def update_action(
     """Change an action's status, owner, due date or notes; False (nothing recorded) if unchanged.
 
     Refuses a stale form (someone saved in between) and a move the status table does not allow
-    (409), an owner who cannot own it and a new due date in the past (422).
+    (409), an owner who cannot own it and a new due date in the past (422). The version checked
+    here is the one read at the start of the request; a save committed since then makes this
+    UPDATE match no row (version_id_col), which is refused the same way.
     """
     if version != action.version:
-        raise Conflict(
-            "Someone changed this action since you opened it. Here it is as it stands now."
-        )
+        raise Conflict(STALE_ACTION)
     changes: dict[str, Any] = {}
     if status is not action.status:
         if not action.can_move_to(status):
@@ -127,7 +129,8 @@ def update_action(
         elif action.closed_at is not None:
             action.closed_at, event = None, "action.reopened"
     action.updated_at = now
-    action.version += 1
+    with stale_is_conflict(STALE_ACTION):
+        db.session.flush()
     record(
         event,
         actor=actor,

@@ -52,12 +52,16 @@ class ActionItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped by every change; the edit form carries it so a stale page cannot overwrite (409).
+    # Raised by SQLAlchemy on every UPDATE of the row, which also carries `WHERE version = :read`
+    # (version_id_col): of two edits at once, the second fails instead of overwriting the first.
+    # The edit form carries it so a stale page cannot overwrite either (409).
     version: Mapped[int] = mapped_column(default=1)
 
     subject: Mapped[User] = relationship(foreign_keys=[subject_id])
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
     def can_move_to(self, status: ActionStatus) -> bool:
         return status in ACTION_TRANSITIONS[self.status]

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
-from ..domain import FeedbackState, LoopState
+from ..domain import LoopState
 from ..extensions import db
 from ..feedback.models import Feedback
+from ..feedback.queries import awaiting_panel_feedback, panel_complete_clause
 from ..loops.models import Interview, Loop
 from .models import FinalVote, Proposal
 
@@ -29,12 +30,12 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
     verdicts to give, the panelist's final vote, the hiring manager's proposal."""
     submitted = (
         sa.select(Feedback.id)
-        .where(Feedback.interview_id == Interview.id, Feedback.state == FeedbackState.SUBMITTED)
+        .where(Feedback.interview_id == Interview.id, Feedback.submitted)
         .exists()
     )
     missing = (
         sa.select(sa.func.count(Interview.id))
-        .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(False), ~submitted)
+        .where(Interview.loop_id == Loop.id, awaiting_panel_feedback())
         .scalar_subquery()
     )
     proposed = sa.select(Proposal.id).where(Proposal.loop_id == Loop.id).exists()
@@ -51,7 +52,7 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
     )
     is_bar_raiser = Loop.bar_raiser_id == user.id
     rows = db.session.execute(
-        sa.select(Loop, missing, proposed, may_vote)
+        sa.select(Loop, missing, panel_complete_clause(), proposed, may_vote)
         .where(
             sa.or_(
                 sa.and_(Loop.state == LoopState.SCHEDULED, is_bar_raiser),
@@ -65,22 +66,22 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
         .order_by(Loop.first_interview_at, Loop.id)
     ).all()
     todos = []
-    for loop, missing_count, has_proposal, can_vote in rows:
-        steps = _steps(user, loop, missing_count, has_proposal, can_vote)
+    for loop, missing_count, complete, has_proposal, can_vote in rows:
+        steps = _steps(user, loop, missing_count, bool(complete), bool(has_proposal), can_vote)
         if steps:
             todos.append(DebriefTodo(loop=loop, steps=steps))
     return todos
 
 
 def _steps(
-    user: User, loop: Loop, missing: int, has_proposal: bool, can_vote: bool
+    user: User, loop: Loop, missing: int, complete: bool, has_proposal: bool, can_vote: bool
 ) -> tuple[str, ...]:
     steps: list[str] = []
     if loop.state is LoopState.SCHEDULED:
-        if missing:
-            steps.append(f"Waiting for {missing} panel feedback")
-        else:
+        if complete:
             steps.append("All feedback is in: open the debrief")
+        else:
+            steps.append(f"Waiting for {missing} panel feedback")
         return tuple(steps)
     if can_vote:
         steps.append("Cast your final vote")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
-from ..domain import FeedbackState, Vote
+from ..domain import Vote
 from ..extensions import db
 from ..feedback.models import Addendum, Feedback
 from ..loops.models import Interview, Loop
@@ -126,7 +126,7 @@ def _submitted_feedback(loop: Loop) -> dict[int, Feedback]:
     rows = db.session.scalars(
         sa.select(Feedback)
         .join(Interview, Interview.id == Feedback.interview_id)
-        .where(Interview.loop_id == loop.id, Feedback.state == FeedbackState.SUBMITTED)
+        .where(Interview.loop_id == loop.id, Feedback.submitted)
         .options(
             selectinload(Feedback.ratings),
             selectinload(Feedback.addenda).joinedload(Addendum.author),

@@ -5,7 +5,7 @@ offered exactly when its service would accept it."""
 from __future__ import annotations
 
 from ..auth.models import User
-from ..domain import FeedbackState, LoopState, Outcome
+from ..domain import LoopState, Outcome
 from ..errors import Conflict, DomainError, Forbidden
 from ..feedback.models import Feedback
 from ..loops.models import Interview, Loop
@@ -54,7 +54,7 @@ def final_vote_refusal(
         return Forbidden("Shadow interviewers do not vote: their feedback is shown, not counted.")
     if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "Final votes are cast")) is not None:
         return refusal
-    if feedback is None or feedback.state is not FeedbackState.SUBMITTED:
+    if feedback is None or not feedback.submitted:
         return Conflict("Submit your written feedback before casting a final vote.")
     if existing is not None:
         return Conflict(f"You already cast your final vote ({existing.vote.label}).")

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
-from ..domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
+from ..domain import LoopState, Outcome, VerdictKind, Vote
 from ..errors import Conflict, DomainError, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
+from ..feedback.queries import missing_panel_feedback
 from ..loops.models import Interview, InterviewPrinciple, Loop
-from ..loops.services import transition
+from ..loops.services import lock_loop, transition
 from ..outbox.services import queue_message
 from ..principles.models import Principle
 from .models import FinalVote, HirePerformance, Proposal, Verdict
@@ -41,17 +42,6 @@ def _raise(refusal: DomainError | None) -> None:
 
 
 # --- reading under the lock ----------------------------------------------------------------
-
-
-def lock_loop(loop: Loop) -> Loop:
-    """Take the loop's row lock and refresh it from the database: whoever waited on the lock
-    now sees what the winner committed."""
-    return db.session.scalars(
-        sa.select(Loop)
-        .where(Loop.id == loop.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def _interview_of(actor: User, loop: Loop) -> Interview | None:
@@ -79,23 +69,6 @@ def _proposal_of(loop: Loop) -> Proposal | None:
         sa.select(Proposal)
         .where(Proposal.loop_id == loop.id)
         .options(sa.orm.joinedload(Proposal.proposed_by))
-    )
-
-
-def missing_panel_feedback(loop: Loop) -> list[Interview]:
-    """Panel interviews (shadows excluded: they never block) without submitted feedback."""
-    submitted = (
-        sa.select(Feedback.id)
-        .where(Feedback.interview_id == Interview.id, Feedback.state == FeedbackState.SUBMITTED)
-        .exists()
-    )
-    return list(
-        db.session.scalars(
-            sa.select(Interview)
-            .where(Interview.loop_id == loop.id, Interview.is_shadow.is_(False), ~submitted)
-            .options(sa.orm.joinedload(Interview.interviewer))
-            .order_by(Interview.starts_at, Interview.id)
-        )
     )
 
 
@@ -128,7 +101,7 @@ def open_debrief(loop: Loop, *, reason: str = "", actor: User, now: datetime) ->
 
     The panel and the hiring manager are told, once each, through the outbox.
     """
-    loop = lock_loop(loop)
+    loop = lock_loop(loop.id)
     _raise(open_refusal(actor, loop))
     missing = missing_panel_feedback(loop)
     reason = (reason or "").strip()
@@ -193,7 +166,7 @@ def _notify_debrief_open(loop: Loop, *, actor: User, now: datetime) -> None:
 def cast_final_vote(loop: Loop, *, vote: Vote, actor: User, now: datetime) -> FinalVote:
     """The panelist's vote after reading everyone's feedback. It may differ from the written
     vote; both are kept, the written one untouched."""
-    loop = lock_loop(loop)
+    loop = lock_loop(loop.id)
     interview = _interview_of(actor, loop)
     feedback = _feedback_of(interview) if interview is not None else None
     existing = _final_vote_of(interview) if interview is not None else None
@@ -221,7 +194,7 @@ def propose(
     loop: Loop, *, decision: Outcome, rationale: str, actor: User, now: datetime
 ) -> Proposal:
     """The hiring manager's proposal, made once, in the debrief."""
-    loop = lock_loop(loop)
+    loop = lock_loop(loop.id)
     _raise(proposal_refusal(actor, loop, _proposal_of(loop)))
     rationale = (rationale or "").strip()
     if not rationale:
@@ -285,7 +258,7 @@ def _rule(
     actor: User,
     now: datetime,
 ) -> Verdict:
-    loop = lock_loop(loop)
+    loop = lock_loop(loop.id)
     proposal = _proposal_of(loop)
     _raise(verdict_refusal(actor, loop, proposal))
     assert proposal is not None
@@ -350,7 +323,7 @@ def record_hire_performance(
     loop: Loop, *, rating: int, rated_on: date, actor: User, now: datetime
 ) -> HirePerformance:
     """The hire's performance rating (1–5) on a date, appended; the latest date is reported."""
-    loop = lock_loop(loop)
+    loop = lock_loop(loop.id)
     _raise(performance_refusal(actor, loop))
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise RuleViolation("Rate the hire's performance from 1 to 5.", field="rating")

@@ -31,6 +31,7 @@ class InterviewItem:
     interview: Interview
     due_at: datetime
     state: FeedbackState | None  # None: nothing written yet
+    submitted: bool
     submitted_at: datetime | None
     overdue: bool
 
@@ -69,9 +70,11 @@ def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewIt
         .limit(LIST_LIMIT)
     ).all()
     states = {
-        interview_id: (state, submitted_at)
-        for interview_id, state, submitted_at in db.session.execute(
-            sa.select(Feedback.interview_id, Feedback.state, Feedback.submitted_at).where(
+        interview_id: (state, submitted, submitted_at)
+        for interview_id, state, submitted, submitted_at in db.session.execute(
+            sa.select(
+                Feedback.interview_id, Feedback.state, Feedback.submitted, Feedback.submitted_at
+            ).where(
                 Feedback.interview_id.in_([interview.id for interview in interviews]),
                 Feedback.author_id == user.id,
             )
@@ -79,15 +82,16 @@ def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewIt
     }
     items = []
     for interview in interviews:
-        state, submitted_at = states.get(interview.id, (None, None))
+        state, submitted, submitted_at = states.get(interview.id, (None, False, None))
         due = due_at(interview, hours=hours)
         items.append(
             InterviewItem(
                 interview=interview,
                 due_at=due,
                 state=state,
+                submitted=bool(submitted),
                 submitted_at=submitted_at,
-                overdue=state is not FeedbackState.SUBMITTED and now > due,
+                overdue=not submitted and now > due,
             )
         )
     return items
@@ -105,7 +109,7 @@ def overdue_feedback(*, now: datetime, hours: int, limit: int = LIST_LIMIT) -> l
             Feedback,
             sa.and_(
                 Feedback.interview_id == Interview.id,
-                Feedback.state == FeedbackState.SUBMITTED,
+                Feedback.submitted,
             ),
         )
         .where(
@@ -122,7 +126,7 @@ def overdue_feedback(*, now: datetime, hours: int, limit: int = LIST_LIMIT) -> l
     for interview in interviews:
         due = due_at(interview, hours=hours)
         if now > due:
-            items.append(InterviewItem(interview, due, None, None, overdue=True))
+            items.append(InterviewItem(interview, due, None, False, None, overdue=True))
     return items
 
 
@@ -130,7 +134,7 @@ def dashboard_for(user: User, *, now: datetime) -> FeedbackDashboard:
     hours = deadline_hours()
     board = FeedbackDashboard()
     for item in _my_interviews(user, now=now, hours=hours):
-        if item.state is FeedbackState.SUBMITTED:
+        if item.submitted:
             board.submitted.append(item)
         elif item.interview.starts_at <= now:
             board.to_write.append(item)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..auth.models import User
@@ -44,6 +45,9 @@ class Feedback(db.Model):
     # The deadline in force at submission, kept so a later settings change cannot rewrite history.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_late: Mapped[bool] = mapped_column(default=False)
+    # Raised by SQLAlchemy on every UPDATE of the row, which also carries `WHERE version = :read`
+    # (version_id_col); the form carries it so that a draft saved from another window is not
+    # overwritten unseen.
     version: Mapped[int] = mapped_column(default=1)
 
     interview: Mapped[Interview] = relationship()
@@ -55,9 +59,18 @@ class Feedback(db.Model):
         back_populates="feedback", order_by="Addendum.created_at", cascade="all, delete-orphan"
     )
 
-    @property
+    __mapper_args__ = {"version_id_col": version}
+
+    @hybrid_property
     def submitted(self) -> bool:
+        """Submitted (and so locked, and readable by the panel). The one definition of it: in
+        Python on a row, and in SQL as `Feedback.submitted` in a WHERE or a join condition."""
         return self.state is FeedbackState.SUBMITTED
+
+    @submitted.inplace.expression
+    @classmethod
+    def _submitted_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.state == FeedbackState.SUBMITTED
 
 
 class PrincipleRating(db.Model):

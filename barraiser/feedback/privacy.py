@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..domain import FeedbackState
 from ..extensions import db
 from ..loops.models import Interview
 from ..personal_data import DataSubject, ExportDocument, blank, iso, name_of
@@ -31,7 +30,7 @@ class FeedbackRecords:
             .join(Interview, Interview.id == Feedback.interview_id)
             .where(
                 Interview.loop_id.in_(subject.loop_ids),
-                Feedback.state == FeedbackState.SUBMITTED,
+                Feedback.submitted,
             )
             .options(
                 selectinload(Feedback.ratings).joinedload(PrincipleRating.principle),

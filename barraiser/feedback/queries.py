@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
-from ..domain import FeedbackState, LoopState
+from ..domain import LoopState
 from ..extensions import db
 from ..loops.models import Interview, Loop
 from .deadline import due_at
@@ -51,11 +51,7 @@ def readable_feedback(user: User, loop: Loop) -> list[Feedback]:
     senior voice should not anchor the others), shadow feedback after the panel.
     """
     own = sa.and_(Feedback.author_id == user.id, Interview.interviewer_id == user.id)
-    visible = (
-        sa.or_(own, Feedback.state == FeedbackState.SUBMITTED)
-        if policy.can_view_panel_feedback(user, loop)
-        else own
-    )
+    visible = sa.or_(own, Feedback.submitted) if policy.can_view_panel_feedback(user, loop) else own
     rows = db.session.scalars(
         _with_content(
             sa.select(Feedback)
@@ -97,7 +93,7 @@ def submission_states(loop: Loop, *, now: datetime, hours: int) -> list[Submissi
         for interview_id, submitted_at, is_late in db.session.execute(
             sa.select(Feedback.interview_id, Feedback.submitted_at, Feedback.is_late)
             .join(Interview, Interview.id == Feedback.interview_id)
-            .where(Interview.loop_id == loop.id, Feedback.state == FeedbackState.SUBMITTED)
+            .where(Interview.loop_id == loop.id, Feedback.submitted)
         )
     }
     states = []
@@ -116,6 +112,27 @@ def submission_states(loop: Loop, *, now: datetime, hours: int) -> list[Submissi
     return states
 
 
+# --- "all the panel's feedback is in": one rule, in Python over counts and in SQL over rows ----
+
+
+def awaiting_panel_feedback() -> sa.ColumnElement[bool]:
+    """SQL, over an Interview row: a panel interview (shadows never block) whose feedback is not
+    submitted yet."""
+    submitted = sa.select(Feedback.id).where(
+        Feedback.interview_id == Interview.id, Feedback.submitted
+    )
+    return sa.and_(Interview.is_shadow.is_(False), ~submitted.exists())
+
+
+def panel_complete_clause() -> sa.ColumnElement[bool]:
+    """SQL twin of `PanelProgress.complete`, over a Loop row: the loop has a panel, and none of
+    its panel interviews awaits feedback. Usable in a WHERE or as a selected column."""
+    of_loop = Interview.loop_id == Loop.id
+    panel = sa.select(Interview.id).where(of_loop, Interview.is_shadow.is_(False))
+    awaiting = sa.select(Interview.id).where(of_loop, awaiting_panel_feedback())
+    return sa.and_(panel.exists(), ~awaiting.exists())
+
+
 @dataclass(frozen=True)
 class PanelProgress:
     """How much of a loop's feedback is in. Counts are fine to show everyone on the loop."""
@@ -127,6 +144,8 @@ class PanelProgress:
 
     @property
     def complete(self) -> bool:
+        """Every panel interview (shadows aside) has submitted feedback (in SQL:
+        panel_complete_clause)."""
         return self.total > 0 and self.submitted == self.total
 
     @property
@@ -146,13 +165,7 @@ def progress_by_loop(loop_ids: Iterable[int]) -> dict[int, PanelProgress]:
             sa.func.count(Interview.id),
             sa.func.count(Feedback.id),
         )
-        .outerjoin(
-            Feedback,
-            sa.and_(
-                Feedback.interview_id == Interview.id,
-                Feedback.state == FeedbackState.SUBMITTED,
-            ),
-        )
+        .outerjoin(Feedback, sa.and_(Feedback.interview_id == Interview.id, Feedback.submitted))
         .where(Interview.loop_id.in_(ids))
         .group_by(Interview.loop_id, Interview.is_shadow)
     ).all()
@@ -168,30 +181,30 @@ def panel_progress(loop: Loop) -> PanelProgress:
     return progress_by_loop([loop.id])[loop.id]
 
 
-def loop_ready_for_debrief(loop: Loop) -> bool:
-    """Every panel interview (shadows aside) has submitted feedback."""
+def panel_complete(loop: Loop) -> bool:
+    """Every panel interview (shadows aside) has submitted feedback: the loop is ready for its
+    debrief."""
     return panel_progress(loop).complete
+
+
+def missing_panel_feedback(loop: Loop) -> list[Interview]:
+    """The panel interviews still awaiting feedback, interviewers loaded, in interview order."""
+    return list(
+        db.session.scalars(
+            sa.select(Interview)
+            .where(Interview.loop_id == loop.id, awaiting_panel_feedback())
+            .options(joinedload(Interview.interviewer))
+            .order_by(Interview.starts_at, Interview.id)
+        )
+    )
 
 
 def ready_loops(*, bar_raiser_id: int | None = None, limit: int = 100) -> list[Loop]:
     """Scheduled loops whose panel feedback is all in — the debriefs to run — optionally for one
     Bar Raiser. Candidate, requisition and Bar Raiser come in the same query."""
-    complete = (
-        sa.select(Interview.loop_id)
-        .outerjoin(
-            Feedback,
-            sa.and_(
-                Feedback.interview_id == Interview.id,
-                Feedback.state == FeedbackState.SUBMITTED,
-            ),
-        )
-        .where(Interview.is_shadow.is_(False))
-        .group_by(Interview.loop_id)
-        .having(sa.func.count(Interview.id) == sa.func.count(Feedback.id))
-    )
     query = (
         sa.select(Loop)
-        .where(Loop.state == LoopState.SCHEDULED, Loop.id.in_(complete))
+        .where(Loop.state == LoopState.SCHEDULED, panel_complete_clause())
         .options(
             joinedload(Loop.candidate), joinedload(Loop.requisition), joinedload(Loop.bar_raiser)
         )

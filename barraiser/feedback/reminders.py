@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
-from ..domain import FeedbackState
 from ..extensions import db
 from ..loops.models import Interview, Loop
 from ..outbox.services import queue_message
@@ -58,7 +57,7 @@ def queue_due_reminders(*, now: datetime) -> int:
             Feedback,
             sa.and_(
                 Feedback.interview_id == Interview.id,
-                Feedback.state == FeedbackState.SUBMITTED,
+                Feedback.submitted,
             ),
         )
         .where(

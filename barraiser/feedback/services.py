@@ -1,11 +1,10 @@
 """Writing feedback: private drafts, submit-and-lock, and addenda after submission.
 
 Each function checks its own rules (who, which state, when) whoever calls it — view, CLI or test —
-writes its audit event and flushes; the caller commits. Writes take the loop's row lock first and
-the feedback's second, always in that order, so two writers in one loop queue instead of racing:
-that is what makes a double submit end with one winner, and the "last feedback" message go out
-exactly when the last one lands.
-"""
+writes its audit event and flushes; the caller commits. Writes take the loop's row lock first
+(loops.services.lock_loop) and the feedback's second, always in that order, so two writers in one
+loop queue instead of racing: that is what makes a double submit end with one winner, and the
+"last feedback" message go out exactly when the last one lands."""
 
 from __future__ import annotations
 
@@ -17,16 +16,18 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
+from ..database import mark_changed
 from ..domain import FeedbackState, LoopState, Vote
 from ..errors import Conflict, Forbidden, RuleViolation
 from ..extensions import db
 from ..loops.models import Interview, Loop
+from ..loops.services import lock_loop
 from ..outbox.services import queue_message
 from ..settings.services import current_settings
 from .deadline import deadline_hours, due_at
 from .models import Addendum, Feedback, PrincipleRating
 from .quality import word_count
-from .queries import loop_ready_for_debrief
+from .queries import panel_complete
 
 # Drafts may be written while the loop is being prepared or run; submission needs a scheduled
 # loop (the panel is fixed); a decided or cancelled loop is read-only.
@@ -64,16 +65,6 @@ class IncompleteFeedback(RuleViolation):
 
 def addenda_open(loop: Loop) -> bool:
     return loop.state in ADDENDUM_LOOP_STATES
-
-
-def _lock_loop(loop_id: int) -> Loop:
-    """The loop, re-read under its row lock (SQLite's BEGIN IMMEDIATE already serialises)."""
-    return db.session.scalars(
-        sa.select(Loop)
-        .where(Loop.id == loop_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def _lock_feedback(interview_id: int) -> Feedback | None:
@@ -164,7 +155,6 @@ def _new_feedback(interview: Interview, actor: User, now: datetime) -> Feedback:
         summary="",
         created_at=now,
         updated_at=now,
-        version=0,
         is_late=False,
     )
     db.session.add(feedback)
@@ -182,7 +172,7 @@ def save_draft(
     """Save the interviewer's private draft. `expected_version` is the version the page was
     opened on (0 for none): a draft saved meanwhile from another window is not overwritten
     unseen (409)."""
-    loop = _lock_loop(interview.loop_id)
+    loop = lock_loop(interview.loop_id)
     feedback = _lock_feedback(interview.id)
     _check_writer(interview, feedback, actor)
     _refuse_if_submitted(feedback)
@@ -195,8 +185,9 @@ def save_draft(
     changed = _apply(feedback, interview, content)
     if not (created or changed):
         return feedback
-    feedback.version += 1
     feedback.updated_at = now
+    if not created:
+        mark_changed(feedback)  # a change to the ratings alone moves the version on too
     db.session.flush()
     record(
         "feedback.draft_saved",
@@ -247,7 +238,7 @@ def submit_feedback(
     while incomplete (422). Records the deadline in force and whether the submission is late.
     When this is the last panel feedback of the loop, the Bar Raiser is told, once.
     """
-    loop = _lock_loop(interview.loop_id)
+    loop = lock_loop(interview.loop_id)
     feedback = _lock_feedback(interview.id)
     _check_writer(interview, feedback, actor)
     _refuse_if_submitted(feedback)
@@ -267,6 +258,9 @@ def submit_feedback(
     )
     if problems:
         raise IncompleteFeedback(problems)
+    # Read before changing anything: a query would flush half the submission, and the version
+    # would move twice.
+    hours = deadline_hours()
     if feedback is None:
         feedback = _new_feedback(interview, actor, now)
     _apply(feedback, interview, content)
@@ -274,13 +268,11 @@ def submit_feedback(
     assigned = set(_assigned_ids(interview))
     feedback.ratings = [row for row in feedback.ratings if row.principle_id in assigned]
     stamp_assignments(interview, feedback.ratings)
-    hours = deadline_hours()
     feedback.due_at = due_at(interview, hours=hours)
     feedback.is_late = now > feedback.due_at
     feedback.state = FeedbackState.SUBMITTED
     feedback.submitted_at = now
     feedback.updated_at = now
-    feedback.version += 1
     db.session.flush()
     # No vote or text in the event: the audit log must not become a way around independence.
     record(
@@ -293,7 +285,7 @@ def submit_feedback(
         late=feedback.is_late,
         shadow=interview.is_shadow,
     )
-    if not interview.is_shadow and loop_ready_for_debrief(loop):
+    if not interview.is_shadow and panel_complete(loop):
         _tell_bar_raiser(loop, now=now)
     return feedback
 
@@ -316,7 +308,7 @@ def _tell_bar_raiser(loop: Loop, *, now: datetime) -> None:
 def add_addendum(feedback: Feedback, body: str, *, actor: User, now: datetime) -> Addendum:
     """Append a note to the author's submitted feedback; the original is never touched.
     Marked when written after the debrief opened, so readers know it came later."""
-    loop = _lock_loop(feedback.interview.loop_id)
+    loop = lock_loop(feedback.interview.loop_id)
     if feedback.author_id != actor.id:
         raise Forbidden("Only the author adds addenda to their feedback.")
     if not feedback.submitted:

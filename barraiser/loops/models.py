@@ -41,7 +41,9 @@ class Loop(db.Model):
     bar_raiser_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     state: Mapped[LoopState] = mapped_column(enum_type(LoopState), default=LoopState.DRAFT)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
-    # Bumped by every change; services compare it to refuse acting on a stale page (409).
+    # Raised by SQLAlchemy on every UPDATE of the row, which also carries `WHERE version = :read`
+    # (version_id_col): a writer holding an old copy fails instead of overwriting. Pages carry it
+    # so that acting on a stale page is refused (409).
     version: Mapped[int] = mapped_column(default=1)
     # The team's own reference for a loop brought in by import-history; unique, for idempotency.
     external_ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
@@ -67,6 +69,8 @@ class Loop(db.Model):
         order_by="Interview.starts_at, Interview.id",
         cascade="all, delete-orphan",
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def can_move_to(self, state: LoopState) -> bool:
         return state in LOOP_TRANSITIONS[self.state]

@@ -16,6 +16,7 @@ from ..requisitions.queries import (
     principle_choices,
 )
 from .models import PANEL, Interview, InterviewPrinciple
+from .rules import may_lead_as_bar_raiser_clause
 
 # An interview's calendar file: the interview with its principles, and its loop as the loop's
 # pages have it.
@@ -31,7 +32,12 @@ def people_choices() -> list[tuple[int, str]]:
 
 
 def bar_raiser_choices(status: BarRaiserStatus) -> list[tuple[int, str]]:
-    query = active_users().where(User.bar_raiser_status == status)
+    if status is BarRaiserStatus.CERTIFIED:
+        # The requisition may not be chosen yet: those who may lead a loop on any requisition.
+        who = may_lead_as_bar_raiser_clause(None, hiring_manager_id=None)
+    else:
+        who = User.bar_raiser_status == status
+    query = active_users().where(who)
     return [(user.id, person_label(user)) for user in db.session.scalars(query)]
 
 

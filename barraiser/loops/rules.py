@@ -6,7 +6,7 @@ next to the field it concerns, and an importer can report them all for a row.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -94,10 +94,6 @@ class _Context:
         return user if user is not None and user.active else None
 
 
-def _same_department(one: str, other: str) -> bool:
-    return one.strip().casefold() == other.strip().casefold()
-
-
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -140,6 +136,108 @@ def bar_raiser_interview_problem(
     return f"{name} must also hold an interview: add them to the panel."
 
 
+# --- who may lead a loop as its Bar Raiser ------------------------------------------------------
+# One rule, written once per part in Python (validate_panel's refusals, with their words) and in
+# SQL (the suggestions' and the panel form's lists), side by side so that they cannot drift; a
+# test checks that they agree on a matrix of people.
+
+
+def department_key(department: str) -> str:
+    """A department as compared: spaces around it and letter case do not count. In SQL,
+    lower(trim(department)); SQLite's lower() folds ASCII letters only, and department names
+    are plain words."""
+    return department.strip().lower()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One part of an eligibility rule: whether a user meets it, the same in SQL over `User`, and
+    why not in words."""
+
+    holds: Callable[[User], bool]
+    clause: sa.ColumnElement[bool]
+    refusal: Callable[[User], str]
+
+
+# Who is a Bar Raiser at all, whatever the loop: the panel form offers these.
+BAR_RAISER_STANDING = (
+    Requirement(
+        lambda user: user.active,
+        User.active.is_(True),
+        lambda user: "That Bar Raiser is not an active user; pick another.",
+    ),
+    Requirement(
+        lambda user: user.bar_raiser_status is BarRaiserStatus.CERTIFIED,
+        User.bar_raiser_status == BarRaiserStatus.CERTIFIED,
+        lambda user: (
+            f"{user.name} is not a certified Bar Raiser; pick a certified one "
+            "(an admin certifies Bar Raisers)."
+        ),
+    ),
+)
+
+
+def bar_raiser_requirements(
+    requisition: Requisition | None, *, hiring_manager_id: int | None
+) -> tuple[Requirement, ...]:
+    """Who may lead a loop on `requisition` (None: on any requisition) as its Bar Raiser: a
+    certified, active Bar Raiser, not the loop's hiring manager, from outside the requisition's
+    department, and senior enough to interview for it."""
+    if requisition is None:
+        return BAR_RAISER_STANDING
+    department = department_key(requisition.department)
+    minimum_level = requisition.level - 1
+    return (
+        *BAR_RAISER_STANDING,
+        Requirement(
+            lambda user: user.id != hiring_manager_id,
+            User.id != hiring_manager_id,
+            lambda user: f"{user.name} is the hiring manager; the Bar Raiser must be someone else.",
+        ),
+        Requirement(
+            lambda user: department_key(user.department) != department,
+            sa.func.lower(sa.func.trim(User.department)) != department,
+            lambda user: (
+                f"{user.name} works in {requisition.department}, the requisition's department; "
+                f"pick a Bar Raiser from outside {requisition.department}."
+            ),
+        ),
+        Requirement(
+            lambda user: user.level >= minimum_level,
+            User.level >= minimum_level,
+            lambda user: (
+                f"{user.name} is level {user.level}; a Bar Raiser for this "
+                f"level-{requisition.level} role must be level {minimum_level} or above."
+            ),
+        ),
+    )
+
+
+def bar_raiser_refusals(
+    user: User, requisition: Requisition | None, *, hiring_manager_id: int | None
+) -> list[str]:
+    """Why `user` may not lead a loop on `requisition` as its Bar Raiser; empty when they may."""
+    return [
+        requirement.refusal(user)
+        for requirement in bar_raiser_requirements(requisition, hiring_manager_id=hiring_manager_id)
+        if not requirement.holds(user)
+    ]
+
+
+def may_lead_as_bar_raiser(
+    user: User, requisition: Requisition | None, *, hiring_manager_id: int | None
+) -> bool:
+    return not bar_raiser_refusals(user, requisition, hiring_manager_id=hiring_manager_id)
+
+
+def may_lead_as_bar_raiser_clause(
+    requisition: Requisition | None, *, hiring_manager_id: int | None
+) -> sa.ColumnElement[bool]:
+    """SQL twin of may_lead_as_bar_raiser, over `User`."""
+    requirements = bar_raiser_requirements(requisition, hiring_manager_id=hiring_manager_id)
+    return sa.and_(*(requirement.clause for requirement in requirements))
+
+
 def validate_panel(
     requisition: Requisition, panel: PanelPlan, *, loop: Loop | None = None
 ) -> list[Problem]:
@@ -177,27 +275,17 @@ def _check_bar_raiser(context: _Context, hiring_manager_id: int) -> None:
     if panel.bar_raiser_id is None:
         context.add("bar_raiser_id", "Pick the loop's Bar Raiser.")
         return
-    bar_raiser = context.user(panel.bar_raiser_id)
+    bar_raiser = context.users.get(panel.bar_raiser_id)
     if bar_raiser is None:
         context.add("bar_raiser_id", "That Bar Raiser is not an active user; pick another.")
         return
-    if not bar_raiser.is_certified_bar_raiser:
-        context.add(
-            "bar_raiser_id",
-            f"{bar_raiser.name} is not a certified Bar Raiser; pick a certified one "
-            "(an admin certifies Bar Raisers).",
-        )
-    if bar_raiser.id == hiring_manager_id:
-        context.add(
-            "bar_raiser_id",
-            f"{bar_raiser.name} is the hiring manager; the Bar Raiser must be someone else.",
-        )
-    if _same_department(bar_raiser.department, requisition.department):
-        context.add(
-            "bar_raiser_id",
-            f"{bar_raiser.name} works in {requisition.department}, the requisition's department; "
-            f"pick a Bar Raiser from outside {requisition.department}.",
-        )
+    refusals = bar_raiser_refusals(bar_raiser, requisition, hiring_manager_id=hiring_manager_id)
+    if not bar_raiser.active:
+        # Nothing else about someone who cannot take part is worth reading.
+        context.add("bar_raiser_id", refusals[0])
+        return
+    for refusal in refusals:
+        context.add("bar_raiser_id", refusal)
     problem = bar_raiser_interview_problem(
         bar_raiser.name, bar_raiser.id, (plan.interviewer_id for plan in panel.interviews)
     )

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from ..audit.services import record
 from ..auth.models import User
 from ..candidates.models import Candidate
+from ..database import mark_changed
 from ..domain import LoopState
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
@@ -38,6 +39,7 @@ __all__ = [
     "cancel_loop",
     "create_loop",
     "ensure_panel_editable",
+    "lock_loop",
     "panel_plan_of",
     "schedule_loop",
     "transition",
@@ -56,20 +58,29 @@ STALE_MESSAGE = (
 )
 
 
-def _claim_version(loop: Loop, expected_version: int | None) -> None:
-    """Lock the loop's row and refuse when it moved on since the caller loaded it.
+def lock_loop(loop_id: int) -> Loop:
+    """The loop, re-read under its row lock (SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE
+    already serialises writers). Whoever waited for the lock now sees what the winner committed.
 
-    The row lock makes a concurrent change wait for this transaction, then see the new version
-    and be refused: of two people acting at once, exactly one wins.
+    Every operation on a loop, or on what hangs off it (feedback, debrief), takes this lock first
+    and any other row's lock after it, so writers in one loop queue instead of racing. Take it
+    before changing the loop: the re-read replaces the loop's loaded columns.
     """
-    expected = loop.version if expected_version is None else expected_version
-    with db.session.no_autoflush:
-        current = db.session.scalar(
-            sa.select(Loop.version).where(Loop.id == loop.id).with_for_update()
-        )
-    if current != expected:
+    return db.session.scalars(
+        sa.select(Loop)
+        .where(Loop.id == loop_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _refuse_stale(loop: Loop, expected_version: int | None) -> None:
+    """Refuse to act on a page showing an older version of the loop than the one locked.
+
+    (The version itself is raised by SQLAlchemy on every UPDATE of the row, which also checks it:
+    see Loop.__mapper_args__.)"""
+    if expected_version is not None and expected_version != loop.version:
         raise Conflict(STALE_MESSAGE, field="version")
-    loop.version = current + 1
 
 
 def _refuse(problems: list[Problem]) -> None:
@@ -213,7 +224,6 @@ def create_loop(
         candidate=candidate,
         requisition=requisition,
         state=LoopState.DRAFT,
-        version=1,
         created_at=now,
         created_by_id=actor.id if actor is not None else None,
         external_ref=external_ref,
@@ -255,8 +265,9 @@ def update_panel(
     """Change the panel of a draft or scheduled loop; the rules are checked again in full.
 
     Returns the changes in words (empty when nothing changed, and nothing is recorded)."""
+    loop = lock_loop(loop.id)
     ensure_panel_editable(loop)
-    _claim_version(loop, expected_version)
+    _refuse_stale(loop, expected_version)
     _lock_people(panel)
     _refuse(validate_panel(loop.requisition, panel, loop=loop))
     hiring_manager_id = panel.hiring_manager_id or loop.requisition.hiring_manager_id
@@ -267,8 +278,9 @@ def update_panel(
     if before[1] != panel.bar_raiser_id:
         changes.insert(0, "changed the Bar Raiser")
     if not changes:
-        loop.version -= 1  # nothing happened: the page the user holds is still current
-        return []
+        return []  # nothing happened: the page the user holds is still current
+    # A change to the interviews alone must move the loop's version on too.
+    mark_changed(loop)
     record(
         "loop.panel_changed",
         actor=actor,
@@ -311,16 +323,16 @@ def transition(
 ) -> None:
     """Move the loop to `to_state` if LOOP_TRANSITIONS allows it (else Conflict, 409).
 
-    Callers entering a state that needs columns (the debrief's opened_at, the decision's outcome)
-    set them before calling: this flushes them together with the new state. `details` go to the
-    audit event.
+    The caller holds the loop's lock (lock_loop). Callers entering a state that needs columns
+    (the debrief's opened_at, the decision's outcome) set them before calling: this flushes them
+    together with the new state. `details` go to the audit event.
     """
     # Reading the state must not flush early the columns the caller set for the new state.
     with db.session.no_autoflush:
         allowed = loop.can_move_to(to_state)
     if not allowed:
         raise Conflict(f"A {loop.state.value} loop cannot become {to_state.value}.", field="state")
-    _claim_version(loop, expected_version)
+    _refuse_stale(loop, expected_version)
     from_state = loop.state
     loop.state = to_state
     record(
@@ -340,6 +352,7 @@ def schedule_loop(
 ) -> None:
     """draft → scheduled, only if every rule passes now (certifications, settings and other loops
     may have changed since the panel was saved)."""
+    loop = lock_loop(loop.id)
     if not loop.can_move_to(LoopState.SCHEDULED):
         raise Conflict(f"A {loop.state.value} loop cannot be scheduled.", field="state")
     panel = panel_plan_of(loop)
@@ -352,6 +365,7 @@ def unschedule_loop(
     loop: Loop, *, actor: User | None, now: datetime, expected_version: int | None = None
 ) -> None:
     """scheduled → draft, e.g. while the candidate's availability is being settled again."""
+    loop = lock_loop(loop.id)
     transition(loop, LoopState.DRAFT, actor=actor, now=now, expected_version=expected_version)
 
 
@@ -365,6 +379,7 @@ def cancel_loop(
 ) -> None:
     """Cancel a draft or scheduled loop. The reason is kept on the loop, not in the audit trail,
     because it may name the candidate and must go when the candidate is erased."""
+    loop = lock_loop(loop.id)
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation("Say why the loop is cancelled.", field="reason")

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ..auth.models import BarRaiserStatus, User
+from ..auth.models import User
 from ..domain import LoopState
 from ..extensions import db
 from ..principles.services import active_principles
 from ..requisitions.models import Requisition
 from .models import Loop
-from .rules import MAX_PRINCIPLES
+from .rules import MAX_PRINCIPLES, may_lead_as_bar_raiser_clause
 
 LOAD_WINDOW = timedelta(days=14)
 
@@ -65,18 +65,17 @@ def _load_window(now: datetime) -> sa.ColumnElement[bool]:
 def eligible_bar_raisers(
     requisition: Requisition, *, hiring_manager_id: int | None, now: datetime
 ) -> list[BarRaiserLoad]:
-    """Certified, active Bar Raisers who may lead a loop for `requisition`: outside its
-    department, not its hiring manager, senior enough to interview. Least loaded first."""
+    """Who may lead a loop for `requisition` as its Bar Raiser (rules.bar_raiser_requirements:
+    certified, active, outside its department, not its hiring manager, senior enough to
+    interview), least loaded first."""
     loops = sa.func.count(Loop.id)
     query = (
         sa.select(User, loops)
         .outerjoin(Loop, sa.and_(Loop.bar_raiser_id == User.id, _load_window(now)))
         .where(
-            User.active.is_(True),
-            User.bar_raiser_status == BarRaiserStatus.CERTIFIED,
-            User.level >= requisition.level - 1,
-            sa.func.lower(sa.func.trim(User.department)) != requisition.department.strip().lower(),
-            User.id != (hiring_manager_id or requisition.hiring_manager_id),
+            may_lead_as_bar_raiser_clause(
+                requisition, hiring_manager_id=hiring_manager_id or requisition.hiring_manager_id
+            )
         )
         .group_by(User.id)
         .order_by(loops, User.name, User.id)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import aliased, joinedload
 from .. import policy
 from ..audit.services import record
 from ..auth.models import BarRaiserStatus, User
-from ..domain import FeedbackState
 from ..errors import Forbidden, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
@@ -188,7 +187,7 @@ def _submitted_shadows(ids: list[int]) -> dict[int, tuple[int, list[ShadowedLoop
         .where(
             Interview.interviewer_id.in_(ids),
             Interview.is_shadow.is_(True),
-            Feedback.state == FeedbackState.SUBMITTED,
+            Feedback.submitted,
         )
         .subquery()
     )
@@ -250,7 +249,7 @@ def submitted_shadow_interview_ids(trainee: User) -> set[int]:
         .where(
             Interview.interviewer_id == trainee.id,
             Interview.is_shadow.is_(True),
-            Feedback.state == FeedbackState.SUBMITTED,
+            Feedback.submitted,
         )
     )
     return set(db.session.scalars(query))

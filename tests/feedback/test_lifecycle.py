@@ -54,6 +54,17 @@ def test_a_draft_is_saved_privately_and_each_save_bumps_its_version(built, clock
     assert [rating.evidence for rating in feedback.ratings] == ["Better notes"]
 
 
+def test_a_save_changing_only_the_ratings_in_the_same_second_still_bumps_the_version(built, clock):
+    interview = built.panel[1]
+    _draft(interview, clock())
+    # Only the rating rows change (the feedback row's own columns, updated_at included, do not),
+    # yet a page opened on version 1 must now be refused.
+    feedback = _draft(interview, clock(), text="Second thoughts", version=1)
+    assert feedback.version == 2
+    with pytest.raises(Conflict, match="saved from another window"):
+        _draft(interview, clock(), text="From the first window", version=1)
+
+
 def test_saving_an_unchanged_draft_changes_nothing(built, clock):
     interview = built.panel[1]
     _draft(interview, clock())
