@@ -131,7 +131,7 @@ def demo_command(password: str | None, serve: bool, host: str, port: int, reset:
     sys.stdout.flush()
     if serve:
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would start.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 @click.command("import-history")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -91,14 +91,18 @@ def _begin_immediate_on_sqlite(connection: sa.Connection) -> None:
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
     # To tell later whether this transaction has written anything (`wrote_in_transaction`).
-    connection.info["changes_at_begin"] = connection.connection.dbapi_connection.total_changes
+    connection.info["changes_at_begin"] = _total_changes(connection)
 
 
 def wrote_in_transaction(connection: sa.Connection) -> bool:
     """Whether the SQLite transaction open on `connection` has changed any row so far (rows
     that other connections cannot see until it commits)."""
-    changes = connection.connection.dbapi_connection.total_changes
-    return changes != connection.info.get("changes_at_begin")
+    return _total_changes(connection) != connection.info.get("changes_at_begin")
+
+
+def _total_changes(connection: sa.Connection) -> int:
+    """SQLite's count of rows changed on this connection since it opened."""
+    return cast(sqlite3.Connection, connection.connection.dbapi_connection).total_changes
 
 
 def count_by(column: sa.orm.InstrumentedAttribute, ids: list[int]) -> dict[int, int]:

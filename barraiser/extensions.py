@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -27,6 +29,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Every model's base: Flask-SQLAlchemy's `db.Model` (a subclass of Base made at run time, which
+# names tables and binds the session), seen by the type checker as the declarative Base it is.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from ..auth.models import User
-from ..extensions import db
+from ..extensions import Base, db
 from .models import AuditEvent
 
 # What an event is about: a row of any slice (its table names the type, its key the id), or the
 # name of something without a row of its own ("setting", "history").
-Subject = db.Model | str
+Subject = Base | str
 
 
 def subject_of(subject: Subject) -> tuple[str, int | None]:
@@ -23,7 +23,7 @@ def subject_of(subject: Subject) -> tuple[str, int | None]:
     state = sa.inspect(subject)
     if state.identity is None or len(state.identity) != 1:
         raise ValueError(f"{subject!r} has no single-column identity yet: flush it first")
-    return state.mapper.local_table.name, state.identity[0]
+    return cast(sa.Table, state.mapper.local_table).name, state.identity[0]
 
 
 def record(
@@ -47,7 +47,7 @@ def record(
     return event
 
 
-def events_for(subject: db.Model) -> list[AuditEvent]:
+def events_for(subject: Base) -> list[AuditEvent]:
     """The history of one object, oldest first, actors loaded in the same query."""
     subject_type, subject_id = subject_of(subject)
     query = (

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, enum_type
-from ..extensions import db
+from ..extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -37,7 +38,7 @@ class BarRaiserStatus(enum.StrEnum):
         ]
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user"
     __table_args__ = (
         sa.CheckConstraint("level >= 1 AND level <= 12", name="level_range"),
@@ -68,7 +69,7 @@ class User(db.Model):
 
     # Flask-Login's protocol. The id it stores in the cookie is the login session's token, set by
     # auth.services when the session is opened or loaded, never the user's primary key.
-    login_token = None
+    login_token = cast("str | None", None)  # not a column: set per request, see above
     is_authenticated = True
     is_anonymous = False
 
@@ -98,7 +99,7 @@ class User(db.Model):
         return f"<User {self.email}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(
@@ -109,7 +110,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One row per signed-in browser; the cookie carries only its random token.
 
     Deleting the row at logout makes a copied cookie useless, which a signed cookie alone cannot do.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..database import UTCDateTime, enum_type
-from ..extensions import db
+from ..extensions import Model
 
 
 class ActionStatus(enum.StrEnum):
@@ -32,7 +32,7 @@ ACTION_TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
 }
 
 
-class ActionItem(db.Model):
+class ActionItem(Model):
     """An action such as "calibrate interviewer X": an owner, a due date and a status."""
 
     __tablename__ = "action_item"

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime
-from ..extensions import db
+from ..extensions import Model
 
 
-class Candidate(db.Model):
+class Candidate(Model):
     """A person being interviewed. Personal data: the privacy slice erases name, email and notes."""
 
     __tablename__ = "candidate"

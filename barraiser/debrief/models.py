@@ -14,12 +14,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..database import UTCDateTime, enum_type
 from ..domain import Outcome, VerdictKind, Vote
-from ..extensions import db
+from ..extensions import Model, db
 from ..loops.models import Interview, Loop
 from ..principles.models import Principle
 
 
-class FinalVote(db.Model):
+class FinalVote(Model):
     """A panelist's vote cast in the debrief, after reading everyone's feedback."""
 
     __tablename__ = "final_vote"
@@ -37,7 +37,7 @@ class FinalVote(db.Model):
     voter: Mapped[User] = relationship()
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """The hiring manager's proposal: hire or no hire, with a rationale."""
 
     __tablename__ = "proposal"
@@ -61,7 +61,7 @@ veto_principle = sa.Table(
 )
 
 
-class Verdict(db.Model):
+class Verdict(Model):
     """The Bar Raiser's answer to the proposal. A veto is final: the loop ends no_hire."""
 
     __tablename__ = "verdict"
@@ -83,7 +83,7 @@ class Verdict(db.Model):
     principles: Mapped[list[Principle]] = relationship(secondary=veto_principle)
 
 
-class HirePerformance(db.Model):
+class HirePerformance(Model):
     """A performance rating (1–5) of a hire, recorded later by the hiring manager. Appended, so
     a six-month and a twelve-month rating can both be kept; the latest is the one reported."""
 

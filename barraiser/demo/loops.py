@@ -244,7 +244,7 @@ def build_demo_loops(people: Mapping[str, User], *, now: datetime) -> dict[str, 
         open_debrief(loop, actor=bar_raiser, now=opened)
         for index, interview in enumerate(loop.panel):
             voter = interview.interviewer
-            written = plans[name].votes[voter.email]
+            written = (plans[name].votes or {})[voter.email]
             final = Vote.INCLINED_HIRE if index == 3 and name == "debrief" else written
             cast_final_vote(loop, vote=final, actor=voter, now=opened + timedelta(minutes=20))
     vetoed = loops["vetoed"]

@@ -152,8 +152,10 @@ def build_demo_organisation(*, password: str, now: datetime) -> list[tuple[str, 
     build_demo_history(now=now)
     for bar_raiser in HISTORY_BAR_RAISERS:
         # They led loops in the history, so they were certified: the report's adoption counts it.
+        user = user_by_email(bar_raiser.email)
+        assert user is not None  # the history import made them users
         set_bar_raiser_status(
-            user_by_email(bar_raiser.email),
+            user,
             BarRaiserStatus.CERTIFIED,
             actor=admin,
             now=now - timedelta(days=400),

@@ -87,6 +87,10 @@ class FeedbackForm(FlaskForm):
         }
 
 
+# The Bar Raiser question's answer as the form's radio value; unanswered (None) has none.
+RAISES_BAR_CHOICE: dict[bool | None, str] = {True: "yes", False: "no"}
+
+
 def draft_data(feedback: Feedback | None) -> dict[str, Any]:
     """The form's initial values from a saved draft (or nothing yet)."""
     if feedback is None:
@@ -94,7 +98,9 @@ def draft_data(feedback: Feedback | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "version": feedback.version,
         "vote": feedback.vote.value if feedback.vote else None,
-        "raises_bar": {True: "yes", False: "no"}.get(feedback.raises_bar),
+        "raises_bar": None
+        if feedback.raises_bar is None
+        else ("yes" if feedback.raises_bar else "no"),
         "summary": feedback.summary,
     }
     for row in feedback.ratings:

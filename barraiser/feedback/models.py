@@ -12,13 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ..auth.models import User
 from ..database import UTCDateTime, enum_type
 from ..domain import FeedbackState, Vote
-from ..extensions import db
+from ..extensions import Model
 from ..loops.models import Interview
 from ..principles.models import Principle
 from .quality import word_count
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     __tablename__ = "feedback"
     __table_args__ = (
         sa.CheckConstraint(
@@ -73,7 +73,7 @@ class Feedback(db.Model):
         return cls.state == FeedbackState.SUBMITTED
 
 
-class PrincipleRating(db.Model):
+class PrincipleRating(Model):
     """The rating (1–4) and written evidence for one assigned principle."""
 
     __tablename__ = "principle_rating"
@@ -101,7 +101,7 @@ class PrincipleRating(db.Model):
         return evidence
 
 
-class Addendum(db.Model):
+class Addendum(Model):
     """A note appended to submitted feedback; the original text is never touched."""
 
     __tablename__ = "addendum"

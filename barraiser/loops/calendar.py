@@ -43,7 +43,7 @@ def interview_event(interview: Interview, *, now: datetime, loop_url: str, domai
     attendee = vCalAddress(f"mailto:{interview.interviewer.email}")
     attendee.params["cn"] = vText(interview.interviewer.name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")
-    event.add("attendee", attendee, encode=0)
+    event.add("attendee", attendee, encode=False)
 
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)

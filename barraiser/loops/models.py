@@ -15,12 +15,12 @@ from ..auth.models import User
 from ..candidates.models import Candidate
 from ..database import UTCDateTime, enum_type
 from ..domain import LOOP_TRANSITIONS, LoopState, Outcome
-from ..extensions import db
+from ..extensions import Model
 from ..principles.models import Principle
 from ..requisitions.models import Requisition
 
 
-class Loop(db.Model):
+class Loop(Model):
     """One candidate's interview day for one requisition, led by one Bar Raiser."""
 
     __tablename__ = "loop"
@@ -90,7 +90,7 @@ class Loop(db.Model):
         return [interview for interview in self.interviews if not interview.is_shadow]
 
 
-class Interview(db.Model):
+class Interview(Model):
     """One interviewer's slot in a loop, with the 1–3 principles they must probe.
 
     A shadow interview is a Bar Raiser in training sitting in; their feedback is shown in the
@@ -130,7 +130,7 @@ class Interview(db.Model):
         return [assignment.principle for assignment in self.assignments]
 
 
-class InterviewPrinciple(db.Model):
+class InterviewPrinciple(Model):
     __tablename__ = "interview_principle"
 
     interview_id: Mapped[int] = mapped_column(

@@ -131,16 +131,16 @@ def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[s
     started = _interviews_with_feedback([i.id for i in loop.interviews if i.id is not None])
     changes: list[str] = []
 
-    for interviewer_id, interview in existing.items():
+    for interviewer_id, leaving in existing.items():
         if interviewer_id not in wanted:
-            if interview.id in started:
+            if leaving.id in started:
                 raise RuleViolation(
-                    f"{interview.interviewer.name} has started feedback for their interview; "
+                    f"{leaving.interviewer.name} has started feedback for their interview; "
                     "it cannot be removed from the panel.",
                     field="interviews",
                 )
-            loop.interviews.remove(interview)
-            changes.append(f"removed {interview.interviewer.name}")
+            loop.interviews.remove(leaving)
+            changes.append(f"removed {leaving.interviewer.name}")
     names = {
         user.id: user.name
         for user in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))
@@ -163,6 +163,7 @@ def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[s
         principles_changed = _set_principles(interview, plan.principle_ids, started)
         if principles_changed and interviewer_id in existing:
             changes.append(f"changed the principles {name} probes")
+    assert panel.bar_raiser_id is not None  # validate_panel refuses a panel without one
     loop.hiring_manager_id = hiring_manager_id
     loop.bar_raiser_id = panel.bar_raiser_id
     loop.first_interview_at = min(plan.starts_at for plan, _ in wanted.values())
@@ -217,9 +218,10 @@ def create_loop(
     requisition = db.session.get(Requisition, requisition_id) if requisition_id else None
     problems = _check_candidate_and_requisition(candidate, requisition)
     if requisition is None:
-        _refuse(problems)
+        raise PanelInvalid(problems)
     _lock_people(panel)
     _refuse(problems + validate_panel(requisition, panel))
+    assert candidate is not None  # refused above, as a problem on the candidate field
     loop = Loop(
         candidate=candidate,
         requisition=requisition,

@@ -85,9 +85,10 @@ def eligible_bar_raisers(
 
 def bar_raiser_load(user: User, *, now: datetime) -> int:
     """How many loops `user` leads as Bar Raiser with an interview in the next 14 days."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Loop.id)).where(Loop.bar_raiser_id == user.id, _load_window(now))
+    query = sa.select(sa.func.count(Loop.id)).where(
+        Loop.bar_raiser_id == user.id, _load_window(now)
     )
+    return db.session.execute(query).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime
-from ..extensions import db
+from ..extensions import Model
 
 
-class Principle(db.Model):
+class Principle(Model):
     __tablename__ = "principle"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..database import UTCDateTime, enum_type
-from ..extensions import db
+from ..extensions import Model, db
 from ..principles.models import Principle
 
 
@@ -31,7 +31,7 @@ requisition_principle = sa.Table(
 )
 
 
-class Requisition(db.Model):
+class Requisition(Model):
     """A role to fill, and the principles every loop for it must cover."""
 
     __tablename__ = "requisition"

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime
-from ..extensions import db
+from ..extensions import Model
 
 
-class MechanismSetting(db.Model):
+class MechanismSetting(Model):
     __tablename__ = "mechanism_setting"
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)

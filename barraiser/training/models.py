@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..database import UTCDateTime
-from ..extensions import db
+from ..extensions import Model
 from ..loops.models import Loop
 
 NOTE_LIMIT = 5000
 
 
-class MentorNote(db.Model):
+class MentorNote(Model):
     """A note on a Bar Raiser in training, optionally about one loop they shadowed. Never updated:
     a correction is a new note, so the trainee's record reads as it was written."""
 
