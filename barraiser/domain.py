@@ -5,6 +5,7 @@ it, so the vote scale and the state names are written down once, here."""
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timedelta
 
 
 class Vote(enum.StrEnum):
@@ -84,3 +85,8 @@ class VerdictKind(enum.StrEnum):
 
     CONCUR = "concur"
     VETO = "veto"
+
+
+def interview_end(starts_at: datetime, duration_minutes: int) -> datetime:
+    """When an interview ends: deadlines and "hours to submit" are measured from here."""
+    return starts_at + timedelta(minutes=duration_minutes)

@@ -83,7 +83,7 @@ def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewIt
     items = []
     for interview in interviews:
         state, submitted, submitted_at = states.get(interview.id, (None, False, None))
-        due = due_at(interview, hours=hours)
+        due = due_at(interview.ends_at, hours=hours)
         items.append(
             InterviewItem(
                 interview=interview,
@@ -124,7 +124,7 @@ def overdue_feedback(*, now: datetime, hours: int, limit: int = LIST_LIMIT) -> l
     ).all()
     items = []
     for interview in interviews:
-        due = due_at(interview, hours=hours)
+        due = due_at(interview.ends_at, hours=hours)
         if now > due:
             items.append(InterviewItem(interview, due, None, False, None, overdue=True))
     return items

@@ -1,18 +1,23 @@
-"""The feedback deadline: due a configurable number of hours after the interview ends."""
+"""The feedback deadline: due a configurable number of hours after the interview ends. One rule
+for the feedback form and the history importer alike."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..loops.models import Interview
 from ..settings.services import current_settings
 
 
 def deadline_hours() -> int:
-    """The deadline now in force (an admin setting, defaulting to FEEDBACK_DEADLINE_HOURS)."""
+    """The deadline now in force (an admin setting; see settings.mechanism for its default)."""
     return current_settings().feedback_deadline_hours
 
 
-def due_at(interview: Interview, *, hours: int) -> datetime:
-    """When the interview's feedback is due: `hours` after the interview ends."""
-    return interview.ends_at + timedelta(hours=hours)
+def due_at(interview_ends_at: datetime, *, hours: int) -> datetime:
+    """When an interview's feedback is due: `hours` after the interview ends."""
+    return interview_ends_at + timedelta(hours=hours)
+
+
+def submitted_late(submitted_at: datetime, due: datetime) -> bool:
+    """Feedback is late when it is submitted after its due time; at the due time it is on time."""
+    return submitted_at > due

@@ -99,7 +99,7 @@ def submission_states(loop: Loop, *, now: datetime, hours: int) -> list[Submissi
     states = []
     for interview in loop.interviews:
         submitted_at, is_late = submitted.get(interview.id, (None, False))
-        due = due_at(interview, hours=hours)
+        due = due_at(interview.ends_at, hours=hours)
         states.append(
             SubmissionState(
                 interview=interview,

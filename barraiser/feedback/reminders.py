@@ -79,7 +79,7 @@ def queue_due_reminders(*, now: datetime) -> int:
         step = reminder_step(interview.ends_at, now)
         if step is None:
             continue
-        due = due_at(interview, hours=hours)
+        due = due_at(interview.ends_at, hours=hours)
         if queue_message(
             interview.interviewer,
             kind=REMINDER_KIND,

@@ -24,7 +24,7 @@ from ..loops.models import Interview, Loop
 from ..loops.services import lock_loop
 from ..outbox.services import queue_message
 from ..settings.services import current_settings
-from .deadline import deadline_hours, due_at
+from .deadline import deadline_hours, due_at, submitted_late
 from .models import Addendum, Feedback, PrincipleRating
 from .quality import word_count
 from .queries import panel_complete
@@ -268,8 +268,8 @@ def submit_feedback(
     assigned = set(_assigned_ids(interview))
     feedback.ratings = [row for row in feedback.ratings if row.principle_id in assigned]
     stamp_assignments(interview, feedback.ratings)
-    feedback.due_at = due_at(interview, hours=hours)
-    feedback.is_late = now > feedback.due_at
+    feedback.due_at = due_at(interview.ends_at, hours=hours)
+    feedback.is_late = submitted_late(now, feedback.due_at)
     feedback.state = FeedbackState.SUBMITTED
     feedback.submitted_at = now
     feedback.updated_at = now

@@ -75,7 +75,7 @@ def _interview_for_writer(interview_id: int) -> Interview:
 
 def _page_context(interview: Interview, *, submitted: bool) -> dict:
     now = clock.now()
-    due = due_at(interview, hours=deadline_hours())
+    due = due_at(interview.ends_at, hours=deadline_hours())
     return {
         "interview": interview,
         "loop": interview.loop,

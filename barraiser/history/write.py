@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from ..auth.models import BarRaiserStatus, Role, User, UserRole
 from ..candidates.models import Candidate
 from ..debrief.models import HirePerformance, Proposal, Verdict
-from ..domain import FeedbackState, LoopState, VerdictKind
+from ..domain import FeedbackState, LoopState, VerdictKind, interview_end
 from ..extensions import db
+from ..feedback.deadline import due_at, submitted_late
 from ..feedback.models import Feedback, PrincipleRating
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
@@ -100,7 +101,6 @@ def write_history(
     requisition_ids, counts.requisitions_created = _requisitions(
         new_loops, user_ids=user_ids, principle_ids=principle_ids
     )
-    deadline = timedelta(hours=deadline_hours)
     for start in range(0, len(new_loops), CHUNK_LOOPS):
         chunk = new_loops[start : start + CHUNK_LOOPS]
         counts.interviews += _write_chunk(
@@ -108,7 +108,7 @@ def write_history(
             user_ids=user_ids,
             requisition_ids=requisition_ids,
             principle_ids=principle_ids,
-            deadline=deadline,
+            deadline_hours=deadline_hours,
             now=now,
         )
         counts.loops += len(chunk)
@@ -266,7 +266,7 @@ def _write_chunk(
     user_ids: dict[str, int],
     requisition_ids: dict[tuple[str, str], int],
     principle_ids: dict[str, int],
-    deadline: timedelta,
+    deadline_hours: int,
     now: datetime,
 ) -> int:
     """Insert a chunk of loops and everything under them; returns the interviews written."""
@@ -350,7 +350,8 @@ def _write_chunk(
     )
     feedback_rows = []
     for (_, interview), interview_id in zip(interviews, interview_ids, strict=True):
-        due_at = interview.starts_at + timedelta(minutes=interview.duration_minutes) + deadline
+        ends_at = interview_end(interview.starts_at, interview.duration_minutes)
+        due = due_at(ends_at, hours=deadline_hours)
         feedback_rows.append(
             {
                 "interview_id": interview_id,
@@ -362,8 +363,8 @@ def _write_chunk(
                 "created_at": interview.submitted_at,
                 "updated_at": interview.submitted_at,
                 "submitted_at": interview.submitted_at,
-                "due_at": due_at,
-                "is_late": interview.submitted_at > due_at,
+                "due_at": due,
+                "is_late": submitted_late(interview.submitted_at, due),
                 "version": 1,
             }
         )

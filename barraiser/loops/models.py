@@ -6,7 +6,7 @@ every move against it, so an illegal transition is refused whoever asks (view, C
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 from ..auth.models import User
 from ..candidates.models import Candidate
 from ..database import UTCDateTime, enum_type
-from ..domain import LOOP_TRANSITIONS, LoopState, Outcome
+from ..domain import LOOP_TRANSITIONS, LoopState, Outcome, interview_end
 from ..extensions import Model
 from ..principles.models import Principle
 from ..requisitions.models import Requisition
@@ -123,7 +123,7 @@ class Interview(Model):
 
     @property
     def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
+        return interview_end(self.starts_at, self.duration_minutes)
 
     @property
     def principles(self) -> list[Principle]:

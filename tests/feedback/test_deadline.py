@@ -19,7 +19,7 @@ def test_the_deadline_defaults_to_the_configured_hours_after_the_interview_ends(
     interview = built.panel[1]
     assert app.config["FEEDBACK_DEADLINE_HOURS"] is None
     assert deadline_hours() == 24
-    assert due_at(interview, hours=24) == interview.ends_at + timedelta(hours=24)
+    assert due_at(interview.ends_at, hours=24) == interview.ends_at + timedelta(hours=24)
 
 
 @pytest.mark.parametrize(
