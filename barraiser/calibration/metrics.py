@@ -3,9 +3,9 @@
 What counts. Only submitted, non-shadow panel feedback enters a metric about interviewers, votes
 or principles: a draft is not yet a judgement, and a shadow's feedback is training, not a panel
 vote. Calibration reads the WRITTEN vote, made before the panel could influence itself; the final
-vote only feeds the vote-change rates. Vote scores: strong_no_hire=1 ... strong_hire=4, and a
-score of 3 or more leans hire. Rates are unrounded fractions in 0..1, and None (null) wherever
-their denominator is 0, so a reader never mistakes "no data" for "zero".
+vote only feeds the vote-change rates. Votes are read as their scores (`domain.VOTE_SCORES`), and
+a score of `HIRE_LEANING_SCORE` or more leans hire. Rates are unrounded fractions in 0..1, and
+None (null) wherever their denominator is 0, so a reader never mistakes "no data" for "zero".
 
 Flags: an interviewer whose leniency or agreement is an outlier is flagged by the rule in
 `flags.py`. The CSV shape of the report lives in `export.py`.
@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from ..domain import HIRE_LEANING_SCORE, RATING_LABELS, VOTE_SCORES
 from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
 from .rows import (
@@ -39,14 +40,6 @@ from .rows import (
     TraineeRow,
 )
 
-VOTE_NAMES: dict[int, str] = {
-    4: "strong_hire",
-    3: "inclined_hire",
-    2: "inclined_no_hire",
-    1: "strong_no_hire",
-}
-LEANS_HIRE = 3
-"""A vote or rating at or above this score leans hire."""
 HOUR = timedelta(hours=1)
 MICROSECOND = timedelta(microseconds=1)
 MIN_CORRELATION_N = 3
@@ -109,7 +102,7 @@ def microseconds(moment: datetime) -> int:
 
 def agrees(score: int, outcome: Outcome) -> bool:
     """A vote or rating agrees with the decision when it leans the way the loop was decided."""
-    return (score >= LEANS_HIRE) == (outcome == "hire")
+    return (score >= HIRE_LEANING_SCORE) == (outcome == "hire")
 
 
 class LoopVotes(NamedTuple):
@@ -360,8 +353,8 @@ def interviewer_rows(
                 "name": name,
                 "interviews": tally.interviews,
                 "submitted": submitted,
-                "votes": {vote: votes[score] for score, vote in VOTE_NAMES.items()},
-                "hire_lean": share(sum(votes[LEANS_HIRE:]), voted),
+                "votes": {vote.value: votes[score] for vote, score in VOTE_SCORES.items()},
+                "hire_lean": share(sum(votes[HIRE_LEANING_SCORE:]), voted),
                 "leniency": mean_or_none(judged.leniency),
                 "leniency_n": len(judged.leniency),
                 "agreement_with_decision": share(judged.agreed, judged.judged),
@@ -447,7 +440,7 @@ def principle_rows(counts: Iterable[PrincipleCount]) -> list[dict[str, Any]]:
         {
             "name": name,
             "assigned": tally.assigned,
-            "ratings": {str(score): tally.ratings[score] for score in sorted(VOTE_NAMES)},
+            "ratings": {str(score): tally.ratings[score] for score in sorted(RATING_LABELS)},
             "agreement_with_decision": share(tally.agreed, tally.judged),
             "agreement_n": tally.judged,
         }
