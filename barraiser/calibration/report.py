@@ -64,7 +64,7 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     flags = flag_settings_from(settings)
 
     def build() -> dict[str, Any]:
-        rows = fetch_rows(filters, reader_threads=current_app.config["CALIBRATION_READER_THREADS"])
+        rows = fetch_rows(filters)
         return build_report(
             rows.loops,
             read_panel(rows.interviews),
