@@ -8,7 +8,6 @@ the few thousand others are turned into those types in one pass each).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -157,16 +156,11 @@ def _epoch_microseconds(column: sa.ColumnElement, dialect: str) -> sa.ColumnElem
     """The datetime as whole microseconds since 1970 (UTC), computed by the database.
 
     Integers, so that differences and comparisons are exact, and identical on both databases:
-    SQLite stores UTCDateTime as text 'YYYY-MM-DD HH:MM:SS.ffffff' (unixepoch, SQLite 3.38+,
-    gives the whole seconds and is four times cheaper than strftime('%s'); the text after the
-    dot is the microseconds); PostgreSQL's epoch is an exact numeric.
+    SQLite stores UTCDateTime as text 'YYYY-MM-DD HH:MM:SS.ffffff' (strftime gives the whole
+    seconds, the text after the dot is the microseconds); PostgreSQL's epoch is an exact numeric.
     """
     if dialect == "sqlite":
-        seconds = (
-            sa.func.unixepoch(column)
-            if sqlite3.sqlite_version_info >= (3, 38)
-            else sa.cast(sa.func.strftime("%s", column), sa.BigInteger)  # older SQLite builds
-        )
+        seconds = sa.cast(sa.func.strftime("%s", column), sa.BigInteger)
         fraction = sa.cast(sa.func.substr(column, 21, 6), sa.BigInteger)
         return seconds * 1_000_000 + fraction
     return sa.cast(sa.extract("epoch", column) * 1_000_000, sa.BigInteger)
