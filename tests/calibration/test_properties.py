@@ -208,10 +208,15 @@ def test_the_reports_medians_are_the_medians(hours, words):
 # -- the flag rule, against the rule as flags.py states it, worked out naively ------------------
 
 
+def exact(share: float) -> Fraction:
+    """The fraction a generated share stands for (they are twentieths, or simple settings)."""
+    return Fraction(share).limit_denominator(1000)
+
+
 def naive_reasons(rows: list[dict[str, Any]], flags: FlagSettings) -> list[list[str]] | None:
-    """The rule in the words of flags.py, one interviewer at a time, in exact fractions; None
-    when an agreement falls exactly z standard deviations below its peers' mean, where floats
-    may round either way."""
+    """The rule in the words of flags.py, one interviewer at a time, in exact fractions (of the
+    shares the rows stand for: 0.55 is 11/20); None when an agreement falls exactly z standard
+    deviations below its peers' mean, where floats may round either way."""
     result = []
     for index, row in enumerate(rows):
         reasons = []
@@ -220,17 +225,17 @@ def naive_reasons(rows: list[dict[str, Any]], flags: FlagSettings) -> list[list[
         if row["leniency_n"] >= flags.min_n and row["leniency"] <= -flags.leniency_threshold:
             reasons.append("harsh")
         if row["agreement_n"] >= flags.min_n:
-            mine = Fraction(row["agreement_with_decision"])
-            low = mine < Fraction(flags.agreement_floor)
+            mine = exact(row["agreement_with_decision"])
+            low = mine < exact(flags.agreement_floor)
             peers = [
-                Fraction(other["agreement_with_decision"])
+                exact(other["agreement_with_decision"])
                 for other_index, other in enumerate(rows)
                 if other_index != index and other["agreement_n"] >= flags.min_n
             ]
             if len(peers) >= flags.min_peers:
                 mean = sum(peers) / len(peers)
                 variance = sum((peer - mean) ** 2 for peer in peers) / (len(peers) - 1)
-                gap, z = mean - mine, Fraction(flags.agreement_z)
+                gap, z = mean - mine, exact(flags.agreement_z)
                 # More than z standard deviations below: gap > z * sqrt(variance).
                 if variance > 0 and gap > 0:
                     if gap * gap == z * z * variance:
