@@ -98,4 +98,6 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # The report's metrics are reused while the data is unchanged, for at most this long.
         "CALIBRATION_CACHE_SECONDS": _int("CALIBRATION_CACHE_SECONDS", 300),
+        # How many of the report's big statements run beside its own (calibration/readers.py).
+        "CALIBRATION_READER_THREADS": _int("CALIBRATION_READER_THREADS", 2),
     }

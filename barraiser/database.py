@@ -67,6 +67,15 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     cursor.close()
 
 
+STATEMENT_READER = "barraiser_statement_reader"
+"""Execution option for a SQLite connection that only reads, each statement on its own: no
+transaction is begun, so every statement reads the database as it stands when it starts.
+
+Safe for consistent reads only while another transaction of this process holds the write lock
+(every session transaction does, below), so that nothing can commit in between; see
+`calibration.readers`."""
+
+
 @event.listens_for(Engine, "begin")
 def _begin_immediate_on_sqlite(connection: sa.Connection) -> None:
     """Take SQLite's write lock when a transaction starts.
@@ -75,9 +84,20 @@ def _begin_immediate_on_sqlite(connection: sa.Connection) -> None:
     writer got there first: SQLite answers "database is locked" at once, whatever the busy
     timeout. BEGIN IMMEDIATE makes concurrent writers queue on the busy timeout instead.
     """
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name != "sqlite" or connection.get_execution_options().get(
+        STATEMENT_READER
+    ):
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # To tell later whether this transaction has written anything (`wrote_in_transaction`).
+    connection.info["changes_at_begin"] = connection.connection.dbapi_connection.total_changes
+
+
+def wrote_in_transaction(connection: sa.Connection) -> bool:
+    """Whether the SQLite transaction open on `connection` has changed any row so far (rows
+    that other connections cannot see until it commits)."""
+    changes = connection.connection.dbapi_connection.total_changes
+    return changes != connection.info.get("changes_at_begin")
 
 
 def count_by(column: sa.orm.InstrumentedAttribute, ids: list[int]) -> dict[int, int]:

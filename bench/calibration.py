@@ -1,11 +1,11 @@
 """Time the import and the calibration report: `python bench/calibration.py --loops 20000`.
 
-Generates the history CSV (barraiser/demo/synthetic_history.py), imports it into a fresh
+Generates the history CSV (barraiser/calibration/synthetic_history.py), imports it into a fresh
 SQLite database in a temporary directory (or --database-url, an EMPTY database), then times the
 app's start-up and, separately, the JSON report over the whole history as
 `/calibration/report.json` builds it: the SQL and its rows, the metrics and the serialisation,
-every time from the rows (the reuse cache off); the first build is the cold one, in a fresh
-app. Then it times each part on its own, to show where the time goes.
+every time from the rows (the reuse cache off), with the configured reader threads and again
+with one statement at a time. Then it times each part on its own, to show where the time goes.
 Targets at 20,000 loops on SQLite: import < 60 s, report < 1 s.
 
 Every part of the report has rows to read: every requisition requires principles (as the import
@@ -43,7 +43,6 @@ from barraiser.domain import (  # noqa: E402
     VOTE_SCORES,
     FeedbackState,
     Outcome,
-    Vote,
 )
 from barraiser.extensions import db  # noqa: E402
 from barraiser.feedback.models import Feedback  # noqa: E402
@@ -77,6 +76,7 @@ def hold_debriefs() -> tuple[int, int, int]:
         ],
     )
     by_loop = {id_: (decided_at, outcome) for id_, decided_at, outcome in decided}
+    by_score = {score: vote for vote, score in VOTE_SCORES.items()}
     votes, changed = [], 0
     written = db.session.execute(
         sa.select(Interview.id, Interview.loop_id, Interview.interviewer_id, Feedback.vote)
@@ -92,13 +92,13 @@ def hold_debriefs() -> tuple[int, int, int]:
         score = VOTE_SCORES[vote]
         if interview_id % 7 == 0:
             score = min(4, score + 1) if outcome is Outcome.HIRE else max(1, score - 1)
-        changed += Vote.from_score(score) is not vote
+        changed += by_score[score] is not vote
         votes.append(
             {
                 "loop_id": loop_id,
                 "interview_id": interview_id,
                 "voter_id": voter_id,
-                "vote": Vote.from_score(score),
+                "vote": by_score[score],
                 "cast_at": decided_at - timedelta(minutes=30),
             }
         )
@@ -164,18 +164,25 @@ def main(argv: list[str] | None = None) -> None:
 
         with app.app_context():
             app.config["CALIBRATION_CACHE_SECONDS"] = 0  # every build from the rows
-            timings = []
-            for _ in range(args.repeat):
-                wall, cpu = time.perf_counter(), time.process_time()
-                report = calibration_report(WHOLE_HISTORY, now=system_now())
-                text = json.dumps(report)
-                timings.append((time.perf_counter() - wall, time.process_time() - cpu))
-            print(
-                f"JSON report:           {timings[0][0]:.2f} s first (CPU {timings[0][1]:.2f} s), "
-                f"best of {len(timings)} {min(t[0] for t in timings):.2f} s "
-                f"(CPU {min(t[1] for t in timings):.2f} s); {len(text) / 1e6:.1f} MB, "
-                f"{report['loops']} loops, {len(report['interviewers'])} interviewers"
-            )
+            threads = app.config["CALIBRATION_READER_THREADS"]
+            for label, reader_threads in (
+                ("JSON report:           ", threads),
+                ("  one statement at once:", 0),
+            ):
+                app.config["CALIBRATION_READER_THREADS"] = reader_threads
+                timings = []
+                for _ in range(args.repeat):
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    report = calibration_report(WHOLE_HISTORY, now=system_now())
+                    text = json.dumps(report)
+                    timings.append((time.perf_counter() - wall, time.process_time() - cpu))
+                print(
+                    f"{label} {timings[0][0]:.2f} s first, best of {len(timings)} "
+                    f"{min(t[0] for t in timings):.2f} s (CPU {min(t[1] for t in timings):.2f} s, "
+                    f"{reader_threads} reader threads); {len(text) / 1e6:.1f} MB, "
+                    f"{report['loops']} loops, {len(report['interviewers'])} interviewers"
+                )
+            app.config["CALIBRATION_READER_THREADS"] = threads
             requisitions = sa.func.count(sa.distinct(requisition_principle.c.requisition_id))
             required, requiring = db.session.execute(sa.select(sa.func.count(), requisitions)).one()
             adoption = report["adoption"]
@@ -191,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
             wall = time.perf_counter()
             json.dumps(calibration_report(WHOLE_HISTORY, now=system_now()))
             print(f"JSON report, reused:   {time.perf_counter() - wall:.3f} s (data unchanged)")
-            # Where the time goes, part by part.
+            # Where the time goes, part by part, one statement at a time.
             print(f"  CPU by part:         {without_cyclic_gc(cpu_by_part)}")  # as the report
         print(
             f"load average:          {' '.join(f'{x:.1f}' for x in os.getloadavg())} "

@@ -8,6 +8,7 @@ the few thousand others are turned into those types in one pass each).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..auth.models import BarRaiserStatus, User
+from ..database import STATEMENT_READER
 from ..debrief.models import FinalVote, HirePerformance
 from ..domain import VOTE_SCORES, FeedbackState, LoopState
 from ..extensions import db
@@ -24,7 +26,7 @@ from ..feedback.models import Feedback
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
 from ..requisitions.models import Requisition, requisition_principle
-from .readers import report_connection
+from .readers import report_readers
 from .rows import (
     EvidenceCount,
     InterviewRow,
@@ -75,8 +77,9 @@ class ReportRows:
     """Everyone the interview and evidence rows name, by id."""
 
 
-def loop_ids(filters: ReportFilters) -> sa.Select:
-    """The ids of the loops in the report, as a subquery for the other queries to select within."""
+def loop_ids(filters: ReportFilters, *, part: tuple[int, int] = (0, 1)) -> sa.Select:
+    """The ids of the loops in the report, as a subquery for the other queries to select within;
+    with `part` (k, n), only the k-th of n parts of them (by id)."""
     start, end = filters.period
     # Never correlated: the queries embedding it select from `loop` themselves.
     query = (
@@ -94,6 +97,9 @@ def loop_ids(filters: ReportFilters) -> sa.Select:
         )
     if filters.requisition_id is not None:
         query = query.where(Loop.requisition_id == filters.requisition_id)
+    part, parts = part
+    if parts > 1:
+        query = query.where(Loop.id % parts == part)
     return query
 
 
@@ -102,24 +108,42 @@ def _vote_score(column: sa.ColumnElement) -> sa.ColumnElement[int]:
     return sa.case(*((column == vote, score) for vote, score in VOTE_SCORES.items()))
 
 
-def fetch_rows(filters: ReportFilters) -> ReportRows:
+def fetch_rows(filters: ReportFilters, *, reader_threads: int = 0) -> ReportRows:
     """The row sets the metrics read, in a fixed handful of queries whatever the number of
     loops: one per row type (the principle ratings as two counts, by principle and by
     interviewer), plus small lookups (people, requisitions, principles) so that the big queries
-    return numbers rather than the same names a hundred thousand times. Every statement reads
-    the same data, what the session's transaction sees (`readers.report_connection`)."""
+    return numbers rather than the same names a hundred thousand times.
+
+    With `reader_threads`, the big statements run side by side where that reads the same data
+    (`readers.py`), the interviews' (the longest) in two halves, by loop; the rows are the same
+    either way.
+    """
     ids = loop_ids(filters)
-    with report_connection(db.session.connection()) as connection:
-        people = _people(connection)
-        return ReportRows(
-            loops=_loops(connection, ids, people),
-            interviews=_interviews(connection, ids),
-            ratings=RatingCounts(
-                _principle_counts(connection, ids), _evidence_counts(connection, ids)
-            ),
-            trainees=_trainees(connection, ids),
-            people={id_: Person(email, name) for id_, (email, name, _) in people.items()},
-        )
+    connection = db.session.connection()
+    with report_readers(connection, reader_threads) as readers:
+        here = readers.connection  # the caller's statements read what the readers read
+        people = _people(here)
+        halves = 2 if readers.side_by_side else 1
+        # The longest first: the readers take them in this order.
+        loops = readers.submit(_loops, ids, people)
+        later_halves = [
+            readers.submit(_interviews, loop_ids(filters, part=(half, halves)))
+            for half in range(1, halves)
+        ]
+        principles = readers.submit(_principle_counts, ids)
+        evidence = readers.submit(_evidence_counts, ids)
+        # Meanwhile, here:
+        interviews = _interviews(here, loop_ids(filters, part=(0, halves)))
+        trainees = _trainees(here, ids)
+    for half in later_halves:
+        interviews += half.result()
+    return ReportRows(
+        loops=loops.result(),
+        interviews=interviews,
+        ratings=RatingCounts(principles.result(), evidence.result()),
+        trainees=trainees,
+        people={id_: Person(email, name) for id_, (email, name, _) in people.items()},
+    )
 
 
 # A report reads every interview of the period: at 20,000 loops some 100,000 interviews and
@@ -137,8 +161,17 @@ def _execute(connection: sa.Connection, query: sa.Select) -> list[Sequence[Any]]
     """All the rows at once, as plain sequences.
 
     Every column of these queries is read as stored (plain numbers and text, or `_as_stored`),
-    so SQLAlchemy has nothing to convert and its Row objects would only cost time.
+    so SQLAlchemy has nothing to convert and its Row objects would only cost time. On a reader
+    connection (`readers.py`) the whole result comes back as one JSON array that SQLite builds,
+    so that the statement runs in one call that lets go of Python's lock throughout: read row by
+    row, a reader and the report's own thread would trade the lock for every row, and each
+    would wait for the other. (Integers and text survive JSON exactly; these queries return no
+    floats.) On the report's own connection, rows one by one cost less.
     """
+    if connection.get_execution_options().get(STATEMENT_READER):
+        rows = query.subquery("rows")
+        whole = sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
+        return json.loads(connection.execute(whole).scalar_one())
     result = connection.execute(query)
     try:
         return result.cursor.fetchall()

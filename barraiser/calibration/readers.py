@@ -1,47 +1,99 @@
-"""The connection the report's statements read on: one that sees exactly what the report's
-transaction sees, from the report's first statement to its last, so that no section counts a
-loop one way while another counts it the other.
+"""The report's big statements, run side by side on connections of their own.
 
-- On SQLite, the report's own connection: its transaction holds the write lock (every
-  transaction of the app begins IMMEDIATE, `database.py`), so nothing commits meanwhile.
-- On PostgreSQL each statement sees what was committed before it started (READ COMMITTED). So
-  the report's transaction exports its snapshot (`pg_export_snapshot`) and the statements run on
-  a connection whose transaction takes that snapshot (`SET TRANSACTION SNAPSHOT`): a commit
-  landing meanwhile is invisible to all of them alike. Unless the transaction has written rows
-  itself (a test, or a command that changes data and reports in one transaction), which another
-  connection cannot see before it commits: then the report reads on its own connection.
+A report over years of history runs a few statements that each walk a hundred thousand rows
+(interviews, principle assignments, loops), independent of one another. The database does the
+work of a statement while Python's lock is let go (SQLite in-process, PostgreSQL in a server
+process of its own), so on a machine with more than one core the statements can run at the same
+time on connections of their own: the report takes about as long as its longest part rather than
+the sum of them.
+
+They must all read the same data, as the report's own transaction sees it:
+- On SQLite, the report's transaction holds the write lock (every transaction of the app begins
+  IMMEDIATE, `database.py`): no other connection can commit until the report is done, so a
+  reader that begins no transaction of its own (`STATEMENT_READER`) sees exactly what the
+  report's transaction sees, and the report's own connection reads alongside them.
+- On PostgreSQL, the report's transaction exports its snapshot (`pg_export_snapshot`), and
+  every statement of the report runs on a connection whose transaction takes that snapshot
+  (`SET TRANSACTION SNAPSHOT`): a commit landing meanwhile is invisible to all of them alike.
+
+Reading on the report's own connection instead, one statement after the other, when:
+- the transaction has written rows itself, which other connections cannot see before it commits
+  (a test, or a command that changes data and reports in one transaction);
+- SQLite is in memory, which other connections do not share; or the database is another one.
+
+`CALIBRATION_READER_THREADS` sets how many statements run at once besides the caller's (0: all
+on the report's own connection).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+
+from ..database import STATEMENT_READER, wrote_in_transaction
+
+T = TypeVar("T")
+Statement = Callable[..., T]
+"""A function that reads with the connection it is given first."""
 
 SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
 """What pg_export_snapshot returns, e.g. 00000003-0000001B-1."""
 
 
-@contextmanager
-def report_connection(connection: sa.Connection) -> Iterator[sa.Connection]:
-    """Where the report reads, given the session's `connection` (its transaction open)."""
-    without_jit(connection)
-    if connection.dialect.name != "postgresql" or has_written(connection):
-        yield connection
-        return
-    snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-    with snapshot_reader(connection.engine, snapshot) as reader:
-        yield reader
+class Readers:
+    """Submit statements; each runs on a reader connection of its own, or at once on the
+    report's connection when reading alongside it is not safe (see the module). `connection`
+    is where the caller's own statements read, the same data as the readers."""
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        pool: ThreadPoolExecutor | None,
+        snapshot: str | None = None,
+    ) -> None:
+        self.connection = connection
+        self.pool = pool
+        self.snapshot = snapshot
+
+    @property
+    def side_by_side(self) -> bool:
+        """Whether submitted statements run on readers, at the same time as the caller's."""
+        return self.pool is not None
+
+    def submit(self, statement: Statement[T], *args: Any) -> Future[T]:
+        if self.pool is None:
+            done: Future[T] = Future()
+            done.set_result(statement(self.connection, *args))
+            return done
+        return self.pool.submit(self._on_reader, statement, *args)
+
+    def _on_reader(self, statement: Statement[T], *args: Any) -> T:
+        engine = self.connection.engine
+        if self.snapshot is not None:
+            with snapshot_reader(engine, self.snapshot) as reader:
+                return statement(reader, *args)
+        with engine.connect().execution_options(**{STATEMENT_READER: True}) as reader:
+            return statement(reader, *args)
 
 
-def has_written(connection: sa.Connection) -> bool:
-    """Whether the PostgreSQL transaction on `connection` has written (or locked) a row: it
-    gets an id when it first does."""
-    return not connection.exec_driver_sql(
-        "SELECT pg_current_xact_id_if_assigned() IS NULL"
-    ).scalar()
+def can_read_alongside(connection: sa.Connection) -> bool:
+    """Whether other connections can read exactly what `connection`'s transaction reads."""
+    if connection.dialect.name == "postgresql":
+        # A transaction gets an id when it first writes (or locks) a row.
+        return bool(
+            connection.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NULL").scalar()
+        )
+    url = connection.engine.url
+    if connection.dialect.name != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    if url.query.get("mode") == "memory":
+        return False
+    return not wrote_in_transaction(connection)
 
 
 def without_jit(connection: sa.Connection) -> None:
@@ -68,3 +120,25 @@ def snapshot_reader(engine: sa.Engine, snapshot: str) -> Iterator[sa.Connection]
             yield reader
         finally:
             reader.rollback()
+
+
+@contextmanager
+def report_readers(connection: sa.Connection, threads: int) -> Iterator[Readers]:
+    """Readers for one report on `connection`, whose transaction must be open (it holds the
+    write lock on SQLite, and the snapshot on PostgreSQL); waits for every statement before
+    returning."""
+    without_jit(connection)
+    if threads < 1 or not can_read_alongside(connection):
+        yield Readers(connection, None)
+        return
+    with ExitStack() as stack:
+        pool = stack.enter_context(
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="report-reader")
+        )
+        if connection.dialect.name != "postgresql":
+            yield Readers(connection, pool)
+            return
+        snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        # Where the caller's own statements read (closed before the pool waits for the rest).
+        here = stack.enter_context(snapshot_reader(connection.engine, snapshot))
+        yield Readers(here, pool, snapshot)

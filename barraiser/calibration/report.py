@@ -65,7 +65,7 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     flags = flag_settings_from(settings)
 
     def build() -> dict[str, Any]:
-        rows = fetch_rows(filters)
+        rows = fetch_rows(filters, reader_threads=current_app.config["CALIBRATION_READER_THREADS"])
         return build_report(
             rows.loops,
             read_panel(rows.interviews),

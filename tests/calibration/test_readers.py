@@ -1,6 +1,6 @@
-"""Every statement of the report reads the same data (calibration/readers.py): never a report
-that misses what its own transaction has written, nor one whose sections disagree because
-another connection committed between two of its statements."""
+"""The report's big statements side by side on reader connections (calibration/readers.py): the
+same report as on one connection, and never one that misses what the report's own transaction
+has written or that another connection commits meanwhile."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from calibration.report_data import build_history, decide
 from barraiser.auth.models import User
 from barraiser.calibration import queries
 from barraiser.calibration.queries import ReportFilters, fetch_rows
+from barraiser.calibration.readers import can_read_alongside
 from barraiser.calibration.report import calibration_report
 from barraiser.domain import LoopState, Outcome
 from barraiser.extensions import db
@@ -28,25 +29,48 @@ def history(make_loop, clock):
     return build_history(make_loop, clock())
 
 
-def report(clock) -> dict:
-    return calibration_report(LAST_90_DAYS, now=clock())
+def report_with(app, clock, threads: int) -> dict:
+    app.config["CALIBRATION_READER_THREADS"] = threads
+    report = calibration_report(LAST_90_DAYS, now=clock())
+    report.pop("generated_at")
+    return report
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_readers_build_the_same_report_as_one_connection(app, history, clock, threads):
+    alone = report_with(app, clock, 0)
+
+    assert report_with(app, clock, threads) == alone
+    assert alone["loops"] == 5
+
+
+def test_readers_are_used_on_a_database_other_connections_share(app, history):
+    # A SQLite file (the tests' SQLite is one) or PostgreSQL, not SQLite in memory.
+    assert can_read_alongside(db.session.connection())
+
+
+def test_sqlite_in_memory_is_read_on_one_connection():
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        assert not can_read_alongside(connection)
 
 
 def test_what_the_reports_own_transaction_wrote_is_counted(app, history, clock):
-    # L5 decided in this transaction, not yet committed: a connection of its own could not see
-    # it, so the report reads on the transaction's connection.
+    # L5 decided in this transaction, not yet committed: readers on other connections could
+    # not see it, so the report reads on its own connection.
     decide(history.loops["L5"], Outcome.HIRE)
     db.session.flush()
 
-    assert report(clock)["decided"] == 5
+    assert not can_read_alongside(db.session.connection())
+    assert report_with(app, clock, 2)["decided"] == 5
     db.session.rollback()
-    assert report(clock)["decided"] == 4
+    assert report_with(app, clock, 2)["decided"] == 4
 
 
-def test_a_write_elsewhere_changes_nothing_the_report_reads(app, history, clock):
+def test_nothing_commits_while_readers_read(app, history, clock):
     """On SQLite another connection's write waits for the report's transaction, so every part
     of the report reads the same data; it lands afterwards. (PostgreSQL: the next test.)"""
-    rows_before = fetch_rows(LAST_90_DAYS)  # the report's transaction is open
+    rows_before = fetch_rows(LAST_90_DAYS, reader_threads=2)  # the report's transaction is open
     landed = threading.Event()
     panelist_id = history.panelist(0).id
 
@@ -62,16 +86,16 @@ def test_a_write_elsewhere_changes_nothing_the_report_reads(app, history, clock)
     on_sqlite = db.session.get_bind().dialect.name == "sqlite"
     # On SQLite the writer queues behind the report's write lock; the report reads as before.
     assert landed.wait(timeout=0.5) is not on_sqlite
-    rows_during = fetch_rows(LAST_90_DAYS)
+    rows_during = fetch_rows(LAST_90_DAYS, reader_threads=2)
     db.session.commit()  # the report is done
     writer.join(timeout=30)
     assert landed.is_set()
     if on_sqlite:
         assert rows_during == rows_before
-    assert fetch_rows(LAST_90_DAYS).people[panelist_id].name == "Renamed"
+    assert fetch_rows(LAST_90_DAYS, reader_threads=2).people[panelist_id].name == "Renamed"
 
 
-def test_a_commit_landing_while_the_report_reads_is_seen_by_no_part_of_it(
+def test_a_commit_landing_while_readers_read_is_seen_by_no_part_of_the_report(
     app, history, clock, monkeypatch
 ):
     """Another connection decides L5 just as the principle counts start. No part of the report
@@ -102,7 +126,7 @@ def test_a_commit_landing_while_the_report_reads_is_seen_by_no_part_of_it(
         return counts_principles(connection, ids)
 
     monkeypatch.setattr(queries, "_principle_counts", decided_meanwhile)
-    rows = fetch_rows(LAST_90_DAYS)
+    rows = fetch_rows(LAST_90_DAYS, reader_threads=2)
     db.session.commit()  # the report is done
     monkeypatch.setattr(queries, "_principle_counts", counts_principles)
 
@@ -110,6 +134,6 @@ def test_a_commit_landing_while_the_report_reads_is_seen_by_no_part_of_it(
     # L5's four panel assignments, counted as an undecided loop's.
     assert sum(row.count for row in rows.ratings.principles if row.outcome is None) == 4
     assert landed.wait(timeout=30)
-    after = fetch_rows(LAST_90_DAYS)
+    after = fetch_rows(LAST_90_DAYS, reader_threads=2)
     assert [loop.outcome for loop in after.loops if loop.loop_id == l5] == ["hire"]
     assert sum(row.count for row in after.ratings.principles if row.outcome is None) == 0
