@@ -9,6 +9,7 @@ the few thousand others are turned into those types in one pass each).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -151,8 +152,8 @@ def fetch_rows(filters: ReportFilters, *, reader_threads: int = 0) -> ReportRows
 # big queries avoid them: SQLAlchemy's Row objects and ORM processing (`_execute` returns plain
 # rows, and the interview query's rows ARE the InterviewRows, no object is built per row);
 # datetimes per interview (the database computes the time to submit, in exact integer
-# microseconds, `_epoch_microseconds`; the few datetimes left, a few per loop, are read through
-# their column type like any other); a row per principle assignment (the database counts them,
+# microseconds, `_epoch_microseconds`; the few datetimes left, a few per loop, are read as stored
+# and parsed once each by `Moments`); a row per principle assignment (the database counts them,
 # GROUP BY); the same names decoded on every row (rows carry ids, named through one small
 # lookup of people); and lookups per row in Python (the final vote is joined, not looked up).
 
@@ -181,7 +182,7 @@ def _execute(connection: sa.Connection, query: sa.Select) -> list[Sequence[Any]]
 
 def _as_stored(column: sa.ColumnElement) -> sa.ColumnElement:
     """The column as the driver returns it, with no per-value processing in Python: text on
-    SQLite for enums, 0/1 for booleans (the callers apply bool())."""
+    SQLite for datetimes and enums, 0/1 for booleans (the callers apply bool())."""
     return sa.type_coerce(column, sa.String())
 
 
@@ -189,25 +190,46 @@ def _epoch_microseconds(column: sa.ColumnElement, dialect: str) -> sa.ColumnElem
     """The datetime as whole microseconds since 1970 (UTC), computed by the database.
 
     Integers, so that differences and comparisons are exact, and identical on both databases:
-    SQLite stores UTCDateTime as text 'YYYY-MM-DD HH:MM:SS.ffffff' (strftime gives the whole
-    seconds, the text after the dot is the microseconds); PostgreSQL's epoch is an exact numeric.
+    SQLite stores UTCDateTime as text 'YYYY-MM-DD HH:MM:SS.ffffff' (unixepoch, SQLite 3.38+,
+    gives the whole seconds and is four times cheaper than strftime('%s'); the text after the
+    dot is the microseconds); PostgreSQL's epoch is an exact numeric.
     """
     if dialect == "sqlite":
-        seconds = sa.cast(sa.func.strftime("%s", column), sa.BigInteger)
+        seconds = (
+            sa.func.unixepoch(column)
+            if sqlite3.sqlite_version_info >= (3, 38)
+            else sa.cast(sa.func.strftime("%s", column), sa.BigInteger)  # older SQLite builds
+        )
         fraction = sa.cast(sa.func.substr(column, 21, 6), sa.BigInteger)
         return seconds * 1_000_000 + fraction
     return sa.cast(sa.extract("epoch", column) * 1_000_000, sa.BigInteger)
 
 
-StoredPerson = tuple[str, str, datetime | None]
-"""(email, name, certified_at)"""
+class Moments(dict[Any, datetime | None]):
+    """Stored datetimes -> aware UTC datetimes, exactly as UTCDateTime reads them; each distinct
+    value is converted once (a lookup of a known value is a plain dict lookup, no call)."""
+
+    def __init__(self, dialect: str) -> None:
+        super().__init__({None: None})
+        self.sqlite = dialect == "sqlite"
+
+    def __missing__(self, value: Any) -> datetime:
+        # UTCDateTime stores naive UTC text on SQLite; appending the offset is ten times
+        # cheaper than .replace(tzinfo=UTC), and gives the same datetime.
+        moment = datetime.fromisoformat(value + "+00:00") if self.sqlite else value.astimezone(UTC)
+        self[value] = moment
+        return moment
+
+
+StoredPerson = tuple[str, str, Any]
+"""(email, name, certified_at as stored)"""
 
 
 def _people(connection: sa.Connection) -> dict[int, StoredPerson]:
     """Everyone, by id: one small table read whole, cheaper than finding who is in the report."""
-    query = sa.select(User.id, User.email, User.name, User.certified_at)
+    query = sa.select(User.id, User.email, User.name, _as_stored(User.certified_at))
     return {
-        id_: (email, name, certified) for id_, email, name, certified in connection.execute(query)
+        id_: (email, name, certified) for id_, email, name, certified in _execute(connection, query)
     }
 
 
@@ -216,6 +238,7 @@ def _loops(
 ) -> list[LoopRow]:
     """The loops of the report, each with its requisition, Bar Raiser, the hire's latest
     performance rating and whether the panel covered the requisition's required principles."""
+    moments = Moments(connection.dialect.name)
     required = (
         sa.select(sa.func.count())
         .where(requisition_principle.c.requisition_id == Requisition.id)
@@ -267,9 +290,9 @@ def _loops(
             Loop.id,
             Loop.requisition_id,
             Loop.bar_raiser_id,
-            Loop.first_interview_at,
-            Loop.debrief_opened_at,
-            Loop.decided_at,
+            _as_stored(Loop.first_interview_at),
+            _as_stored(Loop.debrief_opened_at),
+            _as_stored(Loop.decided_at),
             _as_stored(Loop.outcome),
             _as_stored(Loop.vetoed),
             latest_rating,
@@ -283,16 +306,17 @@ def _loops(
         loop_id,
         requisition_id,
         bar_raiser_id,
-        started,
+        first_interview,
         opened,
         decided,
         outcome,
         vetoed,
         rating,
         covered_count,
-    ) in connection.execute(query):
+    ) in _execute(connection, query):
         department, title, required_count = requisitions[requisition_id]
-        email, name, certified = people[bar_raiser_id]
+        email, name, certified_at = people[bar_raiser_id]
+        started, certified = moments[first_interview], moments[certified_at]
         rows.append(
             LoopRow(
                 loop_id,
@@ -301,10 +325,10 @@ def _loops(
                 email,
                 name,
                 # Certified when the loop ran, not merely today.
-                certified is not None and certified <= started,
-                started,
-                opened,
-                decided,
+                certified is not None and certified <= started,  # type: ignore[operator]
+                started,  # type: ignore[arg-type]
+                moments[opened],
+                moments[decided],
                 outcome,
                 bool(vetoed),
                 rating,

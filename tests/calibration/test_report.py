@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from calibration.report_data import build_history, panel_loop
 
+from barraiser.calibration import queries
 from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.queries import ReportFilters, fetch_rows
 from barraiser.calibration.report import calibration_report
@@ -378,3 +379,10 @@ def test_an_empty_period_reports_no_data_not_zeroes(app, clock):
     assert report["interviewers"] == []
     assert report["adoption"]["on_time_rate"] is None
     assert report["agreement"]["krippendorff_alpha_ordinal"] is None
+
+
+def test_older_sqlite_without_unixepoch_gives_the_same_report(history, clock, monkeypatch):
+    """SQLite before 3.38 has no unixepoch(); the report falls back to strftime('%s')."""
+    expected = calibration_report(LAST_90_DAYS, now=clock())
+    monkeypatch.setattr(queries.sqlite3, "sqlite_version_info", (3, 31, 1))
+    assert calibration_report(LAST_90_DAYS, now=clock()) == expected
