@@ -1,6 +1,6 @@
 """Time the import and the calibration report: `python bench/calibration.py --loops 20000`.
 
-Generates the history CSV (barraiser/calibration/synthetic_history.py), imports it into a fresh
+Generates the history CSV (barraiser/demo/synthetic_history.py), imports it into a fresh
 SQLite database in a temporary directory (or --database-url, an EMPTY database), then times the
 app's start-up and, separately, the JSON report over the whole history as
 `/calibration/report.json` builds it: the SQL and its rows, the metrics and the serialisation,
@@ -43,6 +43,7 @@ from barraiser.domain import (  # noqa: E402
     VOTE_SCORES,
     FeedbackState,
     Outcome,
+    Vote,
 )
 from barraiser.extensions import db  # noqa: E402
 from barraiser.feedback.models import Feedback  # noqa: E402
@@ -76,7 +77,6 @@ def hold_debriefs() -> tuple[int, int, int]:
         ],
     )
     by_loop = {id_: (decided_at, outcome) for id_, decided_at, outcome in decided}
-    by_score = {score: vote for vote, score in VOTE_SCORES.items()}
     votes, changed = [], 0
     written = db.session.execute(
         sa.select(Interview.id, Interview.loop_id, Interview.interviewer_id, Feedback.vote)
@@ -92,13 +92,13 @@ def hold_debriefs() -> tuple[int, int, int]:
         score = VOTE_SCORES[vote]
         if interview_id % 7 == 0:
             score = min(4, score + 1) if outcome is Outcome.HIRE else max(1, score - 1)
-        changed += by_score[score] is not vote
+        changed += Vote.from_score(score) is not vote
         votes.append(
             {
                 "loop_id": loop_id,
                 "interview_id": interview_id,
                 "voter_id": voter_id,
-                "vote": by_score[score],
+                "vote": Vote.from_score(score),
                 "cast_at": decided_at - timedelta(minutes=30),
             }
         )

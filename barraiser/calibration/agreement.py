@@ -38,7 +38,7 @@ class Alpha:
     """An alpha and the data behind it, so a report never shows a coefficient without its n.
 
     `value` is None when alpha is undefined: fewer than two pairable values, or no variation
-    at all among them (D_o = D_e = 0, e.g. every panelist in every loop voted inclined_hire).
+    at all among them (D_o = D_e = 0, e.g. every panelist in every loop cast the same vote).
     Alpha is then 0/0; reporting 1.0 would claim reliability that the data cannot show, and
     0.0 would claim a disagreement that never happened, so we report nothing.
     """

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .metrics import VOTE_NAMES
+from ..domain import VOTES_BY_SCORE, Vote
 
 WIDTH = 760
 LABEL_WIDTH = 190
@@ -33,16 +33,16 @@ FILLS = {
     "veto": "#b02a37",
 }
 VOTE_FILLS = {
-    "strong_no_hire": "#842029",
-    "inclined_no_hire": "#e4989e",
-    "inclined_hire": "#92c5a6",
-    "strong_hire": "#146c43",
+    Vote.STRONG_NO_HIRE: "#842029",
+    Vote.INCLINED_NO_HIRE: "#e4989e",
+    Vote.INCLINED_HIRE: "#92c5a6",
+    Vote.STRONG_HIRE: "#146c43",
 }
 VOTE_TEXT = {
-    "strong_no_hire": "#ffffff",
-    "inclined_no_hire": "#000000",
-    "inclined_hire": "#000000",
-    "strong_hire": "#ffffff",
+    Vote.STRONG_NO_HIRE: "#ffffff",
+    Vote.INCLINED_NO_HIRE: "#000000",
+    Vote.INCLINED_HIRE: "#000000",
+    Vote.STRONG_HIRE: "#ffffff",
 }
 
 
@@ -178,7 +178,7 @@ def vote_distribution_chart(interviewers: Sequence[Mapping[str, Any]], *, min_n:
     if not rows:
         return _empty("chart-votes", title, "No written votes in this period.")
     shown = sorted(_by_extremity(rows, min_n), key=lambda row: (-row["hire_lean"], row["name"]))
-    order = [VOTE_NAMES[score] for score in sorted(VOTE_NAMES)]  # strong_no_hire first
+    order = [VOTES_BY_SCORE[score] for score in sorted(VOTES_BY_SCORE)]  # the lowest first
     width = PLOT_RIGHT - PLOT_LEFT
     height = TOP + ROW * len(shown) + BOTTOM
     body = []

@@ -7,12 +7,12 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from .metrics import VOTE_NAMES
+from ..domain import RATING_LABELS, VOTE_SCORES
 
 SUMMARY_COLUMNS = ["section", "metric", "value"]
 INTERVIEWER_COLUMNS = [
     "email", "name", "interviews", "submitted",
-    *(f"votes_{name}" for name in VOTE_NAMES.values()),
+    *(f"votes_{vote.value}" for vote in VOTE_SCORES),
     "hire_lean", "leniency", "leniency_n", "agreement_with_decision", "agreement_n",
     "on_time_rate", "median_hours_to_submit", "vote_change_rate", "vote_change_n",
     "evidence_median_words", "evidence_rate", "raises_bar_rate", "hires_rated",
@@ -23,7 +23,7 @@ BAR_RAISER_COLUMNS = [
     "loops_per_week",
 ]  # fmt: skip
 PRINCIPLE_COLUMNS = [
-    "name", "assigned", *(f"ratings_{score}" for score in sorted(VOTE_NAMES)),
+    "name", "assigned", *(f"ratings_{score}" for score in sorted(RATING_LABELS)),
     "agreement_with_decision", "agreement_n",
 ]  # fmt: skip
 TRAINEE_COLUMNS = [

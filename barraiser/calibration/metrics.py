@@ -3,9 +3,9 @@
 What counts. Only submitted, non-shadow panel feedback enters a metric about interviewers, votes
 or principles: a draft is not yet a judgement, and a shadow's feedback is training, not a panel
 vote. Calibration reads the WRITTEN vote, made before the panel could influence itself; the final
-vote only feeds the vote-change rates. Vote scores: strong_no_hire=1 ... strong_hire=4, and a
-score of 3 or more leans hire. Rates are unrounded fractions in 0..1, and None (null) wherever
-their denominator is 0, so a reader never mistakes "no data" for "zero".
+vote only feeds the vote-change rates. Votes are read as their scores (`domain.VOTE_SCORES`), and
+a score of `HIRE_LEANING_SCORE` or more leans hire. Rates are unrounded fractions in 0..1, and
+None (null) wherever their denominator is 0, so a reader never mistakes "no data" for "zero".
 
 Flags: an interviewer whose leniency or agreement is an outlier is flagged by the rule in
 `flags.py`. The CSV shape of the report lives in `export.py`.
@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from ..domain import HIRE_LEANING_SCORE, RATING_LABELS, VOTE_SCORES
 from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
 from .rows import (
@@ -39,14 +40,6 @@ from .rows import (
     TraineeRow,
 )
 
-VOTE_NAMES: dict[int, str] = {
-    4: "strong_hire",
-    3: "inclined_hire",
-    2: "inclined_no_hire",
-    1: "strong_no_hire",
-}
-LEANS_HIRE = 3
-"""A vote or rating at or above this score leans hire."""
 HOUR = timedelta(hours=1)
 MICROSECOND = timedelta(microseconds=1)
 MIN_CORRELATION_N = 3
@@ -109,7 +102,7 @@ def microseconds(moment: datetime) -> int:
 
 def agrees(score: int, outcome: Outcome) -> bool:
     """A vote or rating agrees with the decision when it leans the way the loop was decided."""
-    return (score >= LEANS_HIRE) == (outcome == "hire")
+    return (score >= HIRE_LEANING_SCORE) == (outcome == "hire")
 
 
 class LoopVotes(NamedTuple):
@@ -139,6 +132,12 @@ class InterviewerTally:
     answers: int = 0
     """Answers to "would this candidate raise the bar?"; `raises_bar` of them said yes."""
     raises_bar: int = 0
+
+
+@dataclass(slots=True)
+class Judgements:
+    """What the loops' votes say about one interviewer, gathered in one pass over the loops."""
+
     vote_and_performance: list[tuple[int, int]] = field(default_factory=list)
     """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
     leniency: list[float] = field(default_factory=list)
@@ -146,6 +145,17 @@ class InterviewerTally:
     judged: int = 0
     """Votes in decided loops: the denominator of agreement with the decision."""
     agreed: int = 0
+
+
+@dataclass(slots=True)
+class LoopReading:
+    """What `read_loops` finds in the panel's votes once the loops' outcomes are known."""
+
+    judgements: dict[int, Judgements]
+    """Per panel interviewer, by id (every interviewer of the panel has one)."""
+    vote_patterns: Counter[tuple[int, ...]] = field(default_factory=Counter)
+    """Loops with two votes or more, counted by their sorted written votes: the units of
+    Krippendorff's alpha (loops with the same votes add the same coincidences)."""
 
 
 @dataclass(slots=True)
@@ -161,16 +171,13 @@ class Panel:
     """Per loop, when its last panel feedback was submitted (microseconds since `EPOCH`)."""
     unsubmitted: Counter[int] = field(default_factory=Counter)
     """Per loop, its panel interviews whose feedback is not submitted (a draft, or none)."""
-    vote_patterns: Counter[tuple[int, ...]] = field(default_factory=Counter)
-    """Loops with two votes or more, counted by their sorted written votes: the units of
-    Krippendorff's alpha (loops with the same votes add the same coincidences)."""
 
 
 def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
     """The panel's feedback, per interviewer and per loop; only submitted, non-shadow feedback
     counts (see the module), except in the number of interviews each was assigned.
 
-    Needs nothing but the interviews; `read_loops` then adds, with the loops' outcomes, what
+    Needs nothing but the interviews; `read_loops` then reads, with the loops' outcomes, what
     each loop's votes say about each voter."""
     panel = Panel()
     tallies, votes_by_loop, last_submitted, unsubmitted = (
@@ -223,9 +230,9 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
 
 def read_loops(
     panel: Panel, outcomes: Mapping[int, Outcome | None], performance: Mapping[int, int]
-) -> None:
-    """What each loop's votes say about each voter, into their tallies, and the loops' vote
-    patterns for alpha: one pass over the loops.
+) -> LoopReading:
+    """What each loop's votes say about each voter, and the loops' vote patterns for alpha:
+    one pass over the loops. Reads `panel` and changes nothing in it.
 
     Leniency: each vote minus the mean vote of the other panelists in that loop. "Other
     panelists" are other interviewers, so someone who interviewed twice in one loop is never
@@ -233,17 +240,19 @@ def read_loops(
     Agreement with the decision: for each vote in a decided loop, whether it leaned the way the
     loop went. And each vote in a rated hire's loop is paired with the hire's performance.
     """
-    tallies, patterns = panel.tallies, panel.vote_patterns
+    judgements = {who: Judgements() for who in panel.tallies}
+    reading = LoopReading(judgements)
+    patterns = reading.vote_patterns
     for loop_id, (voters, scores) in panel.votes_by_loop.items():
         outcome = outcomes.get(loop_id)
         if outcome is not None:
             rating = performance.get(loop_id)
             for who, score in zip(voters, scores, strict=True):
-                tally = tallies[who]
-                tally.judged += 1
-                tally.agreed += agrees(score, outcome)
+                judged = judgements[who]
+                judged.judged += 1
+                judged.agreed += agrees(score, outcome)
                 if rating is not None:
-                    tally.vote_and_performance.append((score, rating))
+                    judged.vote_and_performance.append((score, rating))
         count = len(scores)
         if count < 2:
             continue
@@ -251,7 +260,7 @@ def read_loops(
         total = sum(scores)
         if len(set(voters)) == count:
             for who, score in zip(voters, scores, strict=True):
-                tallies[who].leniency.append(score - (total - score) / (count - 1))
+                judgements[who].leniency.append(score - (total - score) / (count - 1))
             continue
         own_total: Counter[int] = Counter()
         own_count: Counter[int] = Counter()
@@ -261,15 +270,16 @@ def read_loops(
         for who, score in zip(voters, scores, strict=True):
             others = count - own_count[who]
             if others:
-                tallies[who].leniency.append(score - (total - own_total[who]) / others)
+                judgements[who].leniency.append(score - (total - own_total[who]) / others)
+    return reading
 
 
 # -- the panel as a whole ---------------------------------------------------------------------
 
 
-def panel_agreement(panel: Panel) -> Alpha:
+def panel_agreement(reading: LoopReading) -> Alpha:
     """Ordinal alpha over written votes: units are loops, coders are interviewers."""
-    return alpha_from_patterns(panel.vote_patterns, "ordinal")
+    return alpha_from_patterns(reading.vote_patterns, "ordinal")
 
 
 def vote_changes(panel: Panel) -> dict[str, Any]:
@@ -318,12 +328,16 @@ def evidence_words(evidence: Iterable[EvidenceCount]) -> dict[int, Counter[int]]
 
 
 def interviewer_rows(
-    panel: Panel, evidence: Iterable[EvidenceCount], people: Mapping[int, Person]
+    panel: Panel,
+    reading: LoopReading,
+    evidence: Iterable[EvidenceCount],
+    people: Mapping[int, Person],
 ) -> list[dict[str, Any]]:
     """One row per panel interviewer, sorted by name then email, not yet flagged."""
     evidence_by_interviewer = evidence_words(evidence)
     result = []
     for who, tally in panel.tallies.items():
+        judged = reading.judgements[who]
         email, name = people[who]
         votes = tally.votes
         voted = sum(votes)
@@ -331,20 +345,20 @@ def interviewer_rows(
         median_to_submit = median_or_none(tally.to_submit)
         words = evidence_by_interviewer.get(who, Counter())
         described = sum(n for count, n in words.items() if count > 0)
-        paired_votes = [vote for vote, _ in tally.vote_and_performance]
-        paired_performance = [rating for _, rating in tally.vote_and_performance]
+        paired_votes = [vote for vote, _ in judged.vote_and_performance]
+        paired_performance = [rating for _, rating in judged.vote_and_performance]
         result.append(
             {
                 "email": email,
                 "name": name,
                 "interviews": tally.interviews,
                 "submitted": submitted,
-                "votes": {vote: votes[score] for score, vote in VOTE_NAMES.items()},
-                "hire_lean": share(sum(votes[LEANS_HIRE:]), voted),
-                "leniency": mean_or_none(tally.leniency),
-                "leniency_n": len(tally.leniency),
-                "agreement_with_decision": share(tally.agreed, tally.judged),
-                "agreement_n": tally.judged,
+                "votes": {vote.value: votes[score] for vote, score in VOTE_SCORES.items()},
+                "hire_lean": share(sum(votes[HIRE_LEANING_SCORE:]), voted),
+                "leniency": mean_or_none(judged.leniency),
+                "leniency_n": len(judged.leniency),
+                "agreement_with_decision": share(judged.agreed, judged.judged),
+                "agreement_n": judged.judged,
                 "on_time_rate": share(tally.on_time, submitted),
                 "median_hours_to_submit": None
                 if median_to_submit is None
@@ -426,7 +440,7 @@ def principle_rows(counts: Iterable[PrincipleCount]) -> list[dict[str, Any]]:
         {
             "name": name,
             "assigned": tally.assigned,
-            "ratings": {str(score): tally.ratings[score] for score in sorted(VOTE_NAMES)},
+            "ratings": {str(score): tally.ratings[score] for score in sorted(RATING_LABELS)},
             "agreement_with_decision": share(tally.agreed, tally.judged),
             "agreement_n": tally.judged,
         }
@@ -508,18 +522,17 @@ def build_report(
 ) -> dict[str, Any]:
     """The calibration report as a JSON-able dict (the contract the views and exports rely on).
 
-    `panel` is the interview rows as `read_panel` read them, for this report only (the loops'
-    outcomes are added into it). The rows must already be
-    restricted to the report's period and department or requisition; `people` names every
-    interviewer they hold by id; `period` only sets the weeks that Bar Raiser workload is divided
-    by.
+    `panel` is the interview rows as `read_panel` read them. The rows must already be restricted
+    to the report's period and department or requisition; `people` names every interviewer they
+    hold by id; `period` only sets the weeks that Bar Raiser workload is divided by. Nothing
+    given is changed: the same inputs always give the same report.
     """
     outcomes = {loop.loop_id: loop.outcome for loop in loops}
     performance = rated_hires(loops)
-    read_loops(panel, outcomes, performance)
-    alpha = panel_agreement(panel)
+    reading = read_loops(panel, outcomes, performance)
+    alpha = panel_agreement(reading)
     weeks = report_weeks(loops, period)
-    interviewers = interviewer_rows(panel, ratings.evidence, people)
+    interviewers = interviewer_rows(panel, reading, ratings.evidence, people)
     for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
         row["flagged"], row["flag_reasons"] = bool(reasons), reasons
     return {

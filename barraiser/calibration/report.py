@@ -42,10 +42,11 @@ def without_cyclic_gc(build: Callable[[], T]) -> T:
     """`build()`, with the cyclic garbage collector held while it runs.
 
     At 20,000 loops the rows are a few hundred thousand small objects, and nothing here makes a
-    reference cycle; but each allocation burst triggers collections that walk them all again,
-    which cost a third of the report's time. Reference counting still frees everything. The
-    collector resumes only once `build` has returned, when the rows it read, its own locals,
-    are freed already: resumed before, its first collection would walk them all once more.
+    reference cycle; but each allocation burst triggers collections that walk them all again:
+    0.2 s more CPU for a cold report at 20,000 loops (about 18%). Reference counting still frees
+    everything. The collector resumes only once `build` has returned, when the rows it read, its
+    own locals, are freed already: resumed before, its first collection would walk them all once
+    more.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -9,7 +9,7 @@ was fixed at submission), and what only counts (principle ratings, evidence word
 counted.
 
 Every other datetime is timezone-aware UTC, as the database layer stores them. Vote scores
-follow the design: strong_no_hire=1, inclined_no_hire=2, inclined_hire=3, strong_hire=4.
+follow the design: `domain.VOTE_SCORES` (1..4).
 """
 
 from __future__ import annotations

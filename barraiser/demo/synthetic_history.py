@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..domain import Vote
 from ..history.row import COLUMNS
 from ..principles.catalog import DEFAULT_PRINCIPLES
 
@@ -45,7 +46,6 @@ LAST_NAMES = (
     "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Okoro", "Petrov", "Rossi", "Silva",
 )  # fmt: skip
 
-VOTES = ("strong_no_hire", "inclined_no_hire", "inclined_hire", "strong_hire")  # score 1..4
 LENIENT_BIAS = 0.9
 HARSH_BIAS = -0.9
 SHADOW_RATE = 0.12
@@ -174,14 +174,9 @@ def _weekday_morning(moment: datetime) -> datetime:
     return moment.replace(hour=9, minute=0, second=0, microsecond=0)
 
 
-def _vote(perceived: float) -> str:
-    if perceived >= 0.9:
-        return VOTES[3]
-    if perceived >= 0:
-        return VOTES[2]
-    if perceived >= -0.9:
-        return VOTES[1]
-    return VOTES[0]
+def _vote(perceived: float) -> Vote:
+    """The vote on the scale that principle ratings use: the same four steps."""
+    return Vote.from_score(_rating(perceived))
 
 
 def _rating(perceived: float) -> int:
@@ -280,7 +275,7 @@ def _loop_rows(
     for slot, (person, names) in enumerate(zip(panel, assigned, strict=True)):
         starts_at = day + timedelta(hours=slot + (1 if slot >= 3 else 0))  # lunch after three
         interview = _interview(person, names, starts_at, quality, traits[person.email], rng)
-        scores[person.email] = VOTES.index(interview["vote"]) + 1
+        scores[person.email] = Vote(interview["vote"]).score
         latest = max(latest, datetime.fromisoformat(interview["submitted_at"]))
         loop_rows.append(interview)
     on_loop = {manager.email, *(person.email for person in panel)}
@@ -358,7 +353,7 @@ def _interview(
         "interview_minutes": "60",
         "principles": "|".join(names),
         "ratings": "|".join(ratings),
-        "vote": _vote(perceived),
+        "vote": _vote(perceived).value,
         "raises_bar": "true" if perceived >= 0.6 else "false",
         "submitted_at": (ends_at + delay).isoformat(),
         "shadow": "false",

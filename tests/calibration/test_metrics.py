@@ -4,6 +4,7 @@ Run this module (`python -m tests.calibration.test_metrics`) to time build_repor
 synthetic loops; the timing is for a person to read, never asserted in a test.
 """
 
+import copy
 import csv
 import io
 import json
@@ -691,6 +692,21 @@ def test_report_keys_contract(report):
     }
     assert report["vote_changes"].keys() == {"rate", "n"}
     assert report["outcomes"].keys() == {"hires_rated", "vote_performance_correlation"}
+
+
+def test_build_report_changes_none_of_its_inputs():
+    panel = read_panel(INTERVIEWS)
+    inputs = (LOOPS, panel, RATING_COUNTS, TRAINEES, dict(PEOPLE))
+    before = copy.deepcopy(inputs)
+
+    first = build_report(LOOPS, panel, RATING_COUNTS, TRAINEES, people=PEOPLE, period=TWO_WEEKS)
+    second = build_report(LOOPS, panel, RATING_COUNTS, TRAINEES, people=PEOPLE, period=TWO_WEEKS)
+
+    assert second == first
+    assert (LOOPS, panel, RATING_COUNTS, TRAINEES, dict(PEOPLE)) == before
+    # Built twice from one panel, ann still has her three votes and two decided loops.
+    assert interviewer(second, "ann@example.com")["agreement_n"] == 2
+    assert sum(interviewer(second, "ann@example.com")["votes"].values()) == 3
 
 
 def test_report_is_json(report):

@@ -1,0 +1,299 @@
+"""Properties of the calibration metrics over generated panels, checked with Hypothesis: what
+must hold whatever the votes, beside the hand-worked cases of test_metrics.py and test_agreement.py.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from barraiser.calibration.agreement import LEVELS, krippendorff_alpha
+from barraiser.calibration.flags import FlagSettings, flag_reasons
+from barraiser.calibration.metrics import (
+    MICROSECONDS_PER_HOUR,
+    build_report,
+    histogram_median,
+    microseconds,
+    read_loops,
+    read_panel,
+)
+from barraiser.calibration.rows import (
+    EvidenceCount,
+    InterviewRow,
+    LoopRow,
+    Person,
+    RatingCounts,
+)
+from barraiser.domain import VOTE_SCORES
+
+# Small and fast: each example builds a report in well under a millisecond.
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SCORES = sorted(VOTE_SCORES.values())
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+PEOPLE = {id_: Person(f"p{id_}@example.com", f"P{id_}") for id_ in range(12)}
+
+scores = st.sampled_from(SCORES)
+# A unit: the values its coders gave, None where a coder gave none.
+units = st.lists(st.lists(st.none() | st.integers(0, 6), max_size=6), max_size=12)
+# A loop's panel: distinct interviewers (ids into PEOPLE), each with a written vote.
+panels = st.dictionaries(st.sampled_from(sorted(PEOPLE)), scores, min_size=1, max_size=6)
+loops = st.lists(st.tuples(panels, st.sampled_from([None, "hire", "no_hire"])), max_size=10)
+
+
+def interview(loop_id: int, who: int, score: int | None, hours: float = 2) -> InterviewRow:
+    ends = T0 + timedelta(days=loop_id)
+    return InterviewRow(
+        loop_id=loop_id,
+        interviewer_id=who,
+        is_shadow=False,
+        ends_at=microseconds(ends),
+        submitted_at=microseconds(ends + timedelta(hours=hours)),
+        on_time=hours <= 24,
+        vote_score=score,
+        final_vote_score=None,
+        bar_raiser_answer=None,
+    )
+
+
+def loop_row(loop_id: int, outcome: str | None) -> LoopRow:
+    return LoopRow(
+        loop_id=loop_id,
+        department="Payments",
+        requisition="Engineer",
+        bar_raiser_email="br@example.com",
+        bar_raiser_name="Bea",
+        bar_raiser_certified=True,
+        first_interview_at=T0 + timedelta(days=loop_id),
+        debrief_opened_at=None,
+        decided_at=None,
+        outcome=outcome,  # type: ignore[arg-type]
+        vetoed=False,
+        performance_rating=None,
+        required_principles_covered=True,
+    )
+
+
+def report_of(
+    history: list[tuple[dict[int, int], str | None]],
+    rows: list[InterviewRow] | None = None,
+    evidence: list[EvidenceCount] | None = None,
+) -> dict[str, Any]:
+    """The report over `history`, one loop per entry; `rows` overrides the interviews."""
+    if rows is None:
+        rows = [
+            interview(loop_id, who, score)
+            for loop_id, (votes, _) in enumerate(history)
+            for who, score in votes.items()
+        ]
+    return build_report(
+        [loop_row(loop_id, outcome) for loop_id, (_, outcome) in enumerate(history)],
+        read_panel(rows),
+        RatingCounts([], evidence or []),
+        [],
+        people=PEOPLE,
+    )
+
+
+# -- Krippendorff's alpha -----------------------------------------------------------------------
+
+
+@PROPERTY
+@given(units, st.sampled_from(LEVELS))
+def test_alpha_is_within_minus_one_and_one_or_undefined(data, level):
+    alpha = krippendorff_alpha(data, level)
+
+    assert alpha.value is None or -1 <= alpha.value <= 1
+    present = [[value for value in unit if value is not None] for unit in data]
+    pairable = [unit for unit in present if len(unit) >= 2]
+    if len({value for unit in pairable for value in unit}) < 2:
+        assert alpha.value is None  # no variation: alpha is 0/0, never 1 or 0
+    assert (alpha.units, alpha.pairable_values) == (len(pairable), sum(map(len, pairable)))
+
+
+@PROPERTY
+@given(units, st.sampled_from(LEVELS), st.randoms(use_true_random=False))
+def test_alpha_ignores_the_order_of_units_and_of_coders(data, level, rng):
+    shuffled = [rng.sample(unit, len(unit)) for unit in data]
+    rng.shuffle(shuffled)
+
+    assert krippendorff_alpha(shuffled, level) == krippendorff_alpha(data, level)
+
+
+@PROPERTY
+@given(loops, st.randoms(use_true_random=False))
+def test_the_reports_alpha_is_the_votes_alpha_in_any_row_order(history, rng):
+    rows = [
+        interview(loop_id, who, score)
+        for loop_id, (votes, _) in enumerate(history)
+        for who, score in votes.items()
+    ]
+    rng.shuffle(rows)
+
+    report = report_of(history, rows)
+
+    alpha = krippendorff_alpha([votes.values() for votes, _ in history], "ordinal")
+    assert report["agreement"] == {"krippendorff_alpha_ordinal": alpha.value, "loops": alpha.units}
+    assert report == report_of(history)
+
+
+# -- leniency -----------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(panels)
+def test_leniency_deviations_sum_to_zero_within_a_loop(votes):
+    panel = read_panel([interview(1, who, score) for who, score in votes.items()])
+
+    reading = read_loops(panel, {1: None}, {})
+
+    deviations = [d for judged in reading.judgements.values() for d in judged.leniency]
+    assert len(deviations) == (len(votes) if len(votes) >= 2 else 0)
+    assert math.isclose(math.fsum(deviations), 0, abs_tol=1e-9)
+
+
+@PROPERTY
+@given(loops)
+def test_leniency_over_the_report_sums_to_zero(history):
+    report = report_of(history)
+
+    total = math.fsum(
+        row["leniency"] * row["leniency_n"]
+        for row in report["interviewers"]
+        if row["leniency"] is not None
+    )
+    assert math.isclose(total, 0, abs_tol=1e-9)
+    assert sum(row["leniency_n"] for row in report["interviewers"]) == sum(
+        len(votes) for votes, _ in history if len(votes) >= 2
+    )
+
+
+# -- medians ------------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.lists(st.integers(0, 400), max_size=40))
+def test_histogram_median_is_the_median(values):
+    expected = statistics.median(values) if values else None
+
+    assert histogram_median(Counter(values)) == expected
+
+
+@PROPERTY
+@given(
+    st.lists(st.floats(0, 24 * 14, allow_nan=False), min_size=1, max_size=20),
+    st.lists(st.integers(0, 300), min_size=1, max_size=20),
+)
+def test_the_reports_medians_are_the_medians(hours, words):
+    rows = [
+        interview(loop_id, 1, 3, hours=round(h * MICROSECONDS_PER_HOUR) / MICROSECONDS_PER_HOUR)
+        for loop_id, h in enumerate(hours)
+    ]
+    evidence = [EvidenceCount(1, count, n) for count, n in Counter(words).items()]
+
+    (row,) = report_of([({}, None)] * len(hours), rows, evidence)["interviewers"]
+
+    to_submit = [(r.submitted_at - r.ends_at) / MICROSECONDS_PER_HOUR for r in rows]
+    assert math.isclose(row["median_hours_to_submit"], statistics.median(to_submit), abs_tol=1e-9)
+    assert row["evidence_median_words"] == statistics.median(words)
+
+
+# -- the flag rule, against the rule as flags.py states it, worked out naively ------------------
+
+
+def exact(share: float) -> Fraction:
+    """The fraction a generated share stands for (they are twentieths, or simple settings)."""
+    return Fraction(share).limit_denominator(1000)
+
+
+def naive_reasons(rows: list[dict[str, Any]], flags: FlagSettings) -> list[list[str]] | None:
+    """The rule in the words of flags.py, one interviewer at a time, in exact fractions (of the
+    shares the rows stand for: 0.55 is 11/20); None when an agreement falls exactly z standard
+    deviations below its peers' mean, where floats may round either way."""
+    result = []
+    for index, row in enumerate(rows):
+        reasons = []
+        if row["leniency_n"] >= flags.min_n and row["leniency"] >= flags.leniency_threshold:
+            reasons.append("lenient")
+        if row["leniency_n"] >= flags.min_n and row["leniency"] <= -flags.leniency_threshold:
+            reasons.append("harsh")
+        if row["agreement_n"] >= flags.min_n:
+            mine = exact(row["agreement_with_decision"])
+            low = mine < exact(flags.agreement_floor)
+            peers = [
+                exact(other["agreement_with_decision"])
+                for other_index, other in enumerate(rows)
+                if other_index != index and other["agreement_n"] >= flags.min_n
+            ]
+            if len(peers) >= flags.min_peers:
+                mean = sum(peers) / len(peers)
+                variance = sum((peer - mean) ** 2 for peer in peers) / (len(peers) - 1)
+                gap, z = mean - mine, exact(flags.agreement_z)
+                # More than z standard deviations below: gap > z * sqrt(variance).
+                if variance > 0 and gap > 0:
+                    if gap * gap == z * z * variance:
+                        return None
+                    low = low or gap * gap > z * z * variance
+            if low:
+                reasons.append("low agreement")
+        result.append(reasons)
+    return result
+
+
+interviewer_rows = st.builds(
+    lambda leniency_n, twelfths, agreement_n, twentieths: {
+        "leniency_n": leniency_n,
+        "leniency": twelfths / 12 if leniency_n else None,
+        "agreement_n": agreement_n,
+        "agreement_with_decision": twentieths / 20 if agreement_n else None,
+    },
+    st.integers(0, 9),
+    st.integers(-36, 36),
+    st.integers(0, 9),
+    st.integers(0, 20),
+)
+flag_settings = st.builds(
+    FlagSettings,
+    min_n=st.integers(1, 6),
+    leniency_threshold=st.sampled_from([0.25, 0.5, 1.0]),
+    agreement_floor=st.sampled_from([0.0, 0.25, 0.5, 0.6]),
+    agreement_z=st.sampled_from([1.0, 1.5, 2.0, 3.0]),
+    min_peers=st.integers(2, 6),
+)
+
+
+@settings(PROPERTY, max_examples=250)
+@given(st.lists(interviewer_rows, max_size=14), flag_settings)
+def test_flag_rule_matches_its_statement(rows, flags):
+    expected = naive_reasons(rows, flags)
+    assume(expected is not None)
+
+    assert flag_reasons(rows, flags) == expected
+
+
+def test_flag_rule_property_sees_peer_flags():
+    """The naive rule is no straw man: it raises the flag that only the peer comparison raises
+    (an agreement above the floor, far below peers who all agree well)."""
+    rng = random.Random(1)
+    rows = [
+        {
+            "leniency_n": 0,
+            "leniency": None,
+            "agreement_n": 9,
+            "agreement_with_decision": rng.choice([0.9, 0.95, 1.0]),
+        }
+        for _ in range(6)
+    ]
+    rows.append({**rows[0], "agreement_with_decision": 0.6})
+    flags = FlagSettings()
+
+    expected = naive_reasons(rows, flags)
+    assert expected is not None
+    assert flag_reasons(rows, flags)[-1] == ["low agreement"] == expected[-1]
