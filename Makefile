@@ -31,7 +31,8 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-## The whole suite: lint, unit and HTTP tests, browser tests (SQLite unless TEST_DATABASE_URL is set)
+## The whole suite: lint and types, unit and HTTP tests, browser tests (SQLite unless TEST_DATABASE_URL is set)
 test: lint
 	$(BIN)/pytest

@@ -24,7 +24,7 @@ just the values it received, and a caller holding `{loop: {interviewer: vote}}` 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -71,12 +71,14 @@ def krippendorff_alpha(units: Iterable[Iterable[float | None]], level: Level) ->
     return alpha_from_patterns(patterns, level)
 
 
-def alpha_from_patterns(patterns: Mapping[tuple[float, ...], int], level: Level) -> Alpha:
+def alpha_from_patterns(
+    patterns: Mapping[tuple[float, ...], int] | Mapping[tuple[int, ...], int], level: Level
+) -> Alpha:
     """Krippendorff's alpha from units already counted: each distinct pattern of values (sorted,
     no missing values, at least two) with the number of units that hold it."""
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement: {level!r}")
-    coincidences: Counter[tuple[float, float]] = Counter()
+    coincidences: defaultdict[tuple[float, float], float] = defaultdict(float)
     unit_count = pairable_values = 0
     # In a fixed order, so that the sums below round the same whatever order the units came in.
     for values, repeats in sorted(patterns.items()):
@@ -91,7 +93,7 @@ def alpha_from_patterns(patterns: Mapping[tuple[float, ...], int], level: Level)
                 if pairs:
                     coincidences[c, k] += pairs * weight
 
-    marginals: Counter[float] = Counter()
+    marginals: defaultdict[float, float] = defaultdict(float)
     for (c, _k), o_ck in coincidences.items():
         marginals[c] += o_ck
     if pairable_values < 2:
@@ -108,7 +110,7 @@ def alpha_from_patterns(patterns: Mapping[tuple[float, ...], int], level: Level)
 
 
 def _difference_function(
-    level: Level, marginals: Counter[float]
+    level: Level, marginals: Mapping[float, float]
 ) -> Callable[[float, float], float]:
     """Return the squared difference d2(c, k) for `level`, given the coincidence marginals."""
     if level == "nominal":

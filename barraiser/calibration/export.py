@@ -83,7 +83,7 @@ def report_to_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
         **report["outcomes"],
     }
     rows = [SUMMARY_COLUMNS, *(["summary", key, csv_cell(value)] for key, value in summary.items())]
-    tables = (
+    tables: tuple[tuple[str, list[str], Any], ...] = (
         ("interviewer", INTERVIEWER_COLUMNS, report["interviewers"]),
         ("bar_raiser", BAR_RAISER_COLUMNS, report["bar_raisers"]),
         ("principle", PRINCIPLE_COLUMNS, report["principles"]),

@@ -66,12 +66,14 @@ def histogram_median(counts: Mapping[int, int]) -> float | None:
         return None
     # 0-based positions of the middle value(s): equal when the total is odd.
     low, high = (total - 1) // 2, total // 2
-    seen, low_value = 0, None
+    seen = 0
+    low_value: float | None = None
     for value in sorted(counts):
         seen += counts[value]
         if low_value is None and seen > low:
             low_value = value
         if seen > high:
+            assert low_value is not None  # low <= high, so it was passed first
             return value if low == high else (low_value + value) / 2
     raise AssertionError("unreachable: the positions are within the total")
 
@@ -209,7 +211,7 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
             continue
         if submitted_at > last_submitted.get(loop_id, -1):
             last_submitted[loop_id] = submitted_at
-        tally.on_time += on_time
+        tally.on_time += bool(on_time)
         tally.to_submit.append(submitted_at - ends_at)
         if answer is not None:
             tally.answers += 1
@@ -323,7 +325,7 @@ def evidence_words(evidence: Iterable[EvidenceCount]) -> dict[int, Counter[int]]
     words of evidence (the rows count submitted panel feedback only)."""
     words: defaultdict[int, Counter[int]] = defaultdict(Counter)
     for row in evidence:
-        words[row.interviewer_id][row.evidence_words] += row.count
+        words[row.interviewer_id][row.evidence_words] += row.assignments
     return words
 
 
@@ -374,7 +376,7 @@ def interviewer_rows(
                 "flag_reasons": [],
             }
         )
-    result.sort(key=lambda row: (row["name"].casefold(), row["email"]))
+    result.sort(key=lambda row: (str(row["name"]).casefold(), str(row["email"])))
     return result
 
 
@@ -429,13 +431,13 @@ def principle_rows(counts: Iterable[PrincipleCount]) -> list[dict[str, Any]]:
     tallies: defaultdict[str, PrincipleTally] = defaultdict(PrincipleTally)
     for row in counts:
         tally = tallies[row.principle_name]
-        tally.assigned += row.count
+        tally.assigned += row.assignments
         if row.rating is None:
             continue
-        tally.ratings[row.rating] += row.count
+        tally.ratings[row.rating] += row.assignments
         if row.outcome is not None:
-            tally.judged += row.count
-            tally.agreed += row.count * agrees(row.rating, row.outcome)
+            tally.judged += row.assignments
+            tally.agreed += row.assignments * agrees(row.rating, row.outcome)
     return [
         {
             "name": name,

@@ -38,6 +38,9 @@ from .rows import (
     TraineeRow,
 )
 
+# A column of a model or an expression: what the helpers below build SQL over.
+SQLColumn = sa.ColumnElement[Any] | sa.orm.QueryableAttribute[Any]
+
 COUNTED_STATES = (LoopState.SCHEDULED, LoopState.DEBRIEF, LoopState.DECIDED)
 """Draft and cancelled loops never ran as planned, so they are not in any report."""
 
@@ -98,13 +101,13 @@ def loop_ids(filters: ReportFilters, *, part: tuple[int, int] = (0, 1)) -> sa.Se
         )
     if filters.requisition_id is not None:
         query = query.where(Loop.requisition_id == filters.requisition_id)
-    part, parts = part
+    index, parts = part
     if parts > 1:
-        query = query.where(Loop.id % parts == part)
+        query = query.where(Loop.id % parts == index)
     return query
 
 
-def _vote_score(column: sa.ColumnElement) -> sa.ColumnElement[int]:
+def _vote_score(column: SQLColumn) -> sa.ColumnElement[int]:
     """The vote as its score, 1..4, computed by the database (no enum objects per row)."""
     return sa.case(*((column == vote, score) for vote, score in VOTE_SCORES.items()))
 
@@ -172,21 +175,22 @@ def _execute(connection: sa.Connection, query: sa.Select) -> list[Sequence[Any]]
     if connection.get_execution_options().get(STATEMENT_READER):
         rows = query.subquery("rows")
         whole = sa.select(sa.func.json_group_array(sa.func.json_array(*rows.c)))
-        return json.loads(connection.execute(whole).scalar_one())
+        rows_as_json: list[Sequence[Any]] = json.loads(connection.execute(whole).scalar_one())
+        return rows_as_json
     result = connection.execute(query)
     try:
-        return result.cursor.fetchall()
+        return list(result.cursor.fetchall())
     finally:
         result.close()
 
 
-def _as_stored(column: sa.ColumnElement) -> sa.ColumnElement:
+def _as_stored(column: SQLColumn) -> sa.ColumnElement[Any]:
     """The column as the driver returns it, with no per-value processing in Python: text on
     SQLite for datetimes and enums, 0/1 for booleans (the callers apply bool())."""
     return sa.type_coerce(column, sa.String())
 
 
-def _epoch_microseconds(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement[int]:
+def _epoch_microseconds(column: SQLColumn, dialect: str) -> sa.ColumnElement[int]:
     """The datetime as whole microseconds since 1970 (UTC), computed by the database.
 
     Integers, so that differences and comparisons are exact, and identical on both databases:
@@ -378,7 +382,7 @@ def _interviews(connection: sa.Connection, ids: sa.Select) -> list[InterviewRow]
     return _execute(connection, query)  # type: ignore[return-value]
 
 
-def _panel_assignments(ids: sa.Select, *columns: sa.ColumnElement) -> sa.Select:
+def _panel_assignments(ids: sa.Select, *columns: SQLColumn) -> sa.Select:
     """`columns` over the principles assigned to panel (non-shadow) interviews of the report,
     grouped by those columns. Each assignment carries what its submitted feedback said of it
     (`InterviewPrinciple.submitted_*`), so no feedback or rating is joined."""

@@ -105,7 +105,7 @@ class PrincipleCount(NamedTuple):
     """1..4; None when not rated or when the feedback is not submitted (a draft does not count)."""
     outcome: Outcome | None
     """The loop's outcome; None while it is undecided."""
-    count: int
+    assignments: int
 
 
 class EvidenceCount(NamedTuple):
@@ -118,7 +118,7 @@ class EvidenceCount(NamedTuple):
 
     interviewer_id: int
     evidence_words: int
-    count: int
+    assignments: int
 
 
 class TraineeRow(NamedTuple):
