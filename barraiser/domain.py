@@ -51,6 +51,9 @@ RATING_LABELS: dict[int, str] = {
     1: "1 — Weak: well short of the bar",
 }
 
+# A hire's performance, rated later by the hiring manager, runs 1–5.
+PERFORMANCE_RATINGS = range(1, 6)
+
 
 class FeedbackState(enum.StrEnum):
     DRAFT = "draft"

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from ..auth.models import BarRaiserStatus, User
 from ..database import STATEMENT_READER
 from ..debrief.models import FinalVote, HirePerformance
-from ..domain import VOTE_SCORES, FeedbackState, LoopState
+from ..domain import VOTE_SCORES, LoopState
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..loops.models import Interview, InterviewPrinciple, Loop
@@ -373,7 +373,7 @@ def _interviews(connection: sa.Connection, ids: sa.Select) -> list[InterviewRow]
             Feedback,
             sa.and_(
                 Feedback.interview_id == Interview.id,
-                Feedback.state == FeedbackState.SUBMITTED,
+                Feedback.submitted,
             ),
         )
         .outerjoin(FinalVote, FinalVote.interview_id == Interview.id)
@@ -429,7 +429,7 @@ def _trainees(connection: sa.Connection, ids: sa.Select) -> list[TraineeRow]:
         .where(
             shadow.interviewer_id == User.id,
             shadow.is_shadow.is_(True),
-            Feedback.state == FeedbackState.SUBMITTED,
+            Feedback.submitted,
             shadow.loop_id.in_(ids),
         )
         .scalar_subquery()

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
-from ..domain import LoopState, Outcome, VerdictKind, Vote
+from ..domain import PERFORMANCE_RATINGS, LoopState, Outcome, VerdictKind, Vote
 from ..errors import Conflict, DomainError, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
@@ -325,7 +325,7 @@ def record_hire_performance(
     """The hire's performance rating (1–5) on a date, appended; the latest date is reported."""
     loop = lock_loop(loop.id)
     _raise(performance_refusal(actor, loop))
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
+    if not isinstance(rating, int) or rating not in PERFORMANCE_RATINGS:
         raise RuleViolation("Rate the hire's performance from 1 to 5.", field="rating")
     assert loop.decided_at is not None
     if rated_on < loop.decided_at.date():

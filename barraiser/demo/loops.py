@@ -44,12 +44,6 @@ EVIDENCE = {
     ),
 }
 SUMMARY = "Read the evidence per principle; my vote follows from it."
-RATING_FOR_VOTE = {
-    Vote.STRONG_HIRE: 4,
-    Vote.INCLINED_HIRE: 3,
-    Vote.INCLINED_NO_HIRE: 2,
-    Vote.STRONG_NO_HIRE: 1,
-}
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ class DemoLoop:
 
 
 def _content(interview: Interview, vote: Vote) -> FeedbackContent:
-    rating = RATING_FOR_VOTE[vote]
+    rating = vote.score  # the demo's ratings follow the vote, on the same 1–4 scale
     return FeedbackContent(
         ratings={
             principle.id: RatingInput(rating, EVIDENCE[rating])

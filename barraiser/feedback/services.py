@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..audit.services import record
 from ..auth.models import User
 from ..database import mark_changed
-from ..domain import FeedbackState, LoopState, Vote
+from ..domain import RATING_LABELS, FeedbackState, LoopState, Vote
 from ..errors import Conflict, Forbidden, RuleViolation
 from ..extensions import db
 from ..loops.models import Interview, Loop
@@ -119,7 +119,7 @@ def _apply(feedback: Feedback, interview: Interview, content: FeedbackContent) -
         given = content.ratings.get(principle_id)
         if given is None:
             continue
-        if given.rating is not None and not 1 <= given.rating <= 4:
+        if given.rating is not None and given.rating not in RATING_LABELS:
             raise RuleViolation("A rating is 1, 2, 3 or 4.", field=f"rating_{principle_id}")
         row = rows.get(principle_id)
         if row is None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..auth.services import normalise_email
 from ..candidates.models import Candidate
-from ..domain import RATING_LABELS, Outcome, Vote
+from ..domain import PERFORMANCE_RATINGS, RATING_LABELS, Outcome, Vote
 from ..loops.models import Loop
 from ..loops.rules import DEFAULT_DURATION_MINUTES, duration_problem
 from ..requisitions.models import Requisition
@@ -160,7 +160,9 @@ class RowChecker:
             "decision": self.choice(raw, "decision", self.outcomes, report),
             "vetoed": self.boolean(raw, "vetoed", report),
             "decided_at": self.moment(raw, "decided_at", report),
-            "performance": self.number(raw, "performance", 1, 5, report),
+            "performance": self.number(
+                raw, "performance", PERFORMANCE_RATINGS[0], PERFORMANCE_RATINGS[-1], report
+            ),
         }
 
     def interview(
