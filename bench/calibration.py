@@ -126,7 +126,7 @@ def cpu_by_part() -> str:
     metrics = time.process_time()
     json.dumps(built)
     done = time.process_time()
-    assigned = sum(row.count for row in rows.ratings.principles)
+    assigned = sum(row.assignments for row in rows.ratings.principles)
     return (
         f"SQL and rows {fetched - cpu:.2f} s ({len(rows.loops)} loops, "
         f"{len(rows.interviews)} interviews, {assigned} principles assigned); "
