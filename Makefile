@@ -13,11 +13,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[postgres,server]'
+	$(BIN)/pip install --quiet -e '.[postgres,server,redis]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[postgres,server,test]'
+	$(BIN)/pip install --quiet -e '.[postgres,server,redis,test]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
