@@ -134,7 +134,9 @@ def _security_headers(response: Response) -> Response:
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
         )
-    if response.mimetype == "text/html":
-        # Pages carry names and feedback: keep them out of shared caches and the back button's disk.
+    if request.endpoint not in ("static", "bootstrap.static"):
+        # Everything but the static files may carry names and feedback (pages, .ics, reports,
+        # exports, JSON errors): keep it out of shared caches and the browser's disk. A view whose
+        # answer may be cached says so by setting Cache-Control itself.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
