@@ -128,7 +128,8 @@ def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[s
     if shadow is not None:
         wanted[shadow.interviewer_id] = (shadow, True)
     existing = {interview.interviewer_id: interview for interview in loop.interviews}
-    started = _interviews_with_feedback([i.id for i in loop.interviews if i.id is not None])
+    feedback = _feedback_of([i.id for i in loop.interviews if i.id is not None])
+    started = set(feedback)
     changes: list[str] = []
 
     for interviewer_id, leaving in existing.items():
@@ -156,6 +157,14 @@ def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[s
             plan.starts_at,
             plan.duration_minutes,
         ):
+            if feedback.get(interview.id):
+                # Submitted feedback would then predate the interview it reports on. A draft may
+                # still move: nothing in it is final yet.
+                raise RuleViolation(
+                    f"{interview.interviewer.name} has submitted feedback for their interview; "
+                    "it cannot be moved.",
+                    field="interviews",
+                )
             changes.append(f"moved {name} to {plan.starts_at:%Y-%m-%d %H:%M} UTC")
         interview.starts_at = plan.starts_at
         interview.duration_minutes = plan.duration_minutes
@@ -194,14 +203,16 @@ def _set_principles(
     return True
 
 
-def _interviews_with_feedback(interview_ids: list[int]) -> set[int]:
+def _feedback_of(interview_ids: list[int]) -> dict[int, bool]:
+    """The interviews among these with feedback started, each with whether it is submitted."""
     if not interview_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            sa.select(Feedback.interview_id).where(Feedback.interview_id.in_(interview_ids))
+        return {}
+    rows = db.session.execute(
+        sa.select(Feedback.interview_id, Feedback.submitted).where(
+            Feedback.interview_id.in_(interview_ids)
         )
     )
+    return {interview_id: bool(submitted) for interview_id, submitted in rows}
 
 
 def create_loop(

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 from loops.cases import BROKEN
 
-from barraiser.domain import LoopState, Outcome
+from barraiser.domain import FeedbackState, LoopState, Outcome, Vote
 from barraiser.extensions import db
-from barraiser.loops.models import Loop
+from barraiser.feedback.models import Feedback
+from barraiser.loops.models import Interview, Loop
 from barraiser.loops.services import create_loop
 
 
@@ -209,6 +210,41 @@ def test_a_stale_panel_form_is_a_409(org, recruiter, draft, panel_form):
     assert (
         "someone changed this loop since you opened it" in response.get_data(as_text=True).lower()
     )
+
+
+def test_moving_an_interview_whose_feedback_is_submitted_is_refused_on_the_page(
+    org, recruiter, draft, panel_form, clock
+):
+    interview = next(i for i in draft.interviews if i.interviewer_id == org.interviewers[2].id)
+    before = (interview.starts_at, interview.duration_minutes)
+    db.session.add(
+        Feedback(
+            interview_id=interview.id,
+            author_id=interview.interviewer_id,
+            state=FeedbackState.SUBMITTED,
+            vote=Vote.INCLINED_NO_HIRE,
+            raises_bar=False,
+            summary="Vague on ownership.",
+            created_at=clock(),
+            updated_at=clock(),
+            submitted_at=clock(),
+        )
+    )
+    db.session.commit()
+    moved = org.with_interview(org.plan(), 3, starts_at=org.slot(6))
+    response = recruiter.post(f"/loops/{draft.id}/panel", data=panel_form(moved, version=1))
+    assert response.status_code == 422
+    assert (
+        "Panelist 3 has submitted feedback for their interview; it cannot be moved."
+        in html.unescape(_panel_problems(response.get_data(as_text=True)))
+    )
+    db.session.expire_all()
+    kept = db.session.get(Loop, draft.id)
+    assert kept.version == 1
+    assert (
+        db.session.get(Interview, interview.id).starts_at,
+        db.session.get(Interview, interview.id).duration_minutes,
+    ) == before
 
 
 def test_a_broken_edit_shows_the_problem_next_to_the_field(

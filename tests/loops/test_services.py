@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import BarRaiserStatus
 from barraiser.auth.services import set_bar_raiser_status
-from barraiser.domain import LOOP_TRANSITIONS, FeedbackState, LoopState, Outcome
+from barraiser.domain import LOOP_TRANSITIONS, FeedbackState, LoopState, Outcome, Vote
 from barraiser.errors import Conflict, RuleViolation
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback
@@ -128,6 +128,44 @@ def test_an_interview_with_feedback_started_cannot_be_removed_or_repurposed(org,
     # Moving the time is fine.
     moved = org.with_interview(org.plan(), 2, starts_at=org.slot(6))
     assert update_panel(draft, moved, expected_version=1, actor=org.recruiter, now=clock())
+
+
+def _submit_feedback_on(interview, clock) -> None:
+    db.session.add(
+        Feedback(
+            interview_id=interview.id,
+            author_id=interview.interviewer_id,
+            state=FeedbackState.SUBMITTED,
+            vote=Vote.INCLINED_HIRE,
+            raises_bar=False,
+            summary="Solid.",
+            created_at=clock(),
+            updated_at=clock(),
+            submitted_at=clock(),
+        )
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("change", ["starts_at", "duration_minutes"])
+def test_an_interview_with_submitted_feedback_cannot_be_moved(org, draft, clock, change):
+    """The feedback would then predate the interview it reports on."""
+    interview = draft.interviews[2]
+    before = (interview.starts_at, interview.duration_minutes)
+    _submit_feedback_on(interview, clock)
+    moved = org.with_interview(
+        org.plan(), 2, **{change: org.slot(6) if change == "starts_at" else 45}
+    )
+    with pytest.raises(RuleViolation, match="has submitted feedback for their interview") as raised:
+        update_panel(draft, moved, expected_version=1, actor=org.recruiter, now=clock())
+    assert raised.value.field == "interviews"
+    db.session.rollback()
+    kept = db.session.get(Loop, draft.id)
+    assert kept.version == 1
+    assert (kept.interviews[2].starts_at, kept.interviews[2].duration_minutes) == before
+    # The rest of the panel may still move around it.
+    others = org.with_interview(org.plan(), 3, starts_at=org.slot(7))
+    assert update_panel(kept, others, expected_version=1, actor=org.recruiter, now=clock())
 
 
 def test_scheduling_checks_every_rule_again(org, draft, clock):
