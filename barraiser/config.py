@@ -89,7 +89,18 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Fail open: with the storage (Redis) down, count in this process's memory and log a
+        # warning, rather than answer every login with a 500; an unreachable host times out fast.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        # Failed logins allowed per account from one address, per account from all addresses,
+        # and per address for all accounts.
         "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20 per hour"),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": os.environ.get(
+            "LOGIN_ADDRESS_FAILURE_LIMIT", "100 per hour"
+        ),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),

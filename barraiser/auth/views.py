@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -15,6 +17,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import RouteLimit
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import clock, policy
@@ -26,6 +30,7 @@ from .services import (
     authenticate,
     close_login_session,
     create_user,
+    normalise_email,
     open_login_session,
     set_bar_raiser_status,
     update_user,
@@ -56,15 +61,49 @@ def _failed_login(response) -> bool:
     return response.status_code in (400, 401)
 
 
+def _account() -> str:
+    """The account a login names, as a digest: the limiter's storage holds no email address."""
+    email = normalise_email(request.form.get("email") or "")
+    return hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _account_at_address() -> str:
+    return f"account-at-address:{_account()}:{get_remote_address()}"
+
+
+def _account_anywhere() -> str:
+    return f"account:{_account()}"
+
+
+def _address() -> str:
+    return f"address:{get_remote_address()}"
+
+
+_TOO_MANY_FAILURES = "Too many failed logins. Wait a few minutes and try again."
+
+
+def _failed_login_limit(setting: str, key: Callable[[], str]) -> RouteLimit:
+    """Failed logins (400, 401) counted under `key`; past the setting's limit, a POST gets 429."""
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key,
+        methods=["POST"],
+        deduct_when=_failed_login,
+        error_message=_TOO_MANY_FAILURES,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
-    methods=["POST"],
-    deduct_when=_failed_login,
-    error_message="Too many failed logins. Wait a few minutes and try again.",
-)
+# Guessing at one account from one address: blocks that pair only, so the rest of an office
+# behind the same address, and the account's owner elsewhere, still log in.
+@_failed_login_limit("LOGIN_FAILURE_LIMIT", _account_at_address)
+# Spraying one account from many addresses.
+@_failed_login_limit("LOGIN_ACCOUNT_FAILURE_LIMIT", _account_anywhere)
+# One address guessing at many accounts: a ceiling high enough for an office's typos.
+@_failed_login_limit("LOGIN_ADDRESS_FAILURE_LIMIT", _address)
 def login():
-    """Log in with email and password. Failed attempts count against a per-address limit (429)."""
+    """Log in with email and password. Failed attempts count per account and address, per
+    account, and per address (429 past any of the limits)."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()

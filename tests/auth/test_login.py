@@ -48,7 +48,7 @@ def test_sixth_failed_login_within_fifteen_minutes_is_refused_with_429(client, m
         assert login(client, user, password="wrong password").status_code == 401
     refused = login(client, user, password="wrong password")
     assert refused.status_code == 429
-    # Even the right password waits: the limit is on the address, not on the guess.
+    # Even the right password waits here: the limit is on this account from this address.
     assert login(client, user).status_code == 429
 
 
