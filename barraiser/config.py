@@ -44,6 +44,22 @@ def secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def check_limiter_storage(workers: int) -> None:
+    """In production, refuse to start several worker processes that would each keep their own
+    failed-login counts in memory (an attacker gets the limit once per worker), unless
+    RATELIMIT_ALLOW_MEMORY is set to say so deliberately. gunicorn.conf.py calls this."""
+    storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    if not is_production() or workers <= 1 or not storage.startswith("memory://"):
+        return
+    if _bool("RATELIMIT_ALLOW_MEMORY", False):
+        return
+    raise ConfigError(
+        f"{workers} workers would each count failed logins in their own memory: set "
+        "RATELIMIT_STORAGE_URI=redis://... so they share one count, or RATELIMIT_ALLOW_MEMORY=1 "
+        "to accept separate counts."
+    )
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":

@@ -141,3 +141,46 @@ def test_behind_a_trusted_proxy_the_client_address_and_https_are_seen(monkeypatc
 def test_without_trusted_proxies_forwarded_headers_are_ignored(client):
     response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("environment", "workers", "refused"),
+    [
+        ({"BARRAISER_ENV": "production"}, 4, True),
+        ({"BARRAISER_ENV": "production", "RATELIMIT_STORAGE_URI": "memory://"}, 2, True),
+        ({"BARRAISER_ENV": "production"}, 1, False),
+        ({"BARRAISER_ENV": "production", "RATELIMIT_ALLOW_MEMORY": "1"}, 4, False),
+        (
+            {"BARRAISER_ENV": "production", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"},
+            4,
+            False,
+        ),
+        ({}, 4, False),
+    ],
+)
+def test_production_refuses_several_workers_counting_failed_logins_apart(
+    monkeypatch, environment, workers, refused
+):
+    for name in ("BARRAISER_ENV", "FLASK_ENV", "RATELIMIT_STORAGE_URI", "RATELIMIT_ALLOW_MEMORY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    if refused:
+        with pytest.raises(config.ConfigError, match="RATELIMIT_STORAGE_URI=redis"):
+            config.check_limiter_storage(workers)
+    else:
+        config.check_limiter_storage(workers)
+
+
+def test_gunicorn_checks_the_limiter_storage_before_starting_workers(monkeypatch):
+    """gunicorn.conf.py runs the check from gunicorn's `on_starting` hook."""
+    import runpy
+    from types import SimpleNamespace
+
+    hooks = runpy.run_path(str(Path(config.__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    monkeypatch.setenv("BARRAISER_ENV", "production")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.delenv("RATELIMIT_ALLOW_MEMORY", raising=False)
+    with pytest.raises(config.ConfigError):
+        hooks["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=4)))
+    hooks["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=1)))
