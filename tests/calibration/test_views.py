@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 import pytest
-from calibration.report_data import P1_EVIDENCE, build_history
+from calibration.report_data import P1_EVIDENCE, build_history_with_l5_decided
 
 from barraiser.calibration.charts import leniency_chart, veto_rate_chart, vote_distribution_chart
 from barraiser.calibration.export import report_to_csv_rows
@@ -29,7 +29,8 @@ URLS = [
 
 @pytest.fixture
 def history(make_loop, clock):
-    return build_history(make_loop, clock())
+    # L5 decided: panel1 leans over five decided loops, enough to be flagged.
+    return build_history_with_l5_decided(make_loop, clock())
 
 
 @pytest.mark.parametrize("role", ROLES)
