@@ -1,8 +1,9 @@
-"""Independence with combined roles: a panelist (or the shadow) who has not yet submitted, and who
-also holds the admin, inspector, recruiter or hiring-manager role, walks every GET route of the
-app's URL map (pages, downloads, JSON, the audit log, the calibration report filtered to the loop's
-requisition) and finds no other panelist's vote, rating, evidence, final vote or the proposal's
-decision. Once they submit, the pages that may show the panel's feedback do: the markers are real.
+"""Independence with combined roles: a panelist, the shadow or the Bar Raiser who has not yet
+submitted, and who also holds the admin, inspector, recruiter or hiring-manager role, walks every
+GET route of the app's URL map (pages, downloads, JSON, the audit log, the calibration report
+filtered to the loop's requisition) and finds no other panelist's vote, rating, evidence, final
+vote or the proposal's decision. Once they submit, the pages that may show the panel's feedback
+do: the markers are real.
 
 The scene: a loop in its debrief (opened early, the user's feedback missing), every other panelist
 submitted with evidence carrying MARKER and the vote HIDDEN_VOTE, cast the same final vote, and
@@ -29,7 +30,7 @@ MARKER = "LEAKMARKER"  # in every other panelist's evidence and summary, and the
 HIDDEN_VOTE = Vote.STRONG_NO_HIRE  # every other panelist's written and final vote
 PROPOSAL = Outcome.NO_HIRE
 EXTRA_ROLES = (Role.ADMIN, Role.INSPECTOR, Role.RECRUITER, Role.HIRING_MANAGER)
-SEATS = ("panelist", "shadow")
+SEATS = ("panelist", "shadow", "bar raiser")
 
 
 @dataclass
@@ -41,7 +42,11 @@ class Scene:
 
 def _scene(seat: str, role: Role, make_loop, clock) -> Scene:
     built = make_loop(panel_size=5, with_shadow=True)
-    user = built.shadow if seat == "shadow" else built.interviewers[1]
+    user = {
+        "panelist": built.interviewers[1],
+        "shadow": built.shadow,
+        "bar raiser": built.bar_raiser,
+    }[seat]
     assert user is not None
     user.role_rows.append(UserRole(role=role))
     db.session.commit()
