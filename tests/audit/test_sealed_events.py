@@ -3,6 +3,7 @@ debrief page would show them; the audit page reads that rule for its whole page 
 
 from __future__ import annotations
 
+from barraiser import policy
 from barraiser.audit.services import record
 from barraiser.auth.models import Role, UserRole
 from barraiser.extensions import db
@@ -76,3 +77,15 @@ def test_the_loop_history_says_a_proposal_was_made_without_its_decision(make_loo
 
     assert "made the proposal" in panelist and "proposed no hire" not in panelist
     assert "proposed no hire" in recruiter
+
+
+def test_the_rule_seals_only_votes_proposals_and_verdicts(make_loop, user_in_role):
+    built = make_loop()
+    panelist, recruiter = built.interviewers[1], user_in_role("recruiter")
+    for action in ("debrief.final_vote_cast", "debrief.proposed", "debrief.vetoed"):
+        assert not policy.can_see_event_details(panelist, action, built.loop)
+        assert policy.can_see_event_details(recruiter, action, built.loop)
+        # An event whose loop cannot be found: nobody can tell who sat on it, so nobody reads.
+        assert not policy.can_see_event_details(recruiter, action, None)
+    for action in ("debrief.opened", "loop.state_changed", "feedback.submitted"):
+        assert policy.can_see_event_details(panelist, action, built.loop)
