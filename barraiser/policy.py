@@ -153,20 +153,44 @@ def own_feedback_submitted(user: User, loop: Loop) -> bool:
     )
 
 
-def can_view_panel_feedback(user: User, loop: Loop) -> bool:
+def can_view_panel_feedback(user: User, loop: Loop, *, own_submitted: bool | None = None) -> bool:
     """The rule the mechanism stands on: nobody on the panel — hiring manager and Bar Raiser
     included — sees another panelist's feedback, ratings or vote before submitting their own.
 
     Recruiters and admins (not on the panel) see submitted feedback; a hiring manager who does not
     interview sees it once the debrief has opened; inspectors see only aggregates.
+    `own_submitted`, when the caller has read it already (a page of many loops reads it for all
+    of them in one query), is own_feedback_submitted(user, loop).
     """
     if is_on_panel(user, loop):
+        if own_submitted is not None:
+            return own_submitted
         return own_feedback_submitted(user, loop)
     if can_manage_loops(user):
         return True
     if user.id == loop.hiring_manager_id:
         return loop.debrief_opened_at is not None
     return False
+
+
+SEALED_EVENT_ACTIONS = frozenset(
+    {"debrief.final_vote_cast", "debrief.proposed", "debrief.concurred", "debrief.vetoed"}
+)
+"""Audit events about a loop whose details carry a vote, the proposal's decision or the verdict:
+what the debrief page shows only to whom can_view_panel_feedback allows."""
+
+
+def can_see_event_details(user: User, action: str, loop: Loop | None, **known: bool) -> bool:
+    """Whether `user` may read the details of an audit event about `loop` (None: the event is
+    not about a loop, or the loop is gone), wherever events are shown: the audit log and the
+    loop page's history. Others see that the event happened (action, time, actor) and no more.
+
+    The same rule as the debrief page: an event carrying a vote, a proposal or a verdict
+    (SEALED_EVENT_ACTIONS) only to someone who may read the panel's feedback; `known` passes
+    on what the caller has read already (own_submitted, see can_view_panel_feedback)."""
+    if action not in SEALED_EVENT_ACTIONS:
+        return True
+    return loop is not None and can_view_panel_feedback(user, loop, **known)
 
 
 # --- debrief -------------------------------------------------------------------------------------

@@ -82,6 +82,8 @@ def report_to_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
         "vote_change_n": report["vote_changes"]["n"],
         **report["outcomes"],
     }
+    if "filters" in report:  # the served report says whose votes it read
+        summary["votes_from"] = report["filters"]["votes_from"]
     rows = [SUMMARY_COLUMNS, *(["summary", key, csv_cell(value)] for key, value in summary.items())]
     tables: tuple[tuple[str, list[str], Any], ...] = (
         ("interviewer", INTERVIEWER_COLUMNS, report["interviewers"]),

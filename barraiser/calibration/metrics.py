@@ -1,11 +1,13 @@
 """The calibration report: pure metrics over plain rows, and its JSON shape.
 
-What counts. Only submitted, non-shadow panel feedback enters a metric about interviewers, votes
-or principles: a draft is not yet a judgement, and a shadow's feedback is training, not a panel
-vote. Calibration reads the WRITTEN vote, made before the panel could influence itself; the final
-vote only feeds the vote-change rates. Votes are read as their scores (`domain.VOTE_SCORES`), and
-a score of `HIRE_LEANING_SCORE` or more leans hire. Rates are unrounded fractions in 0..1, and
-None (null) wherever their denominator is 0, so a reader never mistakes "no data" for "zero".
+What counts. Only the feedback of decided loops is read (the queries never fetch a loop in flight:
+its feedback is sealed, `queries.VOTES_FROM`). Only submitted, non-shadow panel feedback enters a
+metric about interviewers, votes or principles: a draft is not yet a judgement, and a shadow's
+feedback is training, not a panel vote. Calibration reads the WRITTEN vote, made before the panel
+could influence itself; the final vote only feeds the vote-change rates. Votes are read as their
+scores (`domain.VOTE_SCORES`), and a score of `HIRE_LEANING_SCORE` or more leans hire. Rates are
+unrounded fractions in 0..1, and None (null) wherever their denominator is 0, so a reader never
+mistakes "no data" for "zero".
 
 Flags: an interviewer whose leniency or agreement is an outlier is flagged by the rule in
 `flags.py`. The CSV shape of the report lives in `export.py`.
@@ -460,9 +462,15 @@ def panel_in_before_debrief(loop: LoopRow, panel: Panel) -> bool:
 
 
 def adoption(loops: Sequence[LoopRow], panel: Panel) -> dict[str, Any]:
-    """Whether the tool is used as meant: certified Bar Raisers, timely and independent feedback."""
+    """Whether the tool is used as meant: certified Bar Raisers, timely and independent feedback.
+
+    The Bar Raisers' certification and the principles' coverage count every loop; what reads
+    the feedback (on time, in before the debrief) counts the decided loops, the only ones whose
+    feedback the panel holds (see `queries.VOTES_FROM`)."""
     before_debrief = [
-        panel_in_before_debrief(loop, panel) for loop in loops if loop.debrief_opened_at is not None
+        panel_in_before_debrief(loop, panel)
+        for loop in loops
+        if loop.outcome is not None and loop.debrief_opened_at is not None
     ]
     tallies = panel.tallies.values()
     on_time = sum(tally.on_time for tally in tallies)

@@ -44,6 +44,15 @@ SQLColumn = sa.ColumnElement[Any] | sa.orm.QueryableAttribute[Any]
 COUNTED_STATES = (LoopState.SCHEDULED, LoopState.DEBRIEF, LoopState.DECIDED)
 """Draft and cancelled loops never ran as planned, so they are not in any report."""
 
+VOTES_FROM = "decided loops only"
+"""Whose votes, ratings, evidence and final votes the report reads (its `filters.votes_from`).
+
+A loop still in flight (scheduled, or in its debrief) is sealed: its panelists may not yet read
+one another's feedback, and a report filtered to its requisition would show each of them the
+others' votes. So every figure built from feedback reads decided loops only; the loops
+themselves (how many, the Bar Raisers' workload, the adoption of the mechanism's rules) count
+every loop of the period."""
+
 
 @dataclass(frozen=True)
 class ReportFilters:
@@ -68,6 +77,7 @@ class ReportFilters:
             "until": self.until.isoformat(),
             "department": self.department,
             "requisition": self.requisition_id,
+            "votes_from": VOTES_FROM,
         }
 
 
@@ -81,9 +91,12 @@ class ReportRows:
     """Everyone the interview and evidence rows name, by id."""
 
 
-def loop_ids(filters: ReportFilters, *, part: tuple[int, int] = (0, 1)) -> sa.Select:
+def loop_ids(
+    filters: ReportFilters, *, part: tuple[int, int] = (0, 1), decided_only: bool = False
+) -> sa.Select:
     """The ids of the loops in the report, as a subquery for the other queries to select within;
-    with `part` (k, n), only the k-th of n parts of them (by id)."""
+    with `part` (k, n), only the k-th of n parts of them (by id); with `decided_only`, only the
+    decided ones: the loops whose feedback the report may read (see `VOTES_FROM`)."""
     start, end = filters.period
     # Never correlated: the queries embedding it select from `loop` themselves.
     query = (
@@ -91,7 +104,7 @@ def loop_ids(filters: ReportFilters, *, part: tuple[int, int] = (0, 1)) -> sa.Se
         .where(
             Loop.first_interview_at >= start,
             Loop.first_interview_at < end,
-            Loop.state.in_(COUNTED_STATES),
+            Loop.state == LoopState.DECIDED if decided_only else Loop.state.in_(COUNTED_STATES),
         )
         .correlate(None)
     )
@@ -121,8 +134,12 @@ def fetch_rows(filters: ReportFilters, *, reader_threads: int = 0) -> ReportRows
     With `reader_threads`, the big statements run side by side where that reads the same data
     (`readers.py`), the interviews' (the longest) in two halves, by loop; the rows are the same
     either way.
+
+    Every row set built from feedback (interviews, ratings, evidence) reads decided loops only
+    (`VOTES_FROM`); the loops and the trainees' counts read every loop of the report.
     """
     ids = loop_ids(filters)
+    decided = loop_ids(filters, decided_only=True)
     connection = db.session.connection()
     with report_readers(connection, reader_threads) as readers:
         here = readers.connection  # the caller's statements read what the readers read
@@ -131,13 +148,13 @@ def fetch_rows(filters: ReportFilters, *, reader_threads: int = 0) -> ReportRows
         # The longest first: the readers take them in this order.
         loops = readers.submit(_loops, ids, people)
         later_halves = [
-            readers.submit(_interviews, loop_ids(filters, part=(half, halves)))
+            readers.submit(_interviews, loop_ids(filters, part=(half, halves), decided_only=True))
             for half in range(1, halves)
         ]
-        principles = readers.submit(_principle_counts, ids)
-        evidence = readers.submit(_evidence_counts, ids)
+        principles = readers.submit(_principle_counts, decided)
+        evidence = readers.submit(_evidence_counts, decided)
         # Meanwhile, here:
-        interviews = _interviews(here, loop_ids(filters, part=(0, halves)))
+        interviews = _interviews(here, loop_ids(filters, part=(0, halves), decided_only=True))
         trainees = _trainees(here, ids)
     for half in later_halves:
         interviews += half.result()

@@ -236,12 +236,25 @@ def edit_panel(loop_id: int):
 
 def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None = None):
     cancel_form = cancel_form or CancelForm(formdata=None, version=loop.version)
+    history = events_for(loop)
+    # Votes, the proposal and the verdict only to whom the debrief page shows them.
+    own_submitted = any(
+        event.action in policy.SEALED_EVENT_ACTIONS for event in history
+    ) and policy.own_feedback_submitted(current_user, loop)
+    sealed = {
+        event.id
+        for event in history
+        if not policy.can_see_event_details(
+            current_user, event.action, loop, own_submitted=own_submitted
+        )
+    }
     return render_template(
         "loops/detail.html",
         loop=loop,
         coverage=coverage(loop),
         feedback_progress=panel_progress(loop),
-        history=events_for(loop),
+        history=history,
+        sealed=sealed,
         move_form=VersionForm(formdata=None, version=loop.version),
         cancel_form=cancel_form,
         editable=loop.state in EDITABLE_STATES,

@@ -10,7 +10,7 @@ that order (None: feedback never submitted):
     L2    -9    2, 4, 2, 1     no hire, vetoed       -
     L3    -8    3, 4, 4, 3     hire                  5
     L4    -7    4, 4, 3, 3     hire                  2
-    L5    -6    3, 4, 3, None  undecided             -
+    L5    -6    3, 4, 3, None  undecided (in flight)  -
     L6    -120  1, 1, 1, 1     hire                  (before the period)
     L7    -5    -              cancelled             (never counted)
 
@@ -185,6 +185,16 @@ def build_history(make_loop: Callable[..., BuiltLoop], now: datetime) -> History
     requisition.required_principles = [*requisition.required_principles, fifth]
     db.session.commit()
     return History(loops)
+
+
+def build_history_with_l5_decided(make_loop: Callable[..., BuiltLoop], now: datetime) -> History:
+    """The history with L5 decided too (a hire, panel3's feedback still a draft): five decided
+    loops, enough for panel1's leniency to be flagged under the default minimum of five loops
+    (the report reads decided loops only, so the plain history gives panel1 only four)."""
+    history = build_history(make_loop, now)
+    decide(history.loops["L5"], Outcome.HIRE)
+    db.session.commit()
+    return history
 
 
 def loop_ids(history: History, *names: str) -> list[int]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from calibration.report_data import build_history
+from calibration.report_data import build_history_with_l5_decided
 
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import Role
@@ -21,7 +21,8 @@ TODAY = date(2026, 3, 2)
 
 @pytest.fixture
 def history(make_loop, clock):
-    return build_history(make_loop, clock())
+    # L5 decided: panel1 leans over five decided loops, enough to be flagged.
+    return build_history_with_l5_decided(make_loop, clock())
 
 
 def events(action: str) -> list[AuditEvent]:

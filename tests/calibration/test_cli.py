@@ -44,6 +44,7 @@ def test_defaults_to_the_last_90_days_in_json(app, history, login_as):
         "until": "2026-03-02",
         "department": None,
         "requisition": None,
+        "votes_from": "decided loops only",
     }
 
 

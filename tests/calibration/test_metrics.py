@@ -432,7 +432,7 @@ def test_adoption(report):
     ],
 )
 def test_submitted_before_debrief(submitted_after, shadow, all_in_before):
-    loop = loop_row(40, debrief_opened_at=at(40, 3))
+    loop = loop_row(40, debrief_opened_at=at(40, 3), outcome="hire")
     interviews = [
         interview_row(40, "ann@example.com", 3),
         interview_row(40, "tia@example.com", 2, submitted_after=submitted_after, shadow=shadow),

@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from calibration.report_data import build_history, panel_loop
+from calibration.report_data import build_history, decide, panel_loop
 
 from barraiser.calibration import queries
 from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.queries import ReportFilters, fetch_rows
 from barraiser.calibration.report import calibration_report
 from barraiser.calibration.rows import InterviewRow
+from barraiser.domain import Outcome
 from barraiser.extensions import db
 from barraiser.feedback.models import PrincipleRating
 from barraiser.loops.models import InterviewPrinciple
@@ -49,23 +50,25 @@ def test_counts_loops_in_the_period_but_not_drafts_cancelled_or_older(report):
         "until": "2026-03-02",
         "department": None,
         "requisition": None,
+        "votes_from": "decided loops only",
     }
 
 
 def test_leniency_and_hire_lean_per_interviewer(report):
     rows = by_email(report)
     # panel1 voted 4 everywhere. Others' means: L1 (3+3+2)/3, L2 (2+2+1)/3, L3 (3+4+3)/3,
-    # L4 (4+3+3)/3, L5 (3+3)/2 -> differences 4/3, 7/3, 2/3, 2/3, 1 -> mean 6/5.
-    assert rows["panel1@example.com"]["leniency"] == pytest.approx(1.2)
-    assert rows["panel1@example.com"]["leniency_n"] == 5
+    # L4 (4+3+3)/3 -> differences 4/3, 7/3, 2/3, 2/3 -> mean 5/4. L5 is still in flight: its
+    # votes are sealed, not read.
+    assert rows["panel1@example.com"]["leniency"] == pytest.approx(1.25)
+    assert rows["panel1@example.com"]["leniency_n"] == 4
     assert rows["panel1@example.com"]["hire_lean"] == 1.0
     # panel3 voted 2, 1, 3, 3 (L5 only a draft): 2-10/3, 1-8/3, 3-11/3, 3-11/3 -> -13/12.
     assert rows["panel3@example.com"]["leniency"] == pytest.approx(-13 / 12)
     assert rows["panel3@example.com"]["leniency_n"] == 4
     assert rows["panel3@example.com"]["hire_lean"] == 0.5  # 3, 3 of 2, 1, 3, 3
-    # The Bar Raiser: 3-3, 2-7/3, 3-11/3, 4-10/3, 3-7/2 -> (0 - 1/3 - 2/3 + 2/3 - 1/2) / 5.
-    assert rows["br@example.com"]["leniency"] == pytest.approx(-1 / 6)
-    assert rows["br@example.com"]["hire_lean"] == 0.8  # 3, 2, 3, 4, 3
+    # The Bar Raiser: 3-3, 2-7/3, 3-11/3, 4-10/3 -> (0 - 1/3 - 2/3 + 2/3) / 4.
+    assert rows["br@example.com"]["leniency"] == pytest.approx(-1 / 12)
+    assert rows["br@example.com"]["hire_lean"] == 0.75  # 3, 2, 3, 4
 
 
 def test_agreement_with_decision(report):
@@ -92,9 +95,13 @@ def test_on_time_and_evidence(report):
     assert rows["panel2@example.com"]["evidence_rate"] == 0.0
 
 
-def test_only_the_lenient_interviewer_is_flagged(report):
+def test_only_the_lenient_interviewer_is_flagged(history, clock):
+    # With L5 decided, panel1 leans over five loops; panel3's -13/12 is over only 4 (a draft
+    # on L5), under the default minimum of 5.
+    decide(history.loops["L5"], Outcome.HIRE)
+    db.session.commit()
+    report = calibration_report(LAST_90_DAYS, now=clock())
     flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
-    # panel3's -13/12 is over only 4 loops, under the default minimum of 5.
     assert flagged == {
         "br@example.com": [],
         "panel1@example.com": ["lenient"],
@@ -107,12 +114,49 @@ def test_only_the_lenient_interviewer_is_flagged(report):
     )
 
 
+def test_a_loop_in_flight_lends_no_votes_to_a_flag(report):
+    # Undecided, L5 leaves panel1 four loops: under the minimum of 5, nobody is flagged.
+    assert {row["email"]: row["flag_reasons"] for row in report["interviewers"]} == {
+        "br@example.com": [],
+        "panel1@example.com": [],
+        "panel2@example.com": [],
+        "panel3@example.com": [],
+    }
+
+
+def test_a_loop_in_flight_shows_no_votes_ratings_or_evidence(history, clock):
+    # Filtered to L5's requisition, the report still counts the loop but reads none of its
+    # panel's feedback: no interviewer, vote, rating, evidence or agreement.
+    l5 = history.loops["L5"].loop
+    one = calibration_report(
+        ReportFilters(LAST_90_DAYS.since, LAST_90_DAYS.until, requisition_id=l5.requisition_id),
+        now=clock(),
+    )
+    assert (one["loops"], one["decided"]) == (1, 0)
+    assert one["interviewers"] == []
+    assert one["agreement"]["loops"] == 0
+    assert one["vote_changes"] == {"rate": None, "n": 0}
+    assert all(row["assigned"] == 0 for row in one["principles"])
+    assert all(n == 0 for row in one["principles"] for n in row["ratings"].values())
+    assert one["bar_raisers"][0]["loops"] == 1
+    # Decided, the same loop's votes count.
+    decide(history.loops["L5"], Outcome.HIRE)
+    db.session.commit()
+    one = calibration_report(
+        ReportFilters(LAST_90_DAYS.since, LAST_90_DAYS.until, requisition_id=l5.requisition_id),
+        now=clock(),
+    )
+    assert by_email(one)["panel1@example.com"]["votes"]["strong_hire"] == 1
+    assert one["agreement"]["loops"] == 1
+
+
 def test_shadow_feedback_never_counts(report, history):
     # The shadow voted 4 on L1 and wrote evidence: neither an interviewer row nor a vote.
     assert "brit@example.com" not in by_email(report)
     principles = {row["name"]: row for row in report["principles"]}
     shadowed = history.loops["L1"].panel[0].principles[0].name
-    assert principles[shadowed]["assigned"] == 5  # the Bar Raiser's five, not the shadow's
+    # The Bar Raiser's four (L1..L4, L5 in flight), not the shadow's.
+    assert principles[shadowed]["assigned"] == 4
     assert report["bar_raisers_in_training"] == [
         {
             "email": "brit@example.com",
@@ -142,8 +186,9 @@ def test_adoption(report):
     assert report["adoption"] == {
         # Certified between L2 and L3: L3, L4, L5 had a certified Bar Raiser.
         "bar_raiser_rate": 0.6,
-        # 19 panel feedbacks submitted, panel3's on L1 late.
-        "on_time_rate": 18 / 19,
+        # 16 panel feedbacks submitted on decided loops, panel3's on L1 late (L5's three are
+        # sealed while it is in flight).
+        "on_time_rate": 15 / 16,
         # Of the four opened debriefs, L1's opened before panel3's feedback came in.
         "submitted_before_debrief_rate": 0.75,
         # L5's requisition requires a principle nobody was assigned.
@@ -167,9 +212,8 @@ def test_coverage_asks_each_loop_for_its_own_panel(history, clock):
 
 
 def test_a_draft_when_the_debrief_opened_means_the_panel_was_not_all_in(history, clock):
-    # L5's debrief opens while panel3's feedback is still a draft.
-    l5 = history.loops["L5"].loop
-    l5.debrief_opened_at = l5.first_interview_at + timedelta(hours=24)
+    # L5's debrief opens while panel3's feedback is still a draft; L5 is then decided.
+    decide(history.loops["L5"], Outcome.HIRE)
     db.session.commit()
 
     report = calibration_report(LAST_90_DAYS, now=clock())
@@ -245,28 +289,30 @@ def test_vote_changes_and_outcomes(report):
 
 
 def test_panel_agreement_is_alpha_over_written_votes(report):
-    units = [[3, 4, 3, 2], [2, 4, 2, 1], [3, 4, 4, 3], [4, 4, 3, 3], [3, 4, 3]]
+    # L5 (3, 4, 3) is in flight: not a unit.
+    units = [[3, 4, 3, 2], [2, 4, 2, 1], [3, 4, 4, 3], [4, 4, 3, 3]]
     expected = krippendorff_alpha(units, "ordinal")
     assert report["agreement"] == {
         "krippendorff_alpha_ordinal": pytest.approx(expected.value),
-        "loops": 5,
+        "loops": 4,
     }
 
 
 def test_principles(report, history):
     principles = {row["name"]: row for row in report["principles"]}
     panel1_principle = history.loops["L1"].panel[1].principles[0].name
-    # panel1 rated their principle 4 on all five loops; agrees with 3 of the 4 decisions.
+    # panel1 rated their principle 4 on the four decided loops (L5's rating is sealed while it
+    # is in flight); agrees with 3 of the 4 decisions.
     assert principles[panel1_principle] == {
         "name": panel1_principle,
-        "assigned": 5,
-        "ratings": {"1": 0, "2": 0, "3": 0, "4": 5},
+        "assigned": 4,
+        "ratings": {"1": 0, "2": 0, "3": 0, "4": 4},
         "agreement_with_decision": 0.75,
         "agreement_n": 4,
     }
     panel3_principle = history.loops["L1"].panel[3].principles[0].name
-    # Assigned five times, rated four (L5 is a draft): 2, 1, 3, 3.
-    assert principles[panel3_principle]["assigned"] == 5
+    # Assigned four times on decided loops, rated 2, 1, 3, 3.
+    assert principles[panel3_principle]["assigned"] == 4
     assert principles[panel3_principle]["ratings"] == {"1": 1, "2": 1, "3": 2, "4": 0}
 
 
@@ -275,6 +321,9 @@ def test_a_loop_belongs_to_the_period_of_its_first_interview(app, make_loop, clo
     panel_loop(make_loop, day - timedelta(minutes=30), (3, 3, 3, 3))  # 23:30 the day before
     inside_early = panel_loop(make_loop, day, (3, 3, 3, 3))
     inside_late = panel_loop(make_loop, day + timedelta(hours=23, minutes=59), (3, 3, 3, 3))
+    for inside in (inside_early, inside_late):  # decided: their interviews are read
+        decide(inside, Outcome.HIRE)
+    db.session.commit()
     panel_loop(make_loop, day + timedelta(days=1), (3, 3, 3, 3))
     one_day = ReportFilters(since=day.date(), until=day.date())
     rows = fetch_rows(one_day)
@@ -312,12 +361,12 @@ def test_flag_thresholds_are_the_mechanism_settings(history, clock, make_user):
     admin = make_user(roles=())
     change_settings(current_settings().replace(flag_min_n=4), actor=admin, now=clock())
     change_settings(
-        current_settings().replace(flag_leniency_threshold=1.25), actor=admin, now=clock()
+        current_settings().replace(flag_leniency_threshold=1.3), actor=admin, now=clock()
     )
     db.session.commit()
     report = calibration_report(LAST_90_DAYS, now=clock())
     flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
-    # panel1's 1.2 is now under the threshold; panel3's -13/12 over 4 loops is not either...
+    # panel1's 1.25 is now under the threshold; panel3's -13/12 over 4 loops is not either...
     assert flagged["panel1@example.com"] == []
     assert flagged["panel3@example.com"] == []
     change_settings(

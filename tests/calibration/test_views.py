@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 import pytest
-from calibration.report_data import P1_EVIDENCE, build_history
+from calibration.report_data import P1_EVIDENCE, build_history_with_l5_decided
 
 from barraiser.calibration.charts import leniency_chart, veto_rate_chart, vote_distribution_chart
 from barraiser.calibration.export import report_to_csv_rows
@@ -29,7 +29,8 @@ URLS = [
 
 @pytest.fixture
 def history(make_loop, clock):
-    return build_history(make_loop, clock())
+    # L5 decided: panel1 leans over five decided loops, enough to be flagged.
+    return build_history_with_l5_decided(make_loop, clock())
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -59,6 +60,8 @@ def test_the_page_shows_charts_and_the_flagged_interviewer(history, login_as):
     assert button is not None and "subject=panel1@example.com" in button.group(1)
     assert "How flags work" in page
     assert "at least 5 loops" in page
+    note = re.search(r'data-testid="votes-from">(.*?)</p>', page, re.S)
+    assert note is not None and "decided loops only" in note.group(1)
 
 
 def test_no_feedback_text_and_no_inline_styles_anywhere(history, login_as):
@@ -105,6 +108,7 @@ def test_the_csv_download_parses_into_the_reports_tables(history, login_as, cloc
     assert rows == report_to_csv_rows(calibration_report(period, now=clock()))
     sections = {row[0] for row in rows if row}
     assert {"summary", "interviewer", "bar_raiser", "principle", "mechanism_change"} <= sections
+    assert ["summary", "votes_from", "decided loops only"] in rows
     assert next(r for r in rows if "subject_email" in r)[:3] == ["section", "id", "subject_email"]
     interviewers = [row for row in rows if row and row[0] == "interviewer"]
     assert [row[1] for row in interviewers] == [
