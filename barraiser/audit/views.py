@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from .. import policy
-from ..extensions import db
+from ..pages import paginate
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -24,7 +24,7 @@ def index():
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
     if subject_type:
         query = query.where(AuditEvent.subject_type == subject_type)
-    page = db.paginate(
+    page = paginate(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
         per_page=current_app.config["PAGE_SIZE"] * 2,
         error_out=False,
