@@ -22,6 +22,7 @@ from .calibration.views import bp as calibration_bp
 from .candidates.views import bp as candidates_bp
 from .cli import register_commands
 from .config import from_environment
+from .database import MAX_ID
 from .debrief.views import bp as debrief_bp
 from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
@@ -116,9 +117,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(_refuse_unreadable_input)
     app.after_request(_security_headers)
     return app
-
-
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -238,3 +238,26 @@ def test_503_on_an_unreachable_postgresql(tmp_path):
         "/login", data={"email": "someone@example.com", "password": "x" * 12}
     )
     assert response.status_code == 503
+
+
+@pytest.mark.parametrize("ident", [str(2**31), str(2**70), "0", "-3"])
+def test_ids_beyond_the_database_range_in_a_form_are_invalid_choices(login_as, make_loop, ident):
+    built = make_loop()
+    loop = built.loop
+    client = login_as("admin")
+    new_loop = client.post("/loops/new", data={"candidate_id": ident, "requisition_id": ident})
+    assert new_loop.status_code == 400
+    panel = client.post(
+        f"/loops/{loop.id}/panel",
+        data={
+            "version": str(loop.version),
+            "hiring_manager_id": str(built.hiring_manager.id),
+            "bar_raiser_id": ident,
+            "interviews-0-interviewer_id": ident,
+            "interviews-0-principle_ids": ident,
+            "interviews-0-starts_at": "2030-01-01T10:00",
+            "interviews-0-duration_minutes": "60",
+        },
+    )
+    assert panel.status_code == 400
+    assert "Invalid" in panel.get_data(as_text=True)
