@@ -98,8 +98,11 @@ nasty_text = (
     | st.text(max_size=20)
     | st.text(st.characters(codec=None, categories=["Cs", "Cc"]), max_size=5)
 )
+ID_FIELDS = [name for name in FIELD_NAMES if name.endswith(("_id", "_ids")) or name == "owner"]
 names = st.sampled_from(FIELD_NAMES) | nasty_text
 pairs = st.lists(st.tuples(names, nasty_text), max_size=6)
+# A form that gets past "not a number": ids that name no row, or one the database cannot hold.
+id_pairs = st.lists(st.tuples(st.sampled_from(ID_FIELDS), nasty_ints.map(str)), max_size=6)
 json_values = st.recursive(
     st.none() | st.booleans() | nasty_ints | nasty_text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
@@ -136,9 +139,9 @@ def requests(draw: st.DrawFn, rules: list[Rule]) -> dict:
     accept = draw(st.sampled_from(ACCEPT))
     if accept is not None:
         request["headers"]["Accept"] = accept
-    body = draw(st.sampled_from(["none", "form", "form", "json", "raw"]))
-    if body == "form":
-        request["data"] = _urlencoded(draw(pairs))
+    body = draw(st.sampled_from(["none", "form", "form", "ids", "json", "raw"]))
+    if body in ("form", "ids"):
+        request["data"] = _urlencoded(draw(pairs if body == "form" else id_pairs))
         request["content_type"] = "application/x-www-form-urlencoded"
     elif body == "json":
         request["data"] = json.dumps(draw(json_values))
