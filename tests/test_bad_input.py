@@ -261,3 +261,15 @@ def test_ids_beyond_the_database_range_in_a_form_are_invalid_choices(login_as, m
     )
     assert panel.status_code == 400
     assert "Invalid" in panel.get_data(as_text=True)
+
+
+def test_a_json_body_is_refused_as_not_a_form_before_the_csrf_check(app, login_as):
+    client = login_as("admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(
+            "/admin/users/new", data='{"name": "x"}', content_type="application/json"
+        )
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 415
