@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from . import (
     models,  # noqa: F401 - puts every table on db.metadata, for Alembic
@@ -21,6 +22,7 @@ from .calibration.views import bp as calibration_bp
 from .candidates.views import bp as candidates_bp
 from .cli import register_commands
 from .config import from_environment
+from .database import MAX_ID
 from .debrief.views import bp as debrief_bp
 from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
@@ -93,6 +95,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
+    # Before any route is added: every `<int:...>` is a row id the database can hold.
+    app.url_map.converters["int"] = IdConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
@@ -110,17 +114,60 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"] > 0:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    app.before_request(_refuse_nul_characters)
+    # First of all the checks (before the CSRF check reads the form): a JSON body is a 415 even
+    # in production, where it would otherwise be a missing-token 400.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_input)
     app.after_request(_security_headers)
     return app
 
 
-def _refuse_nul_characters() -> None:
-    """No text we store may hold a NUL (PostgreSQL refuses it); say so with a 400 up front."""
+class IdConverter(IntegerConverter):
+    """`<int:...>`: a row id, 1 to 2**31 - 1 (the largest PostgreSQL `integer`). Anything else
+    matches no route, so it is a 404 like any other missing object, never a database error."""
+
+    def __init__(
+        self, map: Map, fixed_digits: int = 0, min: int | None = 1, max: int | None = None
+    ):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max or MAX_ID)
+
+
+# The body encodings a form is posted in; no page of the app reads anything else.
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# The request headers the app reads as text.
+READ_HEADERS = ("Accept", "X-CSRFToken", "X-CSRF-Token", "Referer", "User-Agent")
+
+
+def _unreadable(text: str) -> str | None:
+    """Why `text` cannot be stored or shown: a NUL (PostgreSQL refuses it) or a lone surrogate
+    (no encoding can write it); None when it is fine."""
+    if "\x00" in text:
+        return "The request contains a NUL character, which no field accepts."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "The request contains characters that are not valid text."
+    return None
+
+
+def _refuse_unreadable_input() -> None:
+    """Refuse up front what no page can use, with a 4xx instead of an error deep inside: a body
+    that is not a form (415), and text with a NUL or a lone surrogate anywhere we read (400)."""
+    has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
+    sends_body = request.method not in ("GET", "HEAD", "OPTIONS") and has_body
+    if sends_body and request.mimetype not in FORM_MIMETYPES:
+        abort(415, "Send this as a form (a web page's form encoding); nothing here reads JSON.")
+    texts: list[str] = [request.path]
     for source in (request.args, request.form):
-        for values in source.listvalues():
-            if any("\x00" in value for value in values):
-                abort(400, "The request contains a NUL character, which no field accepts.")
+        for key, values in source.lists():
+            texts.append(key)
+            texts.extend(values)
+    for key, upload in request.files.items(multi=True):
+        texts.extend((key, upload.filename or ""))
+    texts.extend(request.headers.get(name, "") for name in READ_HEADERS)
+    for text in texts:
+        problem = _unreadable(text)
+        if problem is not None:
+            abort(400, problem)
 
 
 def _security_headers(response: Response) -> Response:

@@ -14,6 +14,19 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from .extensions import db
 
+# The largest id a row can have: ids are `integer` columns (PostgreSQL's int4). A larger number
+# from a URL or a form names no row, and must not reach the database, which refuses to compare it.
+MAX_ID = 2**31 - 1
+
+
+def row_id(value: Any) -> int:
+    """An id from a form (a select's value): a whole number 1..MAX_ID, else ValueError (which a
+    field reports as an invalid choice)."""
+    ident = int(value)
+    if not 1 <= ident <= MAX_ID:
+        raise ValueError(f"{value!r} is not an id")
+    return ident
+
 
 class UTCDateTime(sa.types.TypeDecorator):
     """An aware UTC datetime on the Python side on both databases.

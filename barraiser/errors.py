@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -79,7 +80,35 @@ def _render(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+UNAVAILABLE_TITLE = "Bar Raiser is unavailable"
+UNAVAILABLE_MESSAGE = (
+    "The database cannot be reached just now, so nothing was read or saved. Try again in a few "
+    "minutes; if this lasts, tell whoever runs Bar Raiser."
+)
+# The database cannot be reached (refused, down, timed out, file not openable): a 503, not a bug.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+def _database_unavailable(error: Exception):
+    """The 503 page: rendered from a template that reads no database (no navigation, no user)."""
+    current_app.logger.error("database unavailable: %s", error)
+    with suppress(sa_exc.SQLAlchemyError):  # the connection is gone already: nothing to undo
+        db.session.rollback()
+    headers = {"Retry-After": "60"}
+    if wants_json():
+        body = {"error": UNAVAILABLE_TITLE, "message": UNAVAILABLE_MESSAGE}
+        return body, 503, headers
+    # Straight from the environment, not render_template: its context processors look up the
+    # current user, which reads the database.
+    template = current_app.jinja_env.get_template("errors/unavailable.html")
+    page = template.render(status=503, title=UNAVAILABLE_TITLE, message=UNAVAILABLE_MESSAGE)
+    return page, 503, headers
+
+
 def register_error_handlers(app: Flask) -> None:
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, _database_unavailable)
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         # Whatever the service did before refusing is discarded: a refusal changes nothing.

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import flash, redirect
+from flask import flash, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Mapper
 from sqlalchemy.sql.base import ExecutableOption
@@ -108,3 +109,24 @@ def act(
     db.session.commit()
     flash(done if isinstance(done, str) else done(result), category)
     return redirect(then if isinstance(then, str) else then(result))
+
+
+# No list is longer than this many pages; a larger `page=` is the last page anyway, and keeping
+# the OFFSET small keeps it inside the database's integer range.
+MAX_PAGE = 100_000
+
+
+def paginate(query: sa.Select[Any], *, per_page: int, error_out: bool = False) -> Pagination:
+    """`db.paginate` for a list page, reading `page=` from the query string: a page past the end
+    (however large) shows the last page, and one below 1 (or not a number) the first."""
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    page = min(max(page, 1), MAX_PAGE)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=error_out)
+    if pagination.pages and page > pagination.pages:
+        pagination = db.paginate(
+            query, page=pagination.pages, per_page=per_page, error_out=error_out
+        )
+    return pagination

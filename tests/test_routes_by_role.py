@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 ROLES = ["admin", "recruiter", "hiring_manager", "inspector", "bar_raiser", "interviewer"]
 PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login"}
@@ -33,8 +34,8 @@ MISSING_ID = 987654
 def _url_for_rule(rule) -> str:
     values = {}
     for argument in rule.arguments:
-        converter = rule._converters[argument].__class__.__name__
-        values[argument] = MISSING_ID if converter == "IntegerConverter" else "missing"
+        is_id = isinstance(rule._converters[argument], IntegerConverter)
+        values[argument] = MISSING_ID if is_id else "missing"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -17,6 +17,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..loops.models import Interview, Loop
+from ..pages import paginate
 from .models import AuditEvent
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -77,7 +78,7 @@ def index():
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
     if subject_type:
         query = query.where(AuditEvent.subject_type == subject_type)
-    page = db.paginate(
+    page = paginate(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
         per_page=current_app.config["PAGE_SIZE"] * 2,
         error_out=False,

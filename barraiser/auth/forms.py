@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from ..database import row_id
 from .models import BarRaiserStatus, Role
 
 
@@ -65,4 +66,4 @@ def optional_id(value: Any) -> int | None:
     """An id from a select, or None for its empty option. Anything else is refused (ValueError)."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    return row_id(value)

@@ -23,7 +23,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import clock, policy
 from ..extensions import db, limiter, login_manager
-from ..pages import act, load_or_404
+from ..pages import act, load_or_404, paginate
 from .forms import LoginForm, NewUserForm, UserForm
 from .models import BarRaiserStatus, Role, User
 from .services import (
@@ -46,13 +46,15 @@ def load_user(token: str) -> User | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside this app: an absolute URL or a scheme-relative one goes home instead."""
+    """Only a path inside this app: an absolute URL, a scheme-relative one or one holding a
+    control character goes home instead."""
     if not target:
         return url_for("home.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("home.index")
-    if "\\" in target:
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        # A control character (CR/LF above all) cannot go in a Location header.
         return url_for("home.index")
     return target
 
@@ -144,7 +146,7 @@ def logout():
 @login_required
 def users():
     policy.require(policy.can_manage_users(current_user))
-    page = db.paginate(
+    page = paginate(
         sa.select(User).order_by(User.name, User.id),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,

@@ -9,9 +9,8 @@ from flask_login import current_user, login_required
 
 from .. import clock, policy
 from ..database import count_by
-from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
-from ..pages import act, load_or_404
+from ..pages import act, load_or_404, paginate
 from ..privacy.forms import EraseCandidateForm, PrivacyCard
 from .forms import CandidateForm
 from .models import Candidate
@@ -37,7 +36,7 @@ def index():
                 Candidate.email.contains(needle, autoescape=True),
             )
         )
-    page = db.paginate(
+    page = paginate(
         query.order_by(Candidate.created_at.desc(), Candidate.id.desc()),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
@@ -91,7 +90,7 @@ def render_candidate_page(
 ) -> str:
     """The candidate page: the candidate, their loops the user may see, and for admins the
     Privacy card (`erase_form` as posted, when the erase view shows its errors)."""
-    page = db.paginate(
+    page = paginate(
         sa.select(Loop)
         .where(Loop.candidate_id == candidate.id, policy.loops_visible_to(current_user))
         .options(*LIST_ROW)

@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..auth.forms import optional_id
+from ..database import row_id
 from .rules import DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, InterviewPlan, PanelPlan
 
 Choices = list[tuple[Any, str]]
@@ -52,7 +53,7 @@ class InterviewRow(Form):
         ],
     )
     principle_ids = SelectMultipleField(
-        "Principles to probe", coerce=int, validate_choice=False, render_kw={"size": 5}
+        "Principles to probe", coerce=row_id, validate_choice=False, render_kw={"size": 5}
     )
 
     def is_blank(self) -> bool:

@@ -22,7 +22,7 @@ from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
 from ..feedback.queries import panel_progress
-from ..pages import act, load_or_404
+from ..pages import act, load_or_404, paginate
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
 from .calendar import interview_event
@@ -63,7 +63,7 @@ def index():
     query = sa.select(Loop).where(policy.loops_visible_to(current_user)).options(*LIST_ROW)
     if state is not None:
         query = query.where(Loop.state == state)
-    page = db.paginate(
+    page = paginate(
         query.order_by(
             Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id.desc()
         ),

@@ -13,7 +13,7 @@ from .. import clock, policy
 from ..database import count_by
 from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
-from ..pages import act, load_or_404
+from ..pages import act, load_or_404, paginate
 from ..principles.forms import ConfirmForm
 from .forms import RequisitionForm
 from .models import Requisition, RequisitionStatus
@@ -43,7 +43,7 @@ def index():
         query = query.where(Requisition.hiring_manager_id == current_user.id)
     if status is not None:
         query = query.where(Requisition.status == status)
-    page = db.paginate(
+    page = paginate(
         query.order_by(Requisition.created_at.desc(), Requisition.id.desc()),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
@@ -102,7 +102,7 @@ def detail(requisition_id: int):
         check=policy.can_view_requisition,
         options=[joinedload(Requisition.hiring_manager)],
     )
-    page = db.paginate(
+    page = paginate(
         sa.select(Loop)
         .where(Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user))
         .options(*LIST_ROW)
