@@ -3,11 +3,12 @@ validate the form → one service call → commit → redirect, or the page agai
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
@@ -20,6 +21,7 @@ from .errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
 from .extensions import db
 
 M = TypeVar("M")
+E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
 # A page again, with the status to answer it with (400, 409, 422).
@@ -130,3 +132,18 @@ def paginate(query: sa.Select[Any], *, per_page: int, error_out: bool = False) -
             query, page=pagination.pages, per_page=per_page, error_out=error_out
         )
     return pagination
+
+
+def state_filter(
+    name: str, kind: type[E], *, default: str, everything: str, refusal: str
+) -> E | None:
+    """A list's filter from the query string: `name` as one of `kind`'s values, or None (no
+    filter) for `everything`; `default` when absent. Anything else is a 400 saying `refusal`,
+    which may name the value as {value!r}."""
+    value = request.args.get(name, default)
+    if value == everything:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        abort(400, refusal.format(value=value[:40]))

@@ -22,7 +22,7 @@ from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
 from ..feedback.queries import panel_progress
-from ..pages import act, load_or_404, paginate
+from ..pages import act, load_or_404, paginate, state_filter
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
 from .calendar import interview_event
@@ -45,21 +45,17 @@ from .suggest import eligible_bar_raisers, suggest_panel
 bp = Blueprint("loops", __name__, url_prefix="/loops")
 
 
-def _state_filter() -> LoopState | None:
-    value = request.args.get("state", "")
-    if not value:
-        return None
-    try:
-        return LoopState(value)
-    except ValueError:
-        abort(400, f"There is no loop state called {value[:40]!r}.")
-
-
 @bp.route("/")
 @login_required
 def index():
     """The loops the user may see (recruiters: all), newest first, filterable by state."""
-    state = _state_filter()
+    state = state_filter(
+        "state",
+        LoopState,
+        default="",
+        everything="",
+        refusal="There is no loop state called {value!r}.",
+    )
     query = sa.select(Loop).where(policy.loops_visible_to(current_user)).options(*LIST_ROW)
     if state is not None:
         query = query.where(Loop.state == state)

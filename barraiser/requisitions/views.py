@@ -13,7 +13,7 @@ from .. import clock, policy
 from ..database import count_by
 from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
-from ..pages import act, load_or_404, paginate
+from ..pages import act, load_or_404, paginate, state_filter
 from ..principles.forms import ConfirmForm
 from .forms import RequisitionForm
 from .models import Requisition, RequisitionStatus
@@ -23,21 +23,17 @@ from .services import create_requisition, set_requisition_status, update_requisi
 bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
 
 
-def _status_filter() -> RequisitionStatus | None:
-    value = request.args.get("status", "open")
-    if value == "all":
-        return None
-    try:
-        return RequisitionStatus(value)
-    except ValueError:
-        abort(400, f"Show 'open', 'closed' or 'all' requisitions, not {value[:40]!r}.")
-
-
 @bp.route("/")
 @login_required
 def index():
     policy.require(policy.can_list_requisitions(current_user))
-    status = _status_filter()
+    status = state_filter(
+        "status",
+        RequisitionStatus,
+        default="open",
+        everything="all",
+        refusal="Show 'open', 'closed' or 'all' requisitions, not {value!r}.",
+    )
     query = sa.select(Requisition).options(joinedload(Requisition.hiring_manager))
     if not policy.can_manage_loops(current_user):
         query = query.where(Requisition.hiring_manager_id == current_user.id)
