@@ -1,9 +1,10 @@
-"""Flask commands: init, create-user, demo, import-history, remind, calibration."""
+"""Flask commands: init, create-user, demo, import-history, remind, worker, calibration."""
 
 from __future__ import annotations
 
 import json
 import secrets
+import signal
 import sys
 import time
 from pathlib import Path
@@ -20,20 +21,23 @@ from .auth.services import create_user, set_bar_raiser_status
 from .calibration.export import report_to_csv
 from .calibration.forms import parse_filters
 from .calibration.report import calibration_report
+from .database import schema_lock
 from .demo.organisation import build_demo_organisation
 from .errors import DomainError
 from .extensions import db
-from .feedback.reminders import queue_due_reminders
 from .history.services import HistoryRejected, import_history
-from .outbox.services import deliver_pending
 from .principles.services import seed_default_catalog
+from .worker import Worker, sweep
 
 
 def upgrade_and_seed() -> int:
-    """Bring the schema to head and add any missing default principles. Safe to repeat."""
-    upgrade()
-    added = seed_default_catalog(now=clock.now())
-    db.session.commit()
+    """Bring the schema to head and add any missing default principles. Safe to repeat, and to
+    run from several hosts at once: one does the work while the others wait, then find nothing
+    left to do."""
+    with schema_lock():
+        upgrade()
+        added = seed_default_catalog(now=clock.now())
+        db.session.commit()
     return added
 
 
@@ -100,16 +104,27 @@ def create_user_command(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option(
+    "--sweep-every",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="With --serve: seconds between the in-process worker's sweeps.",
+)
+@click.option(
     "--reset",
     is_flag=True,
     help="Empty the database first. Without it, demo refuses a database that holds users.",
 )
-def demo_command(password: str | None, serve: bool, host: str, port: int, reset: bool) -> None:
-    """Build a fresh demo organisation (and optionally serve it)."""
+def demo_command(
+    password: str | None, serve: bool, host: str, port: int, sweep_every: float, reset: bool
+) -> None:
+    """Build a fresh demo organisation (and optionally serve it, with a worker delivering its
+    messages in the same process: to the log, unless MAIL_SERVER is set)."""
     if reset:
-        db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        with schema_lock():
+            db.drop_all()
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     upgrade_and_seed()
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         raise click.ClickException(
@@ -130,8 +145,10 @@ def demo_command(password: str | None, serve: bool, host: str, port: int, reset:
         click.echo(f"  {email:<28} {description}")
     sys.stdout.flush()
     if serve:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        Worker(app, interval=sweep_every).start_in_background()
         # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would start.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+        run_simple(host, port, app, threaded=True)
 
 
 @click.command("import-history")
@@ -184,13 +201,41 @@ def import_history_command(file: Path) -> None:
 
 @click.command("remind")
 def remind_command() -> None:
-    """Queue due feedback reminders, then deliver pending messages. Safe to run from cron every
-    few minutes: each reminder step is queued once, however often or concurrently it runs."""
-    now = clock.now()
-    queued = queue_due_reminders(now=now)
-    db.session.commit()
-    delivered = deliver_pending(now=now)
-    click.echo(f"{queued} reminder(s) queued; {delivered} message(s) delivered.")
+    """One sweep: queue due feedback reminders, then deliver the messages that are due. Safe to
+    run from cron every few minutes, on several hosts at once: each reminder step is queued once
+    and each message sent once. Exits 1 when a send failed (it will be retried)."""
+    report = sweep(now=clock.now())
+    click.echo(str(report))
+    if report.delivery.failed:
+        raise click.ClickException(
+            f"{report.delivery.failed} message(s) could not be sent; see the log. They are "
+            "retried later (admins see them under Messages)."
+        )
+
+
+@click.command("worker")
+@click.option(
+    "--interval",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between sweeps.",
+)
+def worker_command(interval: float) -> None:
+    """Sweep every INTERVAL seconds (reminders, then delivery) until SIGTERM or SIGINT, then
+    finish the message in hand and exit 0. Run one on every host."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    worker = Worker(app, interval=interval)
+
+    def stop(signum: int, frame: object) -> None:
+        app.logger.info("%s: stopping after the message in hand", signal.Signals(signum).name)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    current_app.logger.info("worker: a sweep every %ss", interval)
+    worker.run()
+    current_app.logger.info("worker stopped")
 
 
 @click.command("calibration")
@@ -230,6 +275,7 @@ def register_commands(app: Flask) -> None:
         demo_command,
         import_history_command,
         remind_command,
+        worker_command,
         calibration_command,
     ):
         app.cli.add_command(command)

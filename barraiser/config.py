@@ -124,6 +124,11 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "bar-raiser@localhost"),
+        # A failed send is tried again this long after the failure, doubling each time up to a
+        # day; after MAIL_MAX_ATTEMPTS attempts the message is dead until an admin retries it.
+        "MAIL_RETRY_SECONDS": _int("MAIL_RETRY_SECONDS", 60),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
+        "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
         # Proxies in front of the app whose X-Forwarded-* headers are trusted. Behind one, without

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+import fcntl
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -137,3 +140,39 @@ def mark_changed(row: Any) -> None:
         if not any(column.primary_key or column is mapper.version_id_col for column in prop.columns)
     )
     flag_modified(row, key)
+
+
+# Held by whoever changes the schema (`flask init`, `flask demo`): any number may run it at once.
+SCHEMA_LOCK_KEY = 0x6261725261697365  # "barRaise", an arbitrary constant of PostgreSQL's bigint
+
+
+@contextmanager
+def schema_lock() -> Iterator[None]:
+    """Run the body alone among every process that takes this lock on this database.
+
+    PostgreSQL: a session-level advisory lock on a connection of its own, so the migrations and
+    the seed may use any other connections meanwhile; released before the connection goes back
+    to the pool. SQLite: an exclusive lock on a file beside the database (the database's own lock
+    cannot be held across Alembic's connections without blocking them); an in-memory database
+    belongs to one process and needs none.
+    """
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            key = {"key": SCHEMA_LOCK_KEY}
+            connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), key)
+            try:
+                yield
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), key)
+        return
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    with open(f"{path}.schema-lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -93,3 +93,20 @@ class VerdictKind(enum.StrEnum):
 def interview_end(starts_at: datetime, duration_minutes: int) -> datetime:
     """When an interview ends: deadlines and "hours to submit" are measured from here."""
     return starts_at + timedelta(minutes=duration_minutes)
+
+
+class MessageState(enum.StrEnum):
+    """Where an outgoing message stands. QUEUED and RETRYING wait for a sweep (RETRYING after a
+    failed send, due again at its next attempt); SENT and WITHHELD (erased with the candidate
+    before it went out) are final; DEAD gave up after the last attempt, until an admin retries."""
+
+    QUEUED = "queued"
+    RETRYING = "retrying"
+    DEAD = "dead"
+    SENT = "sent"
+    WITHHELD = "withheld"
+
+
+# The states a sweep delivers from, and those an admin may send again now.
+MESSAGE_STATES_DUE = frozenset({MessageState.QUEUED, MessageState.RETRYING})
+MESSAGE_STATES_RETRIABLE = frozenset({MessageState.RETRYING, MessageState.DEAD})

@@ -1,6 +1,7 @@
 """A message to a person. The unique `dedupe_key` is what keeps a reminder from going out twice,
 even when two cron runs overlap. A message about a loop or a candidate says which, by reference,
-so that erasing the candidate finds it whatever names it holds."""
+so that erasing the candidate finds it whatever names it holds. Its delivery state (attempts,
+the next one, a sweep's claim on it) is what lets any number of sweeps send it exactly once."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..database import UTCDateTime
+from ..database import UTCDateTime, enum_type
+from ..domain import MessageState
 from ..extensions import Model
 
 
@@ -27,6 +29,20 @@ class OutboxMessage(Model):
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Delivery. `error` is the last send's failure, or why it is withheld (never to be sent).
     error: Mapped[str | None] = mapped_column(sa.Text)
+    state: Mapped[MessageState] = mapped_column(
+        enum_type(MessageState), default=MessageState.QUEUED, server_default="queued"
+    )
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A sweep's lease: until then no other sweep takes the message (see services.claim_due).
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.Index("ix_outbox_message_due", "state", "next_attempt_at"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
 
     recipient: Mapped[User] = relationship()

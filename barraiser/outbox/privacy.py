@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..domain import MessageState
 from ..extensions import db
 from ..personal_data import ERASED_TEXT, DataSubject, ExportDocument, blank, iso, name_of
 from .models import OutboxMessage
@@ -23,7 +24,8 @@ def _about(subject: DataSubject) -> sa.ColumnElement[bool]:
 
 
 class Messages:
-    # `error` is handled too: an unsent message is marked so it is never delivered.
+    # `error` is handled too: an unsent message is withheld, with the reason, so no sweep ever
+    # delivers it (the last send's failure it held said nothing about the candidate).
     handles = (OutboxMessage.subject, OutboxMessage.body, OutboxMessage.error)
 
     def export(self, subject: DataSubject, document: ExportDocument) -> None:
@@ -57,6 +59,11 @@ class Messages:
                         (OutboxMessage.sent_at.is_(None), sa.literal(ERASED_BEFORE_SENDING)),
                         else_=OutboxMessage.error,
                     ),
+                    state=sa.case(
+                        (OutboxMessage.sent_at.is_(None), sa.literal(MessageState.WITHHELD.value)),
+                        else_=OutboxMessage.state,
+                    ),
+                    claimed_until=None,
                 )
             )
         }

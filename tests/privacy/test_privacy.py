@@ -25,7 +25,7 @@ from barraiser.feedback.models import Addendum, Feedback, PrincipleRating
 from barraiser.feedback.services import add_addendum, stamp_assignments
 from barraiser.loops.models import Interview, Loop
 from barraiser.outbox.models import OutboxMessage
-from barraiser.outbox.services import deliver_pending, queue_message
+from barraiser.outbox.services import deliver_due, queue_message
 from barraiser.privacy.registry import CONTRIBUTIONS
 from barraiser.privacy.services import ERASED_TEXT, candidate_export, erase_candidate
 from barraiser.training.models import MentorNote
@@ -797,7 +797,7 @@ def test_messages_about_the_candidate_are_blanked_by_reference_and_never_sent(st
     assert sent.error is None
     assert unrelated.subject == "All feedback is in for Casey"
     assert "Casey" in unrelated.body and unrelated.error is None
-    delivered = deliver_pending(now=clock())
+    delivered = deliver_due(now=clock()).delivered
     db.session.expire_all()
     assert pending.sent_at is None
     assert delivered >= 1 and unrelated.sent_at is not None
