@@ -242,8 +242,13 @@ def _is_permanent(error: Exception) -> bool:
 def _record_failure(message_id: int, error: str, *, permanent: bool, now: datetime) -> bool:
     """Count the failed attempt and schedule the next, or give up; True when it is now dead."""
     config = current_app.config
-    attempts = 1 + db.session.scalar(
-        sa.select(OutboxMessage.attempts).where(OutboxMessage.id == message_id).with_for_update()
+    attempts = 1 + (
+        db.session.scalar(
+            sa.select(OutboxMessage.attempts)
+            .where(OutboxMessage.id == message_id)
+            .with_for_update()
+        )
+        or 0
     )
     dead = permanent or attempts >= config["MAIL_MAX_ATTEMPTS"]
     delay = retry_delay(attempts, first=timedelta(seconds=config["MAIL_RETRY_SECONDS"]))
@@ -269,7 +274,7 @@ def retry_now(message: OutboxMessage, *, actor: User, now: datetime) -> None:
     attempt (dead again if it fails); a retrying one keeps its count and goes now. The caller
     commits."""
     was = message.state
-    changed = db.session.execute(
+    changed = db.session.execute(  # type: ignore[attr-defined]
         sa.update(OutboxMessage)
         .where(
             OutboxMessage.id == message.id,
