@@ -38,6 +38,12 @@ def can_change_settings(user: User) -> bool:
     return is_admin(user)
 
 
+def can_manage_messages(user: User) -> bool:
+    """Admins see the outbox (who was told what, when, whether it went out) and send stuck
+    messages again. Others may not know the page exists (404)."""
+    return is_admin(user)
+
+
 def can_inspect(user: User) -> bool:
     """Inspectors (the hiring committee) and admins: the calibration report and its actions.
     The report holds aggregates only, never feedback text."""

@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "barraiser"
 # proves the rule: every slice asks it who may do what, and it may read models only.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "extensions", "clock", "database", "domain", "errors", "personal_data", "pages"),
+    ("ops",),
     ("audit",),
     ("auth",),
     ("principles", "settings"),
@@ -32,7 +33,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("privacy",),
     ("demo",),
     ("home",),
-    ("models", "cli", "__init__"),
+    ("models", "cli", "worker", "__init__"),
 )
 FLOOR = {room: level for level, rooms in enumerate(FLOORS) for room in rooms}
 READS_MODELS_ONLY = "policy"

@@ -8,8 +8,9 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 ROLES = ["admin", "recruiter", "hiring_manager", "inspector", "bar_raiser", "interviewer"]
-PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login"}
-# Endpoints with no arguments, and the roles that may open them (everyone else: 403).
+PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login", "ops.healthz"}
+# Endpoints with no arguments, and the roles that may open them (everyone else: 403, or 404 for
+# the pages in HIDDEN_PAGES, which others may not know exist).
 ROLE_ONLY_PAGES = {
     "auth.users": {"admin"},
     "auth.new_user": {"admin"},
@@ -27,7 +28,9 @@ ROLE_ONLY_PAGES = {
     "candidates.index": {"admin", "recruiter"},
     "candidates.new": {"admin", "recruiter"},
     "training.index": {"admin", "bar_raiser"},
+    "outbox.index": {"admin"},
 }
+HIDDEN_PAGES = {"outbox.index"}
 MISSING_ID = 987654
 
 
@@ -69,7 +72,8 @@ def test_pages_without_arguments_by_role(app, login_as, role):
         elif role in allowed:
             assert response.status_code == 200, f"{role} GET {url}: {response.status_code}"
         else:
-            assert response.status_code == 403, f"{role} GET {url}: {response.status_code}"
+            refused = 404 if rule.endpoint in HIDDEN_PAGES else 403
+            assert response.status_code == refused, f"{role} GET {url}: {response.status_code}"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,0 +1,1 @@
+"""What servers and balancers ask the app: whether it can serve (`/healthz`)."""
