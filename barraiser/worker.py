@@ -4,6 +4,7 @@ is once per dedupe key and delivery claims each message (outbox.services)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,10 @@ class Worker:
         self.app = app
         self.interval = interval
         self.stopping = threading.Event()
+        # Each sweep's counts (and, without MAIL_SERVER, the mail itself) are logged at INFO,
+        # whatever level the migrations' logging configuration left the root logger at.
+        if not app.logger.isEnabledFor(logging.INFO):
+            app.logger.setLevel(logging.INFO)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -7,6 +7,7 @@ talks to the database over connections of its own, exactly as `flask --app wsgi 
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -29,6 +30,9 @@ def _run(args: list[str], environment: dict[str, str], output: str, start) -> No
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
         sys.stdout = sys.stderr = sink
+        # A fresh process has no logging set up (the test runner's capture is not the child's).
+        for handler in list(logging.root.handlers):
+            logging.root.removeHandler(handler)
         os.environ.update(environment)
         os.chdir(ROOT)
         sys.argv = ["flask", "--app", "wsgi", *args]
@@ -75,3 +79,33 @@ def run_together(
         Finished(process.exitcode, output.read_text() if output.exists() else "")
         for process, output in zip(processes, outputs, strict=True)
     ]
+
+
+@dataclass
+class Running:
+    """A `flask` command running in a process of its own."""
+
+    process: multiprocessing.process.BaseProcess
+    output_path: Path
+
+    @property
+    def output(self) -> str:
+        return self.output_path.read_text() if self.output_path.exists() else ""
+
+    def finish(self, timeout: float = 60) -> int | None:
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        return self.process.exitcode
+
+
+def start(args: list[str], environment: dict[str, str], tmp_path: Path) -> Running:
+    """Start `flask --app wsgi <args>` in a process of its own, with `environment` added."""
+    context = multiprocessing.get_context("fork")
+    go = context.Event()
+    go.set()
+    output = tmp_path / f"{args[0]}-{os.getpid()}-{len(list(tmp_path.iterdir()))}.out"
+    process = context.Process(target=_run, args=(args, environment, str(output), go))
+    process.start()
+    return Running(process, output)

@@ -102,13 +102,15 @@ def queue(app: Flask, make_loop, clock) -> Callable[..., list[int]]:
                 loop_id=built.loop.id,
             )
             keys.append(key)
-        db.session.commit()
-        return list(
+        db.session.flush()
+        ids = list(
             db.session.scalars(
                 db.select(OutboxMessage.id)
                 .where(OutboxMessage.dedupe_key.in_(keys))
                 .order_by(OutboxMessage.id)
             )
         )
+        db.session.commit()  # SQLite: hold no write lock while others sweep
+        return ids
 
     return make
