@@ -1,10 +1,14 @@
-"""A per-process cache of the report's metrics, so sorting, filtering back and forth and the
+"""A per-server cache of the report's metrics, so sorting, filtering back and forth and the
 CSV/JSON downloads of the same period do not rebuild it from 100,000 rows each time.
 
 An entry is reused only while the data it was built from is unchanged, which one cheap query
 tells: the newest audit event (every state change writes one) together with the counts and
 version sums of the tables the report reads (which also catches rows written without an event,
 such as an import's). Entries also expire after CALIBRATION_CACHE_SECONDS (0 turns the cache off).
+
+Several servers share one database, each with its own cache (one per app): an entry is checked
+against the database's fingerprint before each use, so a change made through any server is seen
+by every other at its next report, never a stale figure. No coordination between servers needed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..audit.models import AuditEvent
 from ..auth.models import User
@@ -27,9 +32,14 @@ from ..loops.models import Interview, Loop
 from ..principles.models import Principle
 
 MAX_ENTRIES = 32
+EXTENSION = "barraiser.calibration_cache"
 
-_lock = threading.Lock()
-_entries: OrderedDict[Hashable, tuple[float, tuple[Any, ...], str]] = OrderedDict()
+Entries = OrderedDict[Hashable, tuple[float, tuple[Any, ...], str]]
+
+
+def _cache() -> tuple[threading.Lock, Entries]:
+    """This app's cache, made on first use (the app object is what one server is)."""
+    return current_app.extensions.setdefault(EXTENSION, (threading.Lock(), OrderedDict()))
 
 
 def data_fingerprint() -> tuple[Any, ...]:
@@ -65,24 +75,27 @@ def cached_metrics(
     `max_age` seconds. Always a fresh copy: callers add to it."""
     if max_age <= 0:
         return build()
+    lock, entries = _cache()
     fingerprint = data_fingerprint()
     now = time.monotonic()
-    with _lock:
-        entry = _entries.get(key)
+    with lock:
+        entry = entries.get(key)
         if entry is not None and entry[1] == fingerprint and now - entry[0] <= max_age:
-            _entries.move_to_end(key)
+            entries.move_to_end(key)
             return json.loads(entry[2])
     report = build()
     # Kept as JSON text: a copy for each caller, and far smaller than the dicts in memory.
     stored = json.dumps(report)
-    with _lock:
-        _entries[key] = (now, fingerprint, stored)
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+    with lock:
+        entries[key] = (now, fingerprint, stored)
+        entries.move_to_end(key)
+        while len(entries) > MAX_ENTRIES:
+            entries.popitem(last=False)
     return report
 
 
 def clear() -> None:
-    with _lock:
-        _entries.clear()
+    """Forget this app's entries."""
+    lock, entries = _cache()
+    with lock:
+        entries.clear()

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from calibration.report_data import build_history
 
+from barraiser import create_app
 from barraiser.calibration import cache
 from barraiser.calibration.queries import ReportFilters
 from barraiser.calibration.report import calibration_report
@@ -81,3 +82,36 @@ def test_other_filters_are_other_entries(cached, history, clock):
     whole = calibration_report(LAST_90_DAYS, now=clock())
     narrow = ReportFilters(since=TODAY - timedelta(days=7), until=TODAY)
     assert calibration_report(narrow, now=clock())["loops"] < whole["loops"]
+
+
+def test_two_servers_on_one_database_never_serve_a_stale_report(app, cached, history, clock):
+    """Each server (app) keeps its own cache; a change made through one is in the next report
+    of the other."""
+    panelist = history.panelist(1)
+    email, author_id = panelist.email, panelist.id
+    before = _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email)
+    db.session.commit()  # SQLite: this server holds no lock while the other writes
+    other = create_app(
+        {
+            key: app.config[key]
+            for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
+        }
+        | {"CALIBRATION_CACHE_SECONDS": 300}
+    )
+    with other.app_context():
+        assert _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email) == before
+        feedback = db.session.scalars(
+            sa.select(Feedback).where(Feedback.author_id == author_id)
+        ).first()
+        feedback.vote = Vote.STRONG_NO_HIRE
+        feedback.version += 1
+        db.session.commit()
+        on_the_other = _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email)
+        db.session.commit()
+        assert other.extensions[cache.EXTENSION] is not app.extensions[cache.EXTENSION]
+        db.engine.dispose()
+
+    here = _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email)
+
+    assert here["votes"] != before["votes"]
+    assert here == on_the_other
