@@ -20,6 +20,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "extensions", "clock", "database", "domain", "errors", "personal_data", "pages"),
     ("audit",),
     ("auth",),
+    ("identity",),
     ("principles", "settings"),
     ("outbox",),
     ("requisitions", "candidates"),
