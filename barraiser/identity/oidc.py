@@ -41,8 +41,8 @@ def client() -> FlaskOAuth2App:
         "identity.oidc", {}
     )
     if key not in clients:
-        oauth = OAuth()
-        clients[key] = oauth.register(
+        oauth = OAuth(current_app._get_current_object())  # type: ignore[attr-defined]
+        oauth.register(
             "provider",
             client_id=config["OIDC_CLIENT_ID"],
             client_secret=config["OIDC_CLIENT_SECRET"],
@@ -53,6 +53,7 @@ def client() -> FlaskOAuth2App:
                 "default_timeout": config["OIDC_TIMEOUT_SECONDS"],
             },
         )
+        clients[key] = oauth.create_client("provider")
     return clients[key]
 
 
