@@ -42,6 +42,7 @@ class Provider:
     sign_with_rogue_key: bool = False
     nonce_override: str | None = None
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests_served: int = 0
     ended_sessions: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -80,6 +81,10 @@ def _s256(verifier: str) -> str:
 
 def provider_app(provider: Provider) -> Flask:
     app = Flask("test-provider")
+
+    @app.before_request
+    def count() -> None:
+        provider.requests_served += 1
 
     @app.get("/.well-known/openid-configuration")
     def discovery():

@@ -18,6 +18,7 @@ LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 MEDIA_TYPE = "application/scim+json"
 MAX_PAGE = 200
+MAX_START = 2**31 - 1
 
 # Attributes of the User schema and its enterprise extension that Bar Raiser does not keep:
 # clients (Entra ID, Okta) send them by default, so they are accepted and ignored.
@@ -342,4 +343,5 @@ def page_bounds(start_index: str | None, count: str | None) -> tuple[int, int]:
         size = int(count) if count not in (None, "") else MAX_PAGE
     except ValueError:
         raise invalid("startIndex and count must be whole numbers.") from None
-    return max(start, 1), min(max(size, 0), MAX_PAGE)
+    # Past the last row is an empty page, however far: the offset stays one a database can hold.
+    return min(max(start, 1), MAX_START), min(max(size, 0), MAX_PAGE)

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import clock
 from ..auth.models import User
+from ..database import MAX_ID
 from ..errors import Conflict, DomainError
 from ..extensions import csrf, db
 from .models import ScimAccount
@@ -124,8 +125,12 @@ def _body() -> dict[str, Any]:
     return read_json(request.get_data(as_text=True))
 
 
+def _is_row_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+
+
 def _found(user_id: str) -> tuple[User, ScimAccount | None]:
-    found = scim_user(int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    found = scim_user(int(user_id)) if _is_row_id(user_id) else None
     if found is None:
         raise ScimError(404, f"No user with id {user_id}.")
     return found
@@ -143,7 +148,7 @@ def users():
         elif attribute == "externalId":
             query = query.where(ScimAccount.external_id == value)
         else:
-            query = query.where(User.id == (int(value) if value.isdigit() else -1))
+            query = query.where(User.id == (int(value) if _is_row_id(value) else -1))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.offset(start - 1).limit(count)).all() if count else []
     db.session.commit()  # the token's last use
@@ -242,6 +247,26 @@ def schema_list():
             "Resources": documents,
         }
     )
+
+
+@bp.route("/ResourceTypes/<name>")
+@_authenticated
+def resource_type(name: str):
+    db.session.commit()
+    for document in resource_types():
+        if document["id"] == name:
+            return _answer(document)
+    raise ScimError(404, f"There is no resource type {name}.")
+
+
+@bp.route("/Schemas/<path:urn>")
+@_authenticated
+def schema(urn: str):
+    db.session.commit()
+    for document in schemas():
+        if document["id"] == urn:
+            return _answer(document)
+    raise ScimError(404, f"There is no schema {urn}.")
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

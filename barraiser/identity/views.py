@@ -99,14 +99,17 @@ def callback():
     config = current_app.config
     now = clock.now()
     try:
-        user = sign_in(
-            Claims.read(
-                claims,
-                groups_claim=config["OIDC_GROUPS_CLAIM"],
-                require_verified=config["OIDC_REQUIRE_EMAIL_VERIFIED"],
-            ),
-            now=now,
+        read = Claims.read(
+            claims,
+            groups_claim=config["OIDC_GROUPS_CLAIM"],
+            require_verified=config["OIDC_REQUIRE_EMAIL_VERIFIED"],
         )
+        try:
+            user = sign_in(read, now=now)
+        except sa.exc.IntegrityError:
+            # A first sign-in in two tabs at once: the other made the account; use it.
+            db.session.rollback()
+            user = sign_in(read, now=now)
     except SignInRefused as error:
         db.session.rollback()
         return render_template(

@@ -170,10 +170,22 @@ def test_an_unreachable_provider_is_a_503_page(client, app, provider):
     assert "Sign in with Acme ID" in client.get("/login").get_data(as_text=True)
 
 
-def test_app_start_reads_nothing_from_the_provider(provider):
-    from barraiser import create_app
+def test_nothing_is_fetched_from_the_provider_before_the_first_sign_in(client, provider):
+    assert "Sign in with Acme ID" in client.get("/login").get_data(as_text=True)
+    assert provider.requests_served == 0
+    start_sign_in(client)
+    assert provider.requests_served == 1  # the discovery document, once
 
-    create_app({"OIDC_DISCOVERY_URL": "http://127.0.0.1:9/unreachable", "OIDC_CLIENT_ID": "x"})
+
+def test_an_email_change_onto_another_account_is_refused(client, provider, make_user, app):
+    provider.add_user("s-1", email="ada@example.com", email_verified=True)
+    sso_login(client, "s-1")
+    make_user("taken@example.com")
+    provider.users["s-1"]["email"] = "taken@example.com"
+    response = sso_login(app.test_client(), "s-1")
+    assert response.status_code == 409
+    assert "another Bar Raiser account already has it" in response.get_data(as_text=True)
+    assert _user("ada@example.com") is not None
 
 
 def test_logout_ends_the_session_here_and_at_the_provider(client, provider):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from concurrency import race
 from identity_setup import add_scim_token
 
 from barraiser.audit.models import AuditEvent
@@ -298,3 +299,32 @@ def test_a_wrong_or_revoked_token_is_a_401(scim, app, clock):
     token.revoked_at = clock()
     db.session.commit()
     _error(scim("GET", "/Users"), 401)
+
+
+def test_two_creates_of_one_user_at_once_leave_one_user_and_a_409(app):
+    """The directory retrying a create while the first is in flight: one 201, one 409."""
+    token = add_scim_token()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+    body = json.dumps(_new_user())
+
+    def create():
+        return app.test_client().post("/scim/v2/Users", data=body, headers=headers).status_code
+
+    assert sorted(race(app, create, create)) == [201, 409]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_pages_far_past_the_end_are_empty(scim):
+    scim("POST", "/Users", _new_user())
+    far = scim("GET", f"/Users?startIndex={10**30}&count={10**30}")
+    assert far.status_code == 200 and far.get_json(force=True)["Resources"] == []
+    assert (
+        scim("GET", '/Users?filter=id eq "99999999999999"').get_json(force=True)["totalResults"]
+        == 0
+    )
+
+
+def test_single_discovery_documents(scim):
+    assert scim("GET", "/ResourceTypes/User").get_json(force=True)["endpoint"] == "/Users"
+    assert scim("GET", f"/Schemas/{USER}").get_json(force=True)["id"] == USER
+    _error(scim("GET", "/Schemas/urn:nothing"), 404)
