@@ -57,7 +57,7 @@ def provision_user(
         if account is None or account.deleted_at is None:
             raise Conflict(f"A user with userName {attributes.email} exists already.")
         account.deleted_at = None
-        update_user(existing, account, attributes, token=token, now=now)
+        apply_attributes(existing, account, attributes, token=token, now=now)
         return existing, account
     user = create_user(
         email=attributes.email,
@@ -76,7 +76,7 @@ def provision_user(
     return user, account
 
 
-def update_user(
+def apply_attributes(
     user: User,
     account: ScimAccount | None,
     attributes: UserAttributes,
@@ -134,7 +134,7 @@ def delete_user(
 ) -> None:
     """Deactivate and hide from SCIM; the user and everything they wrote stay."""
     attributes = attributes_of(user, account)
-    account = update_user(
+    account = apply_attributes(
         user,
         account,
         UserAttributes(**{**attributes.__dict__, "active": False}),

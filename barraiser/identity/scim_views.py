@@ -20,12 +20,12 @@ from ..errors import Conflict, DomainError
 from ..extensions import csrf, db
 from .models import ScimAccount
 from .provisioning import (
+    apply_attributes,
     attributes_of,
     delete_user,
     provision_user,
     scim_user,
     scim_users,
-    update_user,
 )
 from .scim_documents import resource_types, schemas, service_provider_config
 from .scim_schema import (
@@ -186,7 +186,7 @@ def user(user_id: str):
 def replace(user_id: str):
     user, account = _found(user_id)
     attributes = user_attributes(_body())
-    account = update_user(user, account, attributes, token=g.scim_token, now=clock.now())
+    account = apply_attributes(user, account, attributes, token=g.scim_token, now=clock.now())
     db.session.commit()
     return _answer(resource(user, account))
 
@@ -196,7 +196,7 @@ def replace(user_id: str):
 def patch(user_id: str):
     user, account = _found(user_id)
     attributes = apply_patch(attributes_of(user, account), _body())
-    account = update_user(user, account, attributes, token=g.scim_token, now=clock.now())
+    account = apply_attributes(user, account, attributes, token=g.scim_token, now=clock.now())
     db.session.commit()
     return _answer(resource(user, account))
 

@@ -328,3 +328,13 @@ def test_single_discovery_documents(scim):
     assert scim("GET", "/ResourceTypes/User").get_json(force=True)["endpoint"] == "/Users"
     assert scim("GET", f"/Schemas/{USER}").get_json(force=True)["id"] == USER
     _error(scim("GET", "/Schemas/urn:nothing"), 404)
+
+
+def test_scim_needs_no_csrf_token_where_forms_do(app, scim):
+    """Production checks CSRF on every form; SCIM's bearer token stands in for it."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert scim("POST", "/Users", _new_user()).status_code == 201
+        assert app.test_client().post("/login", data={"email": "a@b.c"}).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
