@@ -29,6 +29,8 @@ from .errors import register_error_handlers
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp
 from .home.views import bp as home_bp
+from .identity.scim_views import bp as scim_bp
+from .identity.views import bp as identity_bp
 from .loops.views import bp as loops_bp
 from .ops.views import bp as ops_bp
 from .outbox.views import bp as outbox_bp
@@ -54,7 +56,11 @@ BLUEPRINTS = (
     calibration_bp,
     training_bp,
     outbox_bp,
+    identity_bp,
+    scim_bp,
 )
+# Blueprints whose requests carry JSON (SCIM), which read and check their bodies themselves.
+JSON_BLUEPRINTS = frozenset({"scim"})
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,7 +164,8 @@ def _refuse_unreadable_input() -> None:
     that is not a form (415), and text with a NUL or a lone surrogate anywhere we read (400)."""
     has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
     sends_body = request.method not in ("GET", "HEAD", "OPTIONS") and has_body
-    if sends_body and request.mimetype not in FORM_MIMETYPES:
+    reads_json = request.blueprint in JSON_BLUEPRINTS
+    if sends_body and request.mimetype not in FORM_MIMETYPES and not reads_json:
         abort(415, "Send this as a form (a web page's form encoding); nothing here reads JSON.")
     texts: list[str] = [request.path]
     for source in (request.args, request.form):

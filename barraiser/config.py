@@ -138,4 +138,32 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "CALIBRATION_CACHE_SECONDS": _int("CALIBRATION_CACHE_SECONDS", 300),
         # How many of the report's big statements run beside its own (calibration/readers.py).
         "CALIBRATION_READER_THREADS": _int("CALIBRATION_READER_THREADS", 2),
+        **_single_sign_on(),
+    }
+
+
+def _single_sign_on() -> dict[str, object]:
+    """OpenID Connect login and password login (identity/; README "Single sign-on"). Nothing
+    here is fetched at start: the provider's discovery document is read at the first login."""
+    return {
+        # Unset: no "Sign in with ..." button, and the SSO routes answer 404.
+        "OIDC_DISCOVERY_URL": os.environ.get("OIDC_DISCOVERY_URL", "").strip(),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_DISPLAY_NAME": os.environ.get("OIDC_DISPLAY_NAME", "").strip() or "single sign-on",
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "openid email profile"),
+        # The claim whose values the admin's rules map to roles, department and level.
+        "OIDC_GROUPS_CLAIM": os.environ.get("OIDC_GROUPS_CLAIM", "groups").strip() or "groups",
+        # Off only for a provider that issues no email_verified claim and whose addresses the
+        # company owns (Entra ID): otherwise anyone who can type an address could take its account.
+        "OIDC_REQUIRE_EMAIL_VERIFIED": _bool("OIDC_REQUIRE_EMAIL_VERIFIED", True),
+        "OIDC_TIMEOUT_SECONDS": _int("OIDC_TIMEOUT_SECONDS", 5),
+        # Off: the login page hides the password form and refuses passwords, except from the
+        # break-glass accounts listed (comma-separated emails), for when the provider is down.
+        "PASSWORD_LOGIN": _bool("PASSWORD_LOGIN", True),
+        "PASSWORD_LOGIN_BREAK_GLASS": frozenset(
+            email.strip().lower()
+            for email in os.environ.get("PASSWORD_LOGIN_BREAK_GLASS", "").split(",")
+            if email.strip()
+        ),
     }

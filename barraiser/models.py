@@ -6,6 +6,7 @@ from .calibration.models import ActionItem
 from .candidates.models import Candidate
 from .debrief.models import FinalVote, HirePerformance, Proposal, Verdict
 from .feedback.models import Addendum, Feedback, PrincipleRating
+from .identity.models import ClaimRule, IdentityLink, ScimAccount, ScimToken
 from .loops.models import Interview, InterviewPrinciple, Loop
 from .outbox.models import OutboxMessage
 from .principles.models import Principle
@@ -18,9 +19,11 @@ __all__ = [
     "Addendum",
     "AuditEvent",
     "Candidate",
+    "ClaimRule",
     "Feedback",
     "FinalVote",
     "HirePerformance",
+    "IdentityLink",
     "Interview",
     "InterviewPrinciple",
     "LoginSession",
@@ -32,6 +35,8 @@ __all__ = [
     "PrincipleRating",
     "Proposal",
     "Requisition",
+    "ScimAccount",
+    "ScimToken",
     "User",
     "UserRole",
     "Verdict",

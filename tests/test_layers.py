@@ -21,6 +21,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("ops",),
     ("audit",),
     ("auth",),
+    ("identity",),
     ("principles", "settings"),
     ("outbox",),
     ("requisitions", "candidates"),

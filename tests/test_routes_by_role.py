@@ -8,13 +8,24 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 ROLES = ["admin", "recruiter", "hiring_manager", "inspector", "bar_raiser", "interviewer"]
-PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login", "ops.healthz"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "bootstrap.static",
+    "auth.login",
+    # Single sign-on starts before anyone is logged in (404 while it is not configured).
+    "identity.login",
+    "identity.callback",
+    "ops.healthz",
+}
+# SCIM authenticates with a bearer token, not a login: 401 without one (tests/identity).
+BEARER_BLUEPRINTS = ("scim.",)
 # Endpoints with no arguments, and the roles that may open them (everyone else: 403, or 404 for
 # the pages in HIDDEN_PAGES, which others may not know exist).
 ROLE_ONLY_PAGES = {
     "auth.users": {"admin"},
     "auth.new_user": {"admin"},
     "settings.index": {"admin"},
+    "identity.admin": {"admin"},
     "audit.index": {"admin"},
     "principles.new": {"admin"},
     "calibration.index": {"admin", "inspector"},
@@ -45,6 +56,8 @@ def _url_for_rule(rule) -> str:
 def _rules(app: Flask, *, method: str, with_arguments: bool | None = None):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS or method not in rule.methods:
+            continue
+        if rule.endpoint.startswith(BEARER_BLUEPRINTS):
             continue
         if with_arguments is not None and bool(rule.arguments) != with_arguments:
             continue

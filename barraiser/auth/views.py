@@ -95,6 +95,18 @@ def _failed_login_limit(setting: str, key: Callable[[], str]) -> RouteLimit:
     )
 
 
+PASSWORD_LOGIN_OFF = "Passwords are not used here: sign in with your company account."
+
+
+def password_login_allowed(email: str) -> bool:
+    """Password login is on (PASSWORD_LOGIN), or this is a break-glass account, which keeps its
+    password for when single sign-on is down (PASSWORD_LOGIN_BREAK_GLASS)."""
+    config = current_app.config
+    return (
+        config["PASSWORD_LOGIN"] or normalise_email(email) in config["PASSWORD_LOGIN_BREAK_GLASS"]
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 # Guessing at one account from one address: blocks that pair only, so the rest of an office
 # behind the same address, and the account's owner elsewhere, still log in.
@@ -112,6 +124,10 @@ def login():
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("auth/login.html", form=form), 400
+        if not password_login_allowed(form.email.data):
+            # A 401, so the failed-login limits count it like a wrong password.
+            form.password.errors.append(PASSWORD_LOGIN_OFF)
+            return render_template("auth/login.html", form=form), 401
         user = authenticate(form.email.data, form.password.data)
         if user is None:
             current_app.logger.warning(

@@ -1,0 +1,1 @@
+"""Single sign-on (OpenID Connect) and SCIM 2.0 provisioning."""
