@@ -13,7 +13,7 @@ import barraiser.database
 
 # revision identifiers, used by Alembic.
 revision = '5e1d0c9a7b21'
-down_revision = 'c4e8a1f2d310'
+down_revision = 'd7a3c9e5b214'
 branch_labels = None
 depends_on = None
 
