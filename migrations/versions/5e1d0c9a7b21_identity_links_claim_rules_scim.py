@@ -1,7 +1,7 @@
 """identity: provider links, claim rules, SCIM tokens and accounts
 
 Revision ID: 5e1d0c9a7b21
-Revises: c4e8a1f2d310
+Revises: d7a3c9e5b214
 Create Date: 2026-11-30 02:36:04.500513
 
 """
