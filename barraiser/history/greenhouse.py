@@ -224,26 +224,32 @@ def _attributes(
     if not isinstance(attributes, list):
         report("attributes must be an array", "attributes")
         return principles, ratings, {}
+    failed = False
+
+    def problem(message: str, *where: object) -> None:
+        nonlocal failed
+        failed = True
+        report(message, "attributes", *where)
+
     for index, attribute in enumerate(attributes):
         if not isinstance(attribute, dict):
-            report("must be an object with name, type, note and rating", "attributes", index)
+            problem("must be an object with name, type, note and rating", index)
             continue
         name, rating, note = attribute.get("name"), attribute.get("rating"), attribute.get("note")
         if not isinstance(name, str) or not name.strip():
-            report("name must be a non-empty string", "attributes", index, "name")
+            problem("name must be a non-empty string", index, "name")
             continue
         if not isinstance(rating, str) or rating not in RATINGS:
-            report(f"rating must be one of {', '.join(RATINGS)}", "attributes", index, "rating")
+            problem(f"rating must be one of {', '.join(RATINGS)}", index, "rating")
             continue
         if note is not None and not isinstance(note, str):
-            report("note must be a string or null", "attributes", index, "note")
+            problem("note must be a string or null", index, "note")
             continue
         key = name.strip().lower()
         if key not in mapping.principles:
-            report(
+            problem(
                 f"attribute '{name.strip()}' is not in the mapping's principles: map it to one "
                 "of ours, or to null to ignore it",
-                "attributes",
                 index,
                 "name",
             )
@@ -259,7 +265,7 @@ def _attributes(
             ratings[principle] = min(score, ratings.get(principle, score))
         if note_text:
             notes.setdefault(principle, []).append(note_text)
-    if not principles and isinstance(attributes, list):
+    if not principles and not failed:
         report("no attribute is rated against one of our principles", "attributes")
     return principles, ratings, {name: "\n\n".join(texts) for name, texts in notes.items()}
 

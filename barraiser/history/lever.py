@@ -210,11 +210,17 @@ def _fields(
         report("fields must be an array", "fields")
         return None, principles, ratings, {}, ""
     scores = 0
+    failed = False
+
+    def problem(message: str, *where: object) -> None:
+        nonlocal failed
+        failed = True
+        report(message, *where)
 
     def principle_of(label: str, *where: object) -> str | None:
         key = label.strip().lower()
         if key not in mapping.principles:
-            report(
+            problem(
                 f"'{label.strip()}' is not in the mapping's principles: map it to one of ours, "
                 "or to null to ignore it",
                 *where,
@@ -234,14 +240,14 @@ def _fields(
         kind = item.get("type") if isinstance(item, dict) else None
         label = item.get("text") if isinstance(item, dict) else None
         if not isinstance(kind, str) or not isinstance(label, str):
-            report("must be an object with a type and a text", "fields", index)
+            problem("must be an object with a type and a text", "fields", index)
             continue
         value = item.get("value")
         if kind == SCORE_TYPE:
             scores += 1
             score = score_of(value)
             if value is not None and score is None:
-                report(
+                problem(
                     'must be a score from 1 to 4, like "4 - Strong Hire"', "fields", index, "value"
                 )
             vote = VOTES[score] if score is not None else None
@@ -249,14 +255,14 @@ def _fields(
             principle = principle_of(label, "fields", index, "text")
             score = score_of(value)
             if value is not None and score is None:
-                report('must be a rating from 1 to 4, like "3 - Hire"', "fields", index, "value")
+                problem('must be a rating from 1 to 4, like "3 - Hire"', "fields", index, "value")
             elif principle is not None and (score is not None or value is not None):
                 rate(principle, score, "")
         elif kind == "scorecard":
-            _scorecard(value, (index,), report, principle_of, rate)
+            _scorecard(value, (index,), problem, principle_of, rate)
         elif kind in TEXT_TYPES:
             if value is not None and not isinstance(value, str):
-                report("must be text", "fields", index, "value")
+                problem("must be text", "fields", index, "value")
                 continue
             text = html_to_text(value or "")
             principle = mapping.principles.get(label.strip().lower())
@@ -268,7 +274,7 @@ def _fields(
             summary.append(f"{label.strip()}\n{value}")
     if scores != 1:
         report('must hold exactly one overall score field (type "score")', "fields")
-    if not principles:
+    if not principles and not failed:
         report("no field is rated against one of our principles", "fields")
     return (
         vote,
