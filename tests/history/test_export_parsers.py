@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from barraiser.domain import RATING_LABELS, Vote
 from barraiser.history import greenhouse, lever
-from barraiser.history.exports import html_to_text, pointer
+from barraiser.history.exports import Places, html_to_text, load_mapping, pointer
 from barraiser.history.row import Problem
 from barraiser.principles.catalog import DEFAULT_PRINCIPLES
 
@@ -95,7 +95,7 @@ def test_lever_score_digits_map_to_votes(digit, vote):
         ("<ul><li>a</li><li>b</li></ul>", "a\n\nb"),
         ("<script>x</script>plain   spaced", "xplain spaced"),
         ("no markup", "no markup"),
-        ("<b", ""),
+        ("<b", "<b"),  # a broken tag is text, shown escaped like any text
     ],
 )
 def test_html_answers_become_text_with_their_paragraphs(fragment, text):
@@ -180,3 +180,16 @@ def test_the_good_samples_parse_without_a_problem():
     assert not _parse(
         lever.parse_lever, LEVER_MAPPING, (SAMPLES / "lever-feedback.json").read_bytes()
     )
+
+
+def test_the_mapping_example_in_the_format_document_reads_without_a_problem():
+    document = (Path(__file__).resolve().parents[2] / "docs" / "import-format.md").read_text()
+    example = document.split("```json\n", 1)[1].split("```", 1)[0]
+    places = Places()
+
+    mapping = load_mapping(example.encode(), "mapping.json", CATALOG, places)
+
+    assert places.problems == []
+    assert mapping.principles == {"customer focus": "Customer Obsession", "culture add": None}
+    assert mapping.loops["69306314"].final_votes == {"4080": "inclined_hire"}
+    assert mapping.loops["69306314"].shadows == {"4082"}
