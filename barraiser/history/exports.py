@@ -340,5 +340,21 @@ def person_row(
     return email, name or fallback_name
 
 
+def check_panel_ids(
+    mapping: Mapping, panels: dict[str, set[str]], mapping_file: str, places: Places
+) -> None:
+    """A final vote or a shadow in the mapping must name someone on the loop's panel in the
+    export: a mistyped id would otherwise drop a vote change without a word."""
+    for loop_id, people in panels.items():
+        loop = mapping.loops[loop_id]
+        for key, ids in (("final_votes", loop.final_votes), ("shadows", loop.shadows)):
+            for person_id in sorted(set(ids) - people):
+                places.report(
+                    mapping_file,
+                    pointer("loops", loop_id, key),
+                    f"{person_id} has no feedback on this loop in the export",
+                )
+
+
 def loop_columns(entry: LoopEntry) -> dict[str, str]:
     return {name: entry.raw.get(name, "") for name in LOOP_KEYS}

@@ -12,6 +12,7 @@ from .exports import (
     LoopEntry,
     Mapping,
     Places,
+    check_panel_ids,
     checked_loops,
     html_to_text,
     identifier,
@@ -66,11 +67,21 @@ def parse_greenhouse(
     mapping = load_mapping(mapping_data, mapping_file, catalog, places)
     value = load_json(data, file, places)
     rows: list[ExportRow] = []
+    panels: dict[str, set[str]] = {}
     if value is not INVALID:
         for where, scorecard in _scorecards(value, file, places):
             row = _row(scorecard, where, file, mapping, mapping_file, places)
+            if isinstance(scorecard, dict):
+                application = identifier(scorecard.get("application_id"))
+                interviewer = scorecard.get("interviewer")
+                person = (
+                    identifier(interviewer.get("id")) if isinstance(interviewer, dict) else None
+                )
+                if application in mapping.loops and person is not None:
+                    panels.setdefault(application, set()).add(person)
             if row is not None:
                 rows.append(row)
+        check_panel_ids(mapping, panels, mapping_file, places)
         if not rows and not places.problems:
             places.report(file, "", "the export holds no scorecards")
     return checked_loops(rows, catalog=catalog, places=places)

@@ -13,6 +13,7 @@ from .exports import (
     ExportRow,
     Mapping,
     Places,
+    check_panel_ids,
     checked_loops,
     html_to_text,
     identifier,
@@ -76,8 +77,19 @@ def parse_lever(
         if not isinstance(value, dict):
             places.report(file, "", 'must be a JSON object: {"<opportunity id>": {"data": [...]}}')
         else:
+            panels: dict[str, set[str]] = {}
             for opportunity, response in value.items():
                 rows += _opportunity(opportunity, response, file, mapping, mapping_file, places)
+                forms = response.get("data") if isinstance(response, dict) else None
+                if opportunity in mapping.loops and isinstance(forms, list):
+                    panels[opportunity] = {
+                        person
+                        for form in forms
+                        if isinstance(form, dict) and not _skipped(form)
+                        for person in [identifier(form.get("user"))]
+                        if person is not None
+                    }
+            check_panel_ids(mapping, panels, mapping_file, places)
             if not rows and not places.problems:
                 places.report(file, "", "the export holds no completed feedback")
     return checked_loops(rows, catalog=catalog, places=places)

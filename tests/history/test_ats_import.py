@@ -205,6 +205,10 @@ BAD = {
             "greenhouse-bad.json /1/0/attributes: attributes must be an array",
             "greenhouse-bad.json /1/0/application_id: application 7777 is not in the mapping's",
             "greenhouse-bad.json /1/1: must be a scorecard (a JSON object)",
+            # The good mapping names people this bad export has no scorecard from.
+            "greenhouse-mapping.json /loops/9001/final_votes: 12 has no feedback on this loop",
+            "greenhouse-mapping.json /loops/9001/final_votes: 13 has no feedback on this loop",
+            "greenhouse-mapping.json /loops/9001/shadows: 14 has no feedback on this loop",
         ],
     ),
     "lever": (
@@ -220,6 +224,7 @@ BAD = {
             "lever-bad.json /opp-7a1/data/1/fields/2/value/0/score: must be a rating from 1 to 4",
             "lever-bad.json /opp-unknown: opportunity opp-unknown is not in the mapping's loops",
             'lever-bad.json /opp-broken: must be a response: {"data": [...]}',
+            "lever-mapping.json /loops/opp-7a1/final_votes: u-ben has no feedback on this loop",
         ],
     ),
 }
@@ -274,6 +279,10 @@ MAPPING_PROBLEMS = {
     "a shadow's final vote": (
         lambda m: m["loops"]["9001"]["final_votes"].update({"14": "strong_hire"}),
         "greenhouse-scorecards.json /3: final_vote is given on a shadow's row",
+    ),
+    "final vote of someone off the panel": (
+        lambda m: m["loops"]["9001"]["final_votes"].update({"99": "strong_hire"}),
+        "greenhouse-mapping.json /loops/9001/final_votes: 99 has no feedback on this loop",
     ),
     "unknown key": (
         lambda m: m["loops"]["9001"].update({"decison": "hire"}),
