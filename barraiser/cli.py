@@ -25,7 +25,7 @@ from .database import schema_lock
 from .demo.organisation import build_demo_organisation
 from .errors import DomainError
 from .extensions import db
-from .history.services import HistoryRejected, import_history
+from .history.services import FORMATS, HistoryRejected, import_history
 from .principles.services import seed_default_catalog
 from .worker import Worker, sweep
 
@@ -153,12 +153,32 @@ def demo_command(
 
 @click.command("import-history")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_history_command(file: Path) -> None:
-    """Import past loops from a history CSV (the format: docs/import-format.md)."""
+@click.option(
+    "--format",
+    "source",
+    type=click.Choice(FORMATS),
+    help="csv (our format; the default for any file but .json), greenhouse (Harvest "
+    "scorecards) or lever (feedback); required for a .json file.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="For greenhouse and lever: the JSON file of principles, people and loops.",
+)
+def import_history_command(file: Path, source: str | None, mapping: Path | None) -> None:
+    """Import past loops from a history CSV or an ATS export (docs/import-format.md)."""
+    source = source or ("csv" if file.suffix.lower() != ".json" else "")
+    if not source:
+        raise click.UsageError("A .json file is an ATS export: say --format greenhouse or lever.")
+    if source != "csv" and mapping is None:
+        raise click.UsageError(f"--format {source} needs --mapping (see docs/import-format.md).")
+    if source == "csv" and mapping is not None:
+        raise click.UsageError("--mapping is for the greenhouse and lever formats only.")
     try:
         data = file.read_bytes()
+        mapping_data = mapping.read_bytes() if mapping is not None else None
     except OSError as error:
-        raise click.ClickException(f"Cannot read {file}: {error.strerror}.") from error
+        raise click.ClickException(f"Cannot read {error.filename}: {error.strerror}.") from error
     started = time.perf_counter()
     try:
         summary = import_history(
@@ -166,6 +186,9 @@ def import_history_command(file: Path) -> None:
             file_name=file.name,
             now=clock.now(),
             progress=lambda message: click.echo(message, err=True),
+            source=source,
+            mapping=mapping_data,
+            mapping_name=mapping.name if mapping is not None else "",
         )
     except HistoryRejected as rejected:
         db.session.rollback()

@@ -50,6 +50,7 @@ class LoopRecord:
     vetoed: bool
     decided_at: datetime | None
     performance: int | None
+    debrief_opened_at: datetime | None = None
     interviews: list[InterviewRecord] = field(default_factory=list)
 
     @property
@@ -102,11 +103,22 @@ def parse_history(
     if problems:
         return ParsedHistory([], 0, problems)
 
-    checker = RowChecker(catalog)
-    loops: dict[str, LoopRecord] = {}
-    first_values: dict[str, dict[str, tuple[int, str, object]]] = {}
-    row_counts: dict[str, int] = {}
-    rows = 0
+    parsed = check_rows(
+        _rows(reader, columns, problems),
+        catalog=catalog,
+        progress=progress,
+        progress_every=progress_every,
+    )
+    parsed.problems.extend(problems)
+    if parsed.rows == 0 and not parsed.problems:
+        parsed.problems.append(Problem(1, "the file has a header but no interview rows"))
+    parsed.problems.sort(key=lambda problem: problem.line)
+    return parsed
+
+
+def _rows(
+    reader, columns: list[str], problems: list[Problem]
+) -> Iterator[tuple[int, dict[str, str]]]:
     for line, values in _records(reader, problems):
         if len(values) != len(columns):
             problems.append(
@@ -117,10 +129,33 @@ def parse_history(
                 )
             )
             continue
-        rows += 1
-        if progress is not None and progress_every and rows % progress_every == 0:
-            progress(f"Checked {rows} rows")
-        raw = {name: value.strip() for name, value in zip(columns, values, strict=True)}
+        yield line, {name: value.strip() for name, value in zip(columns, values, strict=True)}
+
+
+def check_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    catalog: Iterable[str],
+    progress: Callable[[str], None] | None = None,
+    progress_every: int = 0,
+    place: Callable[[int], str] = lambda line: f"line {line}",
+) -> ParsedHistory:
+    """Check rows of our CSV's columns (text by column name), numbered by `line`, into loops.
+
+    Our CSV and every ATS export meet here: an export is turned into these rows first, so the
+    three formats share every rule and write through one path. `place` names a line in the
+    problems that point at another row.
+    """
+    problems: list[Problem] = []
+    checker = RowChecker(catalog)
+    loops: dict[str, LoopRecord] = {}
+    first_values: dict[str, dict[str, tuple[int, str, object]]] = {}
+    row_counts: dict[str, int] = {}
+    count = 0
+    for line, raw in rows:
+        count += 1
+        if progress is not None and progress_every and count % progress_every == 0:
+            progress(f"Checked {count} rows")
         interview = checker.interview(line, raw, problems)
         ref = raw.get("loop_ref", "")
         if not ref:
@@ -136,16 +171,14 @@ def parse_history(
         elif any(raw.get(name, "") != first[name][1] for name in LOOP_COLUMNS):
             # The same text as the loop's first row was checked there: only a change is read.
             loop_values = checker.loop_values(line, raw, problems)
-            problems.extend(_disagreements(ref, line, raw, loop_values, first))
+            problems.extend(_disagreements(ref, line, raw, loop_values, first, place))
         if interview is not None:
             loops[ref].interviews.append(interview)
 
-    if rows == 0 and not problems:
-        problems.append(Problem(1, "the file has a header but no interview rows"))
     for loop in loops.values():
-        problems.extend(_check_loop(loop, first_values[loop.ref], row_counts[loop.ref]))
+        problems.extend(_check_loop(loop, first_values[loop.ref], row_counts[loop.ref], place))
     problems.sort(key=lambda problem: problem.line)
-    return ParsedHistory(list(loops.values()), rows, problems)
+    return ParsedHistory(list(loops.values()), count, problems)
 
 
 def _decode(data: bytes, problems: list[Problem]) -> str | None:
@@ -212,6 +245,7 @@ def _new_loop(ref: str, line: int, values: dict[str, object]) -> LoopRecord:
         vetoed=bool(value("vetoed")),
         decided_at=cast(datetime | None, value("decided_at")),
         performance=cast(int | None, value("performance")),
+        debrief_opened_at=cast(datetime | None, value("debrief_opened_at")),
     )
 
 
@@ -221,6 +255,7 @@ def _disagreements(
     raw: dict[str, str],
     values: dict[str, object],
     first: dict[str, tuple[int, str, object]],
+    place: Callable[[int], str],
 ) -> Iterator[Problem]:
     for name in LOOP_COLUMNS:
         first_line, first_text, first_value = first[name]
@@ -229,13 +264,16 @@ def _disagreements(
             continue
         yield Problem(
             line,
-            f"loop '{ref}' has {name} '{raw.get(name, '')}' here but '{first_text}' on line "
-            f"{first_line}; loop-level columns must agree on every row of a loop",
+            f"loop '{ref}' has {name} '{raw.get(name, '')}' here but '{first_text}' on "
+            f"{place(first_line)}; loop-level columns must agree on every row of a loop",
         )
 
 
 def _check_loop(
-    loop: LoopRecord, first: dict[str, tuple[int, str, object]], rows: int
+    loop: LoopRecord,
+    first: dict[str, tuple[int, str, object]],
+    rows: int,
+    place: Callable[[int], str],
 ) -> Iterator[Problem]:
     """Rules across the rows of one loop, reported on the loop's first line."""
     line = loop.line
@@ -267,11 +305,27 @@ def _check_loop(
     ):
         yield Problem(line, f"loop '{loop.ref}': the bar raiser cannot be the hiring manager")
 
+    if valid("debrief_opened_at") and loop.debrief_opened_at is not None:
+        if valid("decided_at") and loop.decided_at and loop.debrief_opened_at > loop.decided_at:
+            yield Problem(line, f"loop '{loop.ref}' has debrief_opened_at after decided_at")
+        if loop.interviews and loop.debrief_opened_at < loop.first_interview_at:
+            yield Problem(
+                line, f"loop '{loop.ref}' has debrief_opened_at before its first interview"
+            )
+    elif valid("debrief_opened_at"):
+        for interview in loop.interviews:
+            if interview.final_vote is not None:
+                yield Problem(
+                    interview.line,
+                    f"loop '{loop.ref}': final_vote is given but the loop has no "
+                    "debrief_opened_at (final votes are cast in the debrief)",
+                )
+
     # A shadow's row is a seat on the loop like any other: nobody takes two.
     seats = [interview.interviewer_email for interview in loop.interviews]
     for index, earlier in repeated_interviewers(seats).items():
         interview = loop.interviews[index]
-        name = f"{interview.interviewer_email} (line {loop.interviews[earlier].line})"
+        name = f"{interview.interviewer_email} ({place(loop.interviews[earlier].line)})"
         repeated = clause(repeated_interviewer_problem(name))
         yield Problem(interview.line, f"loop '{loop.ref}': {repeated}")
     # Only judged when every row of the loop was readable: a bad row would hide the bar raiser.

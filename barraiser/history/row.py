@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
@@ -45,6 +45,8 @@ OPTIONAL_COLUMNS = (
     "vetoed",
     "decided_at",
     "performance",
+    "debrief_opened_at",
+    "final_vote",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -60,6 +62,7 @@ LOOP_COLUMNS = (
     "vetoed",
     "decided_at",
     "performance",
+    "debrief_opened_at",
 )
 # The rest describe one interview (loop_ref names the loop the row belongs to).
 INTERVIEW_COLUMNS = tuple(name for name in COLUMNS if name not in LOOP_COLUMNS)
@@ -89,11 +92,15 @@ _BOOLEANS = {"true": True, "false": False}
 
 
 class Problem(NamedTuple):
+    """A problem and its place: a CSV's line, or (for a JSON export) `place`, the file and a
+    JSON pointer such as `scorecards.json /3/attributes/1/rating`; `line` then only orders."""
+
     line: int
     message: str
+    place: str = ""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"{self.place or f'line {self.line}'}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +119,14 @@ class InterviewRecord:
     raises_bar: bool
     submitted_at: datetime
     is_shadow: bool
+    final_vote: Vote | None = None
+    """The vote cast in the debrief, which may differ from the written `vote`."""
+    evidence: dict[str, str] = field(default_factory=dict)
+    """Evidence text by principle name; an ATS export's notes (our CSV carries none)."""
+    summary: str = ""
+    submitted: bool = True
+    """False for an ATS scorecard without a vote (`mixed`): imported as feedback never submitted,
+    its raw recommendation kept in the summary, since submitted feedback always holds a vote."""
 
 
 def clause(sentence: str) -> str:
@@ -163,6 +178,7 @@ class RowChecker:
             "performance": self.number(
                 raw, "performance", PERFORMANCE_RATINGS[0], PERFORMANCE_RATINGS[-1], report
             ),
+            "debrief_opened_at": self.moment(raw, "debrief_opened_at", report),
         }
 
     def interview(
@@ -180,6 +196,7 @@ class RowChecker:
         submitted_at = self.moment(raw, "submitted_at", report)
         minutes = self.minutes(raw, "interview_minutes", report)
         vote = self.choice(raw, "vote", self.votes, report)
+        final_vote = self.choice(raw, "final_vote", self.votes, report)
         raises_bar = self.boolean(raw, "raises_bar", report)
         shadow = self.boolean(raw, "shadow", report)
         principles = self.principle_list(raw.get("principles", ""), report)
@@ -190,6 +207,8 @@ class RowChecker:
             and submitted_at < starts_at
         ):
             report("submitted_at is before interview_at")
+        if final_vote is not None and final_vote is not INVALID and shadow is True:
+            report("final_vote is given on a shadow's row: shadows do not vote in the debrief")
 
         if found:
             problems.extend(found)
@@ -209,6 +228,7 @@ class RowChecker:
             vote=vote,
             submitted_at=cast(datetime, submitted_at),
             is_shadow=bool(shadow),
+            final_vote=cast(Vote | None, final_vote),
         )
 
     @staticmethod
@@ -261,7 +281,7 @@ class RowChecker:
     def moment(raw: dict[str, str], name: str, report) -> object:
         value = raw.get(name, "")
         if not value:
-            return None if name == "decided_at" else INVALID
+            return None if name in OPTIONAL_COLUMNS else INVALID
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:

@@ -1,8 +1,10 @@
-"""Importing past loops from a history CSV (`flask import-history`): the whole file is checked
-first, and only a file without a single problem is written, in the caller's one transaction.
+"""Importing past loops (`flask import-history`) from our history CSV or an ATS export
+(Greenhouse scorecards, Lever feedback): the whole file is checked first, and only a file without
+a single problem is written, in the caller's one transaction.
 
-The file's contract is docs/import-format.md. Parsing is history.parse (pure), writing is
-history.write (bulk inserts); this module joins them to the database's catalog and settings.
+The files' contract is docs/import-format.md. Parsing is history.parse (pure; the exports are
+turned into its rows by history.greenhouse and history.lever), writing is history.write (bulk
+inserts) for all three; this module joins them to the database's catalog and settings.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from ..audit.services import record
 from ..extensions import db
 from ..principles.models import Principle
 from ..settings.services import current_settings
-from .parse import Problem, parse_history
+from .greenhouse import parse_greenhouse
+from .lever import parse_lever
+from .parse import ParsedHistory, Problem, parse_history
 from .write import write_history
 
 PROGRESS_EVERY_ROWS = 20_000
+FORMATS = ("csv", "greenhouse", "lever")
 
 
 class HistoryRejected(Exception):
@@ -48,17 +53,20 @@ def import_history(
     file_name: str,
     now: datetime,
     progress: Callable[[str], None] | None = None,
+    source: str = "csv",
+    mapping: bytes | None = None,
+    mapping_name: str = "mapping",
 ) -> ImportSummary:
-    """Check `data` (a history CSV's bytes) and write its new loops; flushes, does not commit.
+    """Check `data` (a history CSV's bytes, or an ATS export's with its `mapping` file) and
+    write its new loops; flushes, does not commit.
 
     Raises HistoryRejected, before any write, when the file has any problem. Loops already
-    imported (same loop_ref) are skipped, so importing a file twice changes nothing; an import
-    that writes nothing records no audit event.
+    imported (same loop_ref, or the same Greenhouse application or Lever opportunity) are
+    skipped, so importing a file twice changes nothing; an import that writes nothing records no
+    audit event.
     """
     catalog = list(db.session.scalars(sa.select(Principle.name)))
-    parsed = parse_history(
-        data, catalog=catalog, progress=progress, progress_every=PROGRESS_EVERY_ROWS
-    )
+    parsed = _parse(data, source, file_name, mapping, mapping_name, catalog, progress)
     if parsed.problems:
         raise HistoryRejected(parsed.problems)
     if progress is not None:
@@ -84,6 +92,7 @@ def import_history(
             subject="history",
             now=now,
             file=file_name,
+            format=source,
             rows=summary.rows,
             loops=summary.loops,
             interviews=summary.interviews,
@@ -93,3 +102,27 @@ def import_history(
         )
     db.session.flush()
     return summary
+
+
+def _parse(
+    data: bytes,
+    source: str,
+    file_name: str,
+    mapping: bytes | None,
+    mapping_name: str,
+    catalog: list[str],
+    progress: Callable[[str], None] | None,
+) -> ParsedHistory:
+    if source == "greenhouse":
+        parse = parse_greenhouse
+    elif source == "lever":
+        parse = parse_lever
+    elif source == "csv":
+        return parse_history(
+            data, catalog=catalog, progress=progress, progress_every=PROGRESS_EVERY_ROWS
+        )
+    else:
+        raise ValueError(f"unknown history format {source!r}")
+    return parse(
+        data, file=file_name, mapping_data=mapping, mapping_file=mapping_name, catalog=catalog
+    )

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 
 from ..auth.models import BarRaiserStatus, Role, User, UserRole
 from ..candidates.models import Candidate
-from ..debrief.models import HirePerformance, Proposal, Verdict
+from ..debrief.models import FinalVote, HirePerformance, Proposal, Verdict
 from ..domain import FeedbackState, LoopState, VerdictKind, interview_end
 from ..extensions import db
 from ..feedback.deadline import due_at, submitted_late
 from ..feedback.models import Feedback, PrincipleRating
+from ..feedback.quality import word_count
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
 from ..requisitions.models import Requisition, RequisitionStatus, requisition_principle
@@ -132,6 +133,7 @@ WRITTEN_TABLES = (
     _table(Proposal),
     _table(Verdict),
     _table(HirePerformance),
+    _table(FinalVote),
 )
 """Every table an import writes to."""
 
@@ -296,15 +298,18 @@ def _write_chunk(
                 "requisition_id": requisition_ids[(loop.requisition, loop.department)],
                 "hiring_manager_id": user_ids[loop.hiring_manager_email],
                 "bar_raiser_id": user_ids[loop.bar_raiser_email],
-                "state": LoopState.DECIDED if loop.outcome else LoopState.SCHEDULED,
+                "state": _state(loop),
                 "cancel_reason": None,
                 "version": 1,
                 "external_ref": loop.ref,
                 "created_at": loop.first_interview_at,
                 "created_by_id": None,
                 "first_interview_at": loop.first_interview_at,
-                "debrief_opened_at": None,
-                "debrief_opened_by_id": None,
+                "debrief_opened_at": loop.debrief_opened_at,
+                # The Bar Raiser runs the debrief, so they are the one who opened it.
+                "debrief_opened_by_id": (
+                    user_ids[loop.bar_raiser_email] if loop.debrief_opened_at else None
+                ),
                 "debrief_early_reason": None,
                 "outcome": loop.outcome,
                 "vetoed": loop.vetoed,
@@ -314,6 +319,7 @@ def _write_chunk(
         ],
         key=("external_ref",),
     )
+    loops_by_id = dict(zip(loop_ids, loops, strict=True))
     interviews = [
         (loop_id, interview)
         for loop, loop_id in zip(loops, loop_ids, strict=True)
@@ -340,9 +346,11 @@ def _write_chunk(
                 "interview_id": interview_id,
                 "principle_id": principle_ids[name],
                 "position": index,
-                # Imported feedback is submitted, with no evidence text.
-                "submitted_rating": interview.ratings.get(name),
-                "submitted_evidence_words": 0,
+                # What submitting records for the report; feedback never submitted has neither.
+                "submitted_rating": interview.ratings.get(name) if interview.submitted else None,
+                "submitted_evidence_words": (
+                    word_count(interview.evidence.get(name, "")) if interview.submitted else None
+                ),
             }
             for (_, interview), interview_id in zip(interviews, interview_ids, strict=True)
             for index, name in enumerate(interview.principles)
@@ -352,19 +360,20 @@ def _write_chunk(
     for (_, interview), interview_id in zip(interviews, interview_ids, strict=True):
         ends_at = interview_end(interview.starts_at, interview.duration_minutes)
         due = due_at(ends_at, hours=deadline_hours)
+        submitted = interview.submitted
         feedback_rows.append(
             {
                 "interview_id": interview_id,
                 "author_id": user_ids[interview.interviewer_email],
-                "state": FeedbackState.SUBMITTED,
-                "vote": interview.vote,
-                "raises_bar": interview.raises_bar,
-                "summary": "",
+                "state": FeedbackState.SUBMITTED if submitted else FeedbackState.DRAFT,
+                "vote": interview.vote if submitted else None,
+                "raises_bar": interview.raises_bar if submitted else None,
+                "summary": interview.summary,
                 "created_at": interview.submitted_at,
                 "updated_at": interview.submitted_at,
-                "submitted_at": interview.submitted_at,
+                "submitted_at": interview.submitted_at if submitted else None,
                 "due_at": due,
-                "is_late": submitted_late(interview.submitted_at, due),
+                "is_late": submitted and submitted_late(interview.submitted_at, due),
                 "version": 1,
             }
         )
@@ -376,14 +385,35 @@ def _write_chunk(
                 "feedback_id": feedback_id,
                 "principle_id": principle_ids[name],
                 "rating": interview.ratings.get(name),
-                "evidence": "",
+                "evidence": interview.evidence.get(name, ""),
             }
             for (_, interview), feedback_id in zip(interviews, feedback_ids, strict=True)
             for name in interview.principles
         ],
     )
+    _insert(
+        _table(FinalVote),
+        [
+            {
+                "loop_id": loop_id,
+                "interview_id": interview_id,
+                "voter_id": user_ids[interview.interviewer_email],
+                "vote": interview.final_vote,
+                # Cast in the debrief; history keeps when it opened, not each vote's minute.
+                "cast_at": loops_by_id[loop_id].debrief_opened_at,
+            }
+            for (loop_id, interview), interview_id in zip(interviews, interview_ids, strict=True)
+            if interview.final_vote is not None
+        ],
+    )
     _write_decisions(loops, loop_ids, user_ids=user_ids)
     return len(interviews)
+
+
+def _state(loop: LoopRecord) -> LoopState:
+    if loop.outcome:
+        return LoopState.DECIDED
+    return LoopState.DEBRIEF if loop.debrief_opened_at else LoopState.SCHEDULED
 
 
 def _write_decisions(
