@@ -16,6 +16,7 @@ from . import (
     policy,
 )
 from .audit.views import bp as audit_bp
+from .auth.password_views import bp as passwords_bp
 from .auth.services import use_hash_profile
 from .auth.views import bp as auth_bp
 from .calibration.views import bp as calibration_bp
@@ -39,6 +40,7 @@ from .training.views import bp as training_bp
 BLUEPRINTS = (
     home_bp,
     auth_bp,
+    passwords_bp,
     principles_bp,
     audit_bp,
     settings_bp,

@@ -19,9 +19,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "barraiser"
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "extensions", "clock", "database", "domain", "errors", "personal_data", "pages"),
     ("audit",),
+    # Below auth: account messages (set-password links) are queued through it. It reads only the
+    # User model from above.
+    ("outbox",),
     ("auth",),
     ("principles", "settings"),
-    ("outbox",),
     ("requisitions", "candidates"),
     ("loops",),
     ("feedback",),

@@ -8,7 +8,15 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 ROLES = ["admin", "recruiter", "hiring_manager", "inspector", "bar_raiser", "interviewer"]
-PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "bootstrap.static",
+    "auth.login",
+    # Reached from an email or the login page, before anyone is logged in.
+    "passwords.forgot",
+    "passwords.open_link",
+    "passwords.set_password",
+}
 # Endpoints with no arguments, and the roles that may open them (everyone else: 403).
 ROLE_ONLY_PAGES = {
     "auth.users": {"admin"},
