@@ -36,7 +36,8 @@ def problems(password: str, *, email: str = "", name: str = "") -> list[str]:
     local_part = email.partition("@")[0]
     personal = [_letters_and_digits(text) for text in (email, local_part, name)]
     personal += [_letters_and_digits(word) for word in name.split()]
-    if any(len(text) >= 3 and text in bare for text in personal):
+    # Four letters at least: a short name ("Ada", "Li") is inside too many good passwords.
+    if any(len(text) >= 4 and text in bare for text in personal):
         found.append("Don't use your name or email address in your password.")
     judged = zxcvbn(
         password[:_JUDGED_LENGTH], user_inputs=[text for text in (email, local_part, name) if text]
