@@ -62,7 +62,8 @@ def issue_password_link(
     queue_message(
         user,
         kind="password_link",
-        dedupe_key=f"password-link:{link.id}",
+        # By token, not by row id: a database may give a deleted older link's id to the new one.
+        dedupe_key=f"password-link:{link.token_hash}",
         subject="Set your Bar Raiser password" if inviting else "Reset your Bar Raiser password",
         template="password_link",
         context={"token": token, "link": link, "inviting": inviting, "sender": actor},
