@@ -219,7 +219,8 @@ def import_history_command(file: Path) -> None:
     )
     if summary.users_created or summary.requisitions_created:
         click.echo(
-            f"Created {summary.users_created} user(s), who cannot log in until invited, "
+            f"Created {summary.users_created} user(s), who cannot log in until invited "
+            "(flask invite --all-without-password), "
             f"and {summary.requisitions_created} requisition(s)."
         )
 

@@ -63,8 +63,22 @@ def _no_referrer(response: Response) -> Response:
     return response
 
 
+def _account_of_current_user() -> str:
+    # The limiter asks before login_required has answered: an anonymous request has no id.
+    return f"password-change:{getattr(current_user, 'id', None)}"
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+# A stolen session must not become a way to guess the password behind it: refused changes
+# (a wrong current password above all) are counted per account, like failed logins.
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
+    key_func=_account_of_current_user,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code in (400, 422),
+    error_message="Too many refused attempts. Wait a few minutes and try again.",
+)
 def change():
     """Change your own password: the current one is asked for; your other sessions end."""
     form = ChangePasswordForm()

@@ -187,3 +187,15 @@ def test_a_hash_made_with_other_parameters_is_rehashed_at_the_next_login(app, ma
     assert not current.check_needs_rehash(ada.password_hash)
     assert current.verify(ada.password_hash, PASSWORD)
     assert login(app.test_client(), ada).status_code == 302
+
+
+def test_guessing_the_current_password_through_the_change_form_is_limited(app, make_user):
+    ada = make_user("ada@example.com")
+    client = app.test_client()
+    login(client, ada)
+    answers = [_change(client, current=f"guess number {n}").status_code for n in range(6)]
+    assert answers == [422] * 5 + [429]
+    assert _change(client).status_code == 429  # even the right one, for a while
+    other = app.test_client()
+    login(other, make_user("bob@example.com"))
+    assert _change(other).status_code == 302  # another account is not affected
