@@ -153,6 +153,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
+    if request.method == "GET" and session.pop(_EXPIRED, False):
+        flash(SESSION_EXPIRED_MESSAGE, "warning")  # expired on the way to this very page
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("auth/login.html", form=form), 400

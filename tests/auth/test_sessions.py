@@ -171,3 +171,13 @@ def test_the_host_cookie_is_what_a_production_login_sets(app, make_user, monkeyp
         assert client.get("/", base_url="https://bar-raiser.example.com").status_code == 200
     finally:
         app.config.update(saved)
+
+
+def test_an_expired_session_that_opens_the_login_page_itself_is_told_why(client, make_user, clock):
+    ada = make_user("ada@example.com")
+    login(client, ada)
+    clock.advance(days=8)
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert EXPIRED in page.get_data(as_text=True)
+    assert _rows() == []
