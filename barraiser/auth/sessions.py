@@ -74,7 +74,9 @@ def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Fo
         now - login_session.last_seen_at >= lifetime.idle
         or now - login_session.created_at >= lifetime.maximum
     ):
-        db.session.delete(login_session)
+        # Statements, not the unit of work: two requests noticing the expiry at once both
+        # succeed (the second deletes nothing), as do two marking the session seen.
+        db.session.execute(sa.delete(LoginSession).where(LoginSession.id == login_session.id))
         record(
             "user.session_expired",
             actor=user,
@@ -86,8 +88,12 @@ def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Fo
         return Found(None, expired=True, changed=True)
     user.login_token = token
     if now - login_session.last_seen_at >= SEEN_RESOLUTION:
-        login_session.last_seen_at = now
-        db.session.flush()
+        db.session.execute(
+            sa.update(LoginSession)
+            .where(LoginSession.id == login_session.id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
         return Found(user, changed=True)
     return Found(user)
 
