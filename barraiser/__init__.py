@@ -16,6 +16,7 @@ from . import (
     policy,
 )
 from .audit.views import bp as audit_bp
+from .auth.password_views import bp as passwords_bp
 from .auth.services import use_hash_profile
 from .auth.views import bp as auth_bp
 from .calibration.views import bp as calibration_bp
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     ops_bp,
     home_bp,
     auth_bp,
+    passwords_bp,
     principles_bp,
     audit_bp,
     settings_bp,

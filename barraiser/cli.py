@@ -1,4 +1,4 @@
-"""Flask commands: init, create-user, demo, import-history, remind, worker, calibration."""
+"""Flask commands: init, create-user, invite, demo, import-history, remind, worker, calibration."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import secrets
 import signal
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -16,8 +17,9 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from . import clock
-from .auth.models import BarRaiserStatus, Role, User
-from .auth.services import create_user, set_bar_raiser_status
+from .auth.links import issue_password_link
+from .auth.models import BarRaiserStatus, PasswordLinkPurpose, Role, User
+from .auth.services import create_user, set_bar_raiser_status, user_by_email
 from .calibration.export import report_to_csv
 from .calibration.forms import parse_filters
 from .calibration.report import calibration_report
@@ -96,6 +98,46 @@ def create_user_command(
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(sorted(roles)) or 'interviewer'}.")
+
+
+@click.command("invite")
+@click.option("--email", "emails", multiple=True, help="Repeat for several users.")
+@click.option(
+    "--all-without-password",
+    is_flag=True,
+    help="Every active user who has no password yet (imported users, say).",
+)
+def invite_command(emails: tuple[str, ...], all_without_password: bool) -> None:
+    """Queue set-password links by email (`flask remind` delivers queued messages)."""
+    users = []
+    for email in emails:
+        user = user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No user has the email {email}.")
+        users.append(user)
+    if all_without_password:
+        users += db.session.scalars(
+            sa.select(User)
+            .where(User.password_hash.is_(None), User.active.is_(True))
+            .order_by(User.id)
+        )
+    if not users:
+        raise click.UsageError("Name users with --email, or use --all-without-password.")
+    now = clock.now()
+    hours = current_app.config["PASSWORD_LINK_HOURS"]
+    try:
+        for user in dict.fromkeys(users):
+            purpose = (
+                PasswordLinkPurpose.RESET if user.password_hash else PasswordLinkPurpose.INVITE
+            )
+            issue_password_link(
+                user, purpose=purpose, actor=None, now=now, valid_for=timedelta(hours=hours)
+            )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Queued a set-password link for {len(dict.fromkeys(users))} user(s).")
 
 
 @click.command("demo")
@@ -217,7 +259,8 @@ def import_history_command(file: Path, source: str | None, mapping: Path | None)
     )
     if summary.users_created or summary.requisitions_created:
         click.echo(
-            f"Created {summary.users_created} user(s), who cannot log in until invited, "
+            f"Created {summary.users_created} user(s), who cannot log in until invited "
+            "(flask invite --all-without-password), "
             f"and {summary.requisitions_created} requisition(s)."
         )
 
@@ -295,6 +338,7 @@ def register_commands(app: Flask) -> None:
     for command in (
         init_command,
         create_user_command,
+        invite_command,
         demo_command,
         import_history_command,
         remind_command,

@@ -82,6 +82,29 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _account_settings(production: bool) -> dict[str, object]:
+    """Sessions, set-password links and their limits (README: Accounts)."""
+    secure = _bool("SESSION_COOKIE_SECURE", production)
+    return {
+        # A `__Host-` cookie is sent only over HTTPS, for this exact host and path /: no
+        # subdomain can set or shadow it. Browsers drop it without Secure, hence the condition.
+        "SESSION_COOKIE_NAME": "__Host-session" if production and secure else "session",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        # A session ends after this long without a request, and this long after login anyway.
+        "SESSION_IDLE_HOURS": _int("SESSION_IDLE_HOURS", 12),
+        "SESSION_MAX_DAYS": _int("SESSION_MAX_DAYS", 7),
+        "PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 72),
+        # Forgot-password requests (each one may send an email) per address and per account.
+        "PASSWORD_RESET_ADDRESS_LIMIT": os.environ.get(
+            "PASSWORD_RESET_ADDRESS_LIMIT", "10 per hour"
+        ),
+        "PASSWORD_RESET_ACCOUNT_LIMIT": os.environ.get(
+            "PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"
+        ),
+    }
+
+
 def from_environment(instance_path: Path) -> dict[str, object]:
     """The Flask config mapping for this process."""
     production = is_production()
@@ -101,6 +124,7 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        **_account_settings(production),
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

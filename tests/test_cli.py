@@ -86,10 +86,10 @@ def test_create_user_refuses_a_duplicate_without_a_traceback(app, make_user):
 
 
 def test_demo_builds_the_organisation_and_prints_logins(app):
-    result = app.test_cli_runner().invoke(args=["demo", "--reset", "--password", "demo-pass-1"])
+    result = app.test_cli_runner().invoke(args=["demo", "--reset", "--password", "demo-passes-1"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:5000/login" in result.output
-    assert "demo-pass-1" in result.output
+    assert "demo-passes-1" in result.output
     for email in (
         "admin@example.com",
         "recruiter@example.com",
@@ -111,11 +111,11 @@ def test_demo_builds_the_organisation_and_prints_logins(app):
     ).all()
     assert len(interviewers) >= 6
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
-    assert login(app.test_client(), admin, "demo-pass-1").status_code == 302
+    assert login(app.test_client(), admin, "demo-passes-1").status_code == 302
 
 
 def test_demo_has_history_and_a_loop_in_every_state(app):
-    result = app.test_cli_runner().invoke(args=["demo", "--reset", "--password", "demo-pass-1"])
+    result = app.test_cli_runner().invoke(args=["demo", "--reset", "--password", "demo-passes-1"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     states = db.session.execute(
@@ -145,7 +145,7 @@ def test_demo_generates_a_password_when_none_is_given(app):
 
 def test_demo_refuses_a_database_with_users_unless_reset(app, make_user):
     make_user("someone@example.com")
-    result = app.test_cli_runner().invoke(args=["demo", "--password", "demo-pass-1"])
+    result = app.test_cli_runner().invoke(args=["demo", "--password", "demo-passes-1"])
     assert result.exit_code == 1
     assert "--reset" in result.output
     assert db.session.scalar(sa.select(User).where(User.email == "admin@example.com")) is None

@@ -20,10 +20,12 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "extensions", "clock", "database", "domain", "errors", "personal_data", "pages"),
     ("ops",),
     ("audit",),
+    # Below auth: account messages (set-password links) are queued through it. It reads only the
+    # User model from above.
+    ("outbox",),
     ("auth",),
     ("identity",),
     ("principles", "settings"),
-    ("outbox",),
     ("requisitions", "candidates"),
     ("loops",),
     ("feedback",),

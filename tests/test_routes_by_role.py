@@ -16,6 +16,10 @@ PUBLIC_ENDPOINTS = {
     "identity.login",
     "identity.callback",
     "ops.healthz",
+    # Reached from an email or the login page, before anyone is logged in.
+    "passwords.forgot",
+    "passwords.open_link",
+    "passwords.set_password",
 }
 # SCIM authenticates with a bearer token, not a login: 401 without one (tests/identity).
 BEARER_BLUEPRINTS = ("scim.",)

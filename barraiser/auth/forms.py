@@ -17,7 +17,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..database import row_id
 from .models import BarRaiserStatus, Role
@@ -54,12 +54,58 @@ class NewUserForm(UserForm):
     email = EmailField(
         "Email", validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)]
     )
+    invite = BooleanField(
+        "Email them a link to set their own password",
+        default=True,
+        description="The link works once, for 72 hours unless configured otherwise; the user list "
+        "can send another.",
+    )
     password = PasswordField(
-        "Initial password",
-        validators=[Optional(), Length(min=8, max=1024)],
-        description="Leave empty to create the account without a login yet.",
+        "Or type an initial password",
+        validators=[Optional(), Length(max=1024)],
+        description="Leave both empty to create the account without a login yet.",
     )
     submit = SubmitField("Create user")
+
+
+POLICY_HINT = (
+    "At least 12 characters; no rules about digits or symbols. A few unrelated words make a good "
+    "one. Common passwords and your own name or email are refused."
+)
+
+
+def _new_password(label: str) -> PasswordField:
+    # Length here is only the shape: the policy (auth.passwords) says what is too short.
+    return PasswordField(
+        label, validators=[InputRequired(), Length(max=1024)], description=POLICY_HINT
+    )
+
+
+def _repeat(of: str) -> PasswordField:
+    return PasswordField(
+        "New password again",
+        validators=[InputRequired(), Length(max=1024), EqualTo(of, "The two passwords differ.")],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired(), Length(max=1024)]
+    )
+    new_password = _new_password("New password")
+    confirm = _repeat("new_password")
+    submit = SubmitField("Change password")
+
+
+class SetPasswordForm(FlaskForm):
+    password = _new_password("New password")
+    confirm = _repeat("password")
+    submit = SubmitField("Set password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    submit = SubmitField("Email me a link")
 
 
 def optional_id(value: Any) -> int | None:

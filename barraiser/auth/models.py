@@ -122,5 +122,35 @@ class LoginSession(Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Last request seen, to the minute: refreshed at most once a minute (auth.sessions), so the
+    # idle timeout costs one write a minute per active browser, not one per request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class PasswordLinkPurpose(enum.StrEnum):
+    """Why a set-password link was sent: a first password (invitation) or a new one (reset)."""
+
+    INVITE = "invite"
+    RESET = "reset"
+
+
+class PasswordLink(Model):
+    """A single-use link to set a password. Only the SHA-256 of its random token is stored, so a
+    copy of the database opens no account; sending a new link to a user deletes the older ones."""
+
+    __tablename__ = "password_link"
+    __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_created"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[PasswordLinkPurpose] = mapped_column(enum_type(PasswordLinkPurpose))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # None: sent by the operator at the console, or asked for on the forgot-password page.
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,8 +1,8 @@
-"""Account operations: creating and editing users, certifying Bar Raisers, logging in and out."""
+"""Account operations: creating and editing users, certifying Bar Raisers, checking and changing
+passwords. Login sessions: auth.sessions; set-password links: auth.links."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,7 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..audit.services import record
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from .models import BarRaiserStatus, LoginSession, Role, User, UserRole
+from .models import BarRaiserStatus, Role, User, UserRole
+from .passwords import require_acceptable
+from .sessions import end_sessions
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile). The test suite switches to
 # the cheapest profile through PASSWORD_HASH_PROFILE, so hundreds of logins stay fast; hashes made
@@ -31,19 +33,23 @@ def use_hash_profile(name: str) -> None:
     _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-MIN_PASSWORD_LENGTH = 8
-
-
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise RuleViolation(
-            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password"
-        )
+    """The argon2id hash of a password; the policy is checked by the callers that take one from
+    a person (auth.passwords.require_acceptable)."""
     return _hasher.hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def user_by_email(email: str) -> User | None:
@@ -61,41 +67,10 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.can_log_in:
         return None
     if _hasher.check_needs_rehash(stored):
+        # Hashed under other parameters (an older default, a cheaper profile): the password is
+        # at hand now, so the stored hash moves to the current ones. The login commits it.
         user.password_hash = _hasher.hash(password)
     return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def open_login_session(user: User, *, now: datetime) -> str:
-    token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
-    record("user.logged_in", actor=user, subject=user, now=now)
-    user.login_token = token
-    db.session.flush()
-    return token
-
-
-def user_for_login_token(token: str) -> User | None:
-    """The active user behind a session cookie's token, or None once logged out or deactivated."""
-    user = db.session.scalar(
-        sa.select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _token_hash(token), User.active.is_(True))
-    )
-    if user is not None:
-        user.login_token = token
-    return user
-
-
-def close_login_session(user: User, *, now: datetime) -> None:
-    if user.login_token:
-        db.session.execute(
-            sa.delete(LoginSession).where(LoginSession.token_hash == _token_hash(user.login_token))
-        )
-    record("user.logged_out", actor=user, subject=user, now=now)
 
 
 def create_user(
@@ -112,6 +87,8 @@ def create_user(
     email = normalise_email(email)
     if user_by_email(email) is not None:
         raise Conflict(f"A user with the email {email} already exists.", field="email")
+    if password:
+        require_acceptable(password, email=email, name=name.strip())
     user = User(
         email=email,
         name=name.strip(),
@@ -178,7 +155,7 @@ def update_user(
         user.role_rows = keep + added
     if not active:
         # Deactivation ends every open session at once.
-        db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+        end_sessions(user)
     if changes:
         record(
             "user.updated",
@@ -191,9 +168,30 @@ def update_user(
 
 
 def set_password(user: User, password: str, *, actor: User | None, now: datetime) -> None:
+    """Give `user` a new password (policy checked) and end every session they have open."""
+    require_acceptable(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
-    record("user.password_set", actor=actor, subject=user, now=now)
+    ended = end_sessions(user)
+    record("user.password_set", actor=actor, subject=user, now=now, sessions_ended=ended)
     db.session.flush()
+
+
+def change_password(
+    user: User, *, current: str, new: str, keep_token: str | None, now: datetime
+) -> int:
+    """The user changes their own password: the current one is required, the new one follows
+    the policy, and every other session of theirs ends (the one at `keep_token` stays).
+    Returns how many sessions ended."""
+    if not password_matches(user, current):
+        raise RuleViolation("That is not your current password.", field="current_password")
+    if new == current:
+        raise RuleViolation("Choose a password you are not using now.", field="new_password")
+    require_acceptable(new, email=user.email, name=user.name, field="new_password")
+    user.password_hash = hash_password(new)
+    ended = end_sessions(user, keep_token=keep_token)
+    record("user.password_changed", actor=user, subject=user, now=now, sessions_ended=ended)
+    db.session.flush()
+    return ended
 
 
 def set_bar_raiser_status(

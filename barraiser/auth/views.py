@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -19,30 +20,73 @@ from flask import (
 )
 from flask_limiter import RouteLimit
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 
 from .. import clock, policy
+from ..errors import wants_json
 from ..extensions import db, limiter, login_manager
 from ..pages import act, load_or_404, paginate
 from .forms import LoginForm, NewUserForm, UserForm
-from .models import BarRaiserStatus, Role, User
+from .links import issue_password_link, pending_links
+from .models import BarRaiserStatus, PasswordLinkPurpose, Role, User
 from .services import (
     authenticate,
-    close_login_session,
     create_user,
     normalise_email,
-    open_login_session,
     set_bar_raiser_status,
     update_user,
-    user_for_login_token,
 )
+from .sessions import Lifetime, close_login_session, open_login_session, user_for_login_token
 
 bp = Blueprint("auth", __name__)
+
+# Set in the cookie session when the login session behind it expired, so the login page can say
+# so even when the first request to notice was an autosave in the background.
+_EXPIRED = "session_expired"
+SESSION_EXPIRED_MESSAGE = "Your session expired; sign in again."
+
+
+def session_lifetime() -> Lifetime:
+    config = current_app.config
+    return Lifetime(
+        idle=timedelta(hours=config["SESSION_IDLE_HOURS"]),
+        maximum=timedelta(days=config["SESSION_MAX_DAYS"]),
+    )
+
+
+def password_link_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["PASSWORD_LINK_HOURS"])
 
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    return user_for_login_token(token)
+    """The user of this request's login session. An expired session is deleted and forgotten by
+    the browser; a session seen more than a minute ago is marked seen. Either write is committed
+    here, before the page runs, so a page that fails later does not undo it."""
+    found = user_for_login_token(token, now=clock.now(), lifetime=session_lifetime())
+    if found.changed:
+        db.session.commit()
+    if found.expired:
+        for key in ("_user_id", "_fresh", "_id"):
+            session.pop(key, None)
+        session[_EXPIRED] = True
+        return None
+    if found.user is not None:
+        found.user.login_token = token
+    return found.user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """To the login page, keeping where the person was going; saying why if their session
+    expired. A background request (JSON) leaves the message for the next page."""
+    if not wants_json():
+        expired = session.pop(_EXPIRED, False)
+        if expired:
+            flash(SESSION_EXPIRED_MESSAGE, "warning")
+        else:
+            flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url("auth.login", next_url=request.full_path.rstrip("?")))
 
 
 def safe_next(target: str | None) -> str:
@@ -121,6 +165,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
+    if request.method == "GET" and session.pop(_EXPIRED, False):
+        flash(SESSION_EXPIRED_MESSAGE, "warning")  # expired on the way to this very page
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("auth/login.html", form=form), 400
@@ -167,7 +213,28 @@ def users():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("auth/users.html", page=page)
+    links = pending_links(list(page.items), now=clock.now())
+    return render_template("auth/users.html", page=page, links=links)
+
+
+@bp.route("/admin/users/<int:user_id>/password-link", methods=["POST"])
+@login_required
+def send_password_link(user_id: int):
+    """Email the user a single-use link to set their password: an invitation when they have
+    none yet, a reset otherwise. Their older links stop working."""
+    policy.require(policy.can_manage_users(current_user))
+    user = load_or_404(User, user_id)
+    purpose = PasswordLinkPurpose.RESET if user.password_hash else PasswordLinkPurpose.INVITE
+    issue_password_link(
+        user,
+        purpose=purpose,
+        actor=current_user,
+        now=clock.now(),
+        valid_for=password_link_lifetime(),
+    )
+    db.session.commit()
+    flash(f"A link to set a password was emailed to {user.email}.", "success")
+    return redirect(safe_next(request.form.get("next") or url_for("auth.users")))
 
 
 def _roles(form: UserForm) -> list[Role]:
@@ -197,14 +264,27 @@ def new_user():
         set_bar_raiser_status(
             user, BarRaiserStatus(form.bar_raiser_status.data), actor=current_user, now=now
         )
+        if form.invite.data and not form.password.data:
+            issue_password_link(
+                user,
+                purpose=PasswordLinkPurpose.INVITE,
+                actor=current_user,
+                now=now,
+                valid_for=password_link_lifetime(),
+            )
         return user
+
+    def created(user: User) -> str:
+        if form.invite.data and not form.password.data:
+            return f"{user.name} was created and emailed a link to set their password."
+        return f"{user.name} was created."
 
     return act(
         form,
         create,
         page=lambda status: _render_user_form(form, None, status),
         field="email",
-        done=lambda user: f"{user.name} was created.",
+        done=created,
         then=url_for("auth.users"),
     )
 

@@ -70,6 +70,8 @@ def _every_message(built, clock, login_as) -> list[OutboxMessage]:
         submit_for(interview, clock())
     response = login_as(built.bar_raiser).post(f"/loops/{built.loop.id}/debrief/open")
     assert response.status_code == 302
+    invited = login_as("admin").post(f"/admin/users/{first.interviewer_id}/password-link")
+    assert invited.status_code == 302
     db.session.expire_all()
     return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
 

@@ -1,0 +1,115 @@
+"""Server-side login sessions: opened at login, ended at logout, after an idle spell, after a
+maximum lifetime, and all at once when a password changes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..audit.services import record
+from ..extensions import db
+from .models import LoginSession, User
+
+# last_seen_at is refreshed when it is older than this. A write per request would make every
+# page view a write transaction (and serialise them on SQLite); once a minute keeps the idle
+# timeout exact to the minute at a write a minute per active browser.
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """How long a session lasts: `idle` without a request, `maximum` after login in any case."""
+
+    idle: timedelta
+    maximum: timedelta
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a session cookie's token leads to: a user, or nobody (and whether it just expired)."""
+
+    user: User | None
+    expired: bool = False
+    # The session's row was written (deleted, or marked seen): the caller commits.
+    changed: bool = False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_login_session(user: User, *, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginSession(
+            token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now
+        )
+    )
+    record("user.logged_in", actor=user, subject=user, now=now)
+    user.login_token = token
+    db.session.flush()
+    return token
+
+
+def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Found:
+    """The active user behind a session cookie's token.
+
+    Nobody once logged out or deactivated; nobody, `expired`, when the session has gone idle or
+    reached its maximum age — its row is then deleted (the caller commits). A session in use has
+    its last_seen_at moved forward, at most once a minute (the caller commits).
+    """
+    row = db.session.execute(
+        sa.select(LoginSession, User)
+        .join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == token_hash(token), User.active.is_(True))
+    ).first()
+    if row is None:
+        return Found(None)
+    login_session, user = row
+    if (
+        now - login_session.last_seen_at >= lifetime.idle
+        or now - login_session.created_at >= lifetime.maximum
+    ):
+        # Statements, not the unit of work: two requests noticing the expiry at once both
+        # succeed (the second deletes nothing), as do two marking the session seen.
+        db.session.execute(sa.delete(LoginSession).where(LoginSession.id == login_session.id))
+        record(
+            "user.session_expired",
+            actor=user,
+            subject=user,
+            now=now,
+            idle=now - login_session.last_seen_at >= lifetime.idle,
+        )
+        db.session.flush()
+        return Found(None, expired=True, changed=True)
+    user.login_token = token
+    if now - login_session.last_seen_at >= SEEN_RESOLUTION:
+        db.session.execute(
+            sa.update(LoginSession)
+            .where(LoginSession.id == login_session.id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return Found(user, changed=True)
+    return Found(user)
+
+
+def close_login_session(user: User, *, now: datetime) -> None:
+    if user.login_token:
+        db.session.execute(
+            sa.delete(LoginSession).where(LoginSession.token_hash == token_hash(user.login_token))
+        )
+    record("user.logged_out", actor=user, subject=user, now=now)
+
+
+def end_sessions(user: User, *, keep_token: str | None = None) -> int:
+    """Delete the user's login sessions, all but the one whose token is `keep_token`; how many."""
+    query = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_token:
+        query = query.where(LoginSession.token_hash != token_hash(keep_token))
+    result = db.session.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)
