@@ -1,7 +1,7 @@
 """auth: login sessions remember their last request (idle timeout); set-password links
 
 Revision ID: d7a3c5e9b214
-Revises: c4e8a1f2d310
+Revises: 5e1d0c9a7b21
 Create Date: 2026-11-30 02:45:00.000000
 
 """
@@ -14,7 +14,7 @@ import barraiser.database
 
 # revision identifiers, used by Alembic.
 revision = "d7a3c5e9b214"
-down_revision = "c4e8a1f2d310"
+down_revision = '5e1d0c9a7b21'
 branch_labels = None
 depends_on = None
 
