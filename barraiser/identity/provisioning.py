@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..audit.services import record
-from ..auth.models import LoginSession, Role, User
+from ..auth.models import Role, User
 from ..auth.services import create_user, user_by_email
+from ..auth.sessions import end_sessions
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from .models import ScimAccount, ScimToken
@@ -144,7 +145,3 @@ def delete_user(
     account.deleted_at = now
     record("identity.scim_user_deleted", actor=None, subject=user, now=now, token=token.name)
     db.session.flush()
-
-
-def end_sessions(user: User) -> None:
-    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import clock, policy
 from ..audit.models import AuditEvent
 from ..auth.models import Role
-from ..auth.services import close_login_session, open_login_session
+from ..auth.sessions import close_login_session, open_login_session
 from ..extensions import db
 from ..pages import act, load_or_404
 from . import oidc
