@@ -166,13 +166,13 @@ class ReportArgs(ma.Schema):
 
 
 class ReportSchema(ma.Schema):
-    """The calibration report: the same JSON as /calibration/report.json."""
+    """The calibration report: the same JSON as /calibration/report.json (see README)."""
 
-    class Meta:
-        unknown = ma.INCLUDE
-
-    filters = F.Dict()
-    generated_at = F.Raw()
+    filters = F.Dict(required=True)
+    generated_at = F.String(required=True)
+    interviewers = F.List(F.Dict(), required=True)
+    principles = F.List(F.Dict(), required=True)
+    bar_raisers = F.List(F.Dict(), required=True)
 
 
 class LoopArgs(ChangedArgs):
