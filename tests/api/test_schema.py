@@ -25,18 +25,17 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_schema(app, make_loop, make_token):
+def api_schema(app, make_loop, make_token, monkeypatch):
     """A scheduled loop to find, and a token whose user holds every role that reads (admin,
     recruiter, inspector) and interviews on the loop, so writes reach the services too."""
     built = make_loop()
     user = built.interviewers[1]
     user.role_rows += [UserRole(role=r) for r in (Role.ADMIN, Role.RECRUITER, Role.INSPECTOR)]
     db.session.commit()
-    app.config["API_RATE_LIMIT"] = "100000 per minute"
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "100000 per minute")
     loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     loaded.token = make_token(user)
-    yield loaded
-    del app.config["API_RATE_LIMIT"]
+    return loaded
 
 
 def test_every_operation_answers_within_its_schema(api_schema):

@@ -113,40 +113,34 @@ def test_the_api_ignores_the_session_cookie_and_sets_none(app, user_in_role, mak
     assert fresh.status_code == 200 and "Set-Cookie" not in fresh.headers
 
 
-def test_writes_need_no_csrf_token(app, make_loop, make_token):
+def test_writes_need_no_csrf_token(app, make_loop, make_token, monkeypatch):
     """CSRF guards cookies; the API takes none, so a bearer token alone is enough to write."""
     built = make_loop()
     own = built.loop.interviews[1]
     secret = make_token(own.interviewer)
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        response = app.test_client().put(
-            f"/api/v1/interviews/{own.id}/feedback",
-            json={"summary": "draft"},
-            headers={"Authorization": f"Bearer {secret}", "If-Match": '"0"'},
-        )
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = app.test_client().put(
+        f"/api/v1/interviews/{own.id}/feedback",
+        json={"summary": "draft"},
+        headers={"Authorization": f"Bearer {secret}", "If-Match": '"0"'},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
 
 
-def test_each_token_has_its_own_rate_limit(app, user_in_role, make_token):
-    app.config["API_RATE_LIMIT"] = "3 per minute"
-    try:
-        user = user_in_role("recruiter")
-        first, second = make_token(user), make_token(user)
-        client = app.test_client()
-        statuses = [
-            client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}).status_code
-            for _ in range(4)
-        ]
-        assert statuses == [200, 200, 200, 429]
-        limited = client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"})
-        _error(limited, 429, "too_many_requests")
-        other = client.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"})
-        assert other.status_code == 200
-    finally:
-        del app.config["API_RATE_LIMIT"]
+def test_each_token_has_its_own_rate_limit(app, user_in_role, make_token, monkeypatch):
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
+    user = user_in_role("recruiter")
+    first, second = make_token(user), make_token(user)
+    client = app.test_client()
+    statuses = [
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [200, 200, 200]
+    limited = client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"})
+    _error(limited, 429, "too_many_requests")
+    other = client.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"})
+    assert other.status_code == 200
 
 
 def test_create_token_command_prints_the_token_once(app, user_in_role, api_as):
