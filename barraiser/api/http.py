@@ -55,21 +55,22 @@ class PreconditionRequired(DomainError):
     title = "Precondition required"
 
 
+class ErrorBody(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "e.g. not_found"})
+    message = ma.fields.String(required=True)
+    field_errors = ma.fields.Dict(
+        data_key="fields",
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        allow_none=True,
+        metadata={"description": "Per input field, what is wrong with it"},
+    )
+
+
 class ErrorSchema(ma.Schema):
     """Every error of /api/v1: `{"error": {"code", "message", "fields"}}` (errors.py writes it)."""
 
-    class Body(ma.Schema):
-        code = ma.fields.String(required=True, metadata={"description": "e.g. not_found"})
-        message = ma.fields.String(required=True)
-        field_errors = ma.fields.Dict(
-            data_key="fields",
-            keys=ma.fields.String(),
-            values=ma.fields.List(ma.fields.String()),
-            allow_none=True,
-            metadata={"description": "Per input field, what is wrong with it"},
-        )
-
-    error = ma.fields.Nested(Body, required=True)
+    error = ma.fields.Nested(ErrorBody, required=True)
 
 
 class BarRaiserApi(Api):

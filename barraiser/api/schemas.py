@@ -166,7 +166,11 @@ class ReportArgs(ma.Schema):
 
 
 class ReportSchema(ma.Schema):
-    """The calibration report: the same JSON as /calibration/report.json (see README)."""
+    """The calibration report: the same JSON as /calibration/report.json (see README); its
+    other sections (adoption, agreement, outcomes...) are documented there."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # documented as open: additionalProperties
 
     filters = F.Dict(required=True)
     generated_at = F.String(required=True)
