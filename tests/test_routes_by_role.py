@@ -9,6 +9,10 @@ from werkzeug.routing import IntegerConverter
 
 ROLES = ["admin", "recruiter", "hiring_manager", "inspector", "bar_raiser", "interviewer"]
 PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login"}
+# The API's document and its reference page are public; the API itself takes a token, never the
+# login session (tests/api), so the session walk below leaves /api/ out and checks it apart.
+API_PREFIX = "/api/"
+API_PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api_tokens.reference"}
 # Endpoints with no arguments, and the roles that may open them (everyone else: 403).
 ROLE_ONLY_PAGES = {
     "auth.users": {"admin"},
@@ -27,6 +31,7 @@ ROLE_ONLY_PAGES = {
     "candidates.index": {"admin", "recruiter"},
     "candidates.new": {"admin", "recruiter"},
     "training.index": {"admin", "bar_raiser"},
+    "api_tokens.service": {"admin"},
 }
 MISSING_ID = 987654
 
@@ -43,6 +48,8 @@ def _rules(app: Flask, *, method: str, with_arguments: bool | None = None):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS or method not in rule.methods:
             continue
+        if rule.rule.startswith(API_PREFIX):
+            continue
         if with_arguments is not None and bool(rule.arguments) != with_arguments:
             continue
         yield rule
@@ -55,6 +62,21 @@ def test_every_route_requires_login(app, client):
             response = client.open(url, method=method)
             assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
             assert response.headers["Location"].startswith("/login"), url
+
+
+def test_every_api_route_wants_a_token_even_from_a_logged_in_browser(app, login_as):
+    client = login_as("admin")
+    api_rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith(API_PREFIX)]
+    assert len(api_rules) > 20
+    for rule in api_rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _url_for_rule(rule)
+            response = client.open(url, method=method)
+            if rule.endpoint in API_PUBLIC_ENDPOINTS:
+                assert response.status_code == 200, url
+                continue
+            assert response.status_code == 401, f"{method} {url}: {response.status_code}"
+            assert response.get_json()["error"]["code"] == "unauthorized"
 
 
 @pytest.mark.parametrize("role", ROLES)
