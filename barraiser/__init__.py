@@ -15,6 +15,11 @@ from . import (
     models,  # noqa: F401 - puts every table on db.metadata, for Alembic
     policy,
 )
+from .api.http import PREFIX as API_PREFIX
+from .api.http import api, init_api
+from .api.panel import bp as api_panel_bp
+from .api.resources import bp as api_resources_bp
+from .api.views import bp as api_tokens_bp
 from .audit.views import bp as audit_bp
 from .auth.password_views import bp as passwords_bp
 from .auth.services import use_hash_profile
@@ -60,9 +65,11 @@ BLUEPRINTS = (
     outbox_bp,
     identity_bp,
     scim_bp,
+    api_tokens_bp,
 )
 # Blueprints whose requests carry JSON (SCIM), which read and check their bodies themselves.
 JSON_BLUEPRINTS = frozenset({"scim"})
+API_BLUEPRINTS = (api_resources_bp, api_panel_bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,6 +118,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    init_api(app)
+    for api_blueprint in API_BLUEPRINTS:
+        api.register_blueprint(api_blueprint)
     register_error_handlers(app)
     register_commands(app)
 
@@ -167,7 +177,10 @@ def _refuse_unreadable_input() -> None:
     has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
     sends_body = request.method not in ("GET", "HEAD", "OPTIONS") and has_body
     reads_json = request.blueprint in JSON_BLUEPRINTS
-    if sends_body and request.mimetype not in FORM_MIMETYPES and not reads_json:
+    if sends_body and request.path.startswith(API_PREFIX + "/"):
+        if request.mimetype != "application/json":
+            abort(415, "Send the body as JSON (Content-Type: application/json).")
+    elif sends_body and request.mimetype not in FORM_MIMETYPES and not reads_json:
         abort(415, "Send this as a form (a web page's form encoding); nothing here reads JSON.")
     texts: list[str] = [request.path]
     for source in (request.args, request.form):

@@ -17,6 +17,8 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from . import clock
+from .api.models import Scope, TokenKind
+from .api.services import MAX_EXPIRY_DAYS, create_token
 from .auth.links import issue_password_link
 from .auth.models import BarRaiserStatus, PasswordLinkPurpose, Role, User
 from .auth.services import create_user, set_bar_raiser_status, user_by_email
@@ -334,6 +336,48 @@ def calibration_command(
         click.echo(json.dumps(report, indent=2, sort_keys=True))
 
 
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+@click.command("create-token")
+@click.option(
+    "--user", "email", required=True, help="The token's user (personal) or maker (service)."
+)
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice([scope.value for scope in Scope]),
+    help="Makes a service token with these scopes; without any, a personal token.",
+)
+@click.option(
+    "--expires-days", type=click.IntRange(1, MAX_EXPIRY_DAYS), default=90, show_default=True
+)
+@click.option("--name", default="command line", show_default=True)
+def create_token_command(email: str, scopes: tuple[str, ...], expires_days: int, name: str) -> None:
+    """Make an API token and print it, once: only its hash is kept."""
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    if user is None:
+        raise click.ClickException(f"There is no user {email}.")
+    kind = TokenKind.SERVICE if scopes else TokenKind.PERSONAL
+    try:
+        token, secret = create_token(
+            user=user,
+            name=name,
+            kind=kind,
+            scopes=scopes,
+            expires_days=expires_days,
+            actor=None,
+            now=clock.now(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(secret)
+    click.echo(f"{kind.value} token {token.prefix}… for {user.email}; shown once.", err=True)
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         init_command,
@@ -344,5 +388,6 @@ def register_commands(app: Flask) -> None:
         remind_command,
         worker_command,
         calibration_command,
+        create_token_command,
     ):
         app.cli.add_command(command)

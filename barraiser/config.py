@@ -137,6 +137,7 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         # Failed logins allowed per account from one address, per account from all addresses,
         # and per address for all accounts.
         "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "LOGIN_ACCOUNT_FAILURE_LIMIT": os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20 per hour"),
         "LOGIN_ADDRESS_FAILURE_LIMIT": os.environ.get(
             "LOGIN_ADDRESS_FAILURE_LIMIT", "100 per hour"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -9,6 +10,7 @@ from flask import Flask, current_app, render_template, request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import db
 
@@ -69,12 +71,34 @@ def stale_is_conflict(message: str = STALE_MESSAGE) -> Iterator[None]:
         raise Conflict(message) from error
 
 
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    """Under /api/: every answer is JSON in the API's error shape, whatever the Accept header."""
+    return request.path.startswith(API_PREFIX)
+
+
 def wants_json() -> bool:
+    if is_api_request():
+        return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.endswith(".json") or best == "application/json"
 
 
-def _render(status: int, title: str, message: str):
+Fields = dict[str, list[str]]
+
+
+def api_error(status: int, message: str, fields: Fields | None = None) -> dict:
+    """The API's error body: `{"error": {"code", "message", "fields"}}`; `code` names the status
+    (`not_found`, `conflict`...), `fields` says what is wrong with which input."""
+    code = re.sub(r"[^a-z]+", "_", HTTP_STATUS_CODES.get(status, "error").lower()).strip("_")
+    return {"error": {"code": code, "message": message, "fields": fields or None}}
+
+
+def _render(status: int, title: str, message: str, fields: Fields | None = None):
+    if is_api_request():
+        return api_error(status, message or title, fields), status
     if wants_json():
         return {"error": title, "message": message}, status
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -95,6 +119,8 @@ def _database_unavailable(error: Exception):
     with suppress(sa_exc.SQLAlchemyError):  # the connection is gone already: nothing to undo
         db.session.rollback()
     headers = {"Retry-After": "60"}
+    if is_api_request():
+        return api_error(503, UNAVAILABLE_MESSAGE), 503, headers
     if wants_json():
         body = {"error": UNAVAILABLE_TITLE, "message": UNAVAILABLE_MESSAGE}
         return body, 503, headers
@@ -105,6 +131,34 @@ def _database_unavailable(error: Exception):
     return page, 503, headers
 
 
+INPUT_LOCATIONS = frozenset({"json", "query", "path", "headers", "form", "files", "cookies"})
+
+
+def _by_field(messages: dict) -> dict:
+    """webargs keys its messages by where the input was read (json, query...): drop that level."""
+    merged: dict = {}
+    for key, value in messages.items():
+        if key in INPUT_LOCATIONS and isinstance(value, dict):
+            merged.update(value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _flat_fields(messages: dict, prefix: str = "") -> Fields:
+    """webargs' `{location: {field: [...] or {nested...}}}` as `{"field.nested": [...]}`."""
+    flat: Fields = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flat_fields(value, name))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            flat[name] = list(value)
+        else:
+            flat[name] = [str(value)]
+    return flat
+
+
 def register_error_handlers(app: Flask) -> None:
     for unavailable in DATABASE_UNAVAILABLE:
         app.register_error_handler(unavailable, _database_unavailable)
@@ -113,7 +167,13 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: DomainError):
         # Whatever the service did before refusing is discarded: a refusal changes nothing.
         db.session.rollback()
-        return _render(error.status, error.title, error.message)
+        problems = getattr(error, "problems", None)  # a form's worth of them (feedback)
+        fields: Fields | None
+        if problems:
+            fields = {name: [text] for name, text in problems.items()}
+        else:
+            fields = {error.field: [error.message]} if error.field else None
+        return _render(error.status, error.title, error.message, fields)
 
     @app.errorhandler(StaleDataError)
     def stale_data(error: StaleDataError):
@@ -123,7 +183,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _render(error.code or 500, error.name, error.description or "")
+        # webargs (the API's input) hangs what was wrong with which field on `data`.
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        fields = _flat_fields(_by_field(messages)) if isinstance(messages, dict) else None
+        message = error.description or ""
+        if fields:
+            message = "The request's input is not valid: see `fields`."
+        return _render(error.code or 500, error.name, message, fields)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

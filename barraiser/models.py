@@ -1,5 +1,6 @@
 """Every slice's models, imported in one place so the metadata is complete for Alembic."""
 
+from .api.models import ApiToken
 from .audit.models import AuditEvent
 from .auth.models import LoginSession, User, UserRole
 from .calibration.models import ActionItem
@@ -17,6 +18,7 @@ from .training.models import MentorNote
 __all__ = [
     "ActionItem",
     "Addendum",
+    "ApiToken",
     "AuditEvent",
     "Candidate",
     "ClaimRule",

@@ -36,6 +36,8 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("privacy",),
     ("demo",),
     ("home",),
+    # The API is a set of pages for programs: above every slice whose services it calls.
+    ("api",),
     ("models", "cli", "worker", "__init__"),
 )
 FLOOR = {room: level for level, rooms in enumerate(FLOORS) for room in rooms}

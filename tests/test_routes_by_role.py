@@ -25,6 +25,10 @@ PUBLIC_ENDPOINTS = {
 BEARER_BLUEPRINTS = ("scim.",)
 # Endpoints with no arguments, and the roles that may open them (everyone else: 403, or 404 for
 # the pages in HIDDEN_PAGES, which others may not know exist).
+# The API's document and its reference page are public; the API itself takes a token, never the
+# login session (tests/api), so the session walk below leaves /api/ out and checks it apart.
+API_PREFIX = "/api/"
+API_PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api_tokens.reference"}
 ROLE_ONLY_PAGES = {
     "auth.users": {"admin"},
     "auth.new_user": {"admin"},
@@ -44,6 +48,7 @@ ROLE_ONLY_PAGES = {
     "candidates.new": {"admin", "recruiter"},
     "training.index": {"admin", "bar_raiser"},
     "outbox.index": {"admin"},
+    "api_tokens.service": {"admin"},
 }
 HIDDEN_PAGES = {"outbox.index"}
 MISSING_ID = 987654
@@ -61,7 +66,7 @@ def _rules(app: Flask, *, method: str, with_arguments: bool | None = None):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS or method not in rule.methods:
             continue
-        if rule.endpoint.startswith(BEARER_BLUEPRINTS):
+        if rule.endpoint.startswith(BEARER_BLUEPRINTS) or rule.rule.startswith(API_PREFIX):
             continue
         if with_arguments is not None and bool(rule.arguments) != with_arguments:
             continue
@@ -75,6 +80,21 @@ def test_every_route_requires_login(app, client):
             response = client.open(url, method=method)
             assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
             assert response.headers["Location"].startswith("/login"), url
+
+
+def test_every_api_route_wants_a_token_even_from_a_logged_in_browser(app, login_as):
+    client = login_as("admin")
+    api_rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith(API_PREFIX)]
+    assert len(api_rules) > 20
+    for rule in api_rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _url_for_rule(rule)
+            response = client.open(url, method=method)
+            if rule.endpoint in API_PUBLIC_ENDPOINTS:
+                assert response.status_code == 200, url
+                continue
+            assert response.status_code == 401, f"{method} {url}: {response.status_code}"
+            assert response.get_json()["error"]["code"] == "unauthorized"
 
 
 @pytest.mark.parametrize("role", ROLES)
