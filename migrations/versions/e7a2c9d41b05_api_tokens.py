@@ -1,7 +1,7 @@
 """api: personal and service tokens, stored as hashes
 
 Revision ID: e7a2c9d41b05
-Revises: c4e8a1f2d310
+Revises: d7a3c5e9b214
 Create Date: 2026-11-30 03:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from barraiser.database import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "e7a2c9d41b05"
-down_revision = "c4e8a1f2d310"
+down_revision = 'd7a3c5e9b214'
 branch_labels = None
 depends_on = None
 
