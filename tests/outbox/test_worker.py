@@ -83,7 +83,7 @@ def test_the_served_demo_delivers_its_messages(tmp_path):
         port = probe.getsockname()[1]
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     environment = {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "BARRAISER_ENV": ""}
-    args = ["demo", "--reset", "--password", "demo-pass-1", "--port", str(port), "--serve"]
+    args = ["demo", "--reset", "--password", "demo-passes-1", "--port", str(port), "--serve"]
     demo = start([*args, "--sweep-every", "0.2"], environment, tmp_path)
     engine = sa.create_engine(url, poolclass=sa.NullPool)
 
