@@ -30,6 +30,7 @@ from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp
 from .home.views import bp as home_bp
 from .loops.views import bp as loops_bp
+from .outbox.views import bp as outbox_bp
 from .principles.views import bp as principles_bp
 from .privacy.views import bp as privacy_bp
 from .requisitions.views import bp as requisitions_bp
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     feedback_bp,
     calibration_bp,
     training_bp,
+    outbox_bp,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

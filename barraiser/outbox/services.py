@@ -6,15 +6,15 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Mapping
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..auth.models import User
+from ..errors import Forbidden
 from ..extensions import db
-from .emails import render_body
+from .emails import build_email, render_body
 from .models import OutboxMessage
 
 
@@ -29,12 +29,16 @@ def queue_message(
     now: datetime,
     loop_id: int | None = None,
     candidate_id: int | None = None,
+    link: str | None = None,
+    calendar: bytes | str | None = None,
 ) -> bool:
     """Record a message once per `dedupe_key`; returns False when it was already queued.
 
     The body is `templates/email/<template>.txt` rendered with `context` and the recipient. A
     message about a loop or a candidate passes its ids: erasing the candidate finds it by them.
     A savepoint keeps a duplicate (two cron runs at once) from spoiling the caller's transaction.
+    `link` is the path of the page the message is about (emails.app_path), for the recipient's
+    notifications; `calendar` an .ics the email carries (an invitation, its update or cancel).
     """
     exists = db.session.scalar(
         sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -54,6 +58,8 @@ def queue_message(
                     subject=subject,
                     body=body,
                     created_at=now,
+                    link=link,
+                    calendar=calendar.decode() if isinstance(calendar, bytes) else calendar,
                 )
             )
     except sa.exc.IntegrityError:
@@ -95,14 +101,30 @@ def deliver_pending(*, now: datetime, limit: int = 500) -> int:
 
 def _send_smtp(message: OutboxMessage) -> None:
     config = current_app.config
-    email = EmailMessage()
-    email["From"] = config["MAIL_FROM"]
-    email["To"] = message.recipient.email
-    email["Subject"] = message.subject
-    email.set_content(message.body)
+    email = build_email(message, config)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+
+
+def mark_read(message: OutboxMessage, *, actor: User, now: datetime) -> None:
+    """The recipient opened the message; the first opening is kept. Refused (Forbidden) for
+    anyone else: a message is its recipient's alone."""
+    if message.recipient_id != actor.id:
+        raise Forbidden("This notification is someone else's.")
+    if message.read_at is None:
+        message.read_at = now
+        db.session.flush()
+
+
+def mark_all_read(*, actor: User, now: datetime) -> int:
+    """Mark every unread message to `actor` read; returns how many."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.recipient_id == actor.id, OutboxMessage.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return result.rowcount or 0
