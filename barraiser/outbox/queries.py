@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from ..extensions import db
@@ -20,7 +22,7 @@ def unread_count(user_id: int) -> int:
     )
 
 
-def notifications_of(user_id: int) -> sa.Select[tuple[OutboxMessage]]:
+def notifications_of(user_id: int) -> sa.Select[Any]:
     """The list page's query: the person's messages, newest first."""
     return (
         sa.select(OutboxMessage)

@@ -127,4 +127,4 @@ def mark_all_read(*, actor: User, now: datetime) -> int:
         .where(OutboxMessage.recipient_id == actor.id, OutboxMessage.read_at.is_(None))
         .values(read_at=now)
     )
-    return result.rowcount or 0
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
