@@ -117,7 +117,7 @@ def tell_story(org: Org, clock, login_as, make_user) -> Story:
     moment(
         "scheduled",
         schedule,
-        lambda: update_panel(loop, plan, expected_version=None, actor=recruiter, now=clock()),
+        lambda: invite_panel(loop, now=clock()),
     )
 
     moved = org.with_interview(plan, 1, starts_at=org.slot(5))

@@ -5,11 +5,7 @@ and that every link in it opens for its recipient."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from outbox.story import BASE_URL, Story, tell_story
-
-from barraiser.extensions import db
-from barraiser.outbox.models import OutboxMessage
 
 
 @pytest.fixture
