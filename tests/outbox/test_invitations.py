@@ -98,7 +98,7 @@ def test_the_email_carries_the_calendar_as_text_calendar_with_its_method(app, se
     received: list[bytes] = []
 
     class Inbox:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        async def handle_DATA(self, server, session, envelope):
             received.append(envelope.content)
             return "250 OK"
 
