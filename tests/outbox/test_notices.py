@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from outbox.story import BASE_URL, Story, tell_story
+from outbox.test_messages import TEMPLATES
+from outbox.test_messages import _relative_links as relative_links
 
 
 @pytest.fixture
@@ -90,6 +92,13 @@ def test_every_link_opens_for_its_recipient(story):
         assert [pair for pair in moment.followed if pair[1] != 200] == [], name
         for message in moment.messages:
             assert f"{BASE_URL}/" in message.body, name
+            assert relative_links(message.body) == [], (name, message.body)
+
+
+def test_every_email_template_is_told_by_some_moment(story):
+    told = {m.kind for moment in story.moments.values() for m in moment.messages}
+    # Feedback reminders come from the reminder sweep: tests/outbox/test_messages.py.
+    assert told | {"feedback_reminder"} == {path.stem for path in TEMPLATES.glob("*.txt")}
 
 
 def test_the_decision_tells_who_may_know_the_outcome_and_not_how_anyone_voted(story):
