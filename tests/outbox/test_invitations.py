@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
 from barraiser.extensions import db
-from barraiser.loops.services import create_loop, schedule_loop, update_panel
+from barraiser.loops.services import cancel_loop, create_loop, schedule_loop, update_panel
 from barraiser.outbox.emails import build_email
 from barraiser.outbox.models import OutboxMessage
 
@@ -126,3 +126,24 @@ def test_the_email_carries_the_calendar_as_text_calendar_with_its_method(app, se
             or methods[-1] == "CANCEL"
         )
     assert methods == ["REQUEST", "CANCEL"]
+
+
+def test_a_draft_panel_is_told_nothing_until_the_loop_is_scheduled(app, org, clock):
+    plan = org.plan()
+    loop = create_loop(
+        candidate_id=org.candidate.id,
+        requisition_id=org.requisition.id,
+        panel=plan,
+        actor=org.recruiter,
+        now=clock(),
+    )
+    plan = org.with_interview(plan, 1, starts_at=org.slot(5))
+    update_panel(loop, plan, expected_version=None, actor=org.recruiter, now=clock())
+    plan = org.with_interview(plan, 2, interviewer_id=org.interviewers[3].id)
+    update_panel(loop, plan, expected_version=None, actor=org.recruiter, now=clock())
+    cancel_loop(loop, "Not needed after all.", actor=org.recruiter, now=clock())
+    db.session.commit()
+    kinds = db.session.scalars(
+        sa.select(OutboxMessage.kind).where(OutboxMessage.loop_id == loop.id)
+    ).all()
+    assert kinds == []
