@@ -39,6 +39,7 @@ from .identity.scim_views import bp as scim_bp
 from .identity.views import bp as identity_bp
 from .loops.views import bp as loops_bp
 from .ops.views import bp as ops_bp
+from .outbox.notifications import bp as notifications_bp
 from .outbox.views import bp as outbox_bp
 from .principles.views import bp as principles_bp
 from .privacy.views import bp as privacy_bp
@@ -66,6 +67,7 @@ BLUEPRINTS = (
     identity_bp,
     scim_bp,
     api_tokens_bp,
+    notifications_bp,
 )
 # Blueprints whose requests carry JSON (SCIM), which read and check their bodies themselves.
 JSON_BLUEPRINTS = frozenset({"scim"})

@@ -11,6 +11,7 @@ from .errors import Forbidden, NotFound
 from .extensions import db
 from .feedback.models import Feedback
 from .loops.models import Interview, Loop
+from .outbox.models import OutboxMessage
 from .requisitions.models import Requisition
 
 
@@ -261,3 +262,11 @@ def can_view_training(user: User) -> bool:
 
 def can_write_mentor_note(user: User) -> bool:
     return _mentor(user)
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+
+def can_read_notification(user: User, message: OutboxMessage) -> bool:
+    """A message is its recipient's alone; admins included, nobody else opens it (404)."""
+    return user.is_authenticated and message.recipient_id == user.id

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from blinker import Namespace
 
 from ..audit.services import record
 from ..errors import Conflict, RuleViolation
@@ -194,6 +195,12 @@ def change_password(
     return ended
 
 
+_signals = Namespace()
+# Sent in the transaction of the change, for the slices above to act on it (the person is told
+# through the outbox, which sits above this slice): sender the user; old, actor, now.
+bar_raiser_status_changed = _signals.signal("bar-raiser-status-changed")
+
+
 def set_bar_raiser_status(
     user: User, status: BarRaiserStatus, *, actor: User | None, now: datetime
 ) -> None:
@@ -224,3 +231,4 @@ def set_bar_raiser_status(
         new=status.value,
     )
     db.session.flush()
+    bar_raiser_status_changed.send(user, old=old, actor=actor, now=now)

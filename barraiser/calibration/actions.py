@@ -8,10 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import policy
 from ..audit.services import record
 from ..auth.models import Role, User, UserRole
 from ..errors import Conflict, RuleViolation, stale_is_conflict
 from ..extensions import db
+from ..outbox.emails import app_path
+from ..outbox.services import queue_message
 from .models import ActionItem, ActionStatus
 
 STALE_ACTION = "Someone changed this action since you opened it. Here it is as it stands now."
@@ -77,6 +80,7 @@ def create_action(
         due_on=due_on.isoformat(),
         reason=reason,
     )
+    _tell_owner(action, now=now)
     return action
 
 
@@ -139,7 +143,63 @@ def update_action(
         changes=changes,
     )
     db.session.flush()
+    if "owner" in changes:
+        _tell_owner(action, now=now)
     return True
+
+
+# -- notices -------------------------------------------------------------------------------------
+
+
+def _action_page(action: ActionItem) -> tuple[str, dict[str, int]]:
+    """The action's page for an owner who may open it (inspectors, admins); else their home."""
+    if policy.can_inspect(action.owner):
+        return "calibration.edit_action", {"action_id": action.id}
+    return "home.index", {}
+
+
+def _tell_owner(action: ActionItem, *, now: datetime) -> None:
+    """The owner learns it is theirs, once per assignment (the version tells a reassignment back
+    to them from the first)."""
+    page = _action_page(action)
+    queue_message(
+        action.owner,
+        kind="action_assigned",
+        dedupe_key=f"action-assigned:{action.id}:{action.version}",
+        subject=f"Action item for you: {action.subject.name}, due {action.due_on.isoformat()}",
+        template="action_assigned",
+        context={"action": action, "page": page},
+        now=now,
+        link=app_path(page[0], **page[1]),
+    )
+
+
+def queue_due_actions(*, now: datetime) -> int:
+    """Tell each owner of an action item that is due today or overdue and not closed, once per
+    due date (a new due date is a new reminder). Returns how many were queued; run by the
+    reminder sweep."""
+    due = db.session.scalars(
+        sa.select(ActionItem)
+        .where(ActionItem.status != ActionStatus.CLOSED, ActionItem.due_on <= now.date())
+        .options(sa.orm.joinedload(ActionItem.subject), sa.orm.joinedload(ActionItem.owner))
+        .order_by(ActionItem.id)
+    ).all()
+    queued = 0
+    for action in due:
+        overdue = action.due_on < now.date()
+        page = _action_page(action)
+        queued += queue_message(
+            action.owner,
+            kind="action_due",
+            dedupe_key=f"action-due:{action.id}:{action.due_on.isoformat()}:{action.owner_id}",
+            subject=f"{'Overdue' if overdue else 'Due today'}: action item on "
+            f"{action.subject.name}",
+            template="action_due",
+            context={"action": action, "overdue": overdue, "page": page},
+            now=now,
+            link=app_path(page[0], **page[1]),
+        )
+    return queued
 
 
 # -- lookups -------------------------------------------------------------------------------------

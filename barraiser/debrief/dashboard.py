@@ -1,4 +1,5 @@
-"""The debrief's part of the home page: debriefs to run, final votes to cast, decisions pending.
+"""The debrief's part of the home page: debriefs to run, final votes to cast, decisions pending,
+and the decisions made lately.
 
 One query, whatever the number of loops: the facts each line needs are correlated subqueries.
 """
@@ -6,12 +7,14 @@ One query, whatever the number of loops: the facts each line needs are correlate
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..auth.models import User
-from ..domain import LoopState
+from .. import policy
+from ..auth.models import Role, User
+from ..domain import LoopState, Outcome
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..feedback.queries import awaiting_panel_feedback, panel_complete_clause
@@ -90,3 +93,61 @@ def _steps(
     if user.id == loop.bar_raiser_id:
         steps.append("Concur or veto" if has_proposal else "Run the debrief")
     return tuple(steps)
+
+
+RECENT_DECISIONS_DAYS = 30
+RECENT_DECISIONS_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class RecentDecision:
+    loop: Loop
+    # None when independence still holds for the user (on the panel, never submitted): they see
+    # that the loop was decided, not how.
+    outcome: str | None
+
+
+def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
+    """Loops decided in the last 30 days that the user hired for (hiring manager) or runs
+    (recruiters, admins), newest first: hire, no hire, or vetoed. One query."""
+    if policy.can_manage_loops(user):
+        theirs: sa.ColumnElement[bool] = sa.true()
+    elif user.has_role(Role.HIRING_MANAGER):
+        theirs = Loop.hiring_manager_id == user.id
+    else:
+        return []
+    on_panel = (
+        sa.select(Interview.id)
+        .where(Interview.loop_id == Loop.id, Interview.interviewer_id == user.id)
+        .exists()
+    )
+    submitted = (
+        sa.select(Interview.id)
+        .join(Feedback, Feedback.interview_id == Interview.id)
+        .where(
+            Interview.loop_id == Loop.id, Interview.interviewer_id == user.id, Feedback.submitted
+        )
+        .exists()
+    )
+    sealed = sa.and_(on_panel, ~submitted)
+    rows = db.session.execute(
+        sa.select(Loop, sealed)
+        .where(
+            Loop.state == LoopState.DECIDED,
+            Loop.decided_at >= now - timedelta(days=RECENT_DECISIONS_DAYS),
+            theirs,
+        )
+        .options(joinedload(Loop.candidate), joinedload(Loop.requisition))
+        .order_by(Loop.decided_at.desc(), Loop.id.desc())
+        .limit(RECENT_DECISIONS_LIMIT)
+    ).all()
+    return [
+        RecentDecision(loop=loop, outcome=None if is_sealed else _outcome_words(loop))
+        for loop, is_sealed in rows
+    ]
+
+
+def _outcome_words(loop: Loop) -> str:
+    if loop.vetoed:
+        return "vetoed (no hire)"
+    return "hire" if loop.outcome is Outcome.HIRE else "no hire"

@@ -22,8 +22,8 @@ from ..feedback.models import Feedback
 from ..feedback.queries import missing_panel_feedback
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..loops.services import lock_loop, transition
-from ..outbox.services import queue_message
 from ..principles.models import Principle
+from . import notices
 from .models import FinalVote, HirePerformance, Proposal, Verdict
 from .rules import (
     final_vote_refusal,
@@ -131,36 +131,9 @@ def open_debrief(loop: Loop, *, reason: str = "", actor: User, now: datetime) ->
         with_reason=bool(loop.debrief_early_reason),
         missing_interview_ids=[interview.id for interview in missing],
     )
-    _notify_debrief_open(loop, actor=actor, now=now)
+    notices.debrief_opened(loop, actor=actor, now=now)
     db.session.flush()
     return early
-
-
-def _notify_debrief_open(loop: Loop, *, actor: User, now: datetime) -> None:
-    people = db.session.scalars(
-        sa.select(User).where(
-            sa.or_(
-                User.id.in_(
-                    sa.select(Interview.interviewer_id).where(Interview.loop_id == loop.id)
-                ),
-                User.id == loop.hiring_manager_id,
-            ),
-            User.id != actor.id,
-        )
-    ).all()
-    candidate = loop.candidate.display_name
-    for person in people:
-        queue_message(
-            person,
-            kind="debrief_opened",
-            dedupe_key=f"debrief-open:{loop.id}:{person.id}",
-            subject=f"Debrief open: {candidate}",
-            template="debrief_opened",
-            context={"loop": loop, "candidate": candidate, "opened_by": actor},
-            now=now,
-            loop_id=loop.id,
-            candidate_id=loop.candidate_id,
-        )
 
 
 def cast_final_vote(loop: Loop, *, vote: Vote, actor: User, now: datetime) -> FinalVote:
@@ -217,6 +190,7 @@ def propose(
         decision=decision.value,
         rationale_words=len(rationale.split()),
     )
+    notices.proposal_made(loop, actor=actor, now=now)
     db.session.flush()
     return proposal
 
@@ -315,6 +289,7 @@ def _rule(
         rationale_words=len(rationale.split()),
         principles=[principle.name for principle in chosen],
     )
+    notices.loop_decided(loop, actor=actor, now=now)
     db.session.flush()
     return verdict
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import User
 from ..extensions import db
 from ..loops.models import Interview, Loop
+from ..outbox.emails import app_path
 from ..outbox.services import queue_message
 from .deadline import deadline_hours, due_at
 from .models import Feedback
@@ -93,6 +94,7 @@ def queue_due_reminders(*, now: datetime) -> int:
                 "overdue": now > due,
             },
             now=now,
+            link=app_path("feedback.write", interview_id=interview.id),
             loop_id=interview.loop_id,
             candidate_id=interview.loop.candidate_id,
         ):

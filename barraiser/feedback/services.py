@@ -22,6 +22,7 @@ from ..errors import Conflict, Forbidden, RuleViolation
 from ..extensions import db
 from ..loops.models import Interview, Loop
 from ..loops.services import lock_loop
+from ..outbox.emails import app_path
 from ..outbox.services import queue_message
 from ..settings.services import current_settings
 from .deadline import deadline_hours, due_at, submitted_late
@@ -302,6 +303,7 @@ def _tell_bar_raiser(loop: Loop, *, now: datetime) -> None:
         now=now,
         loop_id=loop.id,
         candidate_id=loop.candidate_id,
+        link=app_path("feedback.loop_feedback", loop_id=loop.id),
     )
 
 

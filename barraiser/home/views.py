@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..debrief.dashboard import debrief_todos
+from ..debrief.dashboard import debrief_todos, recent_decisions
 from ..feedback.dashboard import dashboard_for
 from ..loops.dashboard import loops_dashboard
 
@@ -16,9 +16,11 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index():
+    now = clock.now()
     return render_template(
         "home/index.html",
-        loops=loops_dashboard(current_user, now=clock.now()),
+        loops=loops_dashboard(current_user, now=now),
         debriefs=debrief_todos(current_user),
-        feedback_board=dashboard_for(current_user, now=clock.now()),
+        decisions=recent_decisions(current_user, now=now),
+        feedback_board=dashboard_for(current_user, now=now),
     )

@@ -20,7 +20,9 @@ from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..requisitions.models import Requisition, RequisitionStatus
+from .calendar import slot_of
 from .models import Interview, InterviewPrinciple, Loop
+from .notices import PanelDiff, cancel_panel, invite_panel, tell_panel_changes
 from .rules import (
     InterviewPlan,
     PanelInvalid,
@@ -118,9 +120,13 @@ def _lock_people(panel: PanelPlan) -> None:
     )
 
 
-def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[str]:
+def _apply_panel(
+    loop: Loop, panel: PanelPlan, hiring_manager_id: int, diff: PanelDiff | None = None
+) -> list[str]:
     """Make the loop's interviews match the plan, keeping the rows of interviewers who stay (their
-    feedback hangs off them). Returns the changes in words, for the audit trail."""
+    feedback hangs off them). Returns the changes in words, for the audit trail; `diff`, when
+    given, collects them by interview, for the interviewers' calendars."""
+    diff = diff if diff is not None else PanelDiff()
     wanted: dict[int, tuple[InterviewPlan, bool]] = {
         plan.interviewer_id: (plan, False) for plan in panel.interviews
     }
@@ -140,6 +146,7 @@ def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[s
                     "it cannot be removed from the panel.",
                     field="interviews",
                 )
+            diff.removed.append(slot_of(leaving))
             loop.interviews.remove(leaving)
             changes.append(f"removed {leaving.interviewer.name}")
     names = {
@@ -152,6 +159,7 @@ def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[s
         if interview is None:
             interview = Interview(interviewer_id=interviewer_id)
             loop.interviews.append(interview)
+            diff.added.append(interview)
             changes.append(f"added {name}" + (" as shadow" if is_shadow else ""))
         elif (interview.starts_at, interview.duration_minutes) != (
             plan.starts_at,
@@ -166,12 +174,15 @@ def _apply_panel(loop: Loop, panel: PanelPlan, hiring_manager_id: int) -> list[s
                     field="interviews",
                 )
             changes.append(f"moved {name} to {plan.starts_at:%Y-%m-%d %H:%M} UTC")
+            diff.moved.append(interview)
         interview.starts_at = plan.starts_at
         interview.duration_minutes = plan.duration_minutes
         interview.is_shadow = is_shadow
         principles_changed = _set_principles(interview, plan.principle_ids, started)
         if principles_changed and interviewer_id in existing:
             changes.append(f"changed the principles {name} probes")
+            if interview not in diff.moved:
+                diff.changed.append(interview)
     assert panel.bar_raiser_id is not None  # validate_panel refuses a panel without one
     loop.hiring_manager_id = hiring_manager_id
     loop.bar_raiser_id = panel.bar_raiser_id
@@ -285,7 +296,8 @@ def update_panel(
     _refuse(validate_panel(loop.requisition, panel, loop=loop))
     hiring_manager_id = panel.hiring_manager_id or loop.requisition.hiring_manager_id
     before = (loop.hiring_manager_id, loop.bar_raiser_id)
-    changes = _apply_panel(loop, panel, hiring_manager_id)
+    diff = PanelDiff()
+    changes = _apply_panel(loop, panel, hiring_manager_id, diff)
     if before[0] != hiring_manager_id:
         changes.insert(0, "changed the hiring manager")
     if before[1] != panel.bar_raiser_id:
@@ -303,6 +315,8 @@ def update_panel(
         state=loop.state.value,
     )
     db.session.flush()
+    if loop.state is LoopState.SCHEDULED:
+        tell_panel_changes(loop, diff, now=now)
     return changes
 
 
@@ -372,6 +386,7 @@ def schedule_loop(
     _lock_people(panel)
     _refuse(validate_panel(loop.requisition, panel, loop=loop))
     transition(loop, LoopState.SCHEDULED, actor=actor, now=now, expected_version=expected_version)
+    invite_panel(loop, now=now)
 
 
 def unschedule_loop(
@@ -380,6 +395,7 @@ def unschedule_loop(
     """scheduled → draft, e.g. while the candidate's availability is being settled again."""
     loop = lock_loop(loop.id)
     transition(loop, LoopState.DRAFT, actor=actor, now=now, expected_version=expected_version)
+    cancel_panel(loop, now=now, why="The loop is back in draft while its dates are settled again.")
 
 
 def cancel_loop(
@@ -402,5 +418,8 @@ def cancel_loop(
         )
     if not loop.can_move_to(LoopState.CANCELLED):
         raise Conflict(f"A {loop.state.value} loop cannot be cancelled.", field="state")
+    was_scheduled = loop.state is LoopState.SCHEDULED
     loop.cancel_reason = reason
     transition(loop, LoopState.CANCELLED, actor=actor, now=now, expected_version=expected_version)
+    if was_scheduled:  # a draft's panel was never invited
+        cancel_panel(loop, now=now, why="The loop is cancelled.")

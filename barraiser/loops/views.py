@@ -357,12 +357,7 @@ def interview_calendar(interview_id: int):
         check=lambda user, interview: policy.can_view_loop(user, interview.loop),
         options=CALENDAR,
     )
-    body = interview_event(
-        interview,
-        now=clock.now(),
-        loop_url=url_for("loops.detail", loop_id=interview.loop_id, _external=True),
-        domain=request.host.split(":")[0] or "barraiser",
-    )
+    body = interview_event(interview, now=clock.now())
     return Response(
         body,
         mimetype="text/calendar",

@@ -10,10 +10,16 @@ request context for BASE_URL inside a request would reset the rate limiter's per
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app
+from icalendar import Calendar
+
+if TYPE_CHECKING:
+    from .models import OutboxMessage
 
 
 def external_url(endpoint: str, *, _external: bool = True, **values: Any) -> str:
@@ -30,6 +36,60 @@ def external_url(endpoint: str, *, _external: bool = True, **values: Any) -> str
     return adapter.build(endpoint, values, force_external=True)
 
 
+def app_path(endpoint: str, **values: Any) -> str:
+    """The path of `endpoint` under the app's root (no host, no script root): what a message
+    keeps as its `link`, for the notifications list to prefix with the request's root."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def render_body(template: str, **context: Any) -> str:
-    """The text of `templates/email/<template>.txt`."""
-    return render_template(f"email/{template}.txt", url_for=external_url, **context)
+    """The text of `templates/email/<template>.txt`.
+
+    Rendered from the template alone, without the request's context processors: a message's
+    text is for its recipient, and must not pick up the acting user (`current_user`) or run the
+    page's own lookups when it is queued during a request."""
+    body = current_app.jinja_env.get_template(f"email/{template}.txt")
+    return body.render(url_for=external_url, **context)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A claimed message, read in the claiming transaction: what is sent is what was claimed."""
+
+    id: int
+    to: str
+    subject: str
+    body: str
+    calendar: str | None = None
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> Envelope:
+        return cls(
+            id=message.id,
+            to=message.recipient.email,
+            subject=message.subject,
+            body=message.body,
+            calendar=message.calendar,
+        )
+
+
+def build_email(message: Envelope, config: Any) -> EmailMessage:
+    """The email for `message`: its text, and its invitation (if any) as a text/calendar part
+    with the calendar's METHOD, which mail clients show as an invitation to accept. The
+    Message-ID is the message's own, so a resend after a crash is recognisably the same mail."""
+    email = EmailMessage()
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Message-ID"] = f"<outbox-{message.id}@{config['MAIL_FROM'].rpartition('@')[2]}>"
+    email.set_content(message.body)
+    if message.calendar:
+        method = str(Calendar.from_ical(message.calendar).get("method", "PUBLISH"))
+        email.add_attachment(
+            message.calendar.encode(),
+            maintype="text",
+            subtype="calendar",
+            params={"method": method},
+            filename="invite.ics",
+        )
+    return email

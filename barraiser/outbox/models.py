@@ -46,3 +46,20 @@ class OutboxMessage(Model):
     )
 
     recipient: Mapped[User] = relationship()
+
+    # In-app notifications: every message is also an item in its recipient's list. `link` is
+    # the path (under the app's root) of the page the message is about, so the list links
+    # without parsing the body; `read_at` is when the recipient opened it (or marked all read).
+    # `calendar` is the .ics (text/calendar) an invitation carries, with its METHOD.
+    link: Mapped[str | None] = mapped_column(sa.String(300))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    calendar: Mapped[str | None] = mapped_column(sa.Text)
+
+
+# The navigation's unread count and the list page read by recipient, newest first.
+sa.Index(
+    "ix_outbox_message_recipient_unread",
+    OutboxMessage.recipient_id,
+    OutboxMessage.read_at,
+    OutboxMessage.id,
+)

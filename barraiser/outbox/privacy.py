@@ -25,8 +25,16 @@ def _about(subject: DataSubject) -> sa.ColumnElement[bool]:
 
 class Messages:
     # `error` is handled too: an unsent message is withheld, with the reason, so no sweep ever
-    # delivers it (the last send's failure it held said nothing about the candidate).
-    handles = (OutboxMessage.subject, OutboxMessage.body, OutboxMessage.error)
+    # delivers it (the last send's failure it held said nothing about the candidate). An
+    # invitation's .ics names the candidate and goes; `link` is a path of ids (the page the
+    # message is about), exported and kept, so the notification still leads somewhere.
+    handles = (
+        OutboxMessage.subject,
+        OutboxMessage.body,
+        OutboxMessage.error,
+        OutboxMessage.calendar,
+        OutboxMessage.link,
+    )
 
     def export(self, subject: DataSubject, document: ExportDocument) -> None:
         document.sections["messages"] = [
@@ -38,6 +46,9 @@ class Messages:
                 "body": message.body,
                 "created_at": iso(message.created_at),
                 "sent_at": iso(message.sent_at),
+                "read_at": iso(message.read_at),
+                "link": message.link,
+                "calendar": message.calendar,
             }
             for message in db.session.scalars(
                 sa.select(OutboxMessage)
@@ -55,6 +66,7 @@ class Messages:
                 .values(
                     subject=ERASED_TEXT,
                     body=ERASED_TEXT,
+                    calendar=None,
                     error=sa.case(
                         (OutboxMessage.sent_at.is_(None), sa.literal(ERASED_BEFORE_SENDING)),
                         else_=OutboxMessage.error,

@@ -1,6 +1,9 @@
-"""Reads for the admin's messages page: the list by state, and how many are in each state."""
+"""Reads for the admin's messages page (by state) and for a person's notifications (the list,
+and how many are unread)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,3 +28,24 @@ def count_by_state() -> dict[MessageState, int]:
     ):
         counts[state] = count
     return counts
+
+
+def unread_count(user_id: int) -> int:
+    """Messages to `user_id` not opened yet: one COUNT on the (recipient, read_at) index."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(OutboxMessage.id)).where(
+                OutboxMessage.recipient_id == user_id, OutboxMessage.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def notifications_of(user_id: int) -> sa.Select[Any]:
+    """The list page's query: the person's messages, newest first."""
+    return (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.recipient_id == user_id)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    )

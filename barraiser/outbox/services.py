@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,9 +30,9 @@ from flask import current_app
 from ..audit.services import record
 from ..auth.models import User
 from ..domain import MESSAGE_STATES_DUE, MESSAGE_STATES_RETRIABLE, MessageState
-from ..errors import Conflict
+from ..errors import Conflict, Forbidden
 from ..extensions import db
-from .emails import render_body
+from .emails import Envelope, build_email, render_body
 from .models import OutboxMessage
 
 
@@ -48,12 +47,16 @@ def queue_message(
     now: datetime,
     loop_id: int | None = None,
     candidate_id: int | None = None,
+    link: str | None = None,
+    calendar: bytes | str | None = None,
 ) -> bool:
     """Record a message once per `dedupe_key`; returns False when it was already queued.
 
     The body is `templates/email/<template>.txt` rendered with `context` and the recipient. A
     message about a loop or a candidate passes its ids: erasing the candidate finds it by them.
     A savepoint keeps a duplicate (two cron runs at once) from spoiling the caller's transaction.
+    `link` is the path of the page the message is about (emails.app_path), for the recipient's
+    notifications; `calendar` an .ics the email carries (an invitation, its update or cancel).
     """
     exists = db.session.scalar(
         sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
@@ -76,6 +79,8 @@ def queue_message(
                     state=MessageState.QUEUED,
                     attempts=0,
                     next_attempt_at=now,
+                    link=link,
+                    calendar=calendar.decode() if isinstance(calendar, bytes) else calendar,
                 )
             )
     except sa.exc.IntegrityError:
@@ -89,16 +94,6 @@ def queue_message(
 CLAIM_FOR = timedelta(minutes=10)
 CLAIM_BATCH = 10
 LONGEST_WAIT = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """A claimed message, read in the claiming transaction: what is sent is what was claimed."""
-
-    id: int
-    to: str
-    subject: str
-    body: str
 
 
 @dataclass
@@ -147,9 +142,15 @@ def claim_due(*, now: datetime, limit: int) -> list[Envelope]:
         .execution_options(synchronize_session=False)
     )
     envelopes = [
-        Envelope(id=row.id, to=row.email, subject=row.subject, body=row.body)
+        Envelope(id=row.id, to=row.email, subject=row.subject, body=row.body, calendar=row.calendar)
         for row in db.session.execute(
-            sa.select(OutboxMessage.id, User.email, OutboxMessage.subject, OutboxMessage.body)
+            sa.select(
+                OutboxMessage.id,
+                User.email,
+                OutboxMessage.subject,
+                OutboxMessage.body,
+                OutboxMessage.calendar,
+            )
             .join(User, User.id == OutboxMessage.recipient_id)
             .where(OutboxMessage.id.in_(ids))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -303,12 +304,7 @@ def retry_now(message: OutboxMessage, *, actor: User, now: datetime) -> None:
 
 def _send_smtp(envelope: Envelope) -> None:
     config = current_app.config
-    email = EmailMessage()
-    email["From"] = config["MAIL_FROM"]
-    email["To"] = envelope.to
-    email["Subject"] = envelope.subject
-    email["Message-ID"] = f"<outbox-{envelope.id}@{config['MAIL_FROM'].rpartition('@')[2]}>"
-    email.set_content(envelope.body)
+    email = build_email(envelope, config)
     timeout = config["MAIL_TIMEOUT_SECONDS"]
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout) as smtp:
         if config["MAIL_USE_TLS"]:
@@ -316,3 +312,23 @@ def _send_smtp(envelope: Envelope) -> None:
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+
+
+def mark_read(message: OutboxMessage, *, actor: User, now: datetime) -> None:
+    """The recipient opened the message; the first opening is kept. Refused (Forbidden) for
+    anyone else: a message is its recipient's alone."""
+    if message.recipient_id != actor.id:
+        raise Forbidden("This notification is someone else's.")
+    if message.read_at is None:
+        message.read_at = now
+        db.session.flush()
+
+
+def mark_all_read(*, actor: User, now: datetime) -> int:
+    """Mark every unread message to `actor` read; returns how many."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.recipient_id == actor.id, OutboxMessage.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

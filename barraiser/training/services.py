@@ -16,6 +16,7 @@ from ..extensions import db
 from ..feedback.models import Feedback
 from ..loops.models import Interview, Loop
 from ..requisitions.models import Requisition
+from . import notices  # noqa: F401 - tells people of their Bar Raiser status
 from .models import NOTE_LIMIT, MentorNote
 
 # Certified Bar Raisers stay on the pipeline this long, so a programme can see who it produced.

@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) in this process, and messages queued the way the app queues
-them, for the delivery tests."""
+them, for the delivery tests; the small organisation of tests/organisation.py, for the notices'
+stories."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
+from organisation import org  # noqa: F401
 
 from barraiser.extensions import db
 from barraiser.outbox.models import OutboxMessage

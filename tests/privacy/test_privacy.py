@@ -390,7 +390,11 @@ def test_the_export_holds_the_candidate_their_loops_and_every_text(story, login_
     ]
     assert OTHER_NOTE not in text
     # The debrief notices sent about the candidate's loops, and nothing about the other loop.
-    assert {message["kind"] for message in data["messages"]} == {"debrief_opened"}
+    assert {message["kind"] for message in data["messages"]} == {
+        "debrief_opened",
+        "proposal_made",
+        "loop_decided",
+    }
     assert {message["loop_id"] for message in data["messages"]} == {
         story.vetoed.loop.id,
         story.hired.loop.id,
@@ -536,7 +540,9 @@ def test_the_audit_event_holds_counts_and_no_personal_data(story, login_as):
         "proposals": 2,
         "verdicts": 2,
         "mentor_notes": 1,
-        "messages": 9,  # debrief notices: 5 on the vetoed loop (its shadow too), 4 on the hired
+        # Debrief-open and decision notices, 5 each on the vetoed loop (its shadow too), 4 each on
+        # the hired one; a proposal notice on each.
+        "messages": 20,
     }
     serialised = json.dumps(event.details)
     assert not any(secret in serialised for secret in SECRETS)
