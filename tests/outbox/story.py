@@ -78,14 +78,10 @@ def _shifted(plan: PanelPlan, days: int) -> PanelPlan:
 
 def tell_story(org: Org, clock, login_as, make_user) -> Story:
     story_moments: dict[str, Moment] = {}
-    clients: dict[int, object] = {}
 
     def follow(message: OutboxMessage) -> list[tuple[str, int]]:
-        client = clients.get(message.recipient_id)
-        if client is None:
-            client = clients[message.recipient_id] = login_as(
-                db.session.get(User, message.recipient_id)
-            )
+        # Signed in afresh: the story spans weeks, longer than a login session lasts.
+        client = login_as(db.session.get(User, message.recipient_id))
         links = [message.link] + [url.removeprefix(BASE_URL) for url in URL.findall(message.body)]
         return [(link, client.get(link).status_code) for link in links]  # type: ignore[attr-defined]
 

@@ -15,8 +15,8 @@ from barraiser.domain import Outcome
 from barraiser.extensions import db
 from barraiser.outbox.emails import app_path
 from barraiser.outbox.models import OutboxMessage
+from barraiser.outbox.notifications import PER_PAGE
 from barraiser.outbox.services import queue_message
-from barraiser.outbox.views import PER_PAGE
 from barraiser.privacy.services import ERASED_TEXT, erase_candidate
 
 
