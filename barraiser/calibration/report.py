@@ -35,6 +35,7 @@ def flag_settings_from(settings: MechanismSettings) -> FlagSettings:
         leniency_threshold=settings.flag_leniency_threshold,
         agreement_floor=settings.flag_agreement_floor,
         agreement_z=settings.flag_agreement_z,
+        min_effect=settings.flag_min_effect,
     )
 
 
@@ -176,14 +177,19 @@ def flag_summary(row: Mapping[str, Any], flags: FlagSettings) -> str:
     parts = []
     for reason in row["flag_reasons"]:
         if reason in ("lenient", "harsh"):
+            adjusted = row["leniency_adjusted"]
+            raw = "" if row["leniency"] is None else f"; raw {row['leniency']:+.2f}"
             parts.append(
-                f"{reason}: leniency {row['leniency']:+.2f} vote points over "
-                f"{row['leniency_n']} loops (threshold ±{flags.leniency_threshold:g})"
+                f"{reason}: adjusted leniency {adjusted['estimate']:+.2f} vote points "
+                f"(95% CI {adjusted['ci_low']:+.2f} to {adjusted['ci_high']:+.2f}, "
+                f"minimum ±{flags.min_effect:g}{raw} over {row['leniency_n']} loops)"
             )
         else:
             parts.append(
                 f"{reason}: agreed with the decision in {row['agreement_with_decision']:.0%} "
-                f"of {row['agreement_n']} decided loops (floor {flags.agreement_floor:.0%})"
+                f"of {row['agreement_n']} decided loops (95% CI "
+                f"{row['agreement_with_decision_ci_low']:.0%}–"
+                f"{row['agreement_with_decision_ci_high']:.0%}; floor {flags.agreement_floor:.0%})"
             )
     return f"{row['name']} flagged as " + "; ".join(parts) + "."
 
