@@ -807,11 +807,12 @@ def test_empty_report_is_all_nulls():
 
     assert (report["loops"], report["decided"]) == (0, 0)
     assert report["agreement"] == {"krippendorff_alpha_ordinal": None, "loops": 0}
-    assert {
-        value for key, value in report["adoption"].items() if not key.endswith("_n")
-    } == {None}
+    assert {value for key, value in report["adoption"].items() if not key.endswith("_n")} == {None}
     assert report["vote_changes"] == {"rate": None, "n": 0}
-    assert (report["outcomes"]["hires_rated"], report["outcomes"]["vote_performance_correlation"]) == (0, None)
+    assert (
+        report["outcomes"]["hires_rated"],
+        report["outcomes"]["vote_performance_correlation"],
+    ) == (0, None)
     assert report["model"]["fitted"] is False and report["trends"] == []
     assert report["reliability"]["panel_size_for_0_8"] is None
     assert report["interviewers"] == report["bar_raisers"] == report["principles"] == []
