@@ -241,8 +241,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("leniency", "Leniency", "signed", "Mean vote minus the other panelists' mean"),
         Column("leniency_n", "n", title="Loops behind the leniency"),
         Column(
+            "leniency_adjusted_estimate",
+            "Adjusted",
+            "signed",
+            "Leniency adjusted for the candidates met (the model's estimate, vote points)",
+        ),
+        Column("leniency_adjusted_ci", "95% CI", "text", "Interval of the adjusted leniency"),
+        Column(
             "agreement_with_decision", "Agreement", "rate", "Votes leaning the way it was decided"
         ),
+        Column("agreement_ci", "95% CI", "text", "Wilson interval of the agreement"),
         Column("agreement_n", "n", title="Decided loops behind the agreement"),
         Column("on_time_rate", "On time", "rate"),
         Column("median_hours_to_submit", "Median h to submit", "hours"),
@@ -258,6 +266,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("debriefs", "Decided"),
         Column("vetoes", "Vetoes"),
         Column("veto_rate", "Veto rate", "rate"),
+        Column("veto_rate_ci", "95% CI", "text", "Wilson interval of the veto rate"),
         Column("median_hours_to_decision", "Median h to decision", "hours"),
         Column("loops_per_week", "Loops / week", "number"),
     ),
@@ -282,12 +291,43 @@ TABLES: dict[str, tuple[Column, ...]] = {
 SORT_DIRECTIONS = ("asc", "desc")
 
 
+def share_interval(low: float | None, high: float | None) -> str | None:
+    """A rate's interval as the page shows it: "40%–89%"; None without one."""
+    return None if low is None or high is None else f"{low:.0%}–{high:.0%}"
+
+
 def table_rows(report: Mapping[str, Any], table: str) -> list[dict[str, Any]]:
-    """A section's rows with the nested counts a column needs flattened (principles' ratings)."""
+    """A section's rows with what a column needs flattened: the principles' ratings, the
+    adjusted leniency's estimate and interval, the rates' intervals as text."""
     rows = report[table]
     if table == "principles":
         return [
             {**row, **{f"rated_{score}": n for score, n in row["ratings"].items()}} for row in rows
+        ]
+    if table == "interviewers":
+        flat = []
+        for row in rows:
+            adjusted = row["leniency_adjusted"]
+            flat.append(
+                {
+                    **row,
+                    "leniency_adjusted_estimate": adjusted and adjusted["estimate"],
+                    "leniency_adjusted_ci": adjusted
+                    and f"{adjusted['ci_low']:+.2f} to {adjusted['ci_high']:+.2f}",
+                    "agreement_ci": share_interval(
+                        row["agreement_with_decision_ci_low"],
+                        row["agreement_with_decision_ci_high"],
+                    ),
+                }
+            )
+        return flat
+    if table == "bar_raisers":
+        return [
+            {
+                **row,
+                "veto_rate_ci": share_interval(row["veto_rate_ci_low"], row["veto_rate_ci_high"]),
+            }
+            for row in rows
         ]
     return list(rows)
 

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..pages import act, load_or_404
 from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
+from .line_charts import measurement_charts
 from .export import report_to_csv
 from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
@@ -117,7 +118,7 @@ def index():
         tables=tables,
         columns=TABLES,
         sort=sort,
-        charts=report_charts(report),
+        charts={**report_charts(report), **measurement_charts(report)},
         actions_by_subject=actions_by_subject,
         export_args=_export_args(parsed),
     )

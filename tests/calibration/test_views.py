@@ -69,7 +69,28 @@ def test_the_page_shows_charts_and_the_flagged_interviewer(lenient_history, logi
     button = re.search(r'<a [^>]*data-testid="create-action"[^>]*href="([^"]+)"', flagged[0])
     assert button is not None and "subject=panel1@example.com" in button.group(1)
     assert "How flags work" in page
-    assert "at least 5 loops" in page
+    assert "at least 0.25 vote points" in page
+    # The leniency chart shows the adjusted estimates with their intervals as whiskers.
+    chart = re.search(r'<svg [^>]*id="chart-leniency".*?</svg>', page, re.S).group(0)
+    assert chart.count('class="chart-whisker"') == 8  # everyone in the model
+    assert "+1.02 [+0.59, +1.45] raw +1.07" in chart
+    # The reliability of a panel: a small chart and the table for panels of 1..8.
+    assert re.search(r'<svg [^>]*id="chart-reliability"', page)
+    table = re.search(r'data-testid="reliability">(.*?)</table>', page, re.S).group(1)
+    assert len(re.findall(r"<tr", table)) == 1 + 8
+    assert "reaches a reliability (Φ) of 0.8" in page
+    # Trends: the chart and a row per month.
+    assert re.search(r'<svg [^>]*id="chart-trends"', page)
+    trends = re.search(r'data-testid="trends">(.*?)</table>', page, re.S).group(1)
+    assert [m for m in ("2025-12", "2026-01", "2026-02") if f"<td>{m}</td>" in trends] == [
+        "2025-12",
+        "2026-01",
+        "2026-02",
+    ]
+    # Rates with their intervals, and the caveat beside the correlation with performance.
+    adoption = page[page.index('id="adoption"') : page.index('id="open-actions"')]
+    assert adoption.count('data-testid="interval">(95% CI') == 4
+    assert "Only hires have performance ratings" in page
     note = re.search(r'data-testid="votes-from">(.*?)</p>', page, re.S)
     assert note is not None and "decided loops only" in note.group(1)
 
