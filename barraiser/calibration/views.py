@@ -21,9 +21,9 @@ from ..extensions import db
 from ..pages import act, load_or_404
 from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
-from .line_charts import measurement_charts
 from .export import report_to_csv
 from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
+from .line_charts import measurement_charts
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .report import TABLES, calibration_report, parse_sort, sort_rows, table_rows
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import pytest
+from calibration.simulation import simulate
 
 from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.export import INTERVIEWER_COLUMNS, report_to_csv, report_to_csv_rows
@@ -842,17 +843,34 @@ def test_csv_sections(report):
     blanks = [i for i, row in enumerate(rows) if not row]
     headers = [rows[0], *(rows[i + 1] for i in blanks)]
 
-    assert [header[0] for header in headers] == ["section"] * 5
+    assert [header[0] for header in headers] == ["section"] * 7
     assert headers[1] == ["section", *INTERVIEWER_COLUMNS]
     sections = [row[0] for row in rows if row and row[0] != "section"]
+    # Too few votes for the model: no reliability rows; one month of trends.
     assert sections == (
         ["summary"] * sections.count("summary")
         + ["interviewer"] * 4
         + ["bar_raiser"] * 2
         + ["principle"] * 4
         + ["bar_raiser_in_training"] * 2
+        + ["trend"]
     )
     assert ["summary", "loops", "3"] in rows
+    assert ["summary", "model_fitted", "false"] in rows
+    assert headers[-1][:3] == ["section", "month", "loops"]
+
+
+def test_csv_has_the_models_columns():
+    rows = report_to_csv_rows(simulate(random.Random(3), uneven=True).report())
+    header = next(row for row in rows if row[:2] == ["section", "email"])
+    first = next(row for row in rows if row and row[0] == "interviewer")
+    cell = dict(zip(header, first, strict=True))
+    assert float(cell["leniency_adjusted_ci_low"]) < float(cell["leniency_adjusted_estimate"])
+    assert float(cell["leniency_adjusted_se"]) > 0
+    assert ["summary", "model_fitted", "true"] in rows
+    assert [row[1] for row in rows if row and row[0] == "reliability"] == [
+        str(k) for k in range(1, 9)
+    ]
 
 
 def test_csv_cells(report):
