@@ -111,7 +111,7 @@ def _design(
     n = len(y)
     width = n_judges + 1
     size = np.bincount(loop_index, minlength=n_loops).astype(np.float64)
-    loop_sums = np.bincount(loop_index, weights=y, minlength=n_loops)
+    loop_sums = np.asarray(np.bincount(loop_index, weights=y, minlength=n_loops), np.float64)
     rows = np.concatenate([loop_index, np.arange(n_loops)])
     cols = np.concatenate([judge_index + 1, np.zeros(n_loops, dtype=np.intp)])
     data = np.concatenate([np.ones(n), size])
