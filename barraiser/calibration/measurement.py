@@ -122,25 +122,24 @@ def _leniency_spread(
     fit = model.fit
     if fit is None:
         return {}
-    loop_effect = dict(zip(fit.loops, fit.loop_effects.tolist(), strict=True))
-    sums: defaultdict[tuple[str, int], float] = defaultdict(float)
-    counts: Counter[tuple[str, int]] = Counter()
-    for loop_id, (voters, scores) in votes_by_loop.items():
-        month = months.get(loop_id)
-        if month is None:
-            continue
-        base = fit.mean + loop_effect[loop_id]
-        for who, score in zip(voters, scores, strict=True):
-            sums[month, who] += score - base
-            counts[month, who] += 1
-    by_month: defaultdict[str, list[float]] = defaultdict(list)
-    for key, n in counts.items():
-        if n >= min_n:
-            by_month[key[0]].append(sums[key] / n)
-    return {
-        month: (float(np.std(values, ddof=1)) if len(values) >= 2 else None, len(values))
-        for month, values in by_month.items()
-    }
+    loops, voters, scores = vote_arrays(votes_by_loop)
+    labels = sorted({months[loop_id] for loop_id in fit.loops})
+    month_index = {label: index for index, label in enumerate(labels)}
+    loop_month = np.fromiter((month_index[months[loop_id]] for loop_id in fit.loops), np.int64)
+    at_loop = np.searchsorted(np.asarray(fit.loops), loops)
+    at_voter = np.searchsorted(np.asarray(fit.interviewers), voters)
+    width = len(fit.interviewers)
+    cell = loop_month[at_loop] * width + at_voter
+    size = len(labels) * width
+    adjusted = scores - fit.mean - fit.loop_effects[at_loop]
+    counts = np.bincount(cell, minlength=size).reshape(len(labels), width)
+    sums = np.bincount(cell, weights=adjusted, minlength=size).reshape(len(labels), width)
+    result: dict[str, tuple[float | None, int]] = {}
+    for index, label in enumerate(labels):
+        enough = counts[index] >= min_n
+        means = sums[index][enough] / counts[index][enough]
+        result[label] = (float(np.std(means, ddof=1)) if len(means) >= 2 else None, len(means))
+    return result
 
 
 def monthly_trends(

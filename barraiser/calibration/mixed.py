@@ -263,7 +263,7 @@ def fit_crossed(
         jac=True,
         method="L-BFGS-B",
         bounds=[LOG_RATIO_BOUNDS, LOG_RATIO_BOUNDS],
-        options={"ftol": 1e-13, "gtol": 1e-7, "maxiter": 200},
+        options={"ftol": 1e-11, "gtol": 1e-5, "maxiter": 200},
     )
     best = _solve(design, result.x)
     residual = best.residual_variance
