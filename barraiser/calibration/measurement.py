@@ -107,7 +107,9 @@ def read_model(votes_by_loop: Mapping[int, Any]) -> ModelReading:
 
 
 def month_of(loop: LoopRow) -> str:
-    return loop.first_interview_at.strftime("%Y-%m")
+    """The month a loop belongs to, by its first interview (UTC): "2026-03"."""
+    moment = loop.first_interview_at
+    return f"{moment.year:04d}-{moment.month:02d}"
 
 
 def _leniency_spread(
