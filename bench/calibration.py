@@ -156,7 +156,8 @@ def model_fit() -> str:
         model = read_model(votes)
         fits.append(time.process_time() - started)
     fit = model.fit
-    assert fit is not None, model.reason
+    if fit is None:  # a small history
+        return f"not fitted ({model.reason}); floor {min(floors):.3f} s"
     return (
         f"{min(fits):.3f} s CPU (floor {min(floors):.3f} s) for {fit.votes} votes, "
         f"{len(fit.loops)} loops, {len(fit.interviewers)} interviewers; components "
