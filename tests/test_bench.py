@@ -16,7 +16,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 @pytest.mark.parametrize(
     ("script", "arguments", "printed"),
     [
-        ("calibration.py", ["--loops", "30", "--repeat", "1"], "CPU by part:"),
+        ("calibration.py", ["--loops", "30", "--repeat", "1"], "model fit:"),
         ("import_history.py", ["--loops", "30"], "imported in:"),
     ],
 )

@@ -102,15 +102,42 @@ def _by_extremity(rows: Sequence[Mapping[str, Any]], min_n: int) -> list[Mapping
 
 
 def leniency_chart(
-    interviewers: Sequence[Mapping[str, Any]], *, threshold: float, min_n: int
+    interviewers: Sequence[Mapping[str, Any]],
+    *,
+    threshold: float,
+    min_n: int,
+    min_effect: float | None = None,
 ) -> Markup:
-    """Diverging bars: each interviewer's leniency around 0, with the flag thresholds drawn."""
+    """Diverging bars of each interviewer's leniency around 0. When the report's model was
+    fitted (rows carry `leniency_adjusted`), the bars are the adjusted estimates with their 95%
+    intervals as whiskers and the dashed lines at ±`min_effect`; otherwise the raw leniency,
+    with the dashed lines at ±`threshold`."""
     title = "Leniency by interviewer"
-    rows = [row for row in interviewers if row["leniency"] is not None]
+    adjusted = any(row.get("leniency_adjusted") for row in interviewers)
+    if adjusted:
+        rows = [row for row in interviewers if row.get("leniency_adjusted")]
+        limit = threshold if min_effect is None else min_effect
+    else:
+        rows = [row for row in interviewers if row["leniency"] is not None]
+        limit = threshold
     if not rows:
         return _empty("chart-leniency", title, "No interviewer has a vote to compare yet.")
-    shown = sorted(_by_extremity(rows, min_n), key=lambda row: -row["leniency"])
-    extent = max(max(abs(row["leniency"]) for row in shown), threshold * 1.5, 1.0)
+
+    def value_of(row: Mapping[str, Any]) -> float:
+        return row["leniency_adjusted"]["estimate"] if adjusted else row["leniency"]
+
+    if adjusted:
+        ranked = sorted(rows, key=lambda row: (-abs(value_of(row)), row["name"]))[:MAX_ROWS]
+    else:
+        ranked = _by_extremity(rows, min_n)
+    shown = sorted(ranked, key=lambda row: -value_of(row))
+    reach = [abs(value_of(row)) for row in shown]
+    if adjusted:
+        reach += [
+            max(abs(row["leniency_adjusted"]["ci_low"]), abs(row["leniency_adjusted"]["ci_high"]))
+            for row in shown
+        ]
+    extent = max(max(reach), limit * 1.5, 1.0)
     scale = (PLOT_RIGHT - PLOT_LEFT) / (2 * extent)
     zero = PLOT_LEFT + extent * scale
     height = TOP + ROW * len(shown) + BOTTOM
@@ -125,9 +152,16 @@ def leniency_chart(
     ]
     for index, row in enumerate(shown):
         y = TOP + index * ROW
-        value = row["leniency"]
-        kind = "lenient" if value >= threshold else "harsh" if value <= -threshold else "neutral"
-        thin = row["leniency_n"] < min_n
+        value = value_of(row)
+        if adjusted:
+            reasons = row.get("flag_reasons") or []
+            kind = (
+                "lenient" if "lenient" in reasons else "harsh" if "harsh" in reasons else "neutral"
+            )
+            thin = False
+        else:
+            kind = "lenient" if value >= limit else "harsh" if value <= -limit else "neutral"
+            thin = row["leniency_n"] < min_n
         left, right = sorted((zero, x(value)))
         body.append(_label(y, row["name"]))
         body.append(
@@ -136,37 +170,61 @@ def leniency_chart(
             f'height="{BAR}" fill="{FILLS[kind]}" fill-opacity="{0.45 if thin else 1}" '
             f'stroke="#000000" stroke-width="0.5"/>'
         )
+        if adjusted:
+            interval = row["leniency_adjusted"]
+            low, high = _number(x(interval["ci_low"]), 1), _number(x(interval["ci_high"]), 1)
+            middle = _number(y + BAR / 2, 1)
+            body.append(
+                f'<g class="chart-whisker" stroke="#000000" stroke-width="1.2">'
+                f'<line x1="{low}" x2="{high}" y1="{middle}" y2="{middle}"/>'
+                f'<line x1="{low}" x2="{low}" y1="{y + 2}" y2="{y + BAR - 2}"/>'
+                f'<line x1="{high}" x2="{high}" y1="{y + 2}" y2="{y + BAR - 2}"/></g>'
+            )
+            raw = "—" if row["leniency"] is None else f"{row['leniency']:+.2f}"
+            text = f"{value:+.2f} [{interval['ci_low']:+.2f}, {interval['ci_high']:+.2f}] raw {raw}"
+        else:
+            text = f"{value:+.2f} (n={row['leniency_n']})"
         # Values in their own column at the right, so no label ever overlaps a bar or a name.
         body.append(
             f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{_number(y + BAR - 3, 1)}">'
-            f"{value:+.2f} (n={row['leniency_n']})</text>"
+            f"{escape(text)}</text>"
         )
     bottom = TOP + ROW * len(shown)
     body.append(
         f'<line x1="{_number(zero, 1)}" x2="{_number(zero, 1)}" y1="{TOP - 6}" y2="{bottom}" '
         'stroke="#000000" stroke-width="1"/>'
     )
-    for limit in (-threshold, threshold):
-        at = _number(x(limit), 1)
+    for edge in (-limit, limit):
+        at = _number(x(edge), 1)
         body.append(
             f'<line class="chart-threshold" x1="{at}" x2="{at}" y1="{TOP - 6}" y2="{bottom}" '
             'stroke="#000000" stroke-width="1" stroke-dasharray="4 3"/>'
         )
         body.append(
             f'<text x="{at}" y="{bottom + 14}" text-anchor="middle" class="chart-axis">'
-            f"{limit:+g}</text>"
+            f"{edge:+g}</text>"
         )
+    guide = "minimum effect" if adjusted else "flag threshold"
     body.append(
         f'<text x="{_number(zero, 1)}" y="{bottom + 26}" text-anchor="middle" class="chart-axis">'
-        "0 (vote points; dashed: flag threshold)</text>"
+        f"0 (vote points; dashed: {guide})</text>"
     )
     hidden = len(rows) - len(shown)
-    description = (
-        f"{len(shown)} interviewers' mean written vote minus the mean of the other panelists in "
-        f"the same loops. Dashed lines at ±{threshold:g} mark the flag threshold; pale bars "
-        f"have fewer than {min_n} loops."
-        + (f" {hidden} interviewers closer to 0 are in the table only." if hidden else "")
-    )
+    if adjusted:
+        description = (
+            f"{len(shown)} interviewers' leniency adjusted for the candidates they met (the "
+            "model's estimate), with whiskers for its 95% interval and the raw leniency after "
+            f"it. Dashed lines at ±{limit:g} mark the minimum effect a flag needs; a flag also "
+            "needs the whole interval on one side of 0."
+        )
+    else:
+        description = (
+            f"{len(shown)} interviewers' mean written vote minus the mean of the other "
+            f"panelists in the same loops. Dashed lines at ±{limit:g} mark the flag "
+            f"threshold; pale bars have fewer than {min_n} loops."
+        )
+    if hidden:
+        description += f" {hidden} interviewers closer to 0 are in the table only."
     return _svg("chart-leniency", title, description, height, body)
 
 
@@ -273,6 +331,7 @@ def report_charts(report: Mapping[str, Any]) -> dict[str, Markup]:
             report["interviewers"],
             threshold=flags["leniency_threshold"],
             min_n=flags["min_n"],
+            min_effect=flags.get("min_effect"),
         ),
         "votes": vote_distribution_chart(report["interviewers"], min_n=flags["min_n"]),
         "vetoes": veto_rate_chart(report["bar_raisers"]),

@@ -15,12 +15,29 @@ INTERVIEWER_COLUMNS = [
     *(f"votes_{vote.value}" for vote in VOTE_SCORES),
     "hire_lean", "leniency", "leniency_n", "agreement_with_decision", "agreement_n",
     "on_time_rate", "median_hours_to_submit", "vote_change_rate", "vote_change_n",
+    "leniency_adjusted_estimate", "leniency_adjusted_se", "leniency_adjusted_ci_low",
+    "leniency_adjusted_ci_high", "agreement_with_decision_ci_low",
+    "agreement_with_decision_ci_high", "on_time_rate_ci_low", "on_time_rate_ci_high",
+    "median_hours_to_submit_n",
     "evidence_median_words", "evidence_rate", "raises_bar_rate", "hires_rated",
     "vote_performance_correlation", "flagged", "flag_reasons",
 ]  # fmt: skip
 BAR_RAISER_COLUMNS = [
     "email", "name", "loops", "debriefs", "vetoes", "veto_rate", "median_hours_to_decision",
-    "loops_per_week",
+    "loops_per_week", "veto_rate_ci_low", "veto_rate_ci_high", "median_hours_to_decision_n",
+]  # fmt: skip
+RELIABILITY_COLUMNS = ["k", "absolute", "relative"]
+TREND_COLUMNS = [
+    "month", "loops", "decided", "krippendorff_alpha_ordinal", "alpha_loops",
+    *(
+        f"{rate}{suffix}"
+        for rate in (
+            "bar_raiser_rate", "on_time_rate", "submitted_before_debrief_rate",
+            "principle_coverage_rate", "veto_rate",
+        )
+        for suffix in ("", "_ci_low", "_ci_high", "_n")
+    ),
+    "leniency_adjusted_spread", "leniency_adjusted_spread_n",
 ]  # fmt: skip
 PRINCIPLE_COLUMNS = [
     "name", "assigned", *(f"ratings_{score}" for score in sorted(RATING_LABELS)),
@@ -55,11 +72,16 @@ def csv_cell(value: Any) -> str:
 
 
 def _flatten(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Spread the nested vote and rating counts into `votes_<name>` and `ratings_<score>`."""
+    """Spread the nested vote and rating counts into `votes_<name>` and `ratings_<score>`, and
+    the adjusted leniency into `leniency_adjusted_<estimate|se|ci_low|ci_high>` (empty when
+    no model was fitted)."""
     flat = dict(row)
-    for nested in ("votes", "ratings"):
-        for key, count in flat.pop(nested, {}).items():
+    for nested in ("votes", "ratings", "leniency_adjusted"):
+        for key, count in (flat.pop(nested, None) or {}).items():
             flat[f"{nested}_{key}"] = count
+    if "leniency_adjusted" in row:
+        for key in ("estimate", "se", "ci_low", "ci_high"):
+            flat.setdefault(f"leniency_adjusted_{key}", None)
     return flat
 
 
@@ -80,7 +102,22 @@ def report_to_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
         **{f"adoption_{key}": value for key, value in report["adoption"].items()},
         "vote_change_rate": report["vote_changes"]["rate"],
         "vote_change_n": report["vote_changes"]["n"],
-        **report["outcomes"],
+        **{
+            key: value
+            for key, value in report["outcomes"].items()
+            if key != "vote_performance_spearman"
+        },
+        **{
+            f"vote_performance_spearman_{key}": value
+            for key, value in report["outcomes"]["vote_performance_spearman"].items()
+        },
+        "model_fitted": report["model"]["fitted"],
+        "model_reason": report["model"]["reason"],
+        **{
+            f"reliability_{name}_variance": (report["reliability"]["components"] or {}).get(name)
+            for name in ("candidate", "interviewer", "residual")
+        },
+        "reliability_panel_size_for_0_8": report["reliability"]["panel_size_for_0_8"],
     }
     if "filters" in report:  # the served report says whose votes it read
         summary["votes_from"] = report["filters"]["votes_from"]
@@ -90,6 +127,8 @@ def report_to_csv_rows(report: Mapping[str, Any]) -> list[list[str]]:
         ("bar_raiser", BAR_RAISER_COLUMNS, report["bar_raisers"]),
         ("principle", PRINCIPLE_COLUMNS, report["principles"]),
         ("bar_raiser_in_training", TRAINEE_COLUMNS, report["bar_raisers_in_training"]),
+        ("reliability", RELIABILITY_COLUMNS, report["reliability"]["by_panel_size"]),
+        ("trend", TREND_COLUMNS, report["trends"]),
     )
     extra = (
         ("open_action", OPEN_ACTION_COLUMNS, "open_actions"),

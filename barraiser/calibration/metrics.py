@@ -29,6 +29,8 @@ from typing import Any, NamedTuple
 from ..domain import HIRE_LEANING_SCORE, RATING_LABELS, VOTE_SCORES
 from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
+from .intervals import RANGE_RESTRICTION_WARNING, rate_with_interval, spearman, wilson
+from .measurement import ModelReading, monthly_trends, read_model
 from .rows import (
     EPOCH,
     MICROSECONDS_PER_HOUR,
@@ -175,6 +177,9 @@ class Panel:
     """Per loop, when its last panel feedback was submitted (microseconds since `EPOCH`)."""
     unsubmitted: Counter[int] = field(default_factory=Counter)
     """Per loop, its panel interviews whose feedback is not submitted (a draft, or none)."""
+    submitted_by_loop: Counter[int] = field(default_factory=Counter)
+    """Per loop, its submitted panel feedback; `on_time_by_loop` of it on time (the trends)."""
+    on_time_by_loop: Counter[int] = field(default_factory=Counter)
 
 
 def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
@@ -190,6 +195,7 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
         panel.last_submitted,
         panel.unsubmitted,
     )
+    submitted_by_loop, on_time_by_loop = panel.submitted_by_loop, panel.on_time_by_loop
     # Unpacked rather than read by attribute: this loop runs once per interview of the period.
     for (
         loop_id,
@@ -214,6 +220,9 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
         if submitted_at > last_submitted.get(loop_id, -1):
             last_submitted[loop_id] = submitted_at
         tally.on_time += bool(on_time)
+        submitted_by_loop[loop_id] += 1
+        if on_time:
+            on_time_by_loop[loop_id] += 1
         tally.to_submit.append(submitted_at - ends_at)
         if answer is not None:
             tally.answers += 1
@@ -303,7 +312,9 @@ def rated_hires(loops: Iterable[LoopRow]) -> dict[int, int]:
 
 
 def vote_performance(panel: Panel, performance: Mapping[int, int]) -> dict[str, Any]:
-    """Pearson r between a hired loop's mean written vote and the hire's performance rating.
+    """Pearson r between a hired loop's mean written vote and the hire's performance rating,
+    and Spearman's rho with its seeded bootstrap 95% interval (`intervals.spearman`), with the
+    range-restriction caveat: only hires are ever rated.
 
     A rated hire whose loop has no panel vote has nothing to correlate and is not counted.
     """
@@ -316,6 +327,8 @@ def vote_performance(panel: Panel, performance: Mapping[int, int]) -> dict[str, 
     return {
         "hires_rated": len(ratings),
         "vote_performance_correlation": pearson(mean_votes, ratings),
+        "vote_performance_spearman": spearman(mean_votes, ratings),
+        "range_restriction_warning": RANGE_RESTRICTION_WARNING,
     }
 
 
@@ -336,8 +349,11 @@ def interviewer_rows(
     reading: LoopReading,
     evidence: Iterable[EvidenceCount],
     people: Mapping[int, Person],
+    model: ModelReading,
 ) -> list[dict[str, Any]]:
-    """One row per panel interviewer, sorted by name then email, not yet flagged."""
+    """One row per panel interviewer, sorted by name then email, not yet flagged. Rates carry
+    their Wilson 95% interval (`<rate>_ci_low`, `<rate>_ci_high`); `leniency_adjusted` is the
+    model's estimate of their effect (None when no model was fitted or they have no vote)."""
     evidence_by_interviewer = evidence_words(evidence)
     result = []
     for who, tally in panel.tallies.items():
@@ -351,6 +367,8 @@ def interviewer_rows(
         described = sum(n for count, n in words.items() if count > 0)
         paired_votes = [vote for vote, _ in judged.vote_and_performance]
         paired_performance = [rating for _, rating in judged.vote_and_performance]
+        agreement_low, agreement_high = wilson(judged.agreed, judged.judged)
+        on_time_low, on_time_high = wilson(tally.on_time, submitted)
         result.append(
             {
                 "email": email,
@@ -362,11 +380,17 @@ def interviewer_rows(
                 "leniency": mean_or_none(judged.leniency),
                 "leniency_n": len(judged.leniency),
                 "agreement_with_decision": share(judged.agreed, judged.judged),
+                "leniency_adjusted": model.adjusted(who),
                 "agreement_n": judged.judged,
+                "agreement_with_decision_ci_low": agreement_low,
+                "agreement_with_decision_ci_high": agreement_high,
                 "on_time_rate": share(tally.on_time, submitted),
+                "on_time_rate_ci_low": on_time_low,
+                "on_time_rate_ci_high": on_time_high,
                 "median_hours_to_submit": None
                 if median_to_submit is None
                 else median_to_submit / MICROSECONDS_PER_HOUR,
+                "median_hours_to_submit_n": submitted,
                 "vote_change_rate": share(tally.changed_votes, tally.final_votes),
                 "vote_change_n": tally.final_votes,
                 "evidence_median_words": histogram_median(words),
@@ -409,8 +433,9 @@ def bar_raiser_rows(loops: Iterable[LoopRow], panel: Panel, weeks: float) -> lis
                 "loops": len(own_loops),
                 "debriefs": len(decided),
                 "vetoes": vetoes,
-                "veto_rate": share(vetoes, len(decided)),
+                **rate_with_interval("veto_rate", vetoes, len(decided)),
                 "median_hours_to_decision": median_or_none(latencies),
+                "median_hours_to_decision_n": len(latencies),
                 "loops_per_week": len(own_loops) / weeks,
             }
         )
@@ -461,28 +486,40 @@ def panel_in_before_debrief(loop: LoopRow, panel: Panel) -> bool:
     return last is None or last <= microseconds(loop.debrief_opened_at)  # type: ignore[arg-type]
 
 
-def adoption(loops: Sequence[LoopRow], panel: Panel) -> dict[str, Any]:
+def before_debrief_by_loop(loops: Iterable[LoopRow], panel: Panel) -> dict[int, bool]:
+    """Per decided loop whose debrief opened: was all its panel feedback in by then?"""
+    return {
+        loop.loop_id: panel_in_before_debrief(loop, panel)
+        for loop in loops
+        if loop.outcome is not None and loop.debrief_opened_at is not None
+    }
+
+
+def adoption(
+    loops: Sequence[LoopRow], panel: Panel, before_debrief: Mapping[int, bool]
+) -> dict[str, Any]:
     """Whether the tool is used as meant: certified Bar Raisers, timely and independent feedback.
+    Each rate comes with its Wilson 95% interval and its n (`<rate>_ci_low`, `_ci_high`, `_n`).
 
     The Bar Raisers' certification and the principles' coverage count every loop; what reads
     the feedback (on time, in before the debrief) counts the decided loops, the only ones whose
     feedback the panel holds (see `queries.VOTES_FROM`)."""
-    before_debrief = [
-        panel_in_before_debrief(loop, panel)
-        for loop in loops
-        if loop.outcome is not None and loop.debrief_opened_at is not None
-    ]
     tallies = panel.tallies.values()
     on_time = sum(tally.on_time for tally in tallies)
     submitted = sum(len(tally.to_submit) for tally in tallies)
-    return {
-        "bar_raiser_rate": share(sum(loop.bar_raiser_certified for loop in loops), len(loops)),
-        "on_time_rate": share(on_time, submitted),
-        "submitted_before_debrief_rate": share(sum(before_debrief), len(before_debrief)),
-        "principle_coverage_rate": share(
-            sum(loop.required_principles_covered for loop in loops), len(loops)
+    figures = {
+        "bar_raiser_rate": (sum(loop.bar_raiser_certified for loop in loops), len(loops)),
+        "on_time_rate": (on_time, submitted),
+        "submitted_before_debrief_rate": (sum(before_debrief.values()), len(before_debrief)),
+        "principle_coverage_rate": (
+            sum(loop.required_principles_covered for loop in loops),
+            len(loops),
         ),
     }
+    result: dict[str, Any] = {}
+    for name, (hits, n) in figures.items():
+        result.update(rate_with_interval(name, hits, n))
+    return result
 
 
 def trainee_rows(trainees: Iterable[TraineeRow]) -> list[dict[str, Any]]:
@@ -542,7 +579,13 @@ def build_report(
     reading = read_loops(panel, outcomes, performance)
     alpha = panel_agreement(reading)
     weeks = report_weeks(loops, period)
-    interviewers = interviewer_rows(panel, reading, ratings.evidence, people)
+    # The queries fetch no votes of loops in flight (queries.VOTES_FROM); the model says so too.
+    decided_votes = {
+        loop_id: votes for loop_id, votes in panel.votes_by_loop.items() if outcomes.get(loop_id)
+    }
+    model = read_model(decided_votes)
+    interviewers = interviewer_rows(panel, reading, ratings.evidence, people, model)
+    before_debrief = before_debrief_by_loop(loops, panel)
     for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
         row["flagged"], row["flag_reasons"] = bool(reasons), reasons
     return {
@@ -554,8 +597,19 @@ def build_report(
         "interviewers": interviewers,
         "bar_raisers": bar_raiser_rows(loops, panel, weeks),
         "principles": principle_rows(ratings.principles),
-        "adoption": adoption(loops, panel),
+        "adoption": adoption(loops, panel, before_debrief),
         "vote_changes": vote_changes(panel),
         "outcomes": vote_performance(panel, performance),
         "bar_raisers_in_training": trainee_rows(trainees),
+        "model": model.summary(),
+        "reliability": model.reliability(),
+        "trends": monthly_trends(
+            loops,
+            decided_votes,
+            panel.on_time_by_loop,
+            panel.submitted_by_loop,
+            before_debrief,
+            model,
+            min_n=flag_settings.min_n,
+        ),
     }

@@ -35,6 +35,7 @@ def flag_settings_from(settings: MechanismSettings) -> FlagSettings:
         leniency_threshold=settings.flag_leniency_threshold,
         agreement_floor=settings.flag_agreement_floor,
         agreement_z=settings.flag_agreement_z,
+        min_effect=settings.flag_min_effect,
     )
 
 
@@ -176,14 +177,19 @@ def flag_summary(row: Mapping[str, Any], flags: FlagSettings) -> str:
     parts = []
     for reason in row["flag_reasons"]:
         if reason in ("lenient", "harsh"):
+            adjusted = row["leniency_adjusted"]
+            raw = "" if row["leniency"] is None else f"; raw {row['leniency']:+.2f}"
             parts.append(
-                f"{reason}: leniency {row['leniency']:+.2f} vote points over "
-                f"{row['leniency_n']} loops (threshold ±{flags.leniency_threshold:g})"
+                f"{reason}: adjusted leniency {adjusted['estimate']:+.2f} vote points "
+                f"(95% CI {adjusted['ci_low']:+.2f} to {adjusted['ci_high']:+.2f}, "
+                f"minimum ±{flags.min_effect:g}{raw} over {row['leniency_n']} loops)"
             )
         else:
             parts.append(
                 f"{reason}: agreed with the decision in {row['agreement_with_decision']:.0%} "
-                f"of {row['agreement_n']} decided loops (floor {flags.agreement_floor:.0%})"
+                f"of {row['agreement_n']} decided loops (95% CI "
+                f"{row['agreement_with_decision_ci_low']:.0%}–"
+                f"{row['agreement_with_decision_ci_high']:.0%}; floor {flags.agreement_floor:.0%})"
             )
     return f"{row['name']} flagged as " + "; ".join(parts) + "."
 
@@ -235,8 +241,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("leniency", "Leniency", "signed", "Mean vote minus the other panelists' mean"),
         Column("leniency_n", "n", title="Loops behind the leniency"),
         Column(
+            "leniency_adjusted_estimate",
+            "Adjusted",
+            "signed",
+            "Leniency adjusted for the candidates met (the model's estimate, vote points)",
+        ),
+        Column("leniency_adjusted_ci", "95% CI", "text", "Interval of the adjusted leniency"),
+        Column(
             "agreement_with_decision", "Agreement", "rate", "Votes leaning the way it was decided"
         ),
+        Column("agreement_ci", "95% CI", "text", "Wilson interval of the agreement"),
         Column("agreement_n", "n", title="Decided loops behind the agreement"),
         Column("on_time_rate", "On time", "rate"),
         Column("median_hours_to_submit", "Median h to submit", "hours"),
@@ -252,6 +266,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("debriefs", "Decided"),
         Column("vetoes", "Vetoes"),
         Column("veto_rate", "Veto rate", "rate"),
+        Column("veto_rate_ci", "95% CI", "text", "Wilson interval of the veto rate"),
         Column("median_hours_to_decision", "Median h to decision", "hours"),
         Column("loops_per_week", "Loops / week", "number"),
     ),
@@ -276,12 +291,43 @@ TABLES: dict[str, tuple[Column, ...]] = {
 SORT_DIRECTIONS = ("asc", "desc")
 
 
+def share_interval(low: float | None, high: float | None) -> str | None:
+    """A rate's interval as the page shows it: "40%–89%"; None without one."""
+    return None if low is None or high is None else f"{low:.0%}–{high:.0%}"
+
+
 def table_rows(report: Mapping[str, Any], table: str) -> list[dict[str, Any]]:
-    """A section's rows with the nested counts a column needs flattened (principles' ratings)."""
+    """A section's rows with what a column needs flattened: the principles' ratings, the
+    adjusted leniency's estimate and interval, the rates' intervals as text."""
     rows = report[table]
     if table == "principles":
         return [
             {**row, **{f"rated_{score}": n for score, n in row["ratings"].items()}} for row in rows
+        ]
+    if table == "interviewers":
+        flat = []
+        for row in rows:
+            adjusted = row["leniency_adjusted"]
+            flat.append(
+                {
+                    **row,
+                    "leniency_adjusted_estimate": adjusted and adjusted["estimate"],
+                    "leniency_adjusted_ci": adjusted
+                    and f"{adjusted['ci_low']:+.2f} to {adjusted['ci_high']:+.2f}",
+                    "agreement_ci": share_interval(
+                        row["agreement_with_decision_ci_low"],
+                        row["agreement_with_decision_ci_high"],
+                    ),
+                }
+            )
+        return flat
+    if table == "bar_raisers":
+        return [
+            {
+                **row,
+                "veto_rate_ci": share_interval(row["veto_rate_ci_low"], row["veto_rate_ci_high"]),
+            }
+            for row in rows
         ]
     return list(rows)
 

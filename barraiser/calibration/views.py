@@ -23,6 +23,7 @@ from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
 from .export import report_to_csv
 from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
+from .line_charts import measurement_charts
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .report import TABLES, calibration_report, parse_sort, sort_rows, table_rows
 
@@ -117,7 +118,7 @@ def index():
         tables=tables,
         columns=TABLES,
         sort=sort,
-        charts=report_charts(report),
+        charts={**report_charts(report), **measurement_charts(report)},
         actions_by_subject=actions_by_subject,
         export_args=_export_args(parsed),
     )

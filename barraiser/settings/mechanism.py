@@ -94,6 +94,14 @@ class MechanismSettings:
         minimum=0.5,
         maximum=5.0,
     )
+    flag_min_effect: float = setting(
+        0.25,
+        label="Flags: minimum adjusted leniency (vote points)",
+        help="Flag as lenient (or harsh) only an interviewer whose leniency, adjusted for the "
+        "candidates they met, is at least this far from 0 with its 95% interval clear of 0.",
+        minimum=0.0,
+        maximum=3.0,
+    )
 
     def __post_init__(self) -> None:
         for key, spec in SETTINGS.items():

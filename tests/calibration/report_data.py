@@ -24,6 +24,7 @@ evidence per principle, everybody else none.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -189,13 +190,45 @@ def build_history(make_loop: Callable[..., BuiltLoop], now: datetime) -> History
 
 def build_history_with_l5_decided(make_loop: Callable[..., BuiltLoop], now: datetime) -> History:
     """The history with L5 decided too (a hire, panel3's feedback still a draft): five decided
-    loops, enough for panel1's leniency to be flagged under the default minimum of five loops
-    (the report reads decided loops only, so the plain history gives panel1 only four)."""
+    loops (the report reads decided loops only, so the plain history has four)."""
     history = build_history(make_loop, now)
     decide(history.loops["L5"], Outcome.HIRE)
     db.session.commit()
     return history
 
 
+def build_history_with_a_lenient_panelist(
+    make_loop: Callable[..., BuiltLoop], now: datetime
+) -> History:
+    """The history with L5 decided and the loops of `add_loops_for_the_model`: enough decided
+    loops for the model that adjusts leniency for the candidate, which finds panel1 lenient
+    (and flags only them)."""
+    history = build_history_with_l5_decided(make_loop, now)
+    add_loops_for_the_model(make_loop, now)
+    return history
+
+
 def loop_ids(history: History, *names: str) -> list[int]:
     return [history.loops[name].loop.id for name in names]
+
+
+def add_loops_for_the_model(make_loop: Callable[..., BuiltLoop], now: datetime) -> None:
+    """36 more decided loops, 45 to 80 days back, enough for the model that adjusts leniency
+    for the candidate (at least 30 loops with two voters, five interviewers): half with the
+    shared panel, half with another ("x": brx, panel1x, ...). Each loop's candidate has a level
+    (1..3) that every vote starts from, give or take a point now and then (seeded); panel1
+    votes a point above it every time (capped at 4): lenient, whoever the candidate."""
+    rng = random.Random(17)
+    day = now.replace(hour=9, minute=0, second=0, microsecond=0)
+    for index in range(36):
+        tag = "" if index % 2 == 0 else "x"
+        built = make_loop(starts_at=day - timedelta(days=80 - index), tag=tag)
+        level = rng.choice([1, 2, 3])
+        votes = []
+        for seat, interview in enumerate(built.panel):
+            lean = 1 if seat == 1 and tag == "" else 0
+            score = min(4, max(1, level + lean + rng.choice([0, 0, 0, 1, -1])))
+            write_feedback(interview, score)
+            votes.append(score)
+        decide(built, Outcome.HIRE if sum(votes) / len(votes) >= 2.5 else Outcome.NO_HIRE)
+    db.session.commit()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from calibration.report_data import build_history_with_l5_decided
+from calibration.report_data import build_history_with_a_lenient_panelist
 
 from barraiser.audit.models import AuditEvent
 from barraiser.auth.models import Role
@@ -21,8 +21,8 @@ TODAY = date(2026, 3, 2)
 
 @pytest.fixture
 def history(make_loop, clock):
-    # L5 decided: panel1 leans over five decided loops, enough to be flagged.
-    return build_history_with_l5_decided(make_loop, clock())
+    # Enough decided loops for the model, which finds panel1 lenient.
+    return build_history_with_a_lenient_panelist(make_loop, clock())
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -62,7 +62,7 @@ def test_an_action_from_a_flag_lives_until_it_is_closed(history, login_as):
         },
     ).get_data(as_text=True)
     assert 'value="panel1@example.com"' in form
-    assert "leniency +1.20 vote points over 5 loops" in form
+    assert "adjusted leniency +1.02 vote points (95% CI +0.59 to +1.45" in form
 
     created = inspector.post("/calibration/actions/new", data=create_form(owner.id, reason=summary))
     assert created.status_code == 302

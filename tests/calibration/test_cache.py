@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from calibration.report_data import build_history
+from calibration.report_data import add_loops_for_the_model, build_history
 
 from barraiser import create_app
 from barraiser.calibration import cache
@@ -47,6 +47,19 @@ def test_an_unchanged_report_is_not_built_again(cached, history, clock, count_qu
         reused = calibration_report(LAST_90_DAYS, now=clock())
     assert reused == built
     assert second.count < first.count
+    # The model's parts are kept with the rest: the reused report has them as built.
+    for part in ("model", "reliability", "trends"):
+        assert reused[part] == built[part]
+    assert all("leniency_adjusted" in row for row in reused["interviewers"])
+
+
+def test_the_model_is_rebuilt_when_the_data_changes(cached, history, make_loop, clock):
+    # Too few loops: no model. With enough more decided loops, the next report fits one.
+    assert calibration_report(LAST_90_DAYS, now=clock())["model"]["fitted"] is False
+    add_loops_for_the_model(make_loop, clock())
+    report = calibration_report(LAST_90_DAYS, now=clock())
+    assert report["model"]["fitted"] is True
+    assert report["reliability"]["components"] is not None
 
 
 def test_callers_get_their_own_copy(cached, history, clock):

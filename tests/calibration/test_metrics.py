@@ -16,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import pytest
+from calibration.simulation import simulate
 
 from barraiser.calibration.agreement import krippendorff_alpha
 from barraiser.calibration.export import INTERVIEWER_COLUMNS, report_to_csv, report_to_csv_rows
 from barraiser.calibration.flags import FlagSettings, flag_reasons
+from barraiser.calibration.intervals import RANGE_RESTRICTION_WARNING, wilson
 from barraiser.calibration.metrics import (
     build_report,
     microseconds,
@@ -375,7 +377,11 @@ def test_bar_raisers(report):
         "debriefs": 2,
         "vetoes": 1,
         "veto_rate": 0.5,
+        "veto_rate_ci_low": pytest.approx(wilson(1, 2)[0]),
+        "veto_rate_ci_high": pytest.approx(wilson(1, 2)[1]),
+        "veto_rate_n": 2,
         "median_hours_to_decision": 22.0,
+        "median_hours_to_decision_n": 2,
         "loops_per_week": 1.0,
     }
     # Ned's loop is undecided: no debrief run yet, so no veto rate and no latency.
@@ -410,7 +416,8 @@ def test_principles(report):
 
 
 def test_adoption(report):
-    assert report["adoption"] == {
+    adoption = report["adoption"]
+    assert {key: value for key, value in adoption.items() if key.endswith("_rate")} == {
         # Bea is certified (loops 1, 2), Ned is not (loop 3).
         "bar_raiser_rate": pytest.approx(2 / 3),
         # 8 submitted panel feedbacks, Ann's 30 h one late; Tia's late shadow does not count.
@@ -420,6 +427,20 @@ def test_adoption(report):
         "submitted_before_debrief_rate": 0.5,
         "principle_coverage_rate": pytest.approx(2 / 3),
     }
+    # Each with its Wilson 95% interval and its n.
+    for name, hits, n in (
+        ("bar_raiser_rate", 2, 3),
+        ("on_time_rate", 7, 8),
+        ("submitted_before_debrief_rate", 1, 2),
+        ("principle_coverage_rate", 2, 3),
+    ):
+        low, high = wilson(hits, n)
+        assert adoption[f"{name}_n"] == n
+        assert (adoption[f"{name}_ci_low"], adoption[f"{name}_ci_high"]) == (
+            pytest.approx(low),
+            pytest.approx(high),
+        )
+        assert low < adoption[name] < high
 
 
 @pytest.mark.parametrize(
@@ -499,13 +520,17 @@ def test_vote_performance_correlation():
 def test_correlation_is_null_under_three_rated_hires():
     outcomes = outcomes_of(hired_loop(10, 5, [4, 4]), hired_loop(11, 2, [3, 2]))
 
-    assert outcomes == {"hires_rated": 2, "vote_performance_correlation": None}
+    assert (outcomes["hires_rated"], outcomes["vote_performance_correlation"]) == (2, None)
+    assert outcomes["vote_performance_spearman"]["value"] is None
+    assert outcomes["vote_performance_spearman"]["ci_low"] is None
 
 
 def test_correlation_is_null_without_variation():
     outcomes = outcomes_of(*(hired_loop(10 + i, 2 + i, [3, 3]) for i in range(3)))
 
-    assert outcomes == {"hires_rated": 3, "vote_performance_correlation": None}
+    assert (outcomes["hires_rated"], outcomes["vote_performance_correlation"]) == (3, None)
+    assert outcomes["vote_performance_spearman"]["value"] is None
+    assert outcomes["range_restriction_warning"] == RANGE_RESTRICTION_WARNING
 
 
 def test_vote_performance_per_interviewer():
@@ -542,11 +567,19 @@ def test_pearson(xs, ys, expected):
 # -- flags --------------------------------------------------------------------------------------
 
 
-def stats(leniency=None, leniency_n=0, agreement=None, agreement_n=0):
+def stats(adjusted=None, agreed=None, agreement_n=0, leniency=None, leniency_n=0):
+    """An interviewer row as the flag rule reads it: `adjusted` is (estimate, ci_low, ci_high)
+    of the model's leniency, `agreed` how many of `agreement_n` votes leaned the decided way."""
+    low, high = wilson(agreed or 0, agreement_n)
     return {
         "leniency": leniency,
         "leniency_n": leniency_n,
-        "agreement_with_decision": agreement,
+        "leniency_adjusted": None
+        if adjusted is None
+        else dict(zip(("estimate", "ci_low", "ci_high"), adjusted, strict=True)),
+        "agreement_with_decision": agreed / agreement_n if agreement_n else None,
+        "agreement_with_decision_ci_low": low,
+        "agreement_with_decision_ci_high": high,
         "agreement_n": agreement_n,
     }
 
@@ -554,57 +587,88 @@ def stats(leniency=None, leniency_n=0, agreement=None, agreement_n=0):
 @pytest.mark.parametrize(
     ("row", "reasons"),
     [
-        (stats(leniency=0.5, leniency_n=5), ["lenient"]),  # the threshold itself is an outlier
-        (stats(leniency=0.49, leniency_n=5), []),
-        (stats(leniency=0.9, leniency_n=4), []),  # too few loops to judge
-        (stats(leniency=-0.5, leniency_n=5), ["harsh"]),
-        (stats(agreement=0.4, agreement_n=5), ["low agreement"]),  # below the 0.5 floor
-        (stats(agreement=0.5, agreement_n=5), []),
-        (stats(agreement=0.0, agreement_n=4), []),
-        (stats(0.7, 6, 0.2, 6), ["lenient", "low agreement"]),
+        (stats(adjusted=(0.3, 0.05, 0.55)), ["lenient"]),
+        (stats(adjusted=(0.25, 0.01, 0.49)), ["lenient"]),  # the minimum effect itself
+        (stats(adjusted=(0.24, 0.01, 0.47)), []),  # clear of 0, but too small to matter
+        (stats(adjusted=(0.6, -0.1, 1.3)), []),  # large, but the interval holds 0: noise
+        (stats(adjusted=(-0.3, -0.55, -0.05)), ["harsh"]),
+        (stats(adjusted=(-0.3, -0.65, 0.05)), []),
+        # No model (too few votes): raw leniency alone never flags, however large.
+        (stats(leniency=0.9, leniency_n=10), []),
+        # Agreement: the whole Wilson interval must lie under the 0.5 floor.
+        (stats(agreed=0, agreement_n=5), ["low agreement"]),  # 0/5: interval 0 to 0.43
+        (stats(agreed=1, agreement_n=5), []),  # 1/5 = 0.2, but the interval reaches 0.62
+        (stats(agreed=2, agreement_n=20), ["low agreement"]),
+        (stats(agreed=2, agreement_n=10), []),  # 0.2 again, interval up to 0.51
+        (stats(agreed=0, agreement_n=4), []),  # fewer than min_n decided loops
+        (stats((0.7, 0.3, 1.1), 0, 6), ["lenient", "low agreement"]),
     ],
 )
 def test_flag_rule_defaults(row, reasons):
     assert flag_reasons([row], FlagSettings()) == [reasons]
 
 
+def test_the_minimum_effect_is_a_setting():
+    row = stats(adjusted=(0.3, 0.05, 0.55))
+
+    assert flag_reasons([row], FlagSettings(min_effect=0.35)) == [[]]
+    assert flag_reasons([row], FlagSettings(min_effect=0.0)) == [["lenient"]]
+
+
+def agreeing(*shares, n=100):
+    return [stats(agreed=round(share * n), agreement_n=n) for share in shares]
+
+
 def test_low_agreement_against_peers():
     # For the last interviewer the five peers have mean 0.85 and sample sd 0.05
-    # (squared deviations 4 * 0.0025 = 0.01, / 4), so 0.6 < 0.85 - 2 * 0.05 = 0.75 is an outlier.
+    # (squared deviations 4 * 0.0025 = 0.01, / 4), so 0.6 < 0.85 - 2 * 0.05 = 0.75 is an outlier,
+    # and over 100 loops its Wilson interval (0.50 to 0.69) stays under the peers' mean.
     # For a 0.8 interviewer, the peers (0.9, 0.9, 0.85, 0.8, 0.6) have mean 0.81 and sd
     # sqrt(0.062 / 4) ~ 0.124, so 0.8 > 0.81 - 0.25 is not.
-    rows = [stats(agreement=a, agreement_n=10) for a in (0.9, 0.9, 0.8, 0.8, 0.85, 0.6)]
+    rows = agreeing(0.9, 0.9, 0.8, 0.8, 0.85, 0.6)
 
     assert flag_reasons(rows, FlagSettings()) == [[], [], [], [], [], ["low agreement"]]
 
 
+def test_an_outlier_on_few_loops_is_not_flagged_against_peers():
+    # 7 of 10 is below 0.85 - 2 * 0.05, but its interval (0.40 to 0.89) reaches the peers' mean.
+    rows = [*agreeing(0.9, 0.9, 0.8, 0.8, 0.85), *agreeing(0.7, n=10)]
+
+    assert flag_reasons(rows, FlagSettings())[-1] == []
+
+
 def test_low_agreement_against_peers_needs_enough_peers():
-    rows = [stats(agreement=a, agreement_n=10) for a in (0.9, 0.9, 0.8, 0.8, 0.85, 0.6)]
+    rows = agreeing(0.9, 0.9, 0.8, 0.8, 0.85, 0.6)
 
     assert flag_reasons(rows, FlagSettings(min_peers=6))[-1] == []
 
 
 def test_peers_who_all_agree_equally_leave_only_the_floor():
-    rows = [stats(agreement=a, agreement_n=10) for a in (0.9, 0.9, 0.9, 0.9, 0.9, 0.6)]
+    rows = agreeing(0.9, 0.9, 0.9, 0.9, 0.9, 0.6)
 
     assert flag_reasons(rows, FlagSettings())[-1] == []
 
 
 def test_peers_below_min_n_are_no_yardstick():
-    peers = [stats(agreement=0.9, agreement_n=4) for _ in range(5)]
+    peers = agreeing(0.9, 0.9, 0.9, 0.9, 0.9, n=4)
 
-    assert flag_reasons([*peers, stats(agreement=0.6, agreement_n=10)], FlagSettings())[-1] == []
+    assert flag_reasons([*peers, *agreeing(0.6)], FlagSettings())[-1] == []
 
 
-def test_flags_in_the_report():
+def test_no_leniency_flag_without_enough_votes_for_the_model():
+    # Ann +1.83 and Bob -1.0 over 3 loops: the old rule (|raw| >= threshold) flagged both. Two
+    # decided loops are far too few to tell leniency from strong candidates: no flag, and the
+    # report says why, with the raw figures still shown.
     settings = FlagSettings(min_n=3, leniency_threshold=1.0)
     report = build(LOOPS, INTERVIEWS, RATING_COUNTS, TRAINEES, flag_settings=settings)
 
-    flagged = {
-        row["email"]: row["flag_reasons"] for row in report["interviewers"] if row["flagged"]
-    }
-    # Ann +1.83 and Bob -1.0 over 3 loops; Cat's -1.25 rests on only 2 loops.
-    assert flagged == {"ann@example.com": ["lenient"], "bob@example.com": ["harsh"]}
+    assert not any(row["flagged"] for row in report["interviewers"])
+    assert interviewer(report, "ann@example.com")["leniency"] == pytest.approx(11 / 6)
+    assert all(row["leniency_adjusted"] is None for row in report["interviewers"])
+    assert report["model"]["fitted"] is False
+    assert "Too few votes" in report["model"]["reason"]
+    assert report["reliability"]["components"] is None
+    assert report["reliability"]["by_panel_size"] == []
     assert report["flag_settings"]["min_n"] == 3
 
 
@@ -620,6 +684,7 @@ def test_nobody_is_flagged_on_little_data(report):
         {"leniency_threshold": 0},
         {"agreement_z": -1},
         {"agreement_floor": 1.5},
+        {"min_effect": -0.1},
     ],
 )
 def test_flag_settings_refuse_nonsense(fields):
@@ -640,6 +705,9 @@ REPORT_KEYS = {
     "vote_changes",
     "outcomes",
     "bar_raisers_in_training",
+    "model",
+    "reliability",
+    "trends",
 }
 INTERVIEWER_KEYS = {
     "email",
@@ -658,13 +726,22 @@ INTERVIEWER_KEYS = {
     "vote_change_rate",
     "evidence_median_words",
     "evidence_rate",
+    "leniency_adjusted",
+    "agreement_with_decision_ci_low",
+    "agreement_with_decision_ci_high",
+    "on_time_rate_ci_low",
+    "on_time_rate_ci_high",
+    "median_hours_to_submit_n",
 }
 BAR_RAISER_KEYS = {
     "email",
     "debriefs",
     "vetoes",
     "veto_rate",
+    "veto_rate_ci_low",
+    "veto_rate_ci_high",
     "median_hours_to_decision",
+    "median_hours_to_decision_n",
     "loops_per_week",
 }
 
@@ -684,14 +761,27 @@ def test_report_keys_contract(report):
         and row["ratings"].keys() == {"1", "2", "3", "4"}
         for row in report["principles"]
     )
+    rates = ("bar_raiser_rate", "on_time_rate", "submitted_before_debrief_rate")
+    rates += ("principle_coverage_rate",)
     assert report["adoption"].keys() == {
-        "bar_raiser_rate",
-        "on_time_rate",
-        "submitted_before_debrief_rate",
-        "principle_coverage_rate",
+        f"{rate}{suffix}" for rate in rates for suffix in ("", "_ci_low", "_ci_high", "_n")
     }
     assert report["vote_changes"].keys() == {"rate", "n"}
-    assert report["outcomes"].keys() == {"hires_rated", "vote_performance_correlation"}
+    assert report["outcomes"].keys() == {
+        "hires_rated",
+        "vote_performance_correlation",
+        "vote_performance_spearman",
+        "range_restriction_warning",
+    }
+    assert report["outcomes"]["vote_performance_spearman"].keys() >= {
+        "value",
+        "ci_low",
+        "ci_high",
+        "n",
+    }
+    assert report["reliability"].keys() >= {"components", "by_panel_size", "panel_size_for_0_8"}
+    assert report["model"].keys() >= {"fitted", "reason", "method", "min_loops"}
+    assert [row["month"] for row in report["trends"]] == ["2025-03"]
 
 
 def test_build_report_changes_none_of_its_inputs():
@@ -718,9 +808,14 @@ def test_empty_report_is_all_nulls():
 
     assert (report["loops"], report["decided"]) == (0, 0)
     assert report["agreement"] == {"krippendorff_alpha_ordinal": None, "loops": 0}
-    assert set(report["adoption"].values()) == {None}
+    assert {value for key, value in report["adoption"].items() if not key.endswith("_n")} == {None}
     assert report["vote_changes"] == {"rate": None, "n": 0}
-    assert report["outcomes"] == {"hires_rated": 0, "vote_performance_correlation": None}
+    assert (
+        report["outcomes"]["hires_rated"],
+        report["outcomes"]["vote_performance_correlation"],
+    ) == (0, None)
+    assert report["model"]["fitted"] is False and report["trends"] == []
+    assert report["reliability"]["panel_size_for_0_8"] is None
     assert report["interviewers"] == report["bar_raisers"] == report["principles"] == []
     json.dumps(report, allow_nan=False)
 
@@ -748,17 +843,34 @@ def test_csv_sections(report):
     blanks = [i for i, row in enumerate(rows) if not row]
     headers = [rows[0], *(rows[i + 1] for i in blanks)]
 
-    assert [header[0] for header in headers] == ["section"] * 5
+    assert [header[0] for header in headers] == ["section"] * 7
     assert headers[1] == ["section", *INTERVIEWER_COLUMNS]
     sections = [row[0] for row in rows if row and row[0] != "section"]
+    # Too few votes for the model: no reliability rows; one month of trends.
     assert sections == (
         ["summary"] * sections.count("summary")
         + ["interviewer"] * 4
         + ["bar_raiser"] * 2
         + ["principle"] * 4
         + ["bar_raiser_in_training"] * 2
+        + ["trend"]
     )
     assert ["summary", "loops", "3"] in rows
+    assert ["summary", "model_fitted", "false"] in rows
+    assert headers[-1][:3] == ["section", "month", "loops"]
+
+
+def test_csv_has_the_models_columns():
+    rows = report_to_csv_rows(simulate(random.Random(3), uneven=True).report())
+    header = next(row for row in rows if row[:2] == ["section", "email"])
+    first = next(row for row in rows if row and row[0] == "interviewer")
+    cell = dict(zip(header, first, strict=True))
+    assert float(cell["leniency_adjusted_ci_low"]) < float(cell["leniency_adjusted_estimate"])
+    assert float(cell["leniency_adjusted_se"]) > 0
+    assert ["summary", "model_fitted", "true"] in rows
+    assert [row[1] for row in rows if row and row[0] == "reliability"] == [
+        str(k) for k in range(1, 9)
+    ]
 
 
 def test_csv_cells(report):

@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from barraiser.calibration.agreement import LEVELS, krippendorff_alpha
 from barraiser.calibration.flags import FlagSettings, flag_reasons
+from barraiser.calibration.intervals import wilson
 from barraiser.calibration.metrics import (
     MICROSECONDS_PER_HOUR,
     build_report,
@@ -25,6 +27,7 @@ from barraiser.calibration.metrics import (
     read_loops,
     read_panel,
 )
+from barraiser.calibration.mixed import Z_95
 from barraiser.calibration.rows import (
     EvidenceCount,
     InterviewRow,
@@ -215,18 +218,23 @@ def exact(share: float) -> Fraction:
 
 def naive_reasons(rows: list[dict[str, Any]], flags: FlagSettings) -> list[list[str]] | None:
     """The rule in the words of flags.py, one interviewer at a time, in exact fractions (of the
-    shares the rows stand for: 0.55 is 11/20); None when an agreement falls exactly z standard
+    shares the rows stand for: 5/9 is 5/9); None when an agreement falls exactly z standard
     deviations below its peers' mean, where floats may round either way."""
     result = []
     for index, row in enumerate(rows):
         reasons = []
-        if row["leniency_n"] >= flags.min_n and row["leniency"] >= flags.leniency_threshold:
-            reasons.append("lenient")
-        if row["leniency_n"] >= flags.min_n and row["leniency"] <= -flags.leniency_threshold:
-            reasons.append("harsh")
+        adjusted = row["leniency_adjusted"]
+        if adjusted is not None:
+            estimate = exact(adjusted["estimate"])
+            low_end, high_end = exact(adjusted["ci_low"]), exact(adjusted["ci_high"])
+            if low_end > 0 and estimate >= exact(flags.min_effect):
+                reasons.append("lenient")
+            if high_end < 0 and estimate <= -exact(flags.min_effect):
+                reasons.append("harsh")
         if row["agreement_n"] >= flags.min_n:
             mine = exact(row["agreement_with_decision"])
-            low = mine < exact(flags.agreement_floor)
+            upper = Fraction(row["agreement_with_decision_ci_high"])
+            low = upper < exact(flags.agreement_floor)
             peers = [
                 exact(other["agreement_with_decision"])
                 for other_index, other in enumerate(rows)
@@ -236,28 +244,51 @@ def naive_reasons(rows: list[dict[str, Any]], flags: FlagSettings) -> list[list[
                 mean = sum(peers) / len(peers)
                 variance = sum((peer - mean) ** 2 for peer in peers) / (len(peers) - 1)
                 gap, z = mean - mine, exact(flags.agreement_z)
-                # More than z standard deviations below: gap > z * sqrt(variance).
+                # More than z standard deviations below: gap > z * sqrt(variance), with the
+                # whole interval below the peers' mean.
                 if variance > 0 and gap > 0:
                     if gap * gap == z * z * variance:
                         return None
-                    low = low or gap * gap > z * z * variance
+                    low = low or (gap * gap > z * z * variance and upper < mean)
             if low:
                 reasons.append("low agreement")
         result.append(reasons)
     return result
 
 
-interviewer_rows = st.builds(
-    lambda leniency_n, twelfths, agreement_n, twentieths: {
+def interviewer_row(
+    leniency_n: int, twelfths: int, quarters: int | None, agreement_n: int, agreed: int
+) -> dict[str, Any]:
+    """A row as the flag rule reads it: the raw leniency, the model's estimate (twelfths of a
+    point, its interval ± quarters; None: no model) and agreement with its Wilson interval."""
+    agreed = min(agreed, agreement_n)
+    low, high = wilson(agreed, agreement_n)
+    estimate = twelfths / 12
+    return {
         "leniency_n": leniency_n,
         "leniency": twelfths / 12 if leniency_n else None,
+        "leniency_adjusted": None
+        if quarters is None
+        else {
+            "estimate": estimate,
+            "se": quarters / 4 / 1.96,
+            "ci_low": estimate - quarters / 4,
+            "ci_high": estimate + quarters / 4,
+        },
         "agreement_n": agreement_n,
-        "agreement_with_decision": twentieths / 20 if agreement_n else None,
-    },
+        "agreement_with_decision": agreed / agreement_n if agreement_n else None,
+        "agreement_with_decision_ci_low": low,
+        "agreement_with_decision_ci_high": high,
+    }
+
+
+interviewer_rows = st.builds(
+    interviewer_row,
     st.integers(0, 9),
     st.integers(-36, 36),
-    st.integers(0, 9),
-    st.integers(0, 20),
+    st.none() | st.integers(0, 8),
+    st.integers(0, 60),
+    st.integers(0, 60),
 )
 flag_settings = st.builds(
     FlagSettings,
@@ -265,6 +296,7 @@ flag_settings = st.builds(
     leniency_threshold=st.sampled_from([0.25, 0.5, 1.0]),
     agreement_floor=st.sampled_from([0.0, 0.25, 0.5, 0.6]),
     agreement_z=st.sampled_from([1.0, 1.5, 2.0, 3.0]),
+    min_effect=st.sampled_from([0.0, 0.25, 0.5]),
     min_peers=st.integers(2, 6),
 )
 
@@ -282,18 +314,31 @@ def test_flag_rule_property_sees_peer_flags():
     """The naive rule is no straw man: it raises the flag that only the peer comparison raises
     (an agreement above the floor, far below peers who all agree well)."""
     rng = random.Random(1)
-    rows = [
-        {
-            "leniency_n": 0,
-            "leniency": None,
-            "agreement_n": 9,
-            "agreement_with_decision": rng.choice([0.9, 0.95, 1.0]),
-        }
-        for _ in range(6)
-    ]
-    rows.append({**rows[0], "agreement_with_decision": 0.6})
+    rows = [interviewer_row(0, 0, None, 60, rng.choice([54, 57, 60])) for _ in range(6)]
+    rows.append(interviewer_row(0, 0, None, 60, 36))
     flags = FlagSettings()
 
     expected = naive_reasons(rows, flags)
     assert expected is not None
     assert flag_reasons(rows, flags)[-1] == ["low agreement"] == expected[-1]
+
+
+def test_flag_rule_property_sees_leniency_flags():
+    rows = [interviewer_row(0, 4, 1, 0, 0), interviewer_row(0, -4, 1, 0, 0)]
+
+    assert flag_reasons(rows, FlagSettings()) == naive_reasons(rows, FlagSettings())
+    assert flag_reasons(rows, FlagSettings()) == [["lenient"], ["harsh"]]
+
+
+@given(st.integers(0, 200), st.integers(1, 200))
+def test_wilson_interval_is_the_score_test_inversion(hits, n):
+    """Wilson's interval is the set of p the score test does not reject at 5%:
+    |hits/n - p| <= z sqrt(p (1 - p) / n), so both ends solve it with equality (or are 0 or 1)
+    and hold the observed share."""
+    hits = min(hits, n)
+    low, high = wilson(hits, n)
+    share = hits / n
+    assert 0 <= low <= share <= high <= 1
+    for end in (low, high):
+        if 0 < end < 1:
+            assert abs(share - end) == pytest.approx(Z_95 * math.sqrt(end * (1 - end) / n))

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from calibration.report_data import build_history, decide, panel_loop
+from calibration.report_data import add_loops_for_the_model, build_history, decide, panel_loop
 
 from barraiser.calibration import queries
 from barraiser.calibration.agreement import krippendorff_alpha
@@ -95,22 +95,32 @@ def test_on_time_and_evidence(report):
     assert rows["panel2@example.com"]["evidence_rate"] == 0.0
 
 
-def test_only_the_lenient_interviewer_is_flagged(history, clock):
-    # With L5 decided, panel1 leans over five loops; panel3's -13/12 is over only 4 (a draft
-    # on L5), under the default minimum of 5.
+def test_only_the_lenient_interviewer_is_flagged(history, make_loop, clock):
+    # With L5 decided and 36 more loops, the model has enough votes. panel1 votes a point
+    # above each candidate's level: flagged, with the interval in the summary. panel3's raw
+    # leniency (-0.68 over 22 loops) comes from the hand-made history's few loops, whose
+    # candidates the model tells apart from panel3: its interval holds 0, so no flag.
     decide(history.loops["L5"], Outcome.HIRE)
     db.session.commit()
+    add_loops_for_the_model(make_loop, clock())
     report = calibration_report(LAST_90_DAYS, now=clock())
     flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
     assert flagged == {
         "br@example.com": [],
+        "brx@example.com": [],
         "panel1@example.com": ["lenient"],
+        "panel1x@example.com": [],
         "panel2@example.com": [],
+        "panel2x@example.com": [],
         "panel3@example.com": [],
+        "panel3x@example.com": [],
     }
-    summary = by_email(report)["panel1@example.com"]["flag_summary"]
-    assert summary == (
-        "Panel1 flagged as lenient: leniency +1.20 vote points over 5 loops (threshold ±0.5)."
+    panel1 = by_email(report)["panel1@example.com"]
+    assert panel1["leniency_adjusted"]["ci_low"] > 0.25
+    assert by_email(report)["panel3@example.com"]["leniency"] < -0.5
+    assert panel1["flag_summary"] == (
+        "Panel1 flagged as lenient: adjusted leniency +1.02 vote points "
+        "(95% CI +0.59 to +1.45, minimum ±0.25; raw +1.07 over 23 loops)."
     )
 
 
@@ -183,7 +193,8 @@ def test_bar_raiser_veto_rate_and_latency(report):
 
 
 def test_adoption(report):
-    assert report["adoption"] == {
+    rates = {key: value for key, value in report["adoption"].items() if key.endswith("_rate")}
+    assert rates == {
         # Certified between L2 and L3: L3, L4, L5 had a certified Bar Raiser.
         "bar_raiser_rate": 0.6,
         # 16 panel feedbacks submitted on decided loops, panel3's on L1 late (L5's three are
@@ -194,6 +205,10 @@ def test_adoption(report):
         # L5's requisition requires a principle nobody was assigned.
         "principle_coverage_rate": 0.8,
     }
+    # Beside each rate its n and the bounds of its Wilson 95% interval.
+    adoption = report["adoption"]
+    assert (adoption["on_time_rate_n"], adoption["bar_raiser_rate_n"]) == (16, 5)
+    assert adoption["on_time_rate_ci_low"] < 15 / 16 < adoption["on_time_rate_ci_high"] < 1
 
 
 def test_coverage_asks_each_loop_for_its_own_panel(history, clock):
@@ -357,28 +372,21 @@ def test_department_and_requisition_filters(history, clock):
     assert by_email(one)["panel1@example.com"]["votes"]["strong_hire"] == 1
 
 
-def test_flag_thresholds_are_the_mechanism_settings(history, clock, make_user):
+def test_flag_thresholds_are_the_mechanism_settings(history, make_loop, clock, make_user):
+    add_loops_for_the_model(make_loop, clock())
     admin = make_user(roles=())
-    change_settings(current_settings().replace(flag_min_n=4), actor=admin, now=clock())
-    change_settings(
-        current_settings().replace(flag_leniency_threshold=1.3), actor=admin, now=clock()
-    )
+    change_settings(current_settings().replace(flag_min_effect=1.1), actor=admin, now=clock())
     db.session.commit()
     report = calibration_report(LAST_90_DAYS, now=clock())
-    flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
-    # panel1's 1.25 is now under the threshold; panel3's -13/12 over 4 loops is not either...
-    assert flagged["panel1@example.com"] == []
-    assert flagged["panel3@example.com"] == []
-    change_settings(
-        current_settings().replace(flag_leniency_threshold=1.0), actor=admin, now=clock()
-    )
+    # panel1's adjusted +1.02 is clear of 0 but under the minimum effect of 1.1...
+    assert by_email(report)["panel1@example.com"]["flag_reasons"] == []
+    assert report["flag_settings"]["min_effect"] == 1.1
+    change_settings(current_settings().replace(flag_min_effect=0.5), actor=admin, now=clock())
     db.session.commit()
     report = calibration_report(LAST_90_DAYS, now=clock())
-    flagged = {row["email"]: row["flag_reasons"] for row in report["interviewers"]}
-    # ...but at 1.0 both are, panel3 with 4 loops now enough.
-    assert flagged["panel1@example.com"] == ["lenient"]
-    assert flagged["panel3@example.com"] == ["harsh"]
-    assert report["flag_settings"]["min_n"] == 4
+    # ...and over 0.5.
+    assert by_email(report)["panel1@example.com"]["flag_reasons"] == ["lenient"]
+    assert report["flag_settings"]["min_effect"] == 0.5
 
 
 def test_changes_to_the_mechanism_in_the_period_are_listed(app, clock, make_user):

@@ -9,7 +9,11 @@ import re
 from datetime import date
 
 import pytest
-from calibration.report_data import P1_EVIDENCE, build_history_with_l5_decided
+from calibration.report_data import (
+    P1_EVIDENCE,
+    build_history_with_a_lenient_panelist,
+    build_history_with_l5_decided,
+)
 
 from barraiser.calibration.charts import leniency_chart, veto_rate_chart, vote_distribution_chart
 from barraiser.calibration.export import report_to_csv_rows
@@ -47,7 +51,13 @@ def test_the_report_needs_a_login(client, url):
     assert response.headers["Location"].startswith("/login")
 
 
-def test_the_page_shows_charts_and_the_flagged_interviewer(history, login_as):
+@pytest.fixture
+def lenient_history(make_loop, clock):
+    # Enough decided loops for the model, which finds panel1 lenient.
+    return build_history_with_a_lenient_panelist(make_loop, clock())
+
+
+def test_the_page_shows_charts_and_the_flagged_interviewer(lenient_history, login_as):
     page = login_as("inspector").get("/calibration").get_data(as_text=True)
     for chart in ("chart-leniency", "chart-votes", "chart-vetoes"):
         assert re.search(rf'<svg [^>]*id="{chart}"', page), chart
@@ -59,7 +69,28 @@ def test_the_page_shows_charts_and_the_flagged_interviewer(history, login_as):
     button = re.search(r'<a [^>]*data-testid="create-action"[^>]*href="([^"]+)"', flagged[0])
     assert button is not None and "subject=panel1@example.com" in button.group(1)
     assert "How flags work" in page
-    assert "at least 5 loops" in page
+    assert "at least 0.25 vote points" in page
+    # The leniency chart shows the adjusted estimates with their intervals as whiskers.
+    chart = re.search(r'<svg [^>]*id="chart-leniency".*?</svg>', page, re.S).group(0)
+    assert chart.count('class="chart-whisker"') == 8  # everyone in the model
+    assert "+1.02 [+0.59, +1.45] raw +1.07" in chart
+    # The reliability of a panel: a small chart and the table for panels of 1..8.
+    assert re.search(r'<svg [^>]*id="chart-reliability"', page)
+    table = re.search(r'data-testid="reliability">(.*?)</table>', page, re.S).group(1)
+    assert len(re.findall(r"<tr", table)) == 1 + 8
+    assert "reaches a reliability (Φ) of 0.8" in page
+    # Trends: the chart and a row per month.
+    assert re.search(r'<svg [^>]*id="chart-trends"', page)
+    trends = re.search(r'data-testid="trends">(.*?)</table>', page, re.S).group(1)
+    assert [m for m in ("2025-12", "2026-01", "2026-02") if f"<td>{m}</td>" in trends] == [
+        "2025-12",
+        "2026-01",
+        "2026-02",
+    ]
+    # Rates with their intervals, and the caveat beside the correlation with performance.
+    adoption = page[page.index('id="adoption"') : page.index('id="open-actions"')]
+    assert adoption.count('data-testid="interval">(95% CI') == 4
+    assert "Only hires have performance ratings" in page
     note = re.search(r'data-testid="votes-from">(.*?)</p>', page, re.S)
     assert note is not None and "decided loops only" in note.group(1)
 
@@ -76,7 +107,7 @@ def test_no_feedback_text_and_no_inline_styles_anywhere(history, login_as):
     assert '<script src="/static/calibration.js">' in page
 
 
-def test_json_has_the_contract_keys_and_unrounded_rates(history, login_as):
+def test_json_has_the_contract_keys_and_unrounded_rates(lenient_history, login_as):
     report = login_as("inspector").get("/calibration/report.json").get_json()
     for key in (
         "loops",
@@ -89,12 +120,36 @@ def test_json_has_the_contract_keys_and_unrounded_rates(history, login_as):
         "vote_changes",
         "outcomes",
         "bar_raisers_in_training",
+        "model",
+        "reliability",
+        "trends",
     ):
         assert key in report, key
     assert set(report["agreement"]) >= {"krippendorff_alpha_ordinal", "loops"}
-    assert report["adoption"]["on_time_rate"] == 18 / 19
+    # 19 submitted panel feedbacks in the five loops, one late, and 144 on time in the 36 more.
+    assert report["adoption"]["on_time_rate"] == 162 / 163
+    low, high = (
+        report["adoption"]["on_time_rate_ci_low"],
+        report["adoption"]["on_time_rate_ci_high"],
+    )
+    assert low < 162 / 163 < high and report["adoption"]["on_time_rate_n"] == 163
     assert set(report["vote_changes"]) == {"rate", "n"}
-    assert set(report["outcomes"]) == {"hires_rated", "vote_performance_correlation"}
+    assert set(report["outcomes"]) >= {"hires_rated", "vote_performance_correlation"}
+    assert set(report["outcomes"]["vote_performance_spearman"]) >= {"value", "ci_low", "ci_high"}
+    assert (
+        "range restricted"
+        in report["outcomes"]["range_restriction_warning"].replace(
+            "range is restricted", "range restricted"
+        )
+        or "restricted" in report["outcomes"]["range_restriction_warning"]
+    )
+    # Per interviewer the model's estimate with its interval; the reliability of a panel.
+    panel1 = next(r for r in report["interviewers"] if r["email"] == "panel1@example.com")
+    assert set(panel1["leniency_adjusted"]) == {"estimate", "se", "ci_low", "ci_high"}
+    assert set(report["reliability"]["components"]) == {"candidate", "interviewer", "residual"}
+    assert [row["k"] for row in report["reliability"]["by_panel_size"]] == list(range(1, 9))
+    assert isinstance(report["reliability"]["panel_size_for_0_8"], int)
+    assert [row["month"] for row in report["trends"]] == ["2025-12", "2026-01", "2026-02"]
 
 
 def test_the_csv_download_parses_into_the_reports_tables(history, login_as, clock):
@@ -227,7 +282,7 @@ def test_charts_escape_names_and_print_their_numbers(app):
     assert "25% (1/4)" in vetoes
 
 
-def test_flag_thresholds_are_set_on_the_settings_page(history, login_as):
+def test_flag_thresholds_are_set_on_the_settings_page(lenient_history, login_as):
     admin = login_as("admin")
     form = {
         "feedback_deadline_hours": "24",
@@ -237,19 +292,29 @@ def test_flag_thresholds_are_set_on_the_settings_page(history, login_as):
         "flag_leniency_threshold": "1.0",
         "flag_agreement_floor": "0.5",
         "flag_agreement_z": "2",
+        "flag_min_effect": "1.1",
     }
     assert admin.post("/admin/settings/", data=form).status_code == 302
     report = admin.get("/calibration/report.json").get_json()
-    assert report["flag_settings"]["leniency_threshold"] == 1.0
+    assert report["flag_settings"]["min_effect"] == 1.1
     flagged = {
         row["email"]: row["flag_reasons"] for row in report["interviewers"] if row["flagged"]
     }
-    assert flagged == {"panel1@example.com": ["lenient"], "panel3@example.com": ["harsh"]}
-    assert "at least 1.0 points" in admin.get("/calibration").get_data(as_text=True)
+    assert flagged == {}  # panel1's adjusted +1.02 is under 1.1
+    assert "at least 1.1 vote points" in admin.get("/calibration").get_data(as_text=True)
+    assert (
+        admin.post("/admin/settings/", data={**form, "flag_min_effect": "0.5"}).status_code == 302
+    )
+    report = admin.get("/calibration/report.json").get_json()
+    flagged = {
+        row["email"]: row["flag_reasons"] for row in report["interviewers"] if row["flagged"]
+    }
+    assert flagged == {"panel1@example.com": ["lenient"]}
     for bad in (
         {"flag_leniency_threshold": "nan"},
         {"flag_agreement_floor": "1.5"},
         {"flag_min_n": "0"},
         {"flag_agreement_z": "lots"},
+        {"flag_min_effect": "-0.5"},
     ):
         assert admin.post("/admin/settings/", data={**form, **bad}).status_code == 400

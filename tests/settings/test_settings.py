@@ -28,6 +28,7 @@ FLAG_DEFAULTS = {
     "flag_leniency_threshold": 0.5,
     "flag_agreement_floor": 0.5,
     "flag_agreement_z": 2.0,
+    "flag_min_effect": 0.25,
 }
 FORM |= {key: str(value) for key, value in FLAG_DEFAULTS.items()}
 # A value other than the default for every setting, each of its setting's type.
@@ -39,6 +40,7 @@ CHANGED = {
     "flag_leniency_threshold": 0.75,
     "flag_agreement_floor": 0.4,
     "flag_agreement_z": 2.5,
+    "flag_min_effect": 0.4,
 }
 
 
@@ -74,6 +76,7 @@ def test_the_flag_rule_takes_its_defaults_from_the_settings():
         leniency_threshold=DEFAULTS.flag_leniency_threshold,
         agreement_floor=DEFAULTS.flag_agreement_floor,
         agreement_z=DEFAULTS.flag_agreement_z,
+        min_effect=DEFAULTS.flag_min_effect,
     )
 
 
@@ -178,6 +181,8 @@ def test_unchanged_settings_write_and_record_nothing(app, user_in_role, clock):
         ("flag_agreement_floor", 1.5),
         ("flag_agreement_z", "2"),
         ("flag_min_n", 0),
+        ("flag_min_effect", -0.1),
+        ("flag_min_effect", 3.5),
     ],
 )
 def test_settings_refuse_what_a_setting_cannot_take(key, value):

@@ -1,0 +1,157 @@
+"""The report's line charts as inline SVG: the reliability of a panel by its size, and the
+headline figures month by month. Drawn on the server like the bar charts of `charts.py` (same
+rules: computed numbers and escaped names only, presentation attributes, values as text)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .charts import WIDTH, _empty, _number, _svg
+
+LEFT, RIGHT, TOP, PLOT_HEIGHT = 60, WIDTH - 190, 20, 180
+SERIES_COLOURS = ("#1b6ca8", "#b35806", "#146c43", "#542788", "#842029", "#5c5c5c")
+DASHES = ("", "6 3", "2 2", "8 3 2 3", "4 4", "1 3")
+TREND_SERIES = (
+    ("krippendorff_alpha_ordinal", "Panel agreement (α)"),
+    ("bar_raiser_rate", "Certified Bar Raiser"),
+    ("on_time_rate", "Feedback on time"),
+    ("submitted_before_debrief_rate", "All in before the debrief"),
+    ("principle_coverage_rate", "Principles covered"),
+    ("veto_rate", "Veto rate"),
+)
+
+
+def _line_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    low: float,
+    high: float,
+    guide: float | None = None,
+) -> Markup:
+    """Lines over evenly spaced labels on a low..high axis; gaps where a value is None; each
+    point is a small circle with its value in a <title>, so it reads without colour too."""
+    count = len(labels)
+    step = (RIGHT - LEFT) / max(count - 1, 1)
+
+    def x(index: int) -> float:
+        return LEFT + index * step if count > 1 else (LEFT + RIGHT) / 2
+
+    def y(value: float) -> float:
+        return TOP + (high - value) / (high - low) * PLOT_HEIGHT
+
+    bottom = TOP + PLOT_HEIGHT
+    body = []
+    for tick in (low, (low + high) / 2, high):
+        at = _number(y(tick), 1)
+        body.append(
+            f'<line x1="{LEFT}" x2="{RIGHT}" y1="{at}" y2="{at}" stroke="#dee2e6" '
+            'stroke-width="1"/>'
+        )
+        body.append(
+            f'<text x="{LEFT - 6}" y="{_number(y(tick) + 4, 1)}" text-anchor="end" '
+            f'class="chart-axis">{tick:g}</text>'
+        )
+    if guide is not None:
+        at = _number(y(guide), 1)
+        body.append(
+            f'<line class="chart-threshold" x1="{LEFT}" x2="{RIGHT}" y1="{at}" y2="{at}" '
+            'stroke="#000000" stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+    every = max(1, count // 12)
+    for index, label in enumerate(labels):
+        if index % every == 0 or index == count - 1:
+            body.append(
+                f'<text x="{_number(x(index), 1)}" y="{bottom + 16}" text-anchor="middle" '
+                f'class="chart-axis">{escape(label)}</text>'
+            )
+    for number, (name, values) in enumerate(series):
+        colour, dash = SERIES_COLOURS[number % 6], DASHES[number % 6]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        runs: list[list[str]] = [[]]
+        for index, value in enumerate(values):
+            if value is None:
+                runs.append([])
+                continue
+            point = f"{_number(x(index), 1)},{_number(y(value), 1)}"
+            runs[-1].append(point)
+            body.append(
+                f'<circle cx="{_number(x(index), 1)}" cy="{_number(y(value), 1)}" r="2.5" '
+                f'fill="{colour}"><title>{escape(name)}, {escape(labels[index])}: '
+                f"{value:.2f}</title></circle>"
+            )
+        for run in runs:
+            if len(run) > 1:
+                body.append(
+                    f'<polyline class="chart-line" points="{" ".join(run)}" fill="none" '
+                    f'stroke="{colour}" stroke-width="1.6"{dashed}/>'
+                )
+        legend_y = TOP + 4 + number * 18
+        body.append(
+            f'<line x1="{RIGHT + 12}" x2="{RIGHT + 36}" y1="{legend_y}" y2="{legend_y}" '
+            f'stroke="{colour}" stroke-width="2"{dashed}/>'
+        )
+        body.append(
+            f'<text x="{RIGHT + 40}" y="{legend_y + 4}" class="chart-note">{escape(name)}</text>'
+        )
+    return _svg(chart_id, title, description, bottom + 28, body)
+
+
+def reliability_chart(reliability: Mapping[str, Any]) -> Markup:
+    """Φ and Eρ² of a panel's mean vote for panels of 1…8, with 0.8 dashed."""
+    title = "Reliability of a panel by its size"
+    rows = reliability["by_panel_size"]
+    if not rows:
+        return _empty("chart-reliability", title, "Too few votes to estimate reliability.")
+    labels = [str(row["k"]) for row in rows]
+    needed = reliability["panel_size_for_0_8"]
+    description = (
+        "How reliable the mean vote of a panel of 1 to 8 interviewers is: Φ counts the "
+        "interviewers' differing severity as error (each candidate meets a different panel), "
+        "Eρ² does not. Dashed: 0.8." + (f" A panel of {needed} reaches Φ = 0.8." if needed else "")
+    )
+    return _line_chart(
+        "chart-reliability",
+        title,
+        description,
+        labels,
+        [
+            ("Φ (absolute)", [row["absolute"] for row in rows]),
+            ("Eρ² (relative)", [row["relative"] for row in rows]),
+        ],
+        low=0.0,
+        high=1.0,
+        guide=0.8,
+    )
+
+
+def trends_chart(trends: Sequence[Mapping[str, Any]]) -> Markup:
+    """The headline shares and alpha by month, on one 0..1 axis (alpha below 0 is drawn at 0's
+    edge of a wider axis when it happens)."""
+    title = "Headline figures by month"
+    if not trends:
+        return _empty("chart-trends", title, "No loops in this period.")
+    labels = [row["month"] for row in trends]
+    series = [(label, [row[key] for row in trends]) for key, label in TREND_SERIES]
+    lowest = min((v for _, values in series for v in values if v is not None), default=0.0)
+    description = (
+        f"For {len(labels)} months by the loops' first interview: panel agreement "
+        "(Krippendorff's α) and the adoption and veto rates; the table below holds the values "
+        "with their intervals."
+    )
+    return _line_chart(
+        "chart-trends", title, description, labels, series, low=min(0.0, lowest), high=1.0
+    )
+
+
+def measurement_charts(report: Mapping[str, Any]) -> dict[str, Markup]:
+    return {
+        "reliability": reliability_chart(report["reliability"]),
+        "trends": trends_chart(report["trends"]),
+    }
