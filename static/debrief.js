@@ -9,14 +9,16 @@
 
   if (root.dataset.refused) {
     history.replaceState(null, "", root.dataset.pageUrl + "#decision-panel");
-    var invalid = document.querySelector("#decision-panel [aria-invalid='true'], #decision-panel .is-invalid, #decision-panel .alert-danger, [data-testid='conflict']");
-    if (invalid) {
+    // After the browser's own scroll to #decision-panel (the form's address): the first error.
+    window.addEventListener("load", function () {
+      var invalid = document.querySelector(
+        "#decision-panel [aria-invalid='true'], #decision-panel .alert-danger, [data-testid='conflict']"
+      );
+      if (!invalid) return;
       invalid.scrollIntoView({ block: "center" });
-      if (typeof invalid.focus === "function" && invalid.matches("input, textarea, select, fieldset")) {
-        var target = invalid.matches("fieldset") ? invalid.querySelector("input") : invalid;
-        if (target) target.focus({ preventScroll: true });
-      }
-    }
+      var target = invalid.matches("fieldset") ? invalid.querySelector("input") : invalid;
+      if (target && target.matches("input, textarea, select")) target.focus({ preventScroll: true });
+    });
   }
 
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
