@@ -9,18 +9,31 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..domain import RATING_LABELS, Vote
 from ..principles.models import Principle
 from .models import Feedback
+from .quality import TEXT_LIMIT, characters_in
 from .services import FeedbackContent, RatingInput
 
 BAR_QUESTION = (
     "Would this candidate raise the bar — better than half of the people in this role today?"
 )
-TEXT_LIMIT = 20_000
+
+
+def within_limit(form: Any, field: Field) -> None:
+    """At most TEXT_LIMIT characters, refused with the count. Unlike Length, it gives the page no
+    `maxlength`, with which a browser silently cuts a long paste."""
+    length = characters_in(field.data)
+    if length > TEXT_LIMIT:
+        raise ValidationError(
+            f"This text is {length:,} characters long; the limit is {TEXT_LIMIT:,}. "
+            "Shorten it: nothing was saved."
+        )
+
+
 RATING_CHOICES = [
     SelectChoice(score, RATING_LABELS[score]) for score in sorted(RATING_LABELS, reverse=True)
 ]
@@ -47,7 +60,7 @@ class FeedbackForm(FlaskForm):
     raises_bar = OptionalRadioField(BAR_QUESTION, choices=BAR_CHOICES, validators=[Optional()])
     summary = TextAreaField(
         "Summary",
-        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        validators=[Optional(), within_limit],
         description="Your overall reading of the candidate, grounded in the evidence above.",
     )
     save_draft = SubmitField("Save draft")
@@ -124,7 +137,7 @@ def feedback_form(
         )
         fields[f"evidence_{principle.id}"] = TextAreaField(
             f"Evidence for {principle.name}",
-            validators=[Optional(), Length(max=TEXT_LIMIT)],
+            validators=[Optional(), within_limit],
         )
     form_class = type("InterviewFeedbackForm", (FeedbackForm,), fields)
     form = form_class(data=data or {})
@@ -135,7 +148,7 @@ def feedback_form(
 class AddendumForm(FlaskForm):
     body = TextAreaField(
         "Addendum",
-        validators=[InputRequired(message="Write the addendum first."), Length(max=TEXT_LIMIT)],
+        validators=[InputRequired(message="Write the addendum first."), within_limit],
         description="Appended below your submitted feedback with today's date; the original "
         "stays as it was.",
     )
