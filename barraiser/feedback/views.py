@@ -141,6 +141,21 @@ def _render_locked(
     ), status
 
 
+@bp.get("/interviews/<int:interview_id>/prep")
+@login_required
+def prep(interview_id: int):
+    """The interviewer's preparation: the candidate, the role, the time (in the reader's own time
+    zone, by the browser), and each assigned principle with its interview kit. Only for the
+    interviewer (404 for whom may not know the loop, 403 for another's interview)."""
+    interview = _interview_for_writer(interview_id)
+    return render_template(
+        "feedback/prep.html",
+        interview=interview,
+        loop=interview.loop,
+        principles=interview.principles,
+    )
+
+
 @bp.route("/interviews/<int:interview_id>/feedback", methods=["GET", "POST"])
 @csrf.exempt
 @login_required
