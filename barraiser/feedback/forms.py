@@ -63,6 +63,12 @@ class FeedbackForm(FlaskForm):
         validators=[Optional(), within_limit],
         description="Your overall reading of the candidate, grounded in the evidence above.",
     )
+    private_notes = TextAreaField(
+        "Your private notes",
+        validators=[Optional(), within_limit],
+        description="Only you ever see these: not the panel, not the debrief, not an admin. "
+        "They are saved with your draft and erased with the candidate.",
+    )
     save_draft = SubmitField("Save draft")
     submit = SubmitField("Submit and lock")
 
@@ -90,6 +96,7 @@ class FeedbackForm(FlaskForm):
             vote=Vote(self.vote.data) if self.vote.data else None,
             raises_bar={"yes": True, "no": False}.get(self.raises_bar.data or ""),
             summary=(self.summary.data or "").strip(),
+            private_notes=(self.private_notes.data or "").strip(),
         )
 
     def evidence_texts(self) -> dict[int, tuple[str, str]]:
@@ -115,6 +122,7 @@ def draft_data(feedback: Feedback | None) -> dict[str, Any]:
         if feedback.raises_bar is None
         else ("yes" if feedback.raises_bar else "no"),
         "summary": feedback.summary,
+        "private_notes": feedback.private_notes,
     }
     for row in feedback.ratings:
         data[f"rating_{row.principle_id}"] = row.rating

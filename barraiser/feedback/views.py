@@ -107,9 +107,8 @@ def _render_form(
         box.name: count_message(box.data, min_words=context["min_words"], plain=bool(box.errors))
         for box in boxes
     }
-    counters["summary"] = count_message(
-        form.summary.data, min_words=None, plain=bool(form.summary.errors)
-    )
+    for box in (form.summary, form.private_notes):
+        counters[box.name] = count_message(box.data, min_words=None, plain=bool(box.errors))
     return render_template(
         "feedback/form.html",
         form=form,
