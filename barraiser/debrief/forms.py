@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     RadioField,
     SelectField,
@@ -16,7 +17,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..domain import Outcome, Vote
 from .services import MAX_TEXT
@@ -79,18 +80,35 @@ class ProposalForm(FlaskForm):
             Length(max=MAX_TEXT),
         ],
     )
+    early_reason = TextAreaField(
+        "Why propose before every final vote is in",
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        description="Needed only while final votes are missing; it is recorded and shown to all.",
+    )
     submit = SubmitField("Propose")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, prefix="proposal", **kwargs)
 
 
+def confirmation(outcome: str) -> str:
+    """What a concurrence or veto does, restated where the Bar Raiser confirms it."""
+    return f"I understand: this loop will be decided {outcome}. The decision is final."
+
+
 class ConcurForm(FlaskForm):
     rationale = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=MAX_TEXT)])
+    # Checked by the server, so a page without scripts confirms too; with scripts, a dialog
+    # that restates the outcome checks it.
+    confirm = BooleanField(
+        confirmation("as proposed"),
+        validators=[DataRequired(message="Confirm that you concur: the decision is final.")],
+    )
     submit = SubmitField("Concur")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, outcome: str = "as proposed", **kwargs) -> None:
         super().__init__(*args, prefix="concur", **kwargs)
+        self.confirm.label.text = confirmation(outcome)
 
 
 class VetoForm(FlaskForm):
@@ -105,6 +123,10 @@ class VetoForm(FlaskForm):
         "Principles concerned",
         coerce=int,
         validators=[InputRequired(message="Name at least one principle the veto is about.")],
+    )
+    confirm = BooleanField(
+        "I understand: this loop will be decided no hire. A veto is final.",
+        validators=[DataRequired(message="Confirm the veto: it is final.")],
     )
     submit = SubmitField("Veto")
 

@@ -47,6 +47,8 @@ class Proposal(Model):
     proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     decision: Mapped[Outcome] = mapped_column(enum_type(Outcome))
     rationale: Mapped[str] = mapped_column(sa.Text)
+    # Why the hiring manager proposed before every final vote was in; None when all were.
+    early_reason: Mapped[str | None] = mapped_column(sa.Text)
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     loop: Mapped[Loop] = relationship()

@@ -1,6 +1,7 @@
 """Debriefs of a candidate's loops in their export and erasure: final votes, the proposal, the
-verdict and the hire's performance. The free text is the proposal's and the verdict's rationale;
-a veto's becomes the marker (a CHECK keeps it non-empty), so the veto still reads as one."""
+verdict and the hire's performance. The free text is the proposal's rationale and early reason
+and the verdict's rationale; a veto's becomes the marker (a CHECK keeps it non-empty), so the
+veto still reads as one."""
 
 from __future__ import annotations
 
@@ -11,12 +12,20 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import VerdictKind
 from ..extensions import db
-from ..personal_data import ERASED_TEXT, DataSubject, ExportDocument, blank, iso, name_of
+from ..personal_data import (
+    ERASED_TEXT,
+    DataSubject,
+    ExportDocument,
+    blank,
+    iso,
+    marker_if_present,
+    name_of,
+)
 from .models import FinalVote, HirePerformance, Proposal, Verdict
 
 
 class DebriefRecords:
-    handles = (Proposal.rationale, Verdict.rationale)
+    handles = (Proposal.rationale, Proposal.early_reason, Verdict.rationale)
 
     def export(self, subject: DataSubject, document: ExportDocument) -> None:
         final_votes = {
@@ -65,6 +74,7 @@ class DebriefRecords:
                 else {
                     "decision": proposal.decision.value,
                     "rationale": proposal.rationale,
+                    "early_reason": proposal.early_reason,
                     "proposed_by": name_of(proposal.proposed_by),
                     "proposed_at": iso(proposal.proposed_at),
                 }
@@ -90,7 +100,10 @@ class DebriefRecords:
             "proposals": blank(
                 sa.update(Proposal)
                 .where(Proposal.loop_id.in_(subject.loop_ids))
-                .values(rationale="")
+                .values(
+                    rationale="",
+                    early_reason=marker_if_present(Proposal.early_reason),
+                )
             ),
             "verdicts": blank(
                 sa.update(Verdict)

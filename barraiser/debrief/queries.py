@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
-from ..domain import Vote
+from ..domain import LoopState, Vote
 from ..extensions import db
 from ..feedback.models import Addendum, Feedback
 from ..loops.models import Interview, Loop
@@ -21,6 +21,42 @@ from .models import FinalVote, HirePerformance, Proposal, Verdict
 
 # Strongest first, as the feedback form lists them.
 VOTES: tuple[Vote, ...] = tuple(sorted(Vote, key=lambda vote: -vote.score))
+
+# Text longer than this many words is shown as its first PREVIEW_WORDS, with "show all".
+LONG_WORDS = 120
+PREVIEW_WORDS = 60
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A piece of written text as a card shows it: whole, or previewed with the rest behind
+    "show all" (the print view always shows it whole)."""
+
+    text: str
+    preview: str
+    words: int
+
+    @property
+    def is_long(self) -> bool:
+        return self.preview != self.text
+
+    @classmethod
+    def of(cls, text: str | None) -> Excerpt:
+        text = text or ""
+        words = text.split()
+        if len(words) <= LONG_WORDS and len(text) <= LONG_WORDS * 8:
+            return cls(text=text, preview=text, words=len(words))
+        preview = " ".join(words[:PREVIEW_WORDS])[: PREVIEW_WORDS * 8]
+        return cls(text=text, preview=preview, words=len(words))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One assigned principle on a card: its rating and evidence."""
+
+    principle: Principle
+    rating: int | None
+    evidence: Excerpt
 
 
 @dataclass(frozen=True)
@@ -47,6 +83,24 @@ class Column:
             and self.final_vote is not None
             and self.final_vote.vote is not self.feedback.vote
         )
+
+    @property
+    def entries(self) -> list[Entry]:
+        ratings = {r.principle_id: r for r in self.feedback.ratings} if self.feedback else {}
+        return [
+            Entry(
+                principle=principle,
+                rating=ratings[principle.id].rating if principle.id in ratings else None,
+                evidence=Excerpt.of(
+                    ratings[principle.id].evidence if principle.id in ratings else ""
+                ),
+            )
+            for principle in self.interview.principles
+        ]
+
+    @property
+    def summary(self) -> Excerpt:
+        return Excerpt.of(self.feedback.summary if self.feedback else "")
 
 
 @dataclass(frozen=True)
@@ -88,6 +142,13 @@ class DebriefPage:
     verdict: Verdict | None
     performances: list[HirePerformance]
     actions: frozenset[str] = field(default_factory=frozenset)
+    # The panelists whose final vote is in (names only: never their votes) and those awaited.
+    final_voters: list[str] = field(default_factory=list)
+    awaiting_final: list[str] = field(default_factory=list)
+    # Why the viewer sees counts only, in words for their role; None when they read everything.
+    sealed_message: str | None = None
+    # Where the viewer's own feedback is written, when they still owe it.
+    own_interview: Interview | None = None
 
     @property
     def changes(self) -> list[Column]:
@@ -96,6 +157,36 @@ class DebriefPage:
     @property
     def latest_performance(self) -> HirePerformance | None:
         return self.performances[-1] if self.performances else None
+
+    @property
+    def stage(self) -> str:
+        """Where the loop stands, in words that reveal nothing the viewer may not read."""
+        loop, tally = self.loop, self.tally
+        if loop.state is LoopState.DECIDED:
+            if self.can_read_feedback and loop.outcome is not None:
+                decided = loop.outcome.value.replace("_", " ")
+                return f"Decided: {decided}{', vetoed' if loop.vetoed else ''}."
+            return "Decided."
+        if loop.state is LoopState.CANCELLED:
+            return "Cancelled."
+        if loop.state is not LoopState.DEBRIEF:
+            return (
+                f"Waiting for feedback: {tally.submitted} of {tally.panel_size} panel feedback "
+                "submitted. The Bar Raiser opens the debrief."
+            )
+        if self.proposal is not None:
+            return "The hiring manager has proposed; the Bar Raiser concurs or vetoes next."
+        return (
+            f"Debrief open: {tally.final_cast} of {tally.panel_size} final votes cast. "
+            "The hiring manager proposes next."
+        )
+
+    @property
+    def concur_outcome(self) -> str:
+        """What the loop becomes if the Bar Raiser concurs: the proposal, as it stands."""
+        if self.proposal is None:
+            return "as proposed"
+        return self.proposal.decision.value.replace("_", " ")
 
     @property
     def read_only_message(self) -> str | None:
@@ -216,6 +307,18 @@ def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
         )
         proposal = None
         verdict = None
+    panel_columns = [column for column in full_columns if not column.is_shadow]
+    final_voters = [c.interviewer.name for c in panel_columns if c.final_vote is not None]
+    awaiting_final = (
+        [c.interviewer.name for c in panel_columns if c.final_vote is None]
+        if loop.state is LoopState.DEBRIEF
+        else []
+    )
+    own_interview = (
+        viewer_column.interview
+        if viewer_column is not None and viewer_column.feedback is None and not can_read
+        else None
+    )
     principles = matrix_principles(interviews)
     matrix = [
         MatrixRow(
@@ -242,7 +345,34 @@ def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
         verdict=verdict,
         performances=performances,
         actions=actions,
+        final_voters=final_voters,
+        awaiting_final=awaiting_final,
+        sealed_message=None if can_read else sealed_message(viewer, loop),
+        own_interview=own_interview,
     )
+
+
+def proposed_outcome(loop: Loop) -> str:
+    """The loop's proposal in words ("hire", "no hire"), which a concurrence makes the outcome."""
+    decision = db.session.scalar(sa.select(Proposal.decision).where(Proposal.loop_id == loop.id))
+    return decision.value.replace("_", " ") if decision is not None else "as proposed"
+
+
+def sealed_message(viewer: User, loop: Loop) -> str:
+    """Why `viewer` sees counts only on this loop's debrief, in the words of their role: a
+    panelist (the Bar Raiser, a shadow or an interviewing hiring manager included) until their
+    own feedback is in; a hiring manager who does not interview until the debrief opens."""
+    if policy.is_on_panel(viewer, loop):
+        return (
+            "Submit your own feedback to read the panel's. Until then you see only how many "
+            "have submitted."
+        )
+    if viewer.id == loop.hiring_manager_id:
+        return (
+            "You read the panel's feedback once the Bar Raiser opens the debrief. Until then "
+            "you see only how many have submitted."
+        )
+    return "The panel's feedback is not open to you. You see only how many have submitted."
 
 
 def _rating(feedback: Feedback | None, principle_id: int) -> int | None:

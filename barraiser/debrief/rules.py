@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..auth.models import User
 from ..domain import LoopState, Outcome
-from ..errors import Conflict, DomainError, Forbidden
+from ..errors import Conflict, DomainError, Forbidden, RuleViolation
 from ..feedback.models import Feedback
 from ..loops.models import Interview, Loop
 from .models import FinalVote, Proposal
@@ -69,6 +69,19 @@ def proposal_refusal(actor: User, loop: Loop, existing: Proposal | None) -> Doma
     if existing is not None:
         decision = existing.decision.value.replace("_", " ")
         return Conflict(f"{existing.proposed_by.name} already proposed {decision}.")
+    return None
+
+
+def early_proposal_refusal(waiting_on: list[str], reason: str) -> RuleViolation | None:
+    """A proposal made before every panelist has cast a final vote needs a written reason: the
+    hiring manager must not decide ahead of the room without saying why. `waiting_on` names the
+    panelists whose final vote is not in."""
+    if waiting_on and not reason.strip():
+        return RuleViolation(
+            f"{len(waiting_on)} final {'vote is' if len(waiting_on) == 1 else 'votes are'} not "
+            f"in yet ({', '.join(waiting_on)}). Wait for them, or write why you propose now.",
+            field="early_reason",
+        )
     return None
 
 

@@ -26,6 +26,7 @@ from ..principles.models import Principle
 from . import notices
 from .models import FinalVote, HirePerformance, Proposal, Verdict
 from .rules import (
+    early_proposal_refusal,
     final_vote_refusal,
     open_refusal,
     performance_refusal,
@@ -69,6 +70,19 @@ def _proposal_of(loop: Loop) -> Proposal | None:
         sa.select(Proposal)
         .where(Proposal.loop_id == loop.id)
         .options(sa.orm.joinedload(Proposal.proposed_by))
+    )
+
+
+def _waiting_for_final_vote(loop: Loop) -> list[str]:
+    """The panelists (shadows never vote) whose final vote is not in, in interview order."""
+    return list(
+        db.session.scalars(
+            sa.select(User.name)
+            .join(Interview, Interview.interviewer_id == User.id)
+            .outerjoin(FinalVote, FinalVote.interview_id == Interview.id)
+            .where(Interview.loop_id == loop.id, ~Interview.is_shadow, FinalVote.id.is_(None))
+            .order_by(Interview.starts_at, Interview.id)
+        )
     )
 
 
@@ -164,9 +178,16 @@ def cast_final_vote(loop: Loop, *, vote: Vote, actor: User, now: datetime) -> Fi
 
 
 def propose(
-    loop: Loop, *, decision: Outcome, rationale: str, actor: User, now: datetime
+    loop: Loop,
+    *,
+    decision: Outcome,
+    rationale: str,
+    early_reason: str = "",
+    actor: User,
+    now: datetime,
 ) -> Proposal:
-    """The hiring manager's proposal, made once, in the debrief."""
+    """The hiring manager's proposal, made once, in the debrief: once every panelist has cast a
+    final vote, or before that with a written reason, kept on the proposal."""
     loop = lock_loop(loop.id)
     _raise(proposal_refusal(actor, loop, _proposal_of(loop)))
     rationale = (rationale or "").strip()
@@ -174,11 +195,18 @@ def propose(
         raise RuleViolation("Write the rationale for your proposal.", field="rationale")
     if len(rationale) > MAX_TEXT:
         raise RuleViolation(f"Keep the rationale under {MAX_TEXT} characters.", field="rationale")
+    waiting_on = _waiting_for_final_vote(loop)
+    early_reason = (early_reason or "").strip()
+    _raise(early_proposal_refusal(waiting_on, early_reason))
+    if len(early_reason) > MAX_TEXT:
+        raise RuleViolation(f"Keep the reason under {MAX_TEXT} characters.", field="early_reason")
     proposal = Proposal(
         loop_id=loop.id,
         proposed_by_id=actor.id,
         decision=decision,
         rationale=rationale,
+        # A reason given when every vote was in explains nothing: only an early proposal keeps one.
+        early_reason=early_reason if waiting_on else None,
         proposed_at=now,
     )
     _insert(proposal, "The hiring manager's proposal was already made.")
@@ -189,6 +217,9 @@ def propose(
         now=now,
         decision=decision.value,
         rationale_words=len(rationale.split()),
+        # The reason's text stays on the proposal, where erasing the candidate reaches it.
+        early=bool(waiting_on),
+        final_votes_missing=len(waiting_on),
     )
     notices.proposal_made(loop, actor=actor, now=now)
     db.session.flush()

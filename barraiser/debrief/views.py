@@ -1,14 +1,19 @@
-"""The debrief page and its actions: open, final vote, proposal, concur, veto, hire performance.
+"""The debrief page and its actions: open, final vote, proposal, concur, veto, hire performance;
+and its print view.
 
-Every action answers on the same page: a refused input re-renders it with the message next to
-the field (400/422); someone having acted first (409) re-renders it as it now stands.
+An accepted action redirects to the page, scrolled to its decision panel (post/redirect/get). A
+refused one answers on the same page, with its status (bad input is a 4xx, never a redirect): the
+message next to the field (400/422), or the page as it now stands when someone acted first (409).
+Its forms post to an address ending in #decision-panel, so the browser shows the refusal scrolled
+to the panel, and the page puts its own address back in the location bar; a GET of an action's
+address (a reload, a bookmark) is redirected to the page, never a 405.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -26,9 +31,12 @@ from .forms import (
     ProposalForm,
     VetoForm,
 )
-from .queries import debrief_page, matrix_principles
+from .queries import debrief_page, matrix_principles, proposed_outcome
 
 bp = Blueprint("debrief", __name__, url_prefix="/loops/<int:loop_id>/debrief")
+
+
+ANCHOR = "decision-panel"
 
 
 def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
@@ -38,13 +46,18 @@ def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bou
         "open": OpenDebriefForm(formdata=None),
         "final_vote": FinalVoteForm(formdata=None),
         "propose": ProposalForm(formdata=None),
-        "concur": ConcurForm(formdata=None),
+        "concur": ConcurForm(formdata=None, outcome=page.concur_outcome),
         "veto": VetoForm(formdata=None, principles=page.principles),
         "performance": PerformanceForm(formdata=None, rated_on=clock.now().date()),
         **bound,
     }
     return render_template(
-        "debrief/page.html", page=page, forms=forms, conflict=conflict, now=clock.now()
+        "debrief/page.html",
+        page=page,
+        forms=forms,
+        conflict=conflict,
+        now=clock.now(),
+        refused=status != 200,
     ), status
 
 
@@ -70,7 +83,7 @@ def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], 
         service,
         page=again,
         done=done,
-        then=url_for("debrief.page", loop_id=loop.id),
+        then=url_for("debrief.page", loop_id=loop.id, _anchor=ANCHOR),
         answers={Conflict: as_it_stands},
     )
 
@@ -80,6 +93,31 @@ def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], 
 def page(loop_id: int):
     """The debrief: all feedback side by side, the matrix, the tallies, and the viewer's forms."""
     return _render(load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL))
+
+
+@bp.get("/print")
+@login_required
+def print_view(loop_id: int):
+    """The whole debrief on paper: every card expanded, no forms. Only for whom may read the
+    panel's feedback (403 for a panelist still owing theirs: the page itself says why)."""
+    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
+    policy.require(policy.can_view_panel_feedback(current_user, loop))
+    return render_template(
+        "debrief/print.html", page=debrief_page(loop, current_user), now=clock.now()
+    )
+
+
+@bp.get("/open")
+@bp.get("/final-vote")
+@bp.get("/proposal")
+@bp.get("/concur")
+@bp.get("/veto")
+@bp.get("/performance")
+@login_required
+def after_action(loop_id: int):
+    """An action's address reloaded or bookmarked: the page, at its decision panel."""
+    load_or_404(Loop, loop_id, check=policy.can_view_debrief)
+    return redirect(url_for("debrief.page", loop_id=loop_id, _anchor=ANCHOR), code=303)
 
 
 @bp.post("/open")
@@ -130,6 +168,7 @@ def propose(loop_id: int):
             loop,
             decision=Outcome(form.decision.data),
             rationale=form.rationale.data or "",
+            early_reason=form.early_reason.data or "",
             actor=current_user,
             now=clock.now(),
         ),
@@ -142,7 +181,7 @@ def propose(loop_id: int):
 def concur(loop_id: int):
     loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
     policy.require(policy.can_rule(current_user, loop))
-    form = ConcurForm()
+    form = ConcurForm(outcome=proposed_outcome(loop))
     return _act(
         loop,
         "concur",

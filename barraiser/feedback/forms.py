@@ -9,18 +9,31 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..domain import RATING_LABELS, Vote
 from ..principles.models import Principle
 from .models import Feedback
+from .quality import TEXT_LIMIT, characters_in
 from .services import FeedbackContent, RatingInput
 
 BAR_QUESTION = (
     "Would this candidate raise the bar — better than half of the people in this role today?"
 )
-TEXT_LIMIT = 20_000
+
+
+def within_limit(form: Any, field: Field) -> None:
+    """At most TEXT_LIMIT characters, refused with the count. Unlike Length, it gives the page no
+    `maxlength`, with which a browser silently cuts a long paste."""
+    length = characters_in(field.data)
+    if length > TEXT_LIMIT:
+        raise ValidationError(
+            f"This text is {length:,} characters long; the limit is {TEXT_LIMIT:,}. "
+            "Shorten it: nothing was saved."
+        )
+
+
 RATING_CHOICES = [
     SelectChoice(score, RATING_LABELS[score]) for score in sorted(RATING_LABELS, reverse=True)
 ]
@@ -47,8 +60,14 @@ class FeedbackForm(FlaskForm):
     raises_bar = OptionalRadioField(BAR_QUESTION, choices=BAR_CHOICES, validators=[Optional()])
     summary = TextAreaField(
         "Summary",
-        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        validators=[Optional(), within_limit],
         description="Your overall reading of the candidate, grounded in the evidence above.",
+    )
+    private_notes = TextAreaField(
+        "Your private notes",
+        validators=[Optional(), within_limit],
+        description="Only you ever see these: not the panel, not the debrief, not an admin. "
+        "They are saved with your draft and erased with the candidate.",
     )
     save_draft = SubmitField("Save draft")
     submit = SubmitField("Submit and lock")
@@ -77,6 +96,7 @@ class FeedbackForm(FlaskForm):
             vote=Vote(self.vote.data) if self.vote.data else None,
             raises_bar={"yes": True, "no": False}.get(self.raises_bar.data or ""),
             summary=(self.summary.data or "").strip(),
+            private_notes=(self.private_notes.data or "").strip(),
         )
 
     def evidence_texts(self) -> dict[int, tuple[str, str]]:
@@ -102,6 +122,7 @@ def draft_data(feedback: Feedback | None) -> dict[str, Any]:
         if feedback.raises_bar is None
         else ("yes" if feedback.raises_bar else "no"),
         "summary": feedback.summary,
+        "private_notes": feedback.private_notes,
     }
     for row in feedback.ratings:
         data[f"rating_{row.principle_id}"] = row.rating
@@ -124,7 +145,7 @@ def feedback_form(
         )
         fields[f"evidence_{principle.id}"] = TextAreaField(
             f"Evidence for {principle.name}",
-            validators=[Optional(), Length(max=TEXT_LIMIT)],
+            validators=[Optional(), within_limit],
         )
     form_class = type("InterviewFeedbackForm", (FeedbackForm,), fields)
     form = form_class(data=data or {})
@@ -135,7 +156,7 @@ def feedback_form(
 class AddendumForm(FlaskForm):
     body = TextAreaField(
         "Addendum",
-        validators=[InputRequired(message="Write the addendum first."), Length(max=TEXT_LIMIT)],
+        validators=[InputRequired(message="Write the addendum first."), within_limit],
         description="Appended below your submitted feedback with today's date; the original "
         "stays as it was.",
     )

@@ -39,6 +39,9 @@ class Feedback(Model):
     vote: Mapped[Vote | None] = mapped_column(enum_type(Vote))
     raises_bar: Mapped[bool | None]
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    # The interviewer's own notes from the interview: kept with the draft, shown to its author
+    # alone (never to the panel, the debrief, an export or an admin), erased with the candidate.
+    private_notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

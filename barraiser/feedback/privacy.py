@@ -22,7 +22,9 @@ from .models import Addendum, Feedback, PrincipleRating
 
 
 class FeedbackRecords:
-    handles = (Feedback.summary, PrincipleRating.evidence, Addendum.body)
+    # Private notes are erased like the rest, and never exported: they are the interviewer's
+    # alone, not to be read by the admin who runs the export.
+    handles = (Feedback.summary, Feedback.private_notes, PrincipleRating.evidence, Addendum.body)
 
     def export(self, subject: DataSubject, document: ExportDocument) -> None:
         submitted = db.session.scalars(
@@ -53,7 +55,7 @@ class FeedbackRecords:
             "feedback": blank(
                 sa.update(Feedback)
                 .where(Feedback.id.in_(feedback_ids))
-                .values(summary="", version=Feedback.version + 1)
+                .values(summary="", private_notes="", version=Feedback.version + 1)
             ),
             "ratings": blank(
                 sa.update(PrincipleRating)
@@ -75,6 +77,7 @@ def _export(feedback: Feedback) -> dict[str, Any]:
             for row in sorted(feedback.ratings, key=lambda row: row.principle.position)
         ],
         "summary": feedback.summary,
+        "private_notes": "withheld: private to the interviewer" if feedback.private_notes else None,
         "created_at": iso(feedback.created_at),
         "submitted_at": iso(feedback.submitted_at),
         "late": feedback.is_late,

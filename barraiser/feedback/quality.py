@@ -95,12 +95,42 @@ NOT_HIRING_CRITERIA: dict[str, tuple[str, ...]] = {
     "appearance": ("attractive", "overweight", "good looking", "good-looking"),
 }
 
+# static/feedback.js counts words with the same rule, as you type: keep the two in step
+# (tests/e2e/test_feedback_browser.py checks them against each other on awkward text).
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+# The most characters one text box holds. A longer text is refused with its length, never cut.
+TEXT_LIMIT = 20_000
 
 
 def word_count(text: str | None) -> int:
     """Words as a reader counts them: "didn't" is one, punctuation is none."""
     return len(_WORD.findall(text or ""))
+
+
+def characters_in(text: str | None) -> int:
+    """Characters as the person typed them: a line break is one, though a browser sends "\r\n"."""
+    return len((text or "").replace("\r\n", "\n"))
+
+
+def count_message(text: str | None, *, min_words: int | None, plain: bool = False) -> str:
+    """The line under a text box saying how long it is against what submitting needs (evidence:
+    `min_words`) and the character limit. The page's script writes the same words as you type.
+    `plain`: the count alone, when an error beside the box already says what is wrong."""
+    words, characters = word_count(text), characters_in(text)
+    if plain or min_words is None:
+        message = f"{words} {'word' if words == 1 else 'words'}."
+        if plain:
+            return message
+    elif words < min_words:
+        message = f"This evidence has {words} of the {min_words} words needed to submit."
+    else:
+        message = f"{words} words: enough to submit."
+    if characters > TEXT_LIMIT:
+        message += f" Too long: {characters:,} of {TEXT_LIMIT:,} characters. Shorten it to save."
+    elif characters > TEXT_LIMIT * 0.9:
+        message += f" {characters:,} of {TEXT_LIMIT:,} characters."
+    return message
 
 
 @cache

@@ -51,6 +51,7 @@ class FeedbackContent:
     vote: Vote | None = None
     raises_bar: bool | None = None
     summary: str = ""
+    private_notes: str = ""
 
 
 class IncompleteFeedback(RuleViolation):
@@ -129,7 +130,7 @@ def _apply(feedback: Feedback, interview: Interview, content: FeedbackContent) -
         if (row.rating, row.evidence) != (given.rating, given.evidence):
             row.rating, row.evidence = given.rating, given.evidence
             changed = True
-    for name in ("vote", "raises_bar", "summary"):
+    for name in ("vote", "raises_bar", "summary", "private_notes"):
         value = getattr(content, name)
         if getattr(feedback, name) != value:
             setattr(feedback, name, value)

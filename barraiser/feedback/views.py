@@ -25,7 +25,7 @@ from ..settings.services import current_settings
 from .deadline import deadline_hours, due_at
 from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
 from .models import Feedback
-from .quality import feedback_hints
+from .quality import TEXT_LIMIT, count_message, feedback_hints
 from .queries import (
     own_feedback,
     panel_progress,
@@ -102,10 +102,19 @@ def _render_form(
         summary=form.summary.data or "",
         min_words=context["min_words"],
     )
+    boxes = [form.evidence_field(principle) for principle in interview.principles]
+    counters = {
+        box.name: count_message(box.data, min_words=context["min_words"], plain=bool(box.errors))
+        for box in boxes
+    }
+    for box in (form.summary, form.private_notes):
+        counters[box.name] = count_message(box.data, min_words=None, plain=bool(box.errors))
     return render_template(
         "feedback/form.html",
         form=form,
         hints=hints,
+        counters=counters,
+        text_limit=TEXT_LIMIT,
         problem=problem,
         autosave_seconds=AUTOSAVE_SECONDS,
         **context,
@@ -129,6 +138,21 @@ def _render_locked(
         unsaved=unsaved,
         **_page_context(interview, submitted=True),
     ), status
+
+
+@bp.get("/interviews/<int:interview_id>/prep")
+@login_required
+def prep(interview_id: int):
+    """The interviewer's preparation: the candidate, the role, the time (in the reader's own time
+    zone, by the browser), and each assigned principle with its interview kit. Only for the
+    interviewer (404 for whom may not know the loop, 403 for another's interview)."""
+    interview = _interview_for_writer(interview_id)
+    return render_template(
+        "feedback/prep.html",
+        interview=interview,
+        loop=interview.loop,
+        principles=interview.principles,
+    )
 
 
 @bp.route("/interviews/<int:interview_id>/feedback", methods=["GET", "POST"])
@@ -224,7 +248,12 @@ def autosave(interview_id: int):
     if not form.validate():
         if form.csrf_failed:
             return jsonify(error="csrf", message=CSRF_EXPIRED, csrf_token=generate_csrf()), 400
-        message = "Some fields are not valid; use Save draft to see which."
+        first: list = next(iter(form.errors.values()), [])
+        message = (
+            f"Not saved: {first[0]}"
+            if first and isinstance(first[0], str)
+            else "Some fields are not valid; use Save draft to see which."
+        )
         return jsonify(error="invalid", message=message, fields=form.errors), 400
     now = clock.now()
     try:

@@ -10,7 +10,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from .catalog import DEFAULT_PRINCIPLES
+from .catalog import DEFAULT_KITS, DEFAULT_PRINCIPLES
 from .models import Principle
 
 
@@ -45,14 +45,20 @@ def _check_name_free(name: str, *, except_id: int | None = None) -> None:
 def seed_default_catalog(*, now: datetime) -> int:
     """Add any of the sixteen default principles missing by name; returns how many were added.
 
-    Safe to run again: an admin's edits to descriptions and retirements are left alone.
+    Each default principle also gets its default interview kit when it has none (so an install
+    made before kits existed gets them too). Safe to run again: an admin's edits to descriptions,
+    kits and retirements are left alone.
     """
-    existing = {name.lower() for name in db.session.scalars(sa.select(Principle.name))}
+    existing = {
+        principle.name.lower(): principle for principle in db.session.scalars(sa.select(Principle))
+    }
     added = 0
     for position, (name, description) in enumerate(DEFAULT_PRINCIPLES, start=1):
         if name.lower() in existing:
+            _seed_kit(existing[name.lower()])
             continue
         principle = Principle(name=name, description=description, position=position)
+        _seed_kit(principle)
         db.session.add(principle)
         db.session.flush()
         record(
@@ -67,13 +73,43 @@ def seed_default_catalog(*, now: datetime) -> int:
     return added
 
 
-def create_principle(*, name: str, description: str, actor: User, now: datetime) -> Principle:
+def _seed_kit(principle: Principle) -> None:
+    kit = DEFAULT_KITS.get(principle.name)
+    if kit is None or principle.has_kit:
+        return
+    questions, strong, weak = kit
+    principle.kit_questions = "\n".join(questions)
+    principle.kit_strong = strong
+    principle.kit_weak = weak
+
+
+def _lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def create_principle(
+    *,
+    name: str,
+    description: str,
+    kit_questions: str = "",
+    kit_strong: str = "",
+    kit_weak: str = "",
+    actor: User,
+    now: datetime,
+) -> Principle:
     name = name.strip()
     if not name:
         raise RuleViolation("A principle needs a name.", field="name")
     _check_name_free(name)
     position = (db.session.scalar(sa.select(sa.func.max(Principle.position))) or 0) + 1
-    principle = Principle(name=name, description=description.strip(), position=position)
+    principle = Principle(
+        name=name,
+        description=description.strip(),
+        position=position,
+        kit_questions=_lines(kit_questions),
+        kit_strong=_lines(kit_strong),
+        kit_weak=_lines(kit_weak),
+    )
     db.session.add(principle)
     db.session.flush()
     record(
@@ -87,8 +123,18 @@ def create_principle(*, name: str, description: str, actor: User, now: datetime)
 
 
 def update_principle(
-    principle: Principle, *, name: str, description: str, actor: User, now: datetime
+    principle: Principle,
+    *,
+    name: str,
+    description: str,
+    kit_questions: str | None = None,
+    kit_strong: str | None = None,
+    kit_weak: str | None = None,
+    actor: User,
+    now: datetime,
 ) -> None:
+    """Rename or redescribe a principle, and edit its interview kit (None leaves a part as it
+    is). Every change is audited with its old and new text."""
     name = name.strip()
     if not name:
         raise RuleViolation("A principle needs a name.", field="name")
@@ -100,6 +146,14 @@ def update_principle(
     if principle.description != description.strip():
         changes["description"] = [principle.description, description.strip()]
         principle.description = description.strip()
+    kit = {"kit_questions": kit_questions, "kit_strong": kit_strong, "kit_weak": kit_weak}
+    for column, value in kit.items():
+        if value is None:
+            continue
+        value = _lines(value)
+        if getattr(principle, column) != value:
+            changes[column] = [getattr(principle, column), value]
+            setattr(principle, column, value)
     if changes:
         record(
             "principle.updated",

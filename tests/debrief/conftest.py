@@ -44,6 +44,7 @@ def decide(clock) -> Callable[..., BuiltLoop]:
             built.loop,
             decision=proposal,
             rationale="Strong on ownership, thin on depth.",
+            early_reason="The candidate flies home tonight.",
             actor=built.hiring_manager,
             now=clock(),
         )

@@ -68,6 +68,7 @@ def test_two_proposals_at_once_leave_exactly_one(app, debrief_loop, clock):
             _loop(ids["loop"]),
             decision=decision,
             rationale=f"Propose {decision}.",
+            early_reason="The candidate flies home tonight.",
             actor=_user(ids["hm"]),
             now=now,
         )
@@ -85,6 +86,7 @@ def test_concur_and_veto_at_once_decide_the_loop_once(app, debrief_loop, clock):
         debrief_loop.loop,
         decision=Outcome.HIRE,
         rationale="Hire.",
+        early_reason="The candidate flies home tonight.",
         actor=debrief_loop.hiring_manager,
         now=clock(),
     )
@@ -158,8 +160,16 @@ def test_a_double_click_through_the_page_answers_409_with_the_page(app, debrief_
     url = f"/loops/{debrief_loop.loop.id}/debrief/proposal"
     browsers = [login_as(debrief_loop.hiring_manager) for _ in range(2)]
     data = [
-        {"proposal-decision": "hire", "proposal-rationale": "Hire."},
-        {"proposal-decision": "no_hire", "proposal-rationale": "No hire."},
+        {
+            "proposal-decision": "hire",
+            "proposal-rationale": "Hire.",
+            "proposal-early_reason": "Now.",
+        },
+        {
+            "proposal-decision": "no_hire",
+            "proposal-rationale": "No.",
+            "proposal-early_reason": "Now.",
+        },
     ]
     responses: list = [None, None]
 
@@ -184,6 +194,7 @@ def test_the_unique_constraint_catches_what_the_checks_miss(debrief_loop, clock,
         debrief_loop.loop,
         decision=Outcome.HIRE,
         rationale="First.",
+        early_reason="The candidate flies home tonight.",
         actor=debrief_loop.hiring_manager,
         now=clock(),
     )
@@ -194,6 +205,7 @@ def test_the_unique_constraint_catches_what_the_checks_miss(debrief_loop, clock,
             debrief_loop.loop,
             decision=Outcome.NO_HIRE,
             rationale="Second.",
+            early_reason="The candidate flies home tonight.",
             actor=debrief_loop.hiring_manager,
             now=clock(),
         )

@@ -41,6 +41,7 @@ def test_each_person_sees_their_step_as_the_debrief_moves_on(ready_loop, login_a
         built.loop,
         decision=Outcome.HIRE,
         rationale="Hire.",
+        early_reason="The candidate flies home tonight.",
         actor=built.hiring_manager,
         now=clock(),
     )

@@ -26,13 +26,19 @@ def _count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-PROPOSE = {"proposal-decision": "hire", "proposal-rationale": "Raised the bar on ownership."}
+PROPOSE = {
+    "proposal-decision": "hire",
+    "proposal-rationale": "Raised the bar on ownership.",
+    "proposal-early_reason": "The candidate flies home tonight.",
+}
+CONCUR = {"concur-confirm": "y"}
 
 
 def _veto_data(built) -> dict:
     return {
         "veto-rationale": "Could not go deep on the ledger fix.",
         "veto-principles": [str(built.panel[0].principles[0].id)],
+        "veto-confirm": "y",
     }
 
 
@@ -155,11 +161,12 @@ def test_only_the_bar_raiser_concurs_or_vetoes(debrief_loop, login_as, clock, ac
         debrief_loop.loop,
         decision=Outcome.HIRE,
         rationale="Yes.",
+        early_reason="The candidate flies home tonight.",
         actor=debrief_loop.hiring_manager,
         now=clock(),
     )
     db.session.commit()
-    data = _veto_data(debrief_loop) if action == "veto" else {}
+    data = _veto_data(debrief_loop) if action == "veto" else CONCUR
     browser = login_as(_person(debrief_loop, who))
     assert browser.post(_url(debrief_loop, f"/{action}"), data=data).status_code == status
     db.session.expire_all()
@@ -209,6 +216,7 @@ def test_a_blank_rationale_is_refused_by_the_service(debrief_loop, clock):
             debrief_loop.loop,
             decision=Outcome.HIRE,
             rationale="   ",
+            early_reason="The candidate flies home tonight.",
             actor=debrief_loop.hiring_manager,
             now=clock(),
         )
@@ -217,7 +225,7 @@ def test_a_blank_rationale_is_refused_by_the_service(debrief_loop, clock):
 def test_no_verdict_before_a_proposal(debrief_loop, login_as):
     browser = login_as(debrief_loop.bar_raiser)
     assert "Concur or veto" not in browser.get(_url(debrief_loop)).get_data(as_text=True)
-    response = browser.post(_url(debrief_loop, "/concur"))
+    response = browser.post(_url(debrief_loop, "/concur"), data=CONCUR)
     assert response.status_code == 409
     assert "has not proposed a decision yet" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -233,6 +241,7 @@ def proposed(debrief_loop, clock):
         debrief_loop.loop,
         decision=Outcome.HIRE,
         rationale="Hire.",
+        early_reason="The candidate flies home tonight.",
         actor=debrief_loop.hiring_manager,
         now=clock(),
     )
@@ -329,7 +338,7 @@ def test_nothing_turns_a_vetoed_loop_into_a_hire(
     ("action", "who", "data"),
     [
         ("/proposal", "hiring_manager", PROPOSE),
-        ("/concur", "bar_raiser", {}),
+        ("/concur", "bar_raiser", CONCUR),
         ("/final-vote", "panelist", {"final-vote": "strong_hire"}),
         ("/open", "bar_raiser", {}),
     ],

@@ -104,6 +104,13 @@ def write_feedback_as(page: Page, base_url: str, email: str, principle: str, vot
     log_out(page)
 
 
+def confirm_veto(page: Page) -> None:
+    """A veto is final: the dialog says so, and asks."""
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("This loop will be decided no hire. A veto is final.")
+    dialog.get_by_role("button", name="Veto").click()
+
+
 def run_debrief(
     page: Page,
     base_url: str,
@@ -163,12 +170,14 @@ def run_debrief(
     expect(page.get_by_test_id("proposal")).to_contain_text("proposed hire")
     page.get_by_label("Why you veto").fill("Could not explain the rounding fix: below the bar.")
     page.get_by_role("button", name="Veto").click()
+    confirm_veto(page)
     expect(page.get_by_text("Name at least one principle the veto is about.")).to_be_visible()
     expect(page.get_by_label("Why you veto")).to_have_value(
         "Could not explain the rounding fix: below the bar."
     )  # kept as typed
     page.get_by_role("group", name="Principles concerned").get_by_label("Dive Deep").check()
     page.get_by_role("button", name="Veto").click()
+    confirm_veto(page)
     expect(page.get_by_text("You vetoed. The loop is decided: no hire.")).to_be_visible()
 
     # Decided: no hire, vetoed, read-only — no form is left for anyone.

@@ -72,3 +72,67 @@ def test_an_interviewer_drafts_reloads_submits_and_only_then_reads_the_panel(
     expect(page.get_by_text("4 of 4 submitted")).to_be_visible()
     expect(page.get_by_text(OTHERS).first).to_be_visible()
     expect(page.locator(".vote-strong_no_hire").first).to_be_visible()
+
+
+# Text on which word counters disagree: apostrophes straight and curly, dashes, underscores,
+# digits, accents, scripts without spaces between letters and words, emoji, line breaks.
+AWKWARD = [
+    "",
+    "   ",
+    "didn't — won’t; rock'n'roll",
+    "snake_case and kebab-case",
+    "3.14 and 1,000,000 and v2",
+    "naïve café résumé Ñandú",
+    "日本語 テキスト 中文",
+    "👍 ok 🚀launch",
+    "line one\nline two\r\nthree\ttabs",
+    "'quoted' and ‘curly’ and it's''",
+    "___ --- ... !!!",
+    "e\u0301 combining accent",
+]
+
+
+def test_the_page_counts_words_as_the_server_does(page: Page, live_server: str, make_loop, clock):
+    from barraiser.feedback.quality import count_message
+
+    built = make_loop(starts_at=clock() - timedelta(hours=5))
+    interview = built.panel[1]
+    email, interview_id = interview.interviewer.email, interview.id
+    db.session.commit()
+    log_in(page, live_server, email, PASSWORD)
+    page.goto(f"{live_server}/interviews/{interview_id}/feedback")
+    for text in AWKWARD:
+        for min_words in (None, 3):
+            in_page = page.evaluate(
+                "([text, min]) => window.barRaiserFeedback.countMessage(text, min, 20000)",
+                [text, min_words],
+            )
+            assert in_page == count_message(text, min_words=min_words), text
+
+
+def test_text_typed_just_before_leaving_is_there_on_return(
+    page: Page, live_server: str, make_loop, clock
+):
+    built = make_loop(starts_at=clock() - timedelta(hours=5))
+    interview = built.panel[1]
+    email, interview_id = interview.interviewer.email, interview.id
+    principle = interview.principles[0].name
+    db.session.commit()
+    log_in(page, live_server, email, PASSWORD)
+    url = f"{live_server}/interviews/{interview_id}/feedback"
+    page.goto(url)
+
+    box = page.get_by_label(f"Evidence for {principle}")
+    box.press_sequentially("Traced the drift to rounding")
+    # The count follows the typing at once.
+    expect(page.locator(f"#{box.get_attribute('id')}-count")).to_have_text(
+        "This evidence has 5 of the 30 words needed to submit."
+    )
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Home"
+    ).click()  # within the pause before a save
+    expect(page).to_have_url(f"{live_server}/")
+    page.goto(url)
+    expect(page.get_by_label(f"Evidence for {principle}")).to_have_value(
+        "Traced the drift to rounding"
+    )

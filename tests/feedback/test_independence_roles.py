@@ -67,6 +67,7 @@ def _scene(seat: str, role: Role, make_loop, clock) -> Scene:
         loop,
         decision=PROPOSAL,
         rationale=f"{MARKER} proposal rationale",
+        early_reason="The candidate flies home tonight.",
         actor=built.hiring_manager,
         now=clock(),
     )

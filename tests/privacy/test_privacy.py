@@ -36,6 +36,7 @@ SOURCE = "Fintech meetup"
 NOTES = "Prefers remote work from Lisbon"
 EARLY_REASON = "ZQ-EARLY panel3 is on leave until Friday"
 PROPOSAL_RATIONALE = "ZQ-PROPOSAL owns problems end to end"
+PROPOSAL_EARLY_REASON = "ZQ-EARLYPROPOSAL the candidate flies home tonight"
 VETO_RATIONALE = "ZQ-VETO below the bar on depth"
 CONCUR_RATIONALE = "ZQ-CONCUR agreed with the panel"
 CANCEL_REASON = "ZQ-CANCEL candidate took another offer"
@@ -125,6 +126,7 @@ def _decide(built: BuiltLoop, clock, *, tag: str, early: bool, veto: bool) -> No
         built.loop,
         decision=Outcome.HIRE,
         rationale=PROPOSAL_RATIONALE,
+        early_reason=PROPOSAL_EARLY_REASON,
         actor=built.hiring_manager,
         now=clock(),
     )
@@ -202,6 +204,7 @@ SECRETS = (
     NOTES,
     EARLY_REASON,
     PROPOSAL_RATIONALE,
+    PROPOSAL_EARLY_REASON,
     VETO_RATIONALE,
     CONCUR_RATIONALE,
     CANCEL_REASON,
@@ -347,6 +350,7 @@ def test_the_export_holds_the_candidate_their_loops_and_every_text(story, login_
     assert (vetoed["state"], vetoed["outcome"], vetoed["vetoed"]) == ("decided", "no_hire", True)
     assert vetoed["debrief_early_reason"] == EARLY_REASON
     assert vetoed["proposal"]["rationale"] == PROPOSAL_RATIONALE
+    assert vetoed["proposal"]["early_reason"] == PROPOSAL_EARLY_REASON
     assert vetoed["verdict"] | {"decided_at": None} == {
         "kind": "veto",
         "rationale": VETO_RATIONALE,
