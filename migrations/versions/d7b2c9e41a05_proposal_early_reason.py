@@ -1,7 +1,7 @@
 """debrief: the reason a hiring manager proposes before every final vote is in
 
 Revision ID: d7b2c9e41a05
-Revises: c4e8a1f2d310
+Revises: f1b6d2a8c703
 Create Date: 2026-11-30 02:45:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "d7b2c9e41a05"
-down_revision = "c4e8a1f2d310"
+down_revision = "f1b6d2a8c703"
 branch_labels = None
 depends_on = None
 
