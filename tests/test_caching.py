@@ -45,6 +45,12 @@ def walk(app: Flask, make_loop, login_as, clock):
         "loop_id": built.loop.id,
         "principle_id": db.session.scalars(db.select(Principle.id)).first(),
         "requisition_id": built.loop.requisition_id,
+        # Text arguments: a set-password token, SCIM's names. Unknown ones answer 404 (or 401
+        # without a SCIM token), which must not be stored either.
+        "token": "an-unknown-token",
+        "name": "User",
+        "urn": "urn:ietf:params:scim:schemas:core:2.0:User",
+        "rest": "Unknown",
     }
     return [login_as(admin), login_as("admin")], ids
 

@@ -3,6 +3,7 @@ head, and the principle catalog is seeded once."""
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 
 import sqlalchemy as sa
@@ -22,6 +23,10 @@ def _catalog(url: str) -> tuple[int, int, str | None]:
     return principles, names, revision
 
 
+# What init says it seeded (the migrations' log lines come before it).
+ADDED = re.compile(r"; (\d+) principle\(s\) added to the catalog")
+
+
 def _two_inits_at_once_on_each(urls: list[str], tmp_path) -> None:
     """Two `flask init` at once on each database (every pair started together)."""
     commands = [
@@ -35,7 +40,7 @@ def _two_inits_at_once_on_each(urls: list[str], tmp_path) -> None:
         assert "Database is at the latest schema" in result.output
     for index, url in enumerate(urls):
         pair = results[2 * index : 2 * index + 2]
-        added = sorted(int(r.output.split("; ")[1].split(" ")[0]) for r in pair)
+        added = sorted(int(ADDED.search(r.output).group(1)) for r in pair)  # type: ignore[union-attr]
         assert added == [0, 16], [r.output for r in pair]
         principles, names, revision = _catalog(url)
         assert (principles, names) == (16, 16) and revision is not None

@@ -223,7 +223,8 @@ def final_vote(body: dict, loop_id: int):
 @bp.arguments(ProposalInput)
 @bp.response(200, LoopSchema)
 def propose(body: dict, loop_id: int):
-    """The hiring manager proposes hire or no hire, with a rationale."""
+    """The hiring manager proposes hire or no hire, with a rationale; before every final vote
+    is in, only with `early_reason` saying why now (else 422)."""
     return _debrief_act(
         loop_id,
         policy.can_propose,
@@ -231,6 +232,7 @@ def propose(body: dict, loop_id: int):
             loop,
             decision=body["decision"],
             rationale=body["rationale"],
+            early_reason=body["early_reason"],
             actor=user,
             now=clock.now(),
         ),

@@ -125,6 +125,8 @@ class FinalVoteInput(ma.Schema):
 class ProposalInput(ma.Schema):
     decision = F.Enum(Outcome, by_value=True, required=True)
     rationale = Text(required=True, validate=ma.validate.Length(max=5_000))
+    # Required while final votes are still missing (the same rule as the debrief page's).
+    early_reason = Text(load_default="", validate=ma.validate.Length(max=5_000))
 
 
 class ConcurInput(ma.Schema):

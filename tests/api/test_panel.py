@@ -101,8 +101,16 @@ def test_the_debrief_through_the_api(app, clock, make_loop, api_as):
         ),
         412,
     )
+    # Final votes are still missing: a proposal now needs a reason, as on the page.
+    _error(
+        manager.post(
+            f"/loops/{loop.id}/debrief/proposal", json={"decision": "hire", "rationale": "Strong."}
+        ),
+        422,
+    )
     proposed = manager.post(
-        f"/loops/{loop.id}/debrief/proposal", json={"decision": "hire", "rationale": "Strong."}
+        f"/loops/{loop.id}/debrief/proposal",
+        json={"decision": "hire", "rationale": "Strong.", "early_reason": "Agreed in the room."},
     )
     assert proposed.status_code == 200, proposed.get_data(as_text=True)
     principle = loop.interviews[0].principles[0].id

@@ -66,6 +66,7 @@ def test_the_home_page_shows_feedback_due_then_overdue(built, clock, login_as):
     assert "Nothing to write" in client.get("/").get_data(as_text=True)  # interview tomorrow
 
     clock.set(interview.ends_at + timedelta(minutes=5))
+    client = login_as(interview.interviewer)  # a day later: yesterday's session has ended
     page = html.unescape(client.get("/").get_data(as_text=True))
     assert "Feedback to write" in page
     assert "Casey Candidate" in page
@@ -73,6 +74,7 @@ def test_the_home_page_shows_feedback_due_then_overdue(built, clock, login_as):
     assert ">Due<" in page and "Overdue" not in page
 
     clock.advance(hours=25)
+    client = login_as(interview.interviewer)
     page = client.get("/").get_data(as_text=True)
     assert "1 overdue" in page and ">Overdue<" in page
 

@@ -162,6 +162,7 @@ def tell_story(org: Org, clock, login_as, make_user) -> Story:
             loop,
             decision=Outcome.HIRE,
             rationale="ZQRATIONALE hire",
+            early_reason="The panel agreed in the room.",
             actor=org.hiring_manager,
             now=clock(),
         ),

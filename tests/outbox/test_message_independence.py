@@ -58,6 +58,7 @@ def test_an_unsubmitted_panelist_is_told_nothing_of_votes_or_outcome(
         built.loop,
         decision=Outcome.HIRE,
         rationale=f"{MARKER} hire",
+        early_reason="The panel agreed in the room.",
         actor=built.hiring_manager,
         now=clock(),
     )

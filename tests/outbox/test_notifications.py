@@ -144,6 +144,7 @@ def test_an_erased_message_reads_erased(app, clock, login_as, make_loop, user_in
         built.loop,
         decision=Outcome.NO_HIRE,
         rationale="Not yet.",
+        early_reason="The panel agreed in the room.",
         actor=built.hiring_manager,
         now=clock(),
     )
