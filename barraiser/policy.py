@@ -3,6 +3,8 @@ button and a refused URL can never disagree."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from .auth.models import Role, User
@@ -157,6 +159,31 @@ def own_feedback_submitted(user: User, loop: Loop) -> bool:
             )
         )
         is not None
+    )
+
+
+def loops_sealed_for(user: User, loop_ids: Iterable[int]) -> set[int]:
+    """Of `loop_ids`, the loops on whose panel `user` sits (shadow included) without having
+    submitted their feedback: nothing said about them (an outcome, a vote) may reach `user` yet,
+    whatever roles they hold. One query for a page of many."""
+    wanted = {loop_id for loop_id in loop_ids if loop_id is not None}
+    if not wanted:
+        return set()
+    submitted = (
+        sa.select(Feedback.id)
+        .where(Feedback.interview_id == Interview.id, Feedback.submitted)
+        .exists()
+    )
+    return set(
+        db.session.scalars(
+            sa.select(Interview.loop_id)
+            .where(
+                Interview.loop_id.in_(wanted),
+                Interview.interviewer_id == user.id,
+                ~submitted,
+            )
+            .distinct()
+        )
     )
 
 

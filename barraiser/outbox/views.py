@@ -43,6 +43,9 @@ def index() -> ResponseReturnValue:
     return render_template(
         "outbox/index.html",
         page=page,
+        # A message's subject may say how a loop ended: not to an admin who still owes feedback
+        # on that loop's panel.
+        sealed=policy.loops_sealed_for(current_user, (m.loop_id for m in page.items)),
         state=state,
         counts=count_by_state(),
         states=list(MessageState),

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from barraiser.audit.models import AuditEvent
+from barraiser.auth.models import Role, UserRole
 from barraiser.domain import MessageState
 from barraiser.extensions import db
 from barraiser.outbox.models import OutboxMessage
@@ -159,3 +160,35 @@ def test_the_list_is_paginated(app, login_as, queue, monkeypatch):
     last = client.get("/admin/messages/?state=queued&page=99").get_data(as_text=True)
     assert "Page 3 of 3" in last
     assert f'data-testid="message-{ids[0]}"' in last  # oldest last
+
+
+@pytest.mark.parametrize("seat", ["panelist", "shadow"])
+def test_an_admin_who_owes_feedback_reads_no_subject_about_that_loop(
+    make_loop, login_as, clock, seat
+):
+    """A decision's subject says how the loop ended (a veto names the Bar Raiser's vote): an
+    admin on that loop's panel who has not submitted sees the message listed, not its subject,
+    until their own feedback is in; messages about other loops keep theirs."""
+    built = make_loop(with_shadow=True)
+    other = make_loop(tag="other")
+    admin = built.shadow if seat == "shadow" else built.panel[1].interviewer
+    admin.role_rows.append(UserRole(role=Role.ADMIN))
+    for loop, subject in ((built.loop, "Vetoed: ZQSEALED"), (other.loop, "Vetoed: ZQOPEN")):
+        db.session.add(
+            OutboxMessage(
+                dedupe_key=f"decided:{loop.id}",
+                kind="loop_decided",
+                recipient_id=built.hiring_manager.id,
+                loop_id=loop.id,
+                subject=subject,
+                body="…",
+                created_at=clock(),
+                next_attempt_at=clock(),
+            )
+        )
+    db.session.commit()
+
+    page = login_as(admin).get("/admin/messages/").get_data(as_text=True)
+
+    assert "ZQSEALED" not in page and "shown once yours is submitted" in page
+    assert "ZQOPEN" in page
