@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import postgres
 import pytest
 import sqlalchemy as sa
 from builders import BuiltLoop, build_loop
@@ -48,11 +49,21 @@ class Clock:
         return when
 
 
-def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def _database_url(tmp_path_factory: pytest.TempPathFactory, worker: str) -> str:
+    """SQLite: a file in this run's temporary directory. PostgreSQL: TEST_DATABASE_URL's database,
+    or, when the suite runs in several worker processes, a database of each worker's own beside it
+    (made afresh here, dropped at the end)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    url = normalise_database_url(url)
+    if worker == "master":
+        return url
+    parsed = sa.engine.make_url(url)
+    own = parsed.set(database=f"{parsed.database}_{worker}")
+    postgres.drop_database(own.database)
+    postgres.create_database(own.database)
+    return own.render_as_string(hide_password=False)
 
 
 def _drop_everything(app: Flask) -> None:
@@ -77,12 +88,13 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def _app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def _app(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Flask]:
+    database_url = _database_url(tmp_path_factory, worker_id)
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASH_PROFILE": "CHEAPEST",
             "RATELIMIT_STORAGE_URI": "memory://",
@@ -100,6 +112,8 @@ def _app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()
+    if worker_id != "master" and database_url.startswith("postgresql"):
+        postgres.drop_database(sa.engine.make_url(database_url).database)
 
 
 def _empty_tables(app: Flask) -> None:

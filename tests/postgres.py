@@ -26,14 +26,18 @@ def drop_database(name: str) -> None:
     engine.dispose()
 
 
-@contextmanager
-def scratch_database(prefix: str) -> Iterator[str]:
-    """A new, empty database for the block; yields its URL and drops it afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+def create_database(name: str) -> None:
     engine = _admin()
     with engine.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     engine.dispose()
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A new, empty database for the block; yields its URL and drops it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    create_database(name)
     try:
         yield f"{SERVER}/{name}"
     finally:
