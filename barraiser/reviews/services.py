@@ -246,9 +246,10 @@ def open_review(review: Review, *, actor: User, now: datetime) -> Review:
     report = calibration_report(
         ReportFilters(since=review.period_start, until=review.period_end), now=now
     )
+    since = _since(review, previous, now=now)
     # Through JSON and back: what is stored is exactly what will be read.
     review.snapshot = json.loads(json.dumps(report))
-    review.since = json.loads(json.dumps(_since(review, previous, now=now)))
+    review.since = json.loads(json.dumps(since))
     review.previous = previous
     review.state = ReviewState.OPEN
     review.opened_at, review.opened_by_id = now, actor.id
