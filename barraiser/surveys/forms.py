@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from .models import SCALE, STATEMENTS, Question
@@ -13,7 +14,7 @@ from .services import COMMENT_MAX
 def _scale(question: Question) -> RadioField:
     return RadioField(
         STATEMENTS[question],
-        choices=[(str(value), label) for value, label in SCALE.items()],
+        choices=[SelectChoice(str(value), label) for value, label in SCALE.items()],
         validators=[Optional()],
         validate_choice=True,
     )
