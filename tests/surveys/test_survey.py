@@ -20,6 +20,8 @@ from barraiser.extensions import db
 from barraiser.outbox.models import OutboxMessage
 from barraiser.outbox.services import deliver_due
 from barraiser.privacy.services import candidate_export, erase_candidate
+from barraiser.reviews.models import Review
+from barraiser.reviews.services import queue_due_reviews
 from barraiser.settings.services import change_settings, current_settings
 from barraiser.surveys.models import CandidateSurvey, Question
 from barraiser.surveys.services import answer_survey, queue_surveys
@@ -107,7 +109,7 @@ def test_the_link_works_once_and_expires(app, client, make_loop, clock, survey_o
 
 
 def test_answers_are_exported_and_erased_with_the_candidate(
-    app, client, make_loop, clock, survey_on
+    app, client, make_loop, clock, survey_on, login_as
 ):
     built = _decided(make_loop, clock)
     queue_surveys(now=clock())
@@ -117,8 +119,20 @@ def test_answers_are_exported_and_erased_with_the_candidate(
     candidate, address = built.loop.candidate, built.loop.candidate.email
     (exported,) = candidate_export(candidate)["experience_surveys"]
     assert exported["comment"] == "The day ran late." and exported["fair"] == 5
+    # The comment is an anecdote of the review that falls due next (no name beside it).
+    inspector = login_as("inspector")
+    clock.advance(minutes=1)
+    queue_due_reviews(now=clock())
+    db.session.commit()
+    review = f"/reviews/{db.session.scalar(sa.select(Review.id))}"
+    assert login_as(survey_on).post(f"{review}/open").status_code == 302  # admins chair
+    comments = re.compile(r'data-testid="survey-comments">(.*?)</ul>', re.S)
+    shown = comments.search(inspector.get(review).get_data(as_text=True)).group(1)
+    assert "The day ran late." in shown and "Casey" not in shown
     erase_candidate(candidate, actor=survey_on, now=clock())
     db.session.commit()
+    shown = comments.search(inspector.get(review).get_data(as_text=True)).group(1)
+    assert "The day ran late." not in shown
     survey = db.session.scalar(sa.select(CandidateSurvey))
     db.session.refresh(survey)
     answers = (survey.fair, survey.prepared, survey.time_respected, survey.comment)
