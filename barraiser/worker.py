@@ -1,7 +1,8 @@
-"""The delivery worker: a sweep — queue the reminders that are due (feedback, action items, the
-committee's review, the candidates' surveys), then
-deliver the messages that are due — every interval until told to stop. Any number run at once, on
-every host: queueing is once per dedupe key and delivery claims each message (outbox.services)."""
+"""The delivery worker: a sweep — queue what is due (feedback reminders, action items, the
+committee's review when a period ends, the candidates' experience surveys), then deliver the
+messages that are due — every interval until told to stop. Any number run at once, on every host:
+queueing is once per dedupe key (and once per review period and per surveyed loop) and delivery
+claims each message (outbox.services)."""
 
 from __future__ import annotations
 

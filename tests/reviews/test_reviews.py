@@ -9,6 +9,7 @@ import copy
 import re
 from datetime import UTC, date, datetime
 
+import concurrency
 import pytest
 import sqlalchemy as sa
 from calibration.report_data import build_history_with_l5_decided
@@ -75,6 +76,16 @@ def test_a_due_review_tells_the_committee_once(app, clock, user_in_role, make_us
         (inspector.id, "review_due", f"/reviews/{review.id}")
     ]
     assert "http://" in messages[0].body or "https://" in messages[0].body
+
+
+def test_two_sweeps_at_once_create_one_review_and_tell_each_member_once(app, clock, user_in_role):
+    inspector = user_in_role("inspector")
+    results = concurrency.race(
+        app, lambda: queue_due_reviews(now=clock()), lambda: queue_due_reviews(now=clock())
+    )
+    assert sorted(results) == [0, 1], results
+    assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 1
+    assert db.session.scalars(sa.select(OutboxMessage.recipient_id)).all() == [inspector.id]
 
 
 def _open_february(client) -> int:
