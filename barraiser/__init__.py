@@ -44,7 +44,9 @@ from .outbox.views import bp as outbox_bp
 from .principles.views import bp as principles_bp
 from .privacy.views import bp as privacy_bp
 from .requisitions.views import bp as requisitions_bp
+from .reviews.views import bp as reviews_bp
 from .settings.views import bp as settings_bp
+from .surveys.views import bp as surveys_bp
 from .training.views import bp as training_bp
 
 BLUEPRINTS = (
@@ -62,6 +64,8 @@ BLUEPRINTS = (
     privacy_bp,
     feedback_bp,
     calibration_bp,
+    reviews_bp,
+    surveys_bp,
     training_bp,
     outbox_bp,
     identity_bp,

@@ -12,16 +12,22 @@ from .loops.models import Interview, InterviewPrinciple, Loop
 from .outbox.models import OutboxMessage
 from .principles.models import Principle
 from .requisitions.models import Requisition
+from .reviews.models import Anecdote, CommitteeMember, Decision, Review
 from .settings.models import MechanismSetting
+from .surveys.models import CandidateSurvey
 from .training.models import MentorNote
 
 __all__ = [
     "ActionItem",
     "Addendum",
+    "Anecdote",
     "ApiToken",
     "AuditEvent",
     "Candidate",
+    "CandidateSurvey",
     "ClaimRule",
+    "CommitteeMember",
+    "Decision",
     "Feedback",
     "FinalVote",
     "HirePerformance",
@@ -37,6 +43,7 @@ __all__ = [
     "PrincipleRating",
     "Proposal",
     "Requisition",
+    "Review",
     "ScimAccount",
     "ScimToken",
     "User",

@@ -1,6 +1,8 @@
-"""The delivery worker: a sweep — queue the reminders that are due (feedback, action items), then
-deliver the messages that are due — every interval until told to stop. Any number run at once, on
-every host: queueing is once per dedupe key and delivery claims each message (outbox.services)."""
+"""The delivery worker: a sweep — queue what is due (feedback reminders, action items, the
+committee's review when a period ends, the candidates' experience surveys), then deliver the
+messages that are due — every interval until told to stop. Any number run at once, on every host:
+queueing is once per dedupe key (and once per review period and per surveyed loop) and delivery
+claims each message (outbox.services)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from .calibration.actions import queue_due_actions
 from .extensions import db
 from .feedback.reminders import queue_due_reminders
 from .outbox.services import Sweep, deliver_due
+from .reviews.services import queue_due_reviews
+from .surveys.services import queue_surveys
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,12 @@ class SweepReport:
 
 def sweep(*, now: datetime, should_stop: threading.Event | None = None) -> SweepReport:
     """One sweep, in the current app context; commits as it goes."""
-    queued = queue_due_reminders(now=now) + queue_due_actions(now=now)
+    queued = (
+        queue_due_reminders(now=now)
+        + queue_due_actions(now=now)
+        + queue_due_reviews(now=now)
+        + queue_surveys(now=now)
+    )
     db.session.commit()
     stop = should_stop.is_set if should_stop is not None else (lambda: False)
     return SweepReport(queued=queued, delivery=deliver_due(now=now, should_stop=stop))

@@ -31,7 +31,11 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("feedback",),
     ("debrief",),
     ("training",),
+    # The candidates' survey: the report reads its aggregates, the reviews its comments.
+    ("surveys",),
     ("calibration",),
+    # The committee's reviews, built on the report and its action items.
+    ("reviews",),
     ("history",),
     ("privacy",),
     ("demo",),

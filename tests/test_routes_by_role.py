@@ -20,6 +20,8 @@ PUBLIC_ENDPOINTS = {
     "passwords.forgot",
     "passwords.open_link",
     "passwords.set_password",
+    # The candidate-experience survey: the link in the candidate's email is the key (no account).
+    "surveys.answer",
 }
 # SCIM authenticates with a bearer token, not a login: 401 without one (tests/identity).
 BEARER_BLUEPRINTS = ("scim.",)
@@ -41,6 +43,8 @@ ROLE_ONLY_PAGES = {
     "calibration.report_csv": {"admin", "inspector"},
     "calibration.actions": {"admin", "inspector"},
     "calibration.new_action": {"admin", "inspector"},
+    "reviews.index": {"admin", "inspector"},
+    "reviews.edit_committee": {"admin"},
     "loops.new": {"admin", "recruiter"},
     "requisitions.index": {"admin", "recruiter", "hiring_manager"},
     "requisitions.new": {"admin", "recruiter"},

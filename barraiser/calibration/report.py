@@ -19,11 +19,12 @@ from ..auth.models import User
 from ..extensions import db
 from ..principles.models import Principle
 from ..settings.services import SETTINGS, MechanismSettings, current_settings
+from ..surveys.queries import survey_summary
 from .actions import open_actions
 from .cache import cached_metrics
 from .flags import FlagSettings
 from .metrics import build_report, read_panel
-from .queries import ReportFilters, fetch_rows
+from .queries import ReportFilters, fetch_rows, loop_ids
 
 T = TypeVar("T")
 
@@ -60,7 +61,8 @@ def without_cyclic_gc(build: Callable[[], T]) -> T:
 
 def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, Any]:
     """The whole report as a JSON-able dict: the metrics' contract (see metrics.build_report)
-    plus `filters`, `generated_at`, `open_actions` and `mechanism_changes`, and for each
+    plus `filters`, `generated_at`, `open_actions`, `mechanism_changes` and `candidate_survey`
+    (surveys.queries.survey_summary), and for each
     interviewer a `flag_summary` sentence (None when not flagged)."""
     settings = current_settings()
     flags = flag_settings_from(settings)
@@ -103,6 +105,9 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
         for action in open_actions()
     ]
     report["mechanism_changes"] = mechanism_changes(filters.period)
+    # The candidates' voice, in aggregate: the decided loops' surveys (never a name, and per
+    # interviewer only from surveys.queries.MIN_N answers).
+    report["candidate_survey"] = survey_summary(loop_ids(filters, decided_only=True))
     return report
 
 

@@ -66,7 +66,7 @@ class Envelope:
     def of(cls, message: OutboxMessage) -> Envelope:
         return cls(
             id=message.id,
-            to=message.recipient.email,
+            to=message.address,
             subject=message.subject,
             body=message.body,
             calendar=message.calendar,

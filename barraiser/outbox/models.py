@@ -22,7 +22,10 @@ class OutboxMessage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)
-    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    # A user, or (for someone with no account: a candidate asked about their experience) an
+    # email address alone.
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    to_address: Mapped[str | None] = mapped_column(sa.String(254))
     loop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loop.id"), index=True)
     candidate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
     subject: Mapped[str] = mapped_column(sa.String(300))
@@ -43,9 +46,12 @@ class OutboxMessage(Model):
     __table_args__ = (
         sa.Index("ix_outbox_message_due", "state", "next_attempt_at"),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.CheckConstraint(
+            "recipient_id IS NOT NULL OR to_address IS NOT NULL", name="has_a_recipient"
+        ),
     )
 
-    recipient: Mapped[User] = relationship()
+    recipient: Mapped[User | None] = relationship()
 
     # In-app notifications: every message is also an item in its recipient's list. `link` is
     # the path (under the app's root) of the page the message is about, so the list links
@@ -54,6 +60,13 @@ class OutboxMessage(Model):
     link: Mapped[str | None] = mapped_column(sa.String(300))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     calendar: Mapped[str | None] = mapped_column(sa.Text)
+
+    @property
+    def address(self) -> str:
+        """Where the email goes: the recipient's address, or the one it was queued to."""
+        if self.recipient is not None:
+            return self.recipient.email
+        return self.to_address or ""
 
 
 # The navigation's unread count and the list page read by recipient, newest first.

@@ -10,7 +10,15 @@ from sqlalchemy.orm import joinedload
 
 from ..domain import MessageState
 from ..extensions import db
-from ..personal_data import ERASED_TEXT, DataSubject, ExportDocument, blank, iso, name_of
+from ..personal_data import (
+    ERASED_TEXT,
+    DataSubject,
+    ExportDocument,
+    blank,
+    iso,
+    marker_if_present,
+    name_of,
+)
 from .models import OutboxMessage
 
 ERASED_BEFORE_SENDING = "erased with the candidate"
@@ -34,6 +42,7 @@ class Messages:
         OutboxMessage.error,
         OutboxMessage.calendar,
         OutboxMessage.link,
+        OutboxMessage.to_address,
     )
 
     def export(self, subject: DataSubject, document: ExportDocument) -> None:
@@ -41,7 +50,7 @@ class Messages:
             {
                 "kind": message.kind,
                 "loop_id": message.loop_id,
-                "recipient": name_of(message.recipient),
+                "recipient": name_of(message.recipient) or message.to_address,
                 "subject": message.subject,
                 "body": message.body,
                 "created_at": iso(message.created_at),
@@ -67,6 +76,7 @@ class Messages:
                     subject=ERASED_TEXT,
                     body=ERASED_TEXT,
                     calendar=None,
+                    to_address=marker_if_present(OutboxMessage.to_address),
                     error=sa.case(
                         (OutboxMessage.sent_at.is_(None), sa.literal(ERASED_BEFORE_SENDING)),
                         else_=OutboxMessage.error,

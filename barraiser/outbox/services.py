@@ -88,6 +88,49 @@ def queue_message(
     return True
 
 
+def queue_email(
+    address: str,
+    *,
+    kind: str,
+    dedupe_key: str,
+    subject: str,
+    template: str,
+    context: Mapping[str, Any],
+    now: datetime,
+    loop_id: int | None = None,
+    candidate_id: int | None = None,
+) -> bool:
+    """Record an email to someone with no account (a candidate), once per `dedupe_key`; False
+    when it was already queued. Delivered like any message; it is in nobody's notifications."""
+    exists = db.session.scalar(
+        sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    if exists is not None:
+        return False
+    body = render_body(template, **context)
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                OutboxMessage(
+                    dedupe_key=dedupe_key,
+                    kind=kind,
+                    recipient_id=None,
+                    to_address=address,
+                    loop_id=loop_id,
+                    candidate_id=candidate_id,
+                    subject=subject,
+                    body=body,
+                    created_at=now,
+                    state=MessageState.QUEUED,
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
 # How long a sweep's claim keeps other sweeps off a message, and how many it claims at a time.
 # With MAIL_TIMEOUT_SECONDS at 30, a batch of 10 cannot outlast half the lease even if every
 # send times out; a sweep checks anyway before each send.
@@ -146,12 +189,12 @@ def claim_due(*, now: datetime, limit: int) -> list[Envelope]:
         for row in db.session.execute(
             sa.select(
                 OutboxMessage.id,
-                User.email,
+                sa.func.coalesce(User.email, OutboxMessage.to_address).label("email"),
                 OutboxMessage.subject,
                 OutboxMessage.body,
                 OutboxMessage.calendar,
             )
-            .join(User, User.id == OutboxMessage.recipient_id)
+            .outerjoin(User, User.id == OutboxMessage.recipient_id)
             .where(OutboxMessage.id.in_(ids))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         )

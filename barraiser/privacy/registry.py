@@ -21,6 +21,8 @@ from ..loops.models import Loop
 from ..outbox import privacy as outbox
 from ..outbox.models import OutboxMessage
 from ..personal_data import DataSubject, ExportDocument, PersonalData, iso, name_of
+from ..reviews import privacy as reviews
+from ..surveys import privacy as surveys
 from ..training import privacy as training
 
 
@@ -71,6 +73,8 @@ CONTRIBUTIONS: tuple[PersonalData, ...] = (
     feedback.personal_data,
     debrief.personal_data,
     training.personal_data,
+    surveys.personal_data,
+    reviews.personal_data,
     outbox.personal_data,
     AuditTrail(),
 )

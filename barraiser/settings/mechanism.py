@@ -102,6 +102,31 @@ class MechanismSettings:
         minimum=0.0,
         maximum=3.0,
     )
+    # Inspection (barraiser/reviews): how often the committee reviews the mechanism.
+    review_cadence_months: int = setting(
+        1,
+        label="Reviews: months between reviews",
+        help="The committee reviews the mechanism every this many months (1: monthly, 3: "
+        "quarterly); each review covers the months since the one before and falls due the day "
+        "after.",
+        minimum=1,
+        maximum=12,
+    )
+    # The candidate's voice (barraiser/surveys).
+    candidate_survey: bool = setting(
+        False,
+        label="Candidate-experience survey",
+        help="Off by default. On: after a loop is decided, the candidate gets one email with a "
+        "single-use link to four short questions (no account needed). Only aggregates reach the "
+        "report, never with the candidate's name.",
+    )
+    candidate_survey_days: int = setting(
+        14,
+        label="Candidate-experience survey: days the link stays valid",
+        help="After this many days the survey link no longer works.",
+        minimum=1,
+        maximum=90,
+    )
 
     def __post_init__(self) -> None:
         for key, spec in SETTINGS.items():

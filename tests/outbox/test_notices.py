@@ -98,9 +98,11 @@ def test_every_link_opens_for_its_recipient(story):
 def test_every_email_template_is_told_by_some_moment(story):
     told = {m.kind for moment in story.moments.values() for m in moment.messages}
     # Feedback reminders come from the reminder sweep (tests/outbox/test_messages.py), and
-    # set-password links from an admin or the login page (tests/auth/test_password_links.py).
+    # set-password links from an admin or the login page (tests/auth/test_password_links.py),
+    # a review falling due and the candidate's survey from the sweep (tests/reviews).
     templates = {path.stem for path in TEMPLATES.glob("*.txt")}
-    assert told | {"feedback_reminder", "password_link"} == templates
+    swept = {"feedback_reminder", "password_link", "review_due", "candidate_survey"}
+    assert told | swept == templates
 
 
 def test_the_decision_tells_who_may_know_the_outcome_and_not_how_anyone_voted(story):

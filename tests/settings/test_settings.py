@@ -30,7 +30,14 @@ FLAG_DEFAULTS = {
     "flag_agreement_z": 2.0,
     "flag_min_effect": 0.25,
 }
+# The reviews' cadence and the candidates' survey (barraiser/reviews, barraiser/surveys).
+REVIEW_DEFAULTS = {
+    "review_cadence_months": 1,
+    "candidate_survey": False,
+    "candidate_survey_days": 14,
+}
 FORM |= {key: str(value) for key, value in FLAG_DEFAULTS.items()}
+FORM |= {"review_cadence_months": "1", "candidate_survey": "", "candidate_survey_days": "14"}
 # A value other than the default for every setting, each of its setting's type.
 CHANGED = {
     "feedback_deadline_hours": 48,
@@ -41,6 +48,9 @@ CHANGED = {
     "flag_agreement_floor": 0.4,
     "flag_agreement_z": 2.5,
     "flag_min_effect": 0.4,
+    "review_cadence_months": 3,
+    "candidate_survey": True,
+    "candidate_survey_days": 7,
 }
 
 
@@ -61,6 +71,7 @@ def test_defaults_apply_until_changed(app):
         "min_evidence_words": 30,
         "allow_principle_overlap": False,
         **FLAG_DEFAULTS,
+        **REVIEW_DEFAULTS,
     }
     assert settings == DEFAULTS == MechanismSettings()
 

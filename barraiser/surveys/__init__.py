@@ -1,0 +1,1 @@
+"""The candidate-experience survey: a single-use link by email after a loop is decided."""
