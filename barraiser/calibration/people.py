@@ -77,9 +77,7 @@ def _score(column: Any) -> sa.ColumnElement[int]:
 
 def _submitted_feedback(interview: Any) -> Any:
     """The join to an interview's feedback, only once submitted: a draft is its author's alone."""
-    return sa.and_(
-        Feedback.interview_id == interview.id, Feedback.state == FeedbackState.SUBMITTED
-    )
+    return sa.and_(Feedback.interview_id == interview.id, Feedback.state == FeedbackState.SUBMITTED)
 
 
 def _month(moment: datetime | None) -> str:
@@ -151,8 +149,15 @@ def interviewer_months(filters: ReportFilters, user_id: int) -> list[dict[str, A
         .where(Loop.id.in_(decided), own.interviewer_id == user_id, own.is_shadow.is_(False))
     )
     months: defaultdict[str, dict[str, Any]] = defaultdict(
-        lambda: {"interviews": 0, "submitted": 0, "on_time": 0, "votes": 0, "leaning": 0,
-                 "agreed": 0, "leniency": []}  # fmt: skip
+        lambda: {
+            "interviews": 0,
+            "submitted": 0,
+            "on_time": 0,
+            "votes": 0,
+            "leaning": 0,
+            "agreed": 0,
+            "leniency": [],
+        }  # fmt: skip
     )
     for first, outcome, score, late, state, total, n in db.session.execute(query):
         tally = months[_month(first)]

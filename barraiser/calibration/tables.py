@@ -98,7 +98,9 @@ INTERVIEWER_FIGURES: tuple[Column, ...] = (
     Column("hire_lean", "Hire lean", "rate", "Share of written votes leaning hire"),
     Column("leniency", "Raw leniency", "signed", "Mean vote minus the other panelists' mean"),
     Column("leniency_n", "Loops behind the raw leniency"),
-    Column("leniency_adjusted_estimate", "Adjusted leniency", "signed", note="leniency_adjusted_ci"),
+    Column(
+        "leniency_adjusted_estimate", "Adjusted leniency", "signed", note="leniency_adjusted_ci"
+    ),
     Column("agreement_with_decision", "Agreement with the decision", "rate", note="agreement_ci"),
     Column("agreement_n", "Decided loops behind the agreement"),
     Column("on_time_rate", "Feedback on time", "rate", note="on_time_ci"),

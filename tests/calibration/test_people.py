@@ -58,7 +58,11 @@ def test_an_inspector_goes_from_the_report_to_the_loops_behind_an_interviewer(hi
 
 
 def test_the_bar_raiser_page_lists_the_loops_they_ran_and_their_vetoes(history, login_as):
-    html = login_as("admin").get(f"/calibration/bar-raisers/{history.bar_raiser.id}").get_data(as_text=True)
+    html = (
+        login_as("admin")
+        .get(f"/calibration/bar-raisers/{history.bar_raiser.id}")
+        .get_data(as_text=True)
+    )
     assert candidates(html) == ["L4", "L3", "L2", "L1"]
     assert html.count(">Vetoed<") == 1
     figures = html[html.index('data-testid="figures"') : html.index('id="months"')]
@@ -175,7 +179,9 @@ def test_wide_csvs_hold_a_row_per_interviewer_bar_raiser_and_principle(history, 
         rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
         assert [row[key] for row in rows] == [row[key] for row in report[table]]
     interviewers = list(
-        csv.DictReader(io.StringIO(client.get("/calibration/interviewers.csv").get_data(as_text=True)))
+        csv.DictReader(
+            io.StringIO(client.get("/calibration/interviewers.csv").get_data(as_text=True))
+        )
     )
     panel1 = next(row for row in interviewers if row["email"] == "panel1@example.com")
     assert float(panel1["hire_lean"]) == 1.0
