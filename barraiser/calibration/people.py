@@ -25,6 +25,7 @@ from ..loops.models import Interview, Loop
 from ..requisitions.models import Requisition
 from .intervals import wilson
 from .queries import ReportFilters, loop_ids
+from .tables import TablePage
 
 
 @dataclass(frozen=True)
@@ -52,25 +53,6 @@ class DecidedLoop:
         return self.vote.value.replace("_", " ").capitalize() if self.vote else None
 
 
-@dataclass(frozen=True)
-class LoopPage:
-    """A page of loops, with the names the `pagination` macro reads."""
-
-    items: list[DecidedLoop]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
-
-
 def _score(column: Any) -> sa.ColumnElement[int]:
     return sa.case(*((column == vote, score) for vote, score in VOTE_SCORES.items()))
 
@@ -93,12 +75,12 @@ def _rate(prefix: str, hits: int, n: int) -> dict[str, Any]:
     return {prefix: _share(hits, n), f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
 
 
-def _page(query: sa.Select, page: int, per_page: int) -> LoopPage:
+def _page(query: sa.Select, page: int, per_page: int) -> TablePage:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     last = max(1, ceil(total / per_page))
     page = min(max(page, 1), last)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
-    return LoopPage([DecidedLoop(*row) for row in rows], page, per_page, total)
+    return TablePage([DecidedLoop(*row) for row in rows], page, per_page, total)
 
 
 # -- interviewers -------------------------------------------------------------------------------
@@ -157,7 +139,7 @@ def interviewer_months(filters: ReportFilters, user_id: int) -> list[dict[str, A
             "leaning": 0,
             "agreed": 0,
             "leniency": [],
-        }  # fmt: skip
+        }
     )
     for first, outcome, score, late, state, total, n in db.session.execute(query):
         tally = months[_month(first)]
@@ -193,7 +175,7 @@ def interviewer_months(filters: ReportFilters, user_id: int) -> list[dict[str, A
 
 def interviewer_loops(
     filters: ReportFilters, user_id: int, *, page: int, per_page: int
-) -> LoopPage:
+) -> TablePage:
     """The decided loops where `user_id` sat on the panel, newest first, with their vote."""
     decided = loop_ids(filters, decided_only=True)
     query = (
@@ -249,7 +231,9 @@ def bar_raiser_months(filters: ReportFilters, user_id: int) -> list[dict[str, An
     ]
 
 
-def bar_raiser_loops(filters: ReportFilters, user_id: int, *, page: int, per_page: int) -> LoopPage:
+def bar_raiser_loops(
+    filters: ReportFilters, user_id: int, *, page: int, per_page: int
+) -> TablePage:
     """The decided loops `user_id` ran as Bar Raiser, newest first, with their own written vote."""
     decided = loop_ids(filters, decided_only=True)
     own = aliased(Interview)

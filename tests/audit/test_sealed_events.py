@@ -45,7 +45,7 @@ def test_an_admin_on_the_panel_reads_no_vote_in_the_log_until_they_submit(
     # Two loops' events: the other loop's details (not their panel) show, their own loop's not.
     assert page.count("proposed no hire on") == 1
     assert page.count("made the proposal on") == 1
-    assert page.count("<dd class=\"col-sm-9\">strong no hire</dd>") == 2  # written and final
+    assert page.count('<dd class="col-sm-9">strong no hire</dd>') == 2  # written and final
     assert page.count('data-testid="sealed"') == 2
     assert page.count("<code>debrief.proposed</code>") == 2  # the event itself is still listed
 
