@@ -108,7 +108,14 @@ def interviewer_months(filters: ReportFilters, user_id: int) -> list[dict[str, A
             ),
         )
         .where(
-            other.loop_id.in_(decided),
+            # Only the loops where they sat: the others' votes of those alone are summed.
+            other.loop_id.in_(
+                sa.select(Interview.loop_id).where(
+                    Interview.loop_id.in_(decided),
+                    Interview.interviewer_id == user_id,
+                    Interview.is_shadow.is_(False),
+                )
+            ),
             other.is_shadow.is_(False),
             other.interviewer_id != user_id,
         )
