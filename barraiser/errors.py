@@ -9,7 +9,7 @@ from contextlib import contextmanager, suppress
 from flask import Flask, current_app, render_template, request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import db
@@ -159,6 +159,38 @@ def _flat_fields(messages: dict, prefix: str = "") -> Fields:
     return flat
 
 
+# Our words for the statuses Werkzeug raises by itself (an unknown URL, a wrong method...), in
+# place of its defaults; a description given on purpose (`abort(400, "...")`) is kept.
+HTTP_PAGES: dict[int, tuple[str, str]] = {
+    400: ("That request could not be read", "Something in it is missing or malformed."),
+    401: ("Please log in", "This page needs you to be logged in."),
+    403: ("Not allowed", "Your account may not open this page."),
+    404: (
+        "Page not found",
+        "There is nothing at this address. The link may be mistyped or out of date; start "
+        "again from your home page.",
+    ),
+    405: (
+        "Not possible at this address",
+        "This address does not take that kind of request (a link was followed where a form "
+        "should have been sent, or the other way round). Go back and use the page's buttons.",
+    ),
+    413: ("Too large", "What was sent is larger than this page accepts."),
+    415: ("Unsupported content", "This page does not accept what was sent in that format."),
+    429: ("Too many requests", "Wait a little, then try again."),
+}
+
+
+def http_page(error: HTTPException) -> tuple[str, str]:
+    """The title and message for a Werkzeug HTTP error: ours when it carries Werkzeug's own
+    description, else its name and the description it was given."""
+    code = error.code or 500
+    ours = HTTP_PAGES.get(code)
+    if ours and error.description == type(error).description:
+        return ours
+    return error.name, error.description or ""
+
+
 def register_error_handlers(app: Flask) -> None:
     for unavailable in DATABASE_UNAVAILABLE:
         app.register_error_handler(unavailable, _database_unavailable)
@@ -186,10 +218,13 @@ def register_error_handlers(app: Flask) -> None:
         # webargs (the API's input) hangs what was wrong with which field on `data`.
         messages = (getattr(error, "data", None) or {}).get("messages")
         fields = _flat_fields(_by_field(messages)) if isinstance(messages, dict) else None
-        message = error.description or ""
+        title, message = http_page(error)
         if fields:
             message = "The request's input is not valid: see `fields`."
-        return _render(error.code or 500, error.name, message, fields)
+        response = _render(error.code or 500, title, message, fields)
+        if error.code == 405 and isinstance(error, MethodNotAllowed) and error.valid_methods:
+            return (*response, {"Allow": ", ".join(error.valid_methods)})
+        return response
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

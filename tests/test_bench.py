@@ -18,6 +18,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
     [
         ("calibration.py", ["--loops", "30", "--repeat", "1"], "model fit:"),
         ("import_history.py", ["--loops", "30"], "imported in:"),
+        ("calibration_page.py", ["--loops", "30", "--repeat", "1"], "busiest interviewer:"),
     ],
 )
 def test_a_benchmark_runs_and_prints_its_figures(script, arguments, printed):

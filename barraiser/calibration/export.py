@@ -148,3 +148,23 @@ def report_to_csv(report: Mapping[str, Any]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(report_to_csv_rows(report))
     return buffer.getvalue()
+
+
+TABLE_EXPORTS: dict[str, tuple[str, list[str]]] = {
+    "interviewers": ("calibration.interviewers_csv", INTERVIEWER_COLUMNS),
+    "bar_raisers": ("calibration.bar_raisers_csv", BAR_RAISER_COLUMNS),
+    "principles": ("calibration.principles_csv", PRINCIPLE_COLUMNS),
+}
+"""The tables with a wide CSV of their own: the endpoint that serves it and its columns."""
+
+
+def table_to_csv(report: Mapping[str, Any], table: str) -> str:
+    """One of the report's tables as a wide CSV: a header of its figures, then one row per
+    interviewer, Bar Raiser or principle, in the report's order (every row, never a page)."""
+    _, columns = TABLE_EXPORTS[table]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in map(_flatten, report[table]):
+        writer.writerow([csv_cell(row[column]) for column in columns])
+    return buffer.getvalue()

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..requisitions.models import Requisition
 from .models import ActionStatus
 from .queries import ReportFilters
-from .report import SORT_DIRECTIONS, parse_sort
+from .tables import SORT_DIRECTIONS, parse_sort
 
 DEFAULT_DAYS = 90
 """Without dates, the report covers the last 90 days, today included."""

@@ -1,14 +1,13 @@
 """The calibration report as served: rows from SQL through the pure metrics, plus the sections
-that live outside the period (open actions) or outside the loops (the mechanism's own changes),
-and the report's tables as the page shows and sorts them."""
+that live outside the period (open actions) or outside the loops (the mechanism's own changes).
+How the page shows and sorts its tables is `tables.py`'s."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -221,151 +220,3 @@ def describe_change(event: AuditEvent, principle: str | None) -> str:
     else:
         text = f"Principle edited: {name}"
     return text + (" (description changed)" if "description" in changes else "")
-
-
-# -- the report's tables, as the page shows and sorts them -------------------------------------
-
-Kind = Literal["text", "count", "rate", "signed", "number", "hours"]
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    kind: Kind = "count"
-    title: str = ""
-    """A longer explanation, shown as the header's tooltip."""
-
-
-TABLES: dict[str, tuple[Column, ...]] = {
-    "interviewers": (
-        Column("name", "Interviewer", "text"),
-        Column("interviews", "Interviews", title="Panel interviews in the period"),
-        Column("submitted", "Submitted"),
-        Column("hire_lean", "Hire lean", "rate", "Share of written votes leaning hire"),
-        Column("leniency", "Leniency", "signed", "Mean vote minus the other panelists' mean"),
-        Column("leniency_n", "n", title="Loops behind the leniency"),
-        Column(
-            "leniency_adjusted_estimate",
-            "Adjusted",
-            "signed",
-            "Leniency adjusted for the candidates met (the model's estimate, vote points)",
-        ),
-        Column("leniency_adjusted_ci", "95% CI", "text", "Interval of the adjusted leniency"),
-        Column(
-            "agreement_with_decision", "Agreement", "rate", "Votes leaning the way it was decided"
-        ),
-        Column("agreement_ci", "95% CI", "text", "Wilson interval of the agreement"),
-        Column("agreement_n", "n", title="Decided loops behind the agreement"),
-        Column("on_time_rate", "On time", "rate"),
-        Column("median_hours_to_submit", "Median h to submit", "hours"),
-        Column("vote_change_rate", "Vote changed", "rate", "Final vote differs from written"),
-        Column("evidence_median_words", "Evidence words", "number", "Median per principle"),
-        Column("raises_bar_rate", "Raises the bar", "rate"),
-        Column("vote_performance_correlation", "Vote ~ performance", "signed", "Pearson r"),
-        Column("flag_reasons", "Flags", "text"),
-    ),
-    "bar_raisers": (
-        Column("name", "Bar Raiser", "text"),
-        Column("loops", "Loops"),
-        Column("debriefs", "Decided"),
-        Column("vetoes", "Vetoes"),
-        Column("veto_rate", "Veto rate", "rate"),
-        Column("veto_rate_ci", "95% CI", "text", "Wilson interval of the veto rate"),
-        Column("median_hours_to_decision", "Median h to decision", "hours"),
-        Column("loops_per_week", "Loops / week", "number"),
-    ),
-    "principles": (
-        Column("name", "Principle", "text"),
-        Column("assigned", "Assigned"),
-        Column("rated_1", "Rated 1"),
-        Column("rated_2", "Rated 2"),
-        Column("rated_3", "Rated 3"),
-        Column("rated_4", "Rated 4"),
-        Column("agreement_with_decision", "Agreement", "rate"),
-        Column("agreement_n", "n"),
-    ),
-    "bar_raisers_in_training": (
-        Column("name", "Bar Raiser", "text"),
-        Column("status", "Status", "text"),
-        Column("loops_shadowed", "Loops shadowed"),
-        Column("loops_led", "Loops led"),
-        Column("certified_at", "Certified", "text"),
-    ),
-}
-SORT_DIRECTIONS = ("asc", "desc")
-
-
-def share_interval(low: float | None, high: float | None) -> str | None:
-    """A rate's interval as the page shows it: "40%–89%"; None without one."""
-    return None if low is None or high is None else f"{low:.0%}–{high:.0%}"
-
-
-def table_rows(report: Mapping[str, Any], table: str) -> list[dict[str, Any]]:
-    """A section's rows with what a column needs flattened: the principles' ratings, the
-    adjusted leniency's estimate and interval, the rates' intervals as text."""
-    rows = report[table]
-    if table == "principles":
-        return [
-            {**row, **{f"rated_{score}": n for score, n in row["ratings"].items()}} for row in rows
-        ]
-    if table == "interviewers":
-        flat = []
-        for row in rows:
-            adjusted = row["leniency_adjusted"]
-            flat.append(
-                {
-                    **row,
-                    "leniency_adjusted_estimate": adjusted and adjusted["estimate"],
-                    "leniency_adjusted_ci": adjusted
-                    and f"{adjusted['ci_low']:+.2f} to {adjusted['ci_high']:+.2f}",
-                    "agreement_ci": share_interval(
-                        row["agreement_with_decision_ci_low"],
-                        row["agreement_with_decision_ci_high"],
-                    ),
-                }
-            )
-        return flat
-    if table == "bar_raisers":
-        return [
-            {
-                **row,
-                "veto_rate_ci": share_interval(row["veto_rate_ci_low"], row["veto_rate_ci_high"]),
-            }
-            for row in rows
-        ]
-    return list(rows)
-
-
-def parse_sort(value: str | None, direction: str | None) -> tuple[str, str, bool] | None:
-    """`table.column` (or a bare column of the interviewers table) and asc/desc, or None.
-
-    Raises ValueError with a message for a table or column that does not exist.
-    """
-    if not value:
-        return None
-    table, _, column = value.rpartition(".")
-    table = table or "interviewers"
-    if table not in TABLES:
-        raise ValueError(f"There is no table {table!r} to sort; use one of {', '.join(TABLES)}.")
-    if column not in {c.key for c in TABLES[table]}:
-        raise ValueError(f"The {table} table has no column {column!r} to sort by.")
-    if direction not in (None, "", *SORT_DIRECTIONS):
-        raise ValueError("Sort direction must be asc or desc.")
-    return table, column, direction == "desc"
-
-
-def sort_rows(rows: Sequence[Mapping[str, Any]], column: str, *, descending: bool) -> list:
-    """Rows by one column; empty values (no data) last in either direction."""
-
-    def key(row: Mapping[str, Any]) -> Any:
-        value = row.get(column)
-        if isinstance(value, list):
-            value = ", ".join(value)
-        if isinstance(value, str):
-            return value.casefold()
-        return value
-
-    present = [row for row in rows if key(row) not in (None, "")]
-    missing = [row for row in rows if key(row) in (None, "")]
-    return sorted(present, key=key, reverse=descending) + missing

@@ -10,22 +10,37 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock, policy
 from ..audit.services import events_for
+from ..auth.models import User
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..pages import act, load_or_404
 from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
-from .export import report_to_csv
+from .export import TABLE_EXPORTS, report_to_csv, table_to_csv
 from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
 from .line_charts import measurement_charts
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
-from .report import TABLES, calibration_report, parse_sort, sort_rows, table_rows
+from .people import bar_raiser_loops, bar_raiser_months, interviewer_loops, interviewer_months
+from .report import calibration_report
+from .tables import (
+    BAR_RAISER_FIGURES,
+    INTERVIEWER_FIGURES,
+    PAGED_TABLES,
+    STATUS_LABELS,
+    TABLES,
+    flagged_first,
+    interviewer_row,
+    page_of,
+    parse_sort,
+    sort_rows,
+    table_rows,
+)
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 
@@ -40,9 +55,10 @@ def _inspectors_only() -> None:
 
 
 def format_value(value: Any, kind: str) -> str:
-    """A number as the page shows it (the JSON and CSV keep full precision); "—" for no data."""
+    """A number as the page shows it (the JSON and CSV keep full precision); "no data" where
+    there is none."""
     if value is None or value == []:
-        return "—"
+        return "no data"
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if kind == "rate":
@@ -92,9 +108,22 @@ def _export_args(parsed: ParsedFilters) -> dict[str, Any]:
     return args
 
 
+TABLE_PAGE_SIZE = 25
+"""Rows per page of the tables that grow with the history (interviewers, Bar Raisers)."""
+
+
+def _user_ids(emails: list[str]) -> dict[str, int]:
+    """The ids of the people a page names, for links to their pages: one query per page."""
+    if not emails:
+        return {}
+    query = sa.select(User.email, User.id).where(User.email.in_(emails))
+    return {email: id_ for email, id_ in db.session.execute(query)}
+
+
 @bp.get("")
 def index():
-    """The report page: filters, charts, sortable tables, open actions, the mechanism's changes."""
+    """The report page: filters, charts, sortable tables (a page of the long ones at a time,
+    flagged interviewers first), open actions, the mechanism's changes."""
     parsed = _filters()
     if parsed.filters is None:
         return render_template(
@@ -103,25 +132,92 @@ def index():
     now = clock.now()
     report = calibration_report(parsed.filters, now=now)
     tables = {name: table_rows(report, name) for name in TABLES}
+    tables["interviewers"] = flagged_first(tables["interviewers"])
     sort = parse_sort(parsed.form.sort.data, parsed.form.dir.data)
     if sort is not None:
         table, column, descending = sort
         tables[table] = sort_rows(tables[table], column, descending=descending)
+    pages = {
+        name: page_of(tables[name], request.args.get(parameter), TABLE_PAGE_SIZE)
+        for name, parameter in PAGED_TABLES.items()
+    }
     actions_by_subject: dict[str, list[dict[str, Any]]] = {}
     for action in report["open_actions"]:
         actions_by_subject.setdefault(action["subject_email"], []).append(action)
+    shown = [row["email"] for page in pages.values() for row in page.items]
+    export_args = _export_args(parsed)
+    sort_args = {"sort": parsed.form.sort.data, "dir": parsed.form.dir.data} if sort else {}
     return render_template(
         "calibration/report.html",
         form=parsed.form,
         report=report,
         error=None,
         tables=tables,
+        pages=pages,
+        page_parameters=PAGED_TABLES,
         columns=TABLES,
         sort=sort,
+        sort_args=sort_args,
         charts={**report_charts(report), **measurement_charts(report)},
         actions_by_subject=actions_by_subject,
+        user_ids=_user_ids(shown),
+        export_args=export_args,
+        table_exports=TABLE_EXPORTS,
+    )
+
+
+def _person_page(kind: str, user_id: int):
+    """An interviewer's or a Bar Raiser's page: their figures in the report's period, month by
+    month, and the decided loops behind them (paginated)."""
+    user = load_or_404(User, user_id)
+    parsed = _filters()
+    if parsed.filters is None:
+        return render_template(
+            "calibration/person.html", kind=kind, person=user, form=parsed.form, error=parsed.error
+        ), 400
+    report = calibration_report(parsed.filters, now=clock.now())
+    interviewer = next((r for r in report["interviewers"] if r["email"] == user.email), None)
+    bar_raiser = next((r for r in report["bar_raisers"] if r["email"] == user.email), None)
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    per_page = current_app.config["PAGE_SIZE"]
+    if kind == "interviewer":
+        months = interviewer_months(parsed.filters, user.id)
+        loops = interviewer_loops(parsed.filters, user.id, page=page, per_page=per_page)
+    else:
+        months = bar_raiser_months(parsed.filters, user.id)
+        loops = bar_raiser_loops(parsed.filters, user.id, page=page, per_page=per_page)
+    return render_template(
+        "calibration/person.html",
+        kind=kind,
+        person=user,
+        form=parsed.form,
+        error=None,
+        report=report,
+        interviewer=interviewer and interviewer_row(interviewer),
+        bar_raiser=bar_raiser,
+        figures=INTERVIEWER_FIGURES if kind == "interviewer" else BAR_RAISER_FIGURES,
+        months=months,
+        loops=loops,
+        actions=[a for a in report["open_actions"] if a["subject_email"] == user.email],
+        status_label=STATUS_LABELS.get(user.bar_raiser_status.value, ""),
         export_args=_export_args(parsed),
     )
+
+
+@bp.get("/interviewers/<int:user_id>")
+def interviewer(user_id: int):
+    """One interviewer for the hiring committee: figures, by month, and the decided loops behind
+    them with their vote and the outcome; never a word of feedback."""
+    return _person_page("interviewer", user_id)
+
+
+@bp.get("/bar-raisers/<int:user_id>")
+def bar_raiser(user_id: int):
+    """One Bar Raiser: loops run, vetoes, latency, by month, and the decided loops they ran."""
+    return _person_page("bar_raiser", user_id)
 
 
 @bp.get("/report.json")
@@ -147,6 +243,40 @@ def report_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _table_csv(table: str):
+    """One table of the report as a wide CSV: a row per interviewer, Bar Raiser or principle,
+    a column per figure; every row, whatever the page shows."""
+    parsed = _filters()
+    if parsed.filters is None:
+        return Response(parsed.error + "\n", status=400, mimetype="text/plain")
+    report = calibration_report(parsed.filters, now=clock.now())
+    filters = parsed.filters
+    name = f"calibration-{table}-{filters.since.isoformat()}-{filters.until.isoformat()}.csv"
+    return Response(
+        table_to_csv(report, table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/interviewers.csv")
+def interviewers_csv():
+    """The interviewers table as a wide CSV."""
+    return _table_csv("interviewers")
+
+
+@bp.get("/bar-raisers.csv")
+def bar_raisers_csv():
+    """The Bar Raisers table as a wide CSV."""
+    return _table_csv("bar_raisers")
+
+
+@bp.get("/principles.csv")
+def principles_csv():
+    """The principles table as a wide CSV."""
+    return _table_csv("principles")
 
 
 # -- action items -------------------------------------------------------------------------------

@@ -43,10 +43,11 @@ def test_an_admin_on_the_panel_reads_no_vote_in_the_log_until_they_submit(
     page = login_as(admin).get("/admin/audit/?action=debrief.").get_data(as_text=True)
 
     # Two loops' events: the other loop's details (not their panel) show, their own loop's not.
-    assert page.count('"decision": "no_hire"') == 1
-    assert page.count('"written": "strong_no_hire"') == 1
+    assert page.count("proposed no hire on") == 1
+    assert page.count("made the proposal on") == 1
+    assert page.count('<dd class="col-sm-9">strong no hire</dd>') == 2  # written and final
     assert page.count('data-testid="sealed"') == 2
-    assert page.count("debrief.proposed") == 2  # the event itself is still listed
+    assert page.count("<code>debrief.proposed</code>") == 2  # the event itself is still listed
 
 
 def test_the_audit_page_reads_the_rule_in_the_same_queries_for_any_number_of_loops(

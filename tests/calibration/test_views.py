@@ -215,7 +215,7 @@ def test_filters_narrow_the_report(history, login_as):
 
 
 def interviewer_order(page: str) -> list[str]:
-    return re.findall(r"<span class=\"text-muted small\">([^<]+@example\.com)</span>", page)
+    return re.findall(r'data-testid="email">([^<]+@example\.com)</span>', page)
 
 
 def section(page: str, testid: str) -> str:
@@ -230,9 +230,9 @@ def section(page: str, testid: str) -> str:
         ("sort=leniency&dir=desc", ["panel1", "br", "panel2", "panel3"]),
         ("sort=interviewers.leniency&dir=asc", ["panel3", "br", "panel2", "panel1"]),
         ("sort=name&dir=desc", ["panel3", "panel2", "panel1", "br"]),
-        # No correlation for panel1 (all 4s): no data sorts last either way.
-        ("sort=vote_performance_correlation&dir=asc", ["br", "panel3", "panel2", "panel1"]),
-        ("sort=vote_performance_correlation&dir=desc", ["panel2", "panel3", "br", "panel1"]),
+        # Only panel1 wrote evidence: the others have no data, which sorts last either way.
+        ("sort=evidence_median_words&dir=asc", ["panel1", "br", "panel2", "panel3"]),
+        ("sort=evidence_median_words&dir=desc", ["panel1", "br", "panel2", "panel3"]),
     ],
 )
 def test_tables_sort_on_the_server_without_javascript(history, login_as, query, expected):
