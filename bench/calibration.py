@@ -26,6 +26,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+# As the app runs it (barraiser.calibration sets it too, but numpy is imported here first).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without installing it
 
