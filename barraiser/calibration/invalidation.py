@@ -54,11 +54,11 @@ FLAG = "barraiser.report_data_changed"
 
 
 def _a_draft(session: Session, feedback: Feedback | None) -> bool:
-    """Feedback that is a draft and stays one: its author's alone, not the report's."""
-    if feedback is None:
+    """Feedback that is a draft and stays one (a new one included): its author's alone, not
+    the report's."""
+    if feedback is None or feedback.state is not FeedbackState.DRAFT:
         return False
-    state = sa.inspect(feedback).attrs.state
-    return feedback.state is FeedbackState.DRAFT and not state.history.has_changes()
+    return feedback in session.new or not sa.inspect(feedback).attrs.state.history.has_changes()
 
 
 def changes_the_report(session: Session, instance: Any, *, deleted: bool = False) -> bool:
