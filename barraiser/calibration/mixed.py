@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +77,10 @@ class CrossedFit:
     loop_effects: FloatArray
     votes: int
     converged: bool
+    loop_index: npt.NDArray[np.intp] = field(default_factory=lambda: np.empty(0, np.intp))
+    """Per vote (in the order given), its loop's position in `loops`."""
+    judge_index: npt.NDArray[np.intp] = field(default_factory=lambda: np.empty(0, np.intp))
+    """Per vote, its interviewer's position in `interviewers`."""
 
     def interval(self, index: int) -> tuple[float, float, float, float]:
         """(estimate, se, ci_low, ci_high) of one interviewer's effect, by position."""
@@ -365,9 +369,10 @@ def _moment_start(
     return np.log(np.array([loop / residual, interviewer / residual]))
 
 
-def _indexed(
+def indexed(
     values: Sequence[int] | npt.NDArray[np.int64],
 ) -> tuple[tuple[int, ...], npt.NDArray[np.intp]]:
+    """The distinct values, sorted, and each value's position among them."""
     labels, index = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
     return tuple(int(label) for label in labels), index.astype(np.intp)
 
@@ -387,8 +392,20 @@ def fit_crossed(
         raise ValueError("fit_crossed needs one loop and one interviewer per vote")
     if len(y) < 2 or float(y.max() - y.min()) == 0.0:
         raise ValueError("the votes do not vary: there is nothing to fit")
-    loops, loop_index = _indexed(loop_ids)
-    interviewers, judge_index = _indexed(interviewer_ids)
+    loops, loop_index = indexed(loop_ids)
+    interviewers, judge_index = indexed(interviewer_ids)
+    return fit_indexed(loops, loop_index, interviewers, judge_index, y)
+
+
+def fit_indexed(
+    loops: tuple[int, ...],
+    loop_index: npt.NDArray[np.intp],
+    interviewers: tuple[int, ...],
+    judge_index: npt.NDArray[np.intp],
+    y: FloatArray,
+) -> CrossedFit:
+    """`fit_crossed` on votes already indexed (see `indexed`): loop and interviewer labels, and
+    per vote the positions of its loop and interviewer among them."""
     design = _design(loop_index, judge_index, y, len(loops), len(interviewers))
     start = np.clip(_moment_start(loop_index, judge_index, y), *LOG_RATIO_BOUNDS)
     best = _newton(design, y, start)
@@ -430,6 +447,8 @@ def fit_crossed(
         loop_effects=loop_effects,
         votes=len(y),
         converged=converged,
+        loop_index=loop_index,
+        judge_index=judge_index,
     )
 
 
@@ -442,11 +461,18 @@ def enough_for_a_fit(
     Enough: at least MIN_FIT_LOOPS loops with votes from two different interviewers or more,
     and at least MIN_FIT_INTERVIEWERS interviewers voting in them.
     """
+    if not len(loop_ids):
+        return enough_indexed(np.empty(0, np.intp), np.empty(0, np.intp), 0)
+    judges, judge_index = indexed(interviewer_ids)
+    return enough_indexed(indexed(loop_ids)[1], judge_index, len(judges))
+
+
+def enough_indexed(
+    loop_index: npt.NDArray[np.intp], judge_index: npt.NDArray[np.intp], width: int
+) -> str | None:
+    """`enough_for_a_fit` on votes already indexed, `width` interviewers."""
     compared_loops, interviewers = 0, 0
-    if len(loop_ids):
-        _, loop_index = _indexed(loop_ids)
-        judges, judge_index = _indexed(interviewer_ids)
-        width = len(judges)
+    if len(loop_index):
         pairs = np.unique(loop_index.astype(np.int64) * width + judge_index)
         loop_of = pairs // width
         compared = np.bincount(loop_of) >= 2
