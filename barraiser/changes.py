@@ -10,7 +10,7 @@ the data (see `calibration.invalidation`), not here: this module knows no slice.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 
 from .extensions import Model, db
 
@@ -29,23 +29,26 @@ class ChangeCounter(Model):
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
-def bump(name: str, session: Session | None = None) -> None:
+def bump(name: str, session: Session | scoped_session[Session] | None = None) -> None:
     """Count one more change to `name`'s data, in `session`'s transaction (the app's by default).
 
     An UPDATE in place: concurrent writers queue on the row until the first commits, so no
     change is ever counted as another's. The row is made on first use where no migration seeded
     it (a database built from the models)."""
-    session = session if session is not None else db.session
-    table = ChangeCounter.__table__
-    updated = session.execute(
-        sa.update(table).where(table.c.name == name).values(value=table.c.value + 1)
+    writer = session if session is not None else db.session
+    updated = writer.execute(
+        sa.update(ChangeCounter)
+        .where(ChangeCounter.name == name)
+        .values(value=ChangeCounter.value + 1)
+        .execution_options(synchronize_session=False)
     )
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(sa.insert(table).values(name=name, value=1))
+    if getattr(updated, "rowcount", 1) == 0:
+        writer.execute(sa.insert(ChangeCounter).values(name=name, value=1))
 
 
 def current(name: str) -> int:
     """How many changes `name`'s data has seen: one read by primary key."""
-    table = ChangeCounter.__table__
-    value = db.session.execute(sa.select(table.c.value).where(table.c.name == name)).scalar()
+    value = db.session.execute(
+        sa.select(ChangeCounter.value).where(ChangeCounter.name == name)
+    ).scalar()
     return int(value or 0)

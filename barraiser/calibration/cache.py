@@ -79,7 +79,7 @@ class RedisStore:
 
     def get(self, key: str) -> str | None:
         value = self.client.get(KEY_PREFIX + key)
-        return None if value is None else bytes(value).decode()
+        return None if value is None else value.decode() if isinstance(value, bytes) else value
 
     def set(self, key: str, value: str, max_age: float) -> None:
         self.client.set(KEY_PREFIX + key, value, px=max(1, int(max_age * 1000)))
@@ -91,12 +91,12 @@ class RedisStore:
 
 def store(app: Flask | None = None) -> Store:
     """This app's store, made on first use (the app object is what one server is)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app if app is not None else current_app
     found = app.extensions.get(EXTENSION)
     if found is None:
         url = app.config.get("CALIBRATION_CACHE_URL") or ""
         found = app.extensions.setdefault(EXTENSION, RedisStore(url) if url else MemoryStore())
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def data_fingerprint() -> int:
@@ -126,7 +126,7 @@ def cached_metrics(
         log.warning("calibration cache unavailable; building the report", exc_info=True)
         stored = None
     if stored is not None and stored.startswith(fingerprint):
-        return json.loads(stored[len(fingerprint) :])  # type: ignore[no-any-return]
+        return json.loads(stored[len(fingerprint) :])
     report = build()
     # Kept as JSON text: a copy for each caller, and far smaller than the dicts in memory.
     try:

@@ -48,7 +48,7 @@ USER_COLUMNS = ("name", "email", "department", "bar_raiser_status", "certified_a
 """What the report shows of a person; a login or a new password changes none of it."""
 
 WATCHED_TABLES = frozenset(
-    model.__table__.name for model in (*ALWAYS, Feedback, PrincipleRating, User)
+    str(model.__tablename__) for model in (*ALWAYS, Feedback, PrincipleRating, User)
 )
 FLAG = "barraiser.report_data_changed"
 

@@ -318,9 +318,8 @@ def _newton(design: _Design, y: FloatArray, start: FloatArray) -> _Solution | No
             sums = np.concatenate(
                 [[variate.sum()], np.bincount(judge_at, weights=variate, minlength=width - 1)]
             )
-            solution, loops = current.fitted(
-                design, sums, np.bincount(loop_at, weights=variate, minlength=n_loops)
-            )
+            loop_sums = np.bincount(loop_at, weights=variate, minlength=n_loops).astype(np.float64)
+            solution, loops = current.fitted(design, sums, loop_sums)
             projected.append(variate - solution[0] - loops[loop_at] - solution[1:][judge_at])
         information = np.array([[a @ b for b in projected] for a in working]) / residual
         try:
