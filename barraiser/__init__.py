@@ -24,6 +24,7 @@ from .audit.views import bp as audit_bp
 from .auth.password_views import bp as passwords_bp
 from .auth.services import use_hash_profile
 from .auth.views import bp as auth_bp
+from .calibration.invalidation import watch as watch_report_data
 from .calibration.views import bp as calibration_bp
 from .candidates.views import bp as candidates_bp
 from .cli import register_commands
@@ -111,6 +112,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     use_hash_profile(app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"))
     db.init_app(app)
+    watch_report_data()  # every change to what the calibration report reads is counted
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -161,6 +161,9 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # The report's metrics are reused while the data is unchanged, for at most this long.
         "CALIBRATION_CACHE_SECONDS": _int("CALIBRATION_CACHE_SECONDS", 300),
+        # Where built reports are kept: this process's memory when empty, or a Redis shared by
+        # every worker and server (redis://host:port/db).
+        "CALIBRATION_CACHE_URL": os.environ.get("CALIBRATION_CACHE_URL", "").strip(),
         # How many of the report's big statements run beside its own (calibration/readers.py).
         "CALIBRATION_READER_THREADS": _int("CALIBRATION_READER_THREADS", 2),
         **_single_sign_on(),

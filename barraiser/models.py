@@ -5,6 +5,7 @@ from .audit.models import AuditEvent
 from .auth.models import LoginSession, User, UserRole
 from .calibration.models import ActionItem
 from .candidates.models import Candidate
+from .changes import ChangeCounter
 from .debrief.models import FinalVote, HirePerformance, Proposal, Verdict
 from .feedback.models import Addendum, Feedback, PrincipleRating
 from .identity.models import ClaimRule, IdentityLink, ScimAccount, ScimToken
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEvent",
     "Candidate",
     "CandidateSurvey",
+    "ChangeCounter",
     "ClaimRule",
     "CommitteeMember",
     "Decision",

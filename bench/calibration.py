@@ -26,6 +26,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+# As the app runs it (barraiser.calibration sets it too, but numpy is imported here first).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without installing it
 
@@ -39,6 +41,7 @@ from barraiser.calibration.report import (  # noqa: E402
     flag_settings_from,
     without_cyclic_gc,
 )
+from barraiser.changes import REPORT_DATA, bump  # noqa: E402
 from barraiser.clock import system_now  # noqa: E402
 from barraiser.debrief.models import FinalVote  # noqa: E402
 from barraiser.demo.synthetic_history import DEFAULT_END, DEFAULT_START  # noqa: E402
@@ -106,6 +109,7 @@ def hold_debriefs() -> tuple[int, int, int]:
             }
         )
     connection.execute(sa.insert(FinalVote.__table__), votes)
+    bump(REPORT_DATA)  # written on the bare connection: counted by hand
     refresh_planner_statistics()
     db.session.commit()
     return len(decided), len(votes), changed

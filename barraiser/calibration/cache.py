@@ -1,71 +1,114 @@
-"""A per-server cache of the report's metrics, so sorting, filtering back and forth and the
-CSV/JSON downloads of the same period do not rebuild it from 100,000 rows each time.
+"""A cache of the report's metrics, so sorting, filtering back and forth and the CSV/JSON
+downloads of the same period do not rebuild it from 100,000 rows each time.
 
-An entry is reused only while the data it was built from is unchanged, which one cheap query
-tells: the newest audit event (every state change writes one) together with the counts and
-version sums of the tables the report reads (which also catches rows written without an event,
-such as an import's). Entries also expire after CALIBRATION_CACHE_SECONDS (0 turns the cache off).
+An entry is reused only while the data it was built from is unchanged, which one read by primary
+key tells: the `changes.REPORT_DATA` counter, bumped in the same transaction as every change to
+what the report reads (see `invalidation`), and only then: a login, a draft's autosave or a
+password change leave it, and the cached report, alone. Entries also expire after
+CALIBRATION_CACHE_SECONDS (0 turns the cache off).
 
-Several servers share one database, each with its own cache (one per app): an entry is checked
-against the database's fingerprint before each use, so a change made through any server is seen
-by every other at its next report, never a stale figure. No coordination between servers needed.
+Where entries live: with CALIBRATION_CACHE_URL empty, in this server's memory (one cache per
+app); with a Redis URL, in that Redis, shared by every worker and server of the same database,
+so a report built by one is served by all. Either way an entry is checked against the counter
+before each use, so a change made through any server is seen by every other at its next report,
+never a stale figure. Redis down: the report is built as if there were no cache (and logged).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, Protocol
 
-import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
-from ..audit.models import AuditEvent
-from ..auth.models import User
-from ..debrief.models import FinalVote, HirePerformance, Verdict
-from ..extensions import db
-from ..feedback.models import Feedback, PrincipleRating
-from ..loops.models import Interview, Loop
-from ..principles.models import Principle
+from ..changes import REPORT_DATA, current
 
 MAX_ENTRIES = 32
 EXTENSION = "barraiser.calibration_cache"
+KEY_PREFIX = "barraiser:calibration:"
 
-Entries = OrderedDict[Hashable, tuple[float, tuple[Any, ...], str]]
-
-
-def _cache() -> tuple[threading.Lock, Entries]:
-    """This app's cache, made on first use (the app object is what one server is)."""
-    return current_app.extensions.setdefault(EXTENSION, (threading.Lock(), OrderedDict()))
+log = logging.getLogger(__name__)
 
 
-def data_fingerprint() -> tuple[Any, ...]:
-    """What the report's inputs look like now, in one statement of scalar subqueries."""
+class Store(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, max_age: float) -> None: ...
+    def clear(self) -> None: ...
 
-    def scalar(column: sa.ColumnElement, model: type) -> sa.ScalarSelect:
-        return sa.select(column).select_from(model).scalar_subquery()
 
-    count = sa.func.count
-    total = sa.func.coalesce
-    query = sa.select(
-        scalar(sa.func.max(AuditEvent.id), AuditEvent),
-        scalar(count(), Loop),
-        scalar(total(sa.func.sum(Loop.version), 0), Loop),
-        scalar(count(), Interview),
-        scalar(count(), Feedback),
-        scalar(total(sa.func.sum(Feedback.version), 0), Feedback),
-        scalar(count(), PrincipleRating),
-        scalar(count(), FinalVote),
-        scalar(count(), Verdict),
-        scalar(count(), HirePerformance),
-        scalar(sa.func.max(User.certified_at), User),
-        scalar(count(User.certified_at), User),
-        scalar(count(), Principle),
-    )
-    return tuple(db.session.execute(query).one())
+class MemoryStore:
+    """This server's entries, newest last, at most MAX_ENTRIES, each with its expiry."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def get(self, key: str) -> str | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                return None
+            self.entries.move_to_end(key)
+            return entry[1]
+
+    def set(self, key: str, value: str, max_age: float) -> None:
+        with self.lock:
+            self.entries[key] = (time.monotonic() + max_age, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+class RedisStore:
+    """Entries in a Redis shared by every server; Redis expires them."""
+
+    def __init__(self, url: str) -> None:
+        import redis  # the `redis` extra; only needed when configured
+
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+
+    def get(self, key: str) -> str | None:
+        value = self.client.get(KEY_PREFIX + key)
+        return None if value is None else value.decode() if isinstance(value, bytes) else value
+
+    def set(self, key: str, value: str, max_age: float) -> None:
+        self.client.set(KEY_PREFIX + key, value, px=max(1, int(max_age * 1000)))
+
+    def clear(self) -> None:
+        for key in self.client.scan_iter(match=KEY_PREFIX + "*", count=500):
+            self.client.delete(key)
+
+
+def store(app: Flask | None = None) -> Store:
+    """This app's store, made on first use (the app object is what one server is)."""
+    app = app if app is not None else current_app
+    found = app.extensions.get(EXTENSION)
+    if found is None:
+        url = app.config.get("CALIBRATION_CACHE_URL") or ""
+        found = app.extensions.setdefault(EXTENSION, RedisStore(url) if url else MemoryStore())
+    return found
+
+
+def data_fingerprint() -> int:
+    """How many changes the report's data has seen: one read by primary key."""
+    return current(REPORT_DATA)
+
+
+def entry_key(key: Hashable) -> str:
+    """`key` (the filters and flag settings, plain frozen dataclasses) for this database: two
+    apps on one database share entries, apps on different databases never do."""
+    database = str(current_app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+    return hashlib.sha256(f"{database}\n{key!r}".encode()).hexdigest()[:40]
 
 
 def cached_metrics(
@@ -75,27 +118,24 @@ def cached_metrics(
     `max_age` seconds. Always a fresh copy: callers add to it."""
     if max_age <= 0:
         return build()
-    lock, entries = _cache()
-    fingerprint = data_fingerprint()
-    now = time.monotonic()
-    with lock:
-        entry = entries.get(key)
-        if entry is not None and entry[1] == fingerprint and now - entry[0] <= max_age:
-            entries.move_to_end(key)
-            return json.loads(entry[2])
+    entries, name = store(), entry_key(key)
+    fingerprint = f"{data_fingerprint()}\n"
+    try:
+        stored = entries.get(name)
+    except Exception:  # a shared store that is down: build, as without a cache
+        log.warning("calibration cache unavailable; building the report", exc_info=True)
+        stored = None
+    if stored is not None and stored.startswith(fingerprint):
+        return json.loads(stored[len(fingerprint) :])
     report = build()
     # Kept as JSON text: a copy for each caller, and far smaller than the dicts in memory.
-    stored = json.dumps(report)
-    with lock:
-        entries[key] = (now, fingerprint, stored)
-        entries.move_to_end(key)
-        while len(entries) > MAX_ENTRIES:
-            entries.popitem(last=False)
+    try:
+        entries.set(name, fingerprint + json.dumps(report), max_age)
+    except Exception:
+        log.warning("calibration cache unavailable; the report is not kept", exc_info=True)
     return report
 
 
 def clear() -> None:
     """Forget this app's entries."""
-    lock, entries = _cache()
-    with lock:
-        entries.clear()
+    store().clear()

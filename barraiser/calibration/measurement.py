@@ -19,8 +19,9 @@ from .mixed import (
     MIN_FIT_INTERVIEWERS,
     MIN_FIT_LOOPS,
     CrossedFit,
-    enough_for_a_fit,
-    fit_crossed,
+    enough_indexed,
+    fit_indexed,
+    indexed,
 )
 from .reliability import reliability_section
 from .rows import LoopRow
@@ -40,6 +41,8 @@ class ModelReading:
     reason: str | None
     position: Mapping[int, int]
     """Interviewer id → their position in the fit's arrays."""
+    scores: np.ndarray | None = None
+    """The votes fitted, in the fit's order (see `CrossedFit.loop_index`)."""
 
     def adjusted(self, who: int) -> dict[str, float] | None:
         """One interviewer's `leniency_adjusted`, None without a fit or a vote in it."""
@@ -97,13 +100,16 @@ def read_model(votes_by_loop: Mapping[int, Any]) -> ModelReading:
     """The model over these votes when they are enough for a stable fit (see
     `mixed.enough_for_a_fit`); otherwise no fit and the reason, in words."""
     loops, voters, scores = vote_arrays(votes_by_loop)
-    reason = enough_for_a_fit(loops, voters)
+    (loop_labels, loop_index), (interviewers, judge_index) = indexed(loops), indexed(voters)
+    reason = enough_indexed(loop_index, judge_index, len(interviewers))
     if reason is None and float(scores.max() - scores.min()) == 0.0:
         reason = "Every vote is the same: there is no spread to adjust for. Raw figures only."
     if reason is not None:
         return ModelReading(None, reason, {})
-    fit = fit_crossed(loops, voters, scores)
-    return ModelReading(fit, None, {who: index for index, who in enumerate(fit.interviewers)})
+    fit = fit_indexed(loop_labels, loop_index, interviewers, judge_index, scores)
+    return ModelReading(
+        fit, None, {who: index for index, who in enumerate(fit.interviewers)}, scores
+    )
 
 
 def month_of(loop: LoopRow) -> str:
@@ -113,23 +119,21 @@ def month_of(loop: LoopRow) -> str:
 
 
 def _leniency_spread(
-    model: ModelReading,
-    votes_by_loop: Mapping[int, Any],
-    months: Mapping[int, str],
-    min_n: int,
+    model: ModelReading, months: Mapping[int, str], min_n: int
 ) -> dict[str, tuple[float | None, int]]:
     """Per month: the standard deviation, over interviewers with at least `min_n` votes that
     month, of their mean adjusted vote (vote − mean − the model's candidate-loop effect), with
-    how many interviewers it is over. The model is the period's; the month only picks votes."""
-    fit = model.fit
-    if fit is None:
+    how many interviewers it is over. The model is the period's; the month only picks votes
+    (read from the arrays the model was fitted to, not from the rows again)."""
+    fit, scores = model.fit, model.scores
+    if fit is None or scores is None:
         return {}
-    loops, voters, scores = vote_arrays(votes_by_loop)
     labels = sorted({months[loop_id] for loop_id in fit.loops})
     month_index = {label: index for index, label in enumerate(labels)}
-    loop_month = np.fromiter((month_index[months[loop_id]] for loop_id in fit.loops), np.int64)
-    at_loop = np.searchsorted(np.asarray(fit.loops), loops)
-    at_voter = np.searchsorted(np.asarray(fit.interviewers), voters)
+    loop_month = np.fromiter(
+        (month_index[months[loop_id]] for loop_id in fit.loops), np.int64, len(fit.loops)
+    )
+    at_loop, at_voter = fit.loop_index, fit.judge_index
     width = len(fit.interviewers)
     cell = loop_month[at_loop] * width + at_voter
     size = len(labels) * width
@@ -146,7 +150,7 @@ def _leniency_spread(
 
 def monthly_trends(
     loops: Sequence[LoopRow],
-    votes_by_loop: Mapping[int, Any],
+    patterns_by_loop: Mapping[int, tuple[int, ...]],
     on_time: Mapping[int, int],
     submitted: Mapping[int, int],
     before_debrief: Mapping[int, bool],
@@ -156,21 +160,22 @@ def monthly_trends(
 ) -> list[dict[str, Any]]:
     """The headline figures by month of the loops' first interview, oldest first: loops,
     Krippendorff's alpha, the adoption rates, the veto rate and the spread of adjusted
-    leniency. Rates come with their Wilson 95% interval's bounds."""
+    leniency. Rates come with their Wilson 95% interval's bounds. `patterns_by_loop` holds each
+    loop's sorted written votes where it has two or more (as `metrics.read_loops` found them)."""
     months = {loop.loop_id: month_of(loop) for loop in loops}
     by_month: defaultdict[str, list[LoopRow]] = defaultdict(list)
     for loop in loops:
         by_month[months[loop.loop_id]].append(loop)
-    spread = _leniency_spread(model, votes_by_loop, months, min_n)
+    spread = _leniency_spread(model, months, min_n)
     result = []
     for month in sorted(by_month):
         own = by_month[month]
         decided = [loop for loop in own if loop.outcome is not None]
         patterns: Counter[tuple[int, ...]] = Counter()
         for loop in decided:
-            votes = votes_by_loop.get(loop.loop_id)
-            if votes is not None and len(votes.scores) >= 2:
-                patterns[tuple(sorted(votes.scores))] += 1
+            pattern = patterns_by_loop.get(loop.loop_id)
+            if pattern is not None:
+                patterns[pattern] += 1
         alpha = alpha_from_patterns(patterns, "ordinal")
         debriefed = [loop for loop in decided if loop.loop_id in before_debrief]
         figures: dict[str, tuple[int, int]] = {

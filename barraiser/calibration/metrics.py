@@ -162,6 +162,8 @@ class LoopReading:
     vote_patterns: Counter[tuple[int, ...]] = field(default_factory=Counter)
     """Loops with two votes or more, counted by their sorted written votes: the units of
     Krippendorff's alpha (loops with the same votes add the same coincidences)."""
+    pattern_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """Each such loop's sorted written votes, by loop id (the trends count them by month)."""
 
 
 @dataclass(slots=True)
@@ -255,7 +257,7 @@ def read_loops(
     """
     judgements = {who: Judgements() for who in panel.tallies}
     reading = LoopReading(judgements)
-    patterns = reading.vote_patterns
+    patterns, pattern_of = reading.vote_patterns, reading.pattern_of
     for loop_id, (voters, scores) in panel.votes_by_loop.items():
         outcome = outcomes.get(loop_id)
         if outcome is not None:
@@ -269,7 +271,8 @@ def read_loops(
         count = len(scores)
         if count < 2:
             continue
-        patterns[tuple(sorted(scores))] += 1
+        pattern = pattern_of[loop_id] = tuple(sorted(scores))
+        patterns[pattern] += 1
         total = sum(scores)
         if len(set(voters)) == count:
             for who, score in zip(voters, scores, strict=True):
@@ -605,7 +608,7 @@ def build_report(
         "reliability": model.reliability(),
         "trends": monthly_trends(
             loops,
-            decided_votes,
+            reading.pattern_of,
             panel.on_time_by_loop,
             panel.submitted_by_loop,
             before_debrief,
