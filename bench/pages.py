@@ -69,8 +69,9 @@ ROWS = [{"name": f"Person {n}", "role": "interviewer", "count": n} for n in rang
 def index():
     return render_template("page.html", rows=ROWS, title="Floor")
 """
-FLOOR_BASE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<link rel="stylesheet" href="/static/app.css"></head><body><nav>{% for n in range(12) %}
+FLOOR_BASE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{{ title }}</title><link rel="stylesheet" href="/static/app.css"></head><body>
+<nav>{% for n in range(12) %}
 <a href="/section/{{ n }}">Section {{ n }}</a>{% endfor %}</nav><main>{% block main %}{% endblock %}
 </main><footer>Bar Raiser</footer></body></html>"""
 FLOOR_PAGE = """{% extends "base.html" %}{% block main %}<h1>{{ title }}</h1><table>
@@ -120,7 +121,7 @@ def get(port: int, path: str, cookie: str = "") -> tuple[int, bytes, dict[str, s
 
 def login(port: int, email: str) -> str:
     """The cookie of a signed-in session (the login form, its CSRF token, then the post)."""
-    status, body, headers = get(port, "/login")
+    _status, body, headers = get(port, "/login")
     cookie = headers.get("Set-Cookie", "").split(";")[0]
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
         rb'name="csrf_token"[^>]*value="([^"]+)"', body
@@ -362,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
             one = measure(url, workdir, workers=1, **options)
             one_rates = report("SQLite, 1 worker", one)
             for name in ("home, admin", "home, recruiter"):
-                if name in one_rates and one_rates[name]:
+                if one_rates.get(name):
                     print(
                         f"  2 workers / 1 worker, {name}: "
                         f"{with_history[name] / one_rates[name]:.2f}"
@@ -375,7 +376,7 @@ def main(argv: list[str] | None = None) -> None:
             )
             print("\n  page at demo size / with the history (req/s ratio; target <= 1.2)")
             for name, rate in small.items():
-                if name in with_history and with_history[name]:
+                if with_history.get(name):
                     print(f"  {name:<34} {rate / with_history[name]:8.2f}")
     print(f"\ndone  [{load_average()}]")
 

@@ -179,10 +179,10 @@ def pinned_readers(connection: sa.Connection, count: int) -> Iterator[queue.Simp
             ]:
                 dbapi_connection = reader.connection.dbapi_connection
                 assert dbapi_connection is not None
-                if dbapi_connection.in_transaction:  # type: ignore[attr-defined]
-                    dbapi_connection.execute("ROLLBACK")  # type: ignore[attr-defined]
-                dbapi_connection.execute("BEGIN")  # type: ignore[attr-defined]
-                dbapi_connection.execute("SELECT count(*) FROM sqlite_master")  # type: ignore[attr-defined]
+                if dbapi_connection.in_transaction:
+                    dbapi_connection.execute("ROLLBACK")
+                dbapi_connection.execute("BEGIN")
+                dbapi_connection.execute("SELECT count(*) FROM sqlite_master")
                 if reader is not connection:
                     readers.put(reader)
         finally:

@@ -96,8 +96,9 @@ def test_a_commit_landing_while_readers_read_is_seen_by_no_part_of_the_report(
 ):
     """Another connection decides L5 just as the principle counts start. No part of the report
     sees it: every part reads as of the report's start (PostgreSQL: the exported snapshot;
-    SQLite: read transactions begun together, `readers.pinned_readers`). Without that, the loops would show
-    L5 undecided while the principle counts already counted its ratings as a hire's."""
+    SQLite: read transactions begun together, `readers.pinned_readers`). Without that, the
+    loops would show L5 undecided while the principle counts already counted its ratings as a
+    hire's."""
     l5 = history.loops["L5"].loop.id
     landed = threading.Event()
     counts_principles = queries._principle_counts
