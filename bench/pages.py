@@ -275,7 +275,7 @@ def pages(url: str) -> dict[str, tuple[str, str]]:
 
 
 def measure(
-    url: str, workdir: Path, *, seconds: float, clients: int, workers: int
+    url: str, workdir: Path, *, seconds: float, clients: int, workers: int, only: str = ""
 ) -> dict[str, Run]:
     environment = {
         "DATABASE_URL": url,
@@ -288,6 +288,8 @@ def measure(
         cookies = {role: login(app.port, email) for role, email in ROLES.items()}
         results: dict[str, Run] = {}
         for name, (role, path) in pages(url).items():
+            if only not in name:
+                continue
             status, _, _ = get(app.port, path, cookies[role])
             if status != 200:
                 print(f"  {name}: {path} answered {status}; skipped")
@@ -335,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
         "--demo-size", action="store_true", help="also measure at demo size, for the ratio"
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the bench runs")
+    parser.add_argument("--only", default="", help="measure only the pages whose name has this")
     args = parser.parse_args(argv)
     if args.quick:
         args.history, args.seconds, args.clients = 20, 0.5, 2
@@ -353,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
             f"built the demo and {args.history} loops of history in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        options = {"seconds": args.seconds, "clients": args.clients}
+        options = {"seconds": args.seconds, "clients": args.clients, "only": args.only}
         with_history = report(
             f"{'PostgreSQL' if args.database_url else 'SQLite'}, demo + {args.history} loops, "
             f"{args.workers} workers",

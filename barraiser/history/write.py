@@ -122,8 +122,8 @@ def _copy(table: sa.Table, rows: list[dict[str, Any]]) -> None:
                     if name in row:
                         value = row[name]
                     else:
-                        default = defaults[name]
-                        value = default.arg(None) if default.is_callable else default.arg  # type: ignore[union-attr]
+                        default: Any = defaults[name]
+                        value = default.arg(None) if default.is_callable else default.arg
                     if process is not None:
                         value = process(value)
                     if isinstance(value, dict | list):
