@@ -199,7 +199,11 @@ class Server:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a worker stuck on a slow request: no more waiting
+            self.process.kill()
+            self.process.wait()
 
 
 def build_database(url: str, history: int, workdir: Path) -> None:
@@ -283,7 +287,11 @@ def measure(
         "SESSION_COOKIE_SECURE": "0",
     }
     floor = Server("floor:app", workdir, {}, workers)
-    app = Server("wsgi:app", ROOT, environment, workers)
+    try:
+        app = Server("wsgi:app", ROOT, environment, workers)
+    except BaseException:
+        floor.stop()
+        raise
     try:
         cookies = {role: login(app.port, email) for role, email in ROLES.items()}
         results: dict[str, Run] = {}
@@ -301,8 +309,10 @@ def measure(
             results[name] = load(app.port, path, cookies[role], seconds=seconds, clients=clients)
         return results
     finally:
-        app.stop()
-        floor.stop()
+        try:
+            app.stop()
+        finally:
+            floor.stop()
 
 
 def report(title: str, results: dict[str, Run]) -> dict[str, float]:
