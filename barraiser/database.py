@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import fcntl
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,29 +86,77 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
 
 
 STATEMENT_READER = "barraiser_statement_reader"
-"""Execution option for a SQLite connection that only reads, each statement on its own: no
-transaction is begun, so every statement reads the database as it stands when it starts.
+"""Execution option for a SQLite connection that only reads and manages its transaction itself:
+the app begins none for it (`calibration.readers` begins read transactions on such connections
+and pins their snapshot)."""
 
-Safe for consistent reads only while another transaction of this process holds the write lock
-(every session transaction does, below), so that nothing can commit in between; see
-`calibration.readers`."""
+# Statements that change the database, or open a savepoint (which a write follows), on SQLite.
+_WRITES = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|SAVEPOINT|VACUUM|REINDEX|ANALYZE)\b",
+    re.IGNORECASE,
+)
 
 
 @event.listens_for(Engine, "begin")
-def _begin_immediate_on_sqlite(connection: sa.Connection) -> None:
-    """Take SQLite's write lock when a transaction starts.
-
-    A deferred transaction that reads and then writes cannot wait for the lock when another
-    writer got there first: SQLite answers "database is locked" at once, whatever the busy
-    timeout. BEGIN IMMEDIATE makes concurrent writers queue on the busy timeout instead.
-    """
+def _begin_deferred_on_sqlite(connection: sa.Connection) -> None:
+    """Begin a read transaction on SQLite: in WAL mode any number of them read beside a writer,
+    each from the snapshot of its first read. The write lock is taken only when the transaction
+    is about to write (`_take_write_lock_before_writing`)."""
     if connection.dialect.name != "sqlite" or connection.get_execution_options().get(
         STATEMENT_READER
     ):
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN")
+    connection.info["writing"] = False
     # To tell later whether this transaction has written anything (`wrote_in_transaction`).
     connection.info["changes_at_begin"] = _total_changes(connection)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _take_write_lock_before_writing(
+    connection: sa.Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    """Before a SQLite transaction's first write (or SELECT … FOR UPDATE, or savepoint), take
+    the write lock, waiting for it on the busy timeout.
+
+    A read transaction cannot simply go on to write: if another connection committed since its
+    snapshot was taken, SQLite refuses the write at once ("database is locked"), whatever the busy
+    timeout, so concurrent read-then-write requests would fail. Instead the transaction, which has
+    written nothing yet, ends its read and begins again with BEGIN IMMEDIATE, queueing behind any
+    writer. From then on it reads what is committed now, as a transaction on PostgreSQL (READ
+    COMMITTED) does after waiting for a row lock: whatever it read before and means to change, it
+    re-reads under the lock (`FOR UPDATE`) or checks by version (version_id_col), as it must on
+    PostgreSQL too. Writers therefore still run one at a time, whole from their first write;
+    readers never wait for them, nor they for readers.
+    """
+    info = connection.info
+    if info.get("writing", True) or connection.dialect.name != "sqlite":
+        return
+    for_update = context is not None and (
+        getattr(getattr(context, "compiled", None), "statement", None) is not None
+        and getattr(context.compiled.statement, "_for_update_arg", None) is not None
+    )
+    if not (for_update or _WRITES.match(statement)):
+        return
+    if connection.get_execution_options().get(STATEMENT_READER):
+        raise RuntimeError("a statement reader does not write")
+    dbapi_connection = cast(sqlite3.Connection, connection.connection.dbapi_connection)
+    if dbapi_connection.total_changes != info.get("changes_at_begin"):
+        raise RuntimeError("a SQLite transaction wrote before taking the write lock")
+    if dbapi_connection.in_transaction:
+        dbapi_connection.execute("ROLLBACK")  # it has only read: nothing is lost
+    dbapi_connection.execute("BEGIN IMMEDIATE")
+    info["writing"] = True
+
+
+def holds_write_lock(connection: sa.Connection) -> bool:
+    """Whether the SQLite transaction open on `connection` has taken the write lock."""
+    return bool(connection.info.get("writing"))
 
 
 def wrote_in_transaction(connection: sa.Connection) -> bool:

@@ -19,6 +19,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
         ("calibration.py", ["--loops", "30", "--repeat", "1"], "model fit:"),
         ("import_history.py", ["--loops", "30"], "imported in:"),
         ("calibration_page.py", ["--loops", "30", "--repeat", "1"], "busiest interviewer:"),
+        ("pages.py", ["--quick"], "/floor"),
     ],
 )
 def test_a_benchmark_runs_and_prints_its_figures(script, arguments, printed):
@@ -26,7 +27,7 @@ def test_a_benchmark_runs_and_prints_its_figures(script, arguments, printed):
         [sys.executable, str(BENCH / script), *arguments],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=False,
     )
     assert finished.returncode == 0, finished.stderr

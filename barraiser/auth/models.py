@@ -62,8 +62,11 @@ class User(Model):
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # Loaded with the signed-in user (auth.sessions) and on the pages that list roles; other
+    # users (a loop's Bar Raiser, a panel) come without them, so a page does not pay a query
+    # for roles after every statement that loads people.
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="user", lazy="select", cascade="all, delete-orphan"
     )
     certified_by: Mapped[User | None] = relationship(remote_side=[id])
 

@@ -24,14 +24,23 @@ from .sessions import end_sessions
 # under one profile verify under any other.
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# Made on the first login that needs it, under the profile in force: a hash costs some 100 ms, so
+# none is made when the app starts.
+_dummy_hash: str | None = None
 
 
 def use_hash_profile(name: str) -> None:
     """Select an argon2 parameter profile by name (see argon2.profiles), e.g. 'CHEAPEST'."""
-    global _hasher, _DUMMY_HASH
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher.from_parameters(getattr(profiles, name))
-    _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+    _dummy_hash = None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_hex(16))
+    return _dummy_hash
 
 
 def normalise_email(email: str) -> str:
@@ -60,7 +69,7 @@ def user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The user these credentials belong to, if they may log in; None otherwise."""
     user = user_by_email(email)
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -66,6 +66,7 @@ def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Fo
         sa.select(LoginSession, User)
         .join(User, LoginSession.user_id == User.id)
         .where(LoginSession.token_hash == token_hash(token), User.active.is_(True))
+        .options(sa.orm.selectinload(User.role_rows))
     ).first()
     if row is None:
         return Found(None)

@@ -209,7 +209,7 @@ def logout():
 def users():
     policy.require(policy.can_manage_users(current_user))
     page = paginate(
-        sa.select(User).order_by(User.name, User.id),
+        sa.select(User).options(sa.orm.selectinload(User.role_rows)).order_by(User.name, User.id),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

@@ -10,10 +10,11 @@ Measured at 20,000 loops on SQLite, cold, with a second core free: 0.63 s agains
 one connection. On a machine with no core to spare they cost some 8% more CPU instead.
 
 They must all read the same data, as the report's own transaction sees it:
-- On SQLite, the report's transaction holds the write lock (every transaction of the app begins
-  IMMEDIATE, `database.py`): no other connection can commit until the report is done, so a
-  reader that begins no transaction of its own (`STATEMENT_READER`) sees exactly what the
-  report's transaction sees, and the report's own connection reads alongside them.
+- On SQLite (WAL), the report's transaction and every reader's begin their reads together
+  while a connection of the report holds the write lock for that instant (`pinned_readers`): no
+  commit can land between them, so they all read the same snapshot, and none of them holds the
+  lock while the report is built (writers go on meanwhile). The report's transaction must not
+  have written, nor hold the write lock (then no other connection could take it).
 - On PostgreSQL, the report's transaction exports its snapshot (`pg_export_snapshot`), and
   every statement of the report runs on a connection whose transaction takes that snapshot
   (`SET TRANSACTION SNAPSHOT`): a commit landing meanwhile is invisible to all of them alike.
@@ -29,6 +30,7 @@ on the report's own connection).
 
 from __future__ import annotations
 
+import queue
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,7 +39,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from ..database import STATEMENT_READER, wrote_in_transaction
+from ..database import STATEMENT_READER, holds_write_lock, wrote_in_transaction
 
 T = TypeVar("T")
 Statement = Callable[..., T]
@@ -61,6 +63,7 @@ class Readers:
         self.connection = connection
         self.pool = pool
         self.snapshot = snapshot
+        self.pinned: queue.SimpleQueue[sa.Connection] | None = None
 
     @property
     def side_by_side(self) -> bool:
@@ -79,8 +82,12 @@ class Readers:
         if self.snapshot is not None:
             with snapshot_reader(engine, self.snapshot) as reader:
                 return statement(reader, *args)
-        with engine.connect().execution_options(**{STATEMENT_READER: True}) as reader:
+        assert self.pinned is not None
+        reader = self.pinned.get()  # as many as the pool's threads: one is always free
+        try:
             return statement(reader, *args)
+        finally:
+            self.pinned.put(reader)
 
 
 def can_read_alongside(connection: sa.Connection) -> bool:
@@ -95,7 +102,7 @@ def can_read_alongside(connection: sa.Connection) -> bool:
         return False
     if url.query.get("mode") == "memory":
         return False
-    return not wrote_in_transaction(connection)
+    return not wrote_in_transaction(connection) and not holds_write_lock(connection)
 
 
 def without_jit(connection: sa.Connection) -> None:
@@ -126,21 +133,58 @@ def snapshot_reader(engine: sa.Engine, snapshot: str) -> Iterator[sa.Connection]
 
 @contextmanager
 def report_readers(connection: sa.Connection, threads: int) -> Iterator[Readers]:
-    """Readers for one report on `connection`, whose transaction must be open (it holds the
-    write lock on SQLite, and the snapshot on PostgreSQL); waits for every statement before
-    returning."""
+    """Readers for one report on `connection`, whose transaction must be open (its snapshot is
+    what every reader reads); waits for every statement before returning."""
     without_jit(connection)
     if threads < 1 or not can_read_alongside(connection):
         yield Readers(connection, None)
         return
     with ExitStack() as stack:
+        # Entered first, so closed last: after the pool has waited for every statement.
+        pinned = (
+            stack.enter_context(pinned_readers(connection, threads))
+            if connection.dialect.name != "postgresql"
+            else None
+        )
         pool = stack.enter_context(
             ThreadPoolExecutor(max_workers=threads, thread_name_prefix="report-reader")
         )
-        if connection.dialect.name != "postgresql":
-            yield Readers(connection, pool)
+        if pinned is not None:
+            readers = Readers(connection, pool)
+            readers.pinned = pinned
+            yield readers
             return
         snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
         # Where the caller's own statements read (closed before the pool waits for the rest).
         here = stack.enter_context(snapshot_reader(connection.engine, snapshot))
         yield Readers(here, pool, snapshot)
+
+
+@contextmanager
+def pinned_readers(connection: sa.Connection, count: int) -> Iterator[queue.SimpleQueue[Any]]:
+    """`count` SQLite connections whose read transactions see the same snapshot as
+    `connection`'s, which (having only read) begins its read again with them.
+
+    Each begins its read transaction (a read of the schema page pins the snapshot) while another
+    connection holds the write lock, so no commit lands in between; the lock is let go at once."""
+    engine = connection.engine
+    with ExitStack() as stack:
+        lock = stack.enter_context(engine.connect().execution_options(**{STATEMENT_READER: True}))
+        readers: queue.SimpleQueue[sa.Connection] = queue.SimpleQueue()
+        lock.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            for reader in [connection] + [
+                stack.enter_context(engine.connect().execution_options(**{STATEMENT_READER: True}))
+                for _ in range(count)
+            ]:
+                dbapi_connection = reader.connection.dbapi_connection
+                assert dbapi_connection is not None
+                if dbapi_connection.in_transaction:
+                    dbapi_connection.execute("ROLLBACK")
+                dbapi_connection.execute("BEGIN")
+                dbapi_connection.execute("SELECT count(*) FROM sqlite_master")
+                if reader is not connection:
+                    readers.put(reader)
+        finally:
+            lock.rollback()
+        yield readers

@@ -31,7 +31,7 @@ class LoopsDashboard:
     upcoming: list[Interview] = field(default_factory=list)
     awaiting: list[AwaitedLoop] = field(default_factory=list)
     # Recruiters and admins: how many loops sit in each state.
-    by_state: dict[LoopState, int] | None = None
+    by_state: dict[LoopState, int | None] | None = None
     # Bar Raisers: the loops they lead that are not over, and their load in the next 14 days.
     bar_raiser_loops: list[Loop] | None = None
     bar_raiser_load: int | None = None
@@ -75,10 +75,20 @@ def _awaiting(user: User) -> list[AwaitedLoop]:
     return [AwaitedLoop(loop, "schedule it") for loop in db.session.scalars(query)]
 
 
-def _by_state() -> dict[LoopState, int]:
-    query = sa.select(Loop.state, sa.func.count(Loop.id)).group_by(Loop.state)
+# The states a loop is under way in; the others (decided, cancelled) only grow with the history.
+UNDER_WAY = (LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF)
+
+
+def _by_state() -> dict[LoopState, int | None]:
+    """How many loops are in each state under way (read through the state's index: the cost does
+    not grow with the history); None for the states that hold the past, which are links only."""
+    query = (
+        sa.select(Loop.state, sa.func.count(Loop.id))
+        .where(Loop.state.in_(UNDER_WAY))
+        .group_by(Loop.state)
+    )
     counts = {state: count for state, count in db.session.execute(query)}
-    return {state: counts.get(state, 0) for state in LoopState}
+    return {state: counts.get(state, 0) if state in UNDER_WAY else None for state in LoopState}
 
 
 def _bar_raiser_loops(user: User) -> list[Loop]:

@@ -1,0 +1,398 @@
+"""Throughput and latency of the pages people load all day, against the framework's floor:
+`python bench/pages.py` (SQLite), `--database-url postgresql://...` (an EMPTY database).
+
+Builds the demo organisation (`flask demo`'s data) plus `--history` loops of imported history
+(barraiser/demo/synthetic_history.py), serves it with gunicorn (sync workers, as deployed), and
+serves beside it a floor app: a template-only Flask page of the same size class (a Jinja page
+with inheritance, no database). Each page is loaded for `--seconds` by `--clients` concurrent
+clients (wrk when it is installed, else this script's own client, one connection per request as
+gunicorn's sync workers close them), floor and page runs interleaved so both see the same load
+on the machine. Printed per page: requests/s, p50, p95 (ms), p95/p50, and the ratio to the floor.
+Then, on SQLite, the admin home with one worker against two; and the same pages at demo size
+(`--demo-size`, a second database without the extra history) against the history's.
+
+Targets: every page >= 0.15 of the floor; p95 <= 3 x p50 on SQLite; two workers >= 1.7 x one on
+SQLite; each page with the history within 1.2 x of itself at demo size. The machine's load
+average is printed beside the figures: on a shared machine they move with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without installing it
+
+from barraiser import create_app  # noqa: E402
+from barraiser.auth.models import User  # noqa: E402
+from barraiser.cli import upgrade_and_seed  # noqa: E402
+from barraiser.clock import system_now  # noqa: E402
+from barraiser.demo.organisation import build_demo_organisation  # noqa: E402
+from barraiser.demo.synthetic_history import history_csv_bytes  # noqa: E402
+from barraiser.domain import LoopState  # noqa: E402
+from barraiser.extensions import db  # noqa: E402
+from barraiser.history.services import import_history  # noqa: E402
+from barraiser.loops.models import Interview, Loop  # noqa: E402
+
+PASSWORD = "bench-password-1"
+ROLES = {
+    "admin": "admin@example.com",
+    "recruiter": "recruiter@example.com",
+    "bar_raiser": "br@example.com",
+    "hiring_manager": "hm@example.com",
+    "interviewer": "ana@example.com",
+}
+
+FLOOR_APP = """
+from flask import Flask, render_template
+app = Flask(__name__, template_folder="floor_templates")
+ROWS = [{"name": f"Person {n}", "role": "interviewer", "count": n} for n in range(40)]
+@app.route("/")
+def index():
+    return render_template("page.html", rows=ROWS, title="Floor")
+"""
+FLOOR_BASE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{{ title }}</title><link rel="stylesheet" href="/static/app.css"></head><body>
+<nav>{% for n in range(12) %}
+<a href="/section/{{ n }}">Section {{ n }}</a>{% endfor %}</nav><main>{% block main %}{% endblock %}
+</main><footer>Bar Raiser</footer></body></html>"""
+FLOOR_PAGE = """{% extends "base.html" %}{% block main %}<h1>{{ title }}</h1><table>
+{% for row in rows %}<tr><td>{{ row.name }}</td><td>{{ row.role }}</td><td>{{ row.count }}</td>
+<td>Some words about this row so the page weighs what a real one does.</td></tr>{% endfor %}
+</table>{% endblock %}"""
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+@dataclass
+class Run:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get(port: int, path: str, cookie: str = "") -> tuple[int, bytes, dict[str, str]]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        return response.status, response.read(), dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+def login(port: int, email: str) -> str:
+    """The cookie of a signed-in session (the login form, its CSRF token, then the post)."""
+    _status, body, headers = get(port, "/login")
+    cookie = headers.get("Set-Cookie", "").split(";")[0]
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
+        rb'name="csrf_token"[^>]*value="([^"]+)"', body
+    )
+    assert token, "no CSRF token on the login page"
+    form = urllib.parse.urlencode(
+        {"csrf_token": token.group(1).decode(), "email": email, "password": PASSWORD}
+    )
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request(
+        "POST",
+        "/login",
+        body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 302, f"login of {email} answered {response.status}"
+    return response.getheader("Set-Cookie", "").split(";")[0]
+
+
+def load(port: int, path: str, cookie: str, *, seconds: float, clients: int) -> Run:
+    """`clients` threads loading `path` for `seconds`; every answer must be 200."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    deadline = time.perf_counter() + seconds
+
+    def client(number: int) -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            status, _, _ = get(port, path, cookie)
+            if status != 200:
+                errors[number] += 1
+            latencies[number].append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    every = [latency for per_client in latencies for latency in per_client]
+    return Run(len(every), elapsed, every, sum(errors))
+
+
+class Server:
+    """gunicorn serving `app` from `directory`, with `environment` added."""
+
+    def __init__(self, app: str, directory: Path, environment: dict[str, str], workers: int):
+        self.port = free_port()
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        self.process = subprocess.Popen(
+            [
+                gunicorn,
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                app,
+            ],
+            cwd=directory,
+            env={**os.environ, **environment, "PYTHONPATH": f"{ROOT}:{directory}"},
+        )
+        for _ in range(600):
+            try:
+                get(self.port, "/login" if "wsgi" in app else "/")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit(f"{app} did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a worker stuck on a slow request: no more waiting
+            self.process.kill()
+            self.process.wait()
+
+
+def build_database(url: str, history: int, workdir: Path) -> None:
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade_and_seed()
+        now = system_now()
+        build_demo_organisation(password=PASSWORD, now=now)
+        db.session.commit()
+        if history:
+            data = history_csv_bytes(
+                history,
+                seed=18,
+                start=now - timedelta(days=3 * 365),
+                end=now - timedelta(days=380),
+                undecided_days=0,
+            )
+            import_history(data, file_name="history.csv", now=now)
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("ANALYZE")
+        db.session.remove()
+
+
+def pages(url: str) -> dict[str, tuple[str, str]]:
+    """Page name -> (role whose session loads it, path)."""
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    found: dict[str, tuple[str, str]] = {f"home, {role}": (role, "/") for role in ROLES}
+    found["loop list, recruiter"] = ("recruiter", "/loops/")
+    with app.app_context():
+        debrief = db.session.scalars(
+            sa.select(Loop).where(Loop.state == LoopState.DEBRIEF).order_by(Loop.id)
+        ).first()
+        live = db.session.scalars(
+            sa.select(Loop)
+            .where(Loop.state.in_([LoopState.SCHEDULED, LoopState.DEBRIEF]))
+            .order_by(Loop.id)
+        ).first()
+        panel_size = (
+            db.session.scalar(
+                sa.select(sa.func.count(Interview.id)).where(
+                    Interview.loop_id == debrief.id, Interview.is_shadow.is_(False)
+                )
+            )
+            if debrief is not None
+            else 0
+        )
+        ana = db.session.scalar(sa.select(User).where(User.email == ROLES["interviewer"]))
+        interview = db.session.scalars(
+            sa.select(Interview)
+            .join(Loop, Loop.id == Interview.loop_id)
+            .where(
+                Interview.interviewer_id == ana.id,
+                Loop.state.in_([LoopState.SCHEDULED, LoopState.DEBRIEF]),
+            )
+            .order_by(Interview.id)
+        ).first()
+    if live is not None:
+        found["loop page, recruiter"] = ("recruiter", f"/loops/{live.id}")
+    if debrief is not None:
+        found[f"debrief, {panel_size} interviewers, Bar Raiser"] = (
+            "bar_raiser",
+            f"/loops/{debrief.id}/debrief",
+        )
+    if interview is not None:
+        found["feedback form, interviewer"] = (
+            "interviewer",
+            f"/interviews/{interview.id}/feedback",
+        )
+    found["calibration, admin"] = ("admin", "/calibration")
+    return found
+
+
+def measure(
+    url: str, workdir: Path, *, seconds: float, clients: int, workers: int, only: str = ""
+) -> dict[str, Run]:
+    environment = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench-secret",
+        "SESSION_COOKIE_SECURE": "0",
+    }
+    floor = Server("floor:app", workdir, {}, workers)
+    try:
+        app = Server("wsgi:app", ROOT, environment, workers)
+    except BaseException:
+        floor.stop()
+        raise
+    try:
+        cookies = {role: login(app.port, email) for role, email in ROLES.items()}
+        results: dict[str, Run] = {}
+        for name, (role, path) in pages(url).items():
+            if only not in name:
+                continue
+            status, _, _ = get(app.port, path, cookies[role])
+            if status != 200:
+                print(f"  {name}: {path} answered {status}; skipped")
+                continue
+            get(floor.port, "/")
+            results[f"floor before {name}"] = load(
+                floor.port, "/", "", seconds=seconds, clients=clients
+            )
+            results[name] = load(app.port, path, cookies[role], seconds=seconds, clients=clients)
+        return results
+    finally:
+        try:
+            app.stop()
+        finally:
+            floor.stop()
+
+
+def report(title: str, results: dict[str, Run]) -> dict[str, float]:
+    print(f"\n{title}  [{load_average()}]")
+    print(f"  {'page':<34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95/p50':>8} {'/floor':>7}")
+    rates = {}
+    for name, run in results.items():
+        if name.startswith("floor before "):
+            continue
+        floor = results[f"floor before {name}"]
+        ratio = run.per_second / floor.per_second if floor.per_second else 0.0
+        p50, p95 = run.percentile(0.5), run.percentile(0.95)
+        rates[name] = run.per_second
+        errors = f"  ({run.errors} errors)" if run.errors else ""
+        print(
+            f"  {name:<34} {run.per_second:8.1f} {p50:8.1f} {p95:8.1f} {p95 / p50:8.1f} "
+            f"{ratio:7.3f}{errors}"
+        )
+    floors = [run.per_second for name, run in results.items() if name.startswith("floor")]
+    print(f"  {'floor (mean of its runs)':<34} {statistics.mean(floors):8.1f}")
+    return rates
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", type=int, default=20000, help="loops of imported history")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per page and per floor run")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", help="an EMPTY PostgreSQL database (else SQLite)")
+    parser.add_argument(
+        "--demo-size", action="store_true", help="also measure at demo size, for the ratio"
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the bench runs")
+    parser.add_argument("--only", default="", help="measure only the pages whose name has this")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.history, args.seconds, args.clients = 20, 0.5, 2
+    if shutil.which("wrk"):
+        print("wrk is installed, but this bench logs in per role and uses its own client")
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as directory:
+        workdir = Path(directory)
+        (workdir / "floor.py").write_text(textwrap.dedent(FLOOR_APP))
+        (workdir / "floor_templates").mkdir()
+        (workdir / "floor_templates" / "base.html").write_text(FLOOR_BASE)
+        (workdir / "floor_templates" / "page.html").write_text(FLOOR_PAGE)
+        url = args.database_url or f"sqlite:///{workdir / 'history.db'}"
+        started = time.perf_counter()
+        build_database(url, args.history, workdir)
+        print(
+            f"built the demo and {args.history} loops of history in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        options = {"seconds": args.seconds, "clients": args.clients, "only": args.only}
+        with_history = report(
+            f"{'PostgreSQL' if args.database_url else 'SQLite'}, demo + {args.history} loops, "
+            f"{args.workers} workers",
+            measure(url, workdir, workers=args.workers, **options),
+        )
+        if not args.database_url:
+            one = measure(url, workdir, workers=1, **options)
+            one_rates = report("SQLite, 1 worker", one)
+            for name in ("home, admin", "home, recruiter"):
+                if one_rates.get(name):
+                    print(
+                        f"  2 workers / 1 worker, {name}: "
+                        f"{with_history[name] / one_rates[name]:.2f}"
+                    )
+        if args.demo_size and not args.database_url:
+            small_url = f"sqlite:///{workdir / 'demo.db'}"
+            build_database(small_url, 0, workdir)
+            small = report(
+                "SQLite, demo size", measure(small_url, workdir, workers=args.workers, **options)
+            )
+            print("\n  page at demo size / with the history (req/s ratio; target <= 1.2)")
+            for name, rate in small.items():
+                if with_history.get(name):
+                    print(f"  {name:<34} {rate / with_history[name]:8.2f}")
+    print(f"\ndone  [{load_average()}]")
+
+
+if __name__ == "__main__":
+    main()
