@@ -41,6 +41,7 @@ from .loops.views import bp as loops_bp
 from .ops.views import bp as ops_bp
 from .outbox.notifications import bp as notifications_bp
 from .outbox.views import bp as outbox_bp
+from .outbox.webhook_views import bp as webhooks_bp
 from .principles.views import bp as principles_bp
 from .privacy.views import bp as privacy_bp
 from .requisitions.views import bp as requisitions_bp
@@ -64,6 +65,7 @@ BLUEPRINTS = (
     calibration_bp,
     training_bp,
     outbox_bp,
+    webhooks_bp,
     identity_bp,
     scim_bp,
     api_tokens_bp,

@@ -61,12 +61,19 @@ class Envelope:
     subject: str
     body: str
     calendar: str | None = None
+    # A webhook delivery: the endpoint's URL (also in `to`), its secret, and whether it is on.
+    secret: str | None = None
+    enabled: bool = True
+
+    @property
+    def is_webhook(self) -> bool:
+        return self.secret is not None
 
     @classmethod
     def of(cls, message: OutboxMessage) -> Envelope:
         return cls(
             id=message.id,
-            to=message.recipient.email,
+            to=message.recipient.email if message.recipient else "",
             subject=message.subject,
             body=message.body,
             calendar=message.calendar,

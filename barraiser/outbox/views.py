@@ -60,7 +60,7 @@ def retry(message_id: int) -> ResponseReturnValue:
     (a sweep sent it meanwhile, or another admin retried it)."""
     message = load_or_404(OutboxMessage, message_id, check=_can_manage)
     retry_now(message, actor=current_user, now=clock.now())
-    recipient = message.recipient.email
+    recipient = message.recipient.email if message.recipient else message.endpoint.url  # type: ignore[union-attr]
     db.session.commit()
     flash(f"The message to {recipient} goes out at the next sweep.", "success")
     shown = request.form.get("shown", "all")
