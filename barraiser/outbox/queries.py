@@ -68,5 +68,5 @@ def deliveries_by_endpoint(endpoint_ids: list[int]) -> dict[int, dict[MessageSta
             .where(OutboxMessage.endpoint_id.in_(endpoint_ids))
             .group_by(OutboxMessage.endpoint_id, OutboxMessage.state)
         ):
-            counts[int(endpoint_id)][state] = count
+            counts[endpoint_id][state] = count  # type: ignore[index]
     return counts
