@@ -20,6 +20,7 @@ from .api.http import api, init_api
 from .api.panel import bp as api_panel_bp
 from .api.resources import bp as api_resources_bp
 from .api.views import bp as api_tokens_bp
+from .api.writes import bp as api_writes_bp
 from .audit.views import bp as audit_bp
 from .auth.password_views import bp as passwords_bp
 from .auth.services import use_hash_profile
@@ -73,7 +74,7 @@ BLUEPRINTS = (
 )
 # Blueprints whose requests carry JSON (SCIM), which read and check their bodies themselves.
 JSON_BLUEPRINTS = frozenset({"scim"})
-API_BLUEPRINTS = (api_resources_bp, api_panel_bp)
+API_BLUEPRINTS = (api_resources_bp, api_panel_bp, api_writes_bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -48,9 +48,10 @@ ROLE_ONLY_PAGES = {
     "candidates.new": {"admin", "recruiter"},
     "training.index": {"admin", "bar_raiser"},
     "outbox.index": {"admin"},
+    "webhooks.index": {"admin"},
     "api_tokens.service": {"admin"},
 }
-HIDDEN_PAGES = {"outbox.index"}
+HIDDEN_PAGES = {"outbox.index", "webhooks.index"}
 MISSING_ID = 987654
 
 

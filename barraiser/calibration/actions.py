@@ -44,7 +44,7 @@ def create_action(
     owner_id: int,
     due_on: date,
     notes: str = "",
-    actor: User,
+    actor: User | None,
     now: datetime,
 ) -> ActionItem:
     """Open an action item about an interviewer (usually from a flag on the report)."""
@@ -65,7 +65,7 @@ def create_action(
         due_on=due_on,
         status=ActionStatus.OPEN,
         notes=notes.strip(),
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
         created_at=now,
         updated_at=now,
     )
@@ -94,7 +94,7 @@ def update_action(
     due_on: date,
     notes: str,
     version: int,
-    actor: User,
+    actor: User | None,
     now: datetime,
 ) -> bool:
     """Change an action's status, owner, due date or notes; False (nothing recorded) if unchanged.
