@@ -35,6 +35,7 @@ from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp
+from .history.views import bp as history_bp
 from .home.views import bp as home_bp
 from .identity.scim_views import bp as scim_bp
 from .identity.views import bp as identity_bp
@@ -67,6 +68,7 @@ BLUEPRINTS = (
     training_bp,
     outbox_bp,
     webhooks_bp,
+    history_bp,
     identity_bp,
     scim_bp,
     api_tokens_bp,

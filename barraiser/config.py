@@ -163,6 +163,9 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 8),
         "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 10),
         "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": _bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False),
+        # The largest history file (with its mapping) the import page accepts; bigger ones go
+        # through `flask import-history`.
+        "HISTORY_UPLOAD_MAX_MB": _int("HISTORY_UPLOAD_MAX_MB", 20),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
         # Proxies in front of the app whose X-Forwarded-* headers are trusted. Behind one, without
