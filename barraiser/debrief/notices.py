@@ -92,7 +92,7 @@ def loop_decided(loop: Loop, *, actor: User, now: datetime) -> None:
     still holds for them, that there is one)."""
     candidate = loop.candidate.display_name
     assert loop.outcome is not None
-    # A decided loop's panel has all submitted: its outcome is no longer anyone's to guess.
+    # The outcome and the veto, once decided: never a vote, a rating or a word of feedback.
     queue_event(
         "loop.decided",
         {
