@@ -4,6 +4,7 @@ ones, and what the pages' policy hides stays hidden (404)."""
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import pytest
@@ -279,3 +280,28 @@ def test_who_may_write_action_items(api_as, people, user_in_role, make_user, clo
     assert service.status_code == 201
     assert api_as(admin).post("/action-items", json=body).status_code == 201
     assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 2
+
+
+def test_an_action_item_from_a_flag_takes_the_reports_sentence(api_as, people, clock, monkeypatch):
+    """The report is stood in for here (a flag needs a season of loops, built in
+    tests/calibration); what is checked is that its sentence becomes the reason, with any
+    words of the caller's after it."""
+    inspector, interviewer = people
+    sentence = "Lenient: hire votes well above their panels' (+0.8)."
+    report = {"interviewers": [{"email": interviewer.email, "flag_summary": sentence}]}
+    writes = sys.modules["barraiser.api.writes"]
+    monkeypatch.setattr(writes, "calibration_report", lambda *a, **k: report)
+
+    created = api_as(inspector).post(
+        "/action-items",
+        json={
+            "interviewer_id": interviewer.id,
+            "from_flag": True,
+            "reason": "Pair with a Bar Raiser.",
+            "owner_id": inspector.id,
+            "due_on": (clock().date() + timedelta(days=7)).isoformat(),
+        },
+    )
+
+    assert created.status_code == 201
+    assert created.get_json()["reason"] == f"{sentence} Pair with a Bar Raiser."
