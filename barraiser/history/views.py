@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import clock, policy
 from ..extensions import db
 from .forms import ImportForm
-from .services import HistoryRejected, ImportSummary, import_history
+from .services import HistoryRejected, import_history
 
 bp = Blueprint("history", __name__, url_prefix="/admin/import")
 # The list of problems shown; the count says how many more there are.
@@ -86,6 +86,3 @@ def upload() -> ResponseReturnValue:
         checked_only=only_check,
         file_name=upload.filename,
     )
-
-
-__all__ = ["ImportSummary", "bp"]
