@@ -20,6 +20,7 @@ from .api.http import api, init_api
 from .api.panel import bp as api_panel_bp
 from .api.resources import bp as api_resources_bp
 from .api.views import bp as api_tokens_bp
+from .api.writes import bp as api_writes_bp
 from .audit.views import bp as audit_bp
 from .auth.password_views import bp as passwords_bp
 from .auth.services import use_hash_profile
@@ -35,6 +36,7 @@ from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
 from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from .feedback.views import bp as feedback_bp
+from .history.views import bp as history_bp
 from .home.views import bp as home_bp
 from .identity.scim_views import bp as scim_bp
 from .identity.views import bp as identity_bp
@@ -42,6 +44,7 @@ from .loops.views import bp as loops_bp
 from .ops.views import bp as ops_bp
 from .outbox.notifications import bp as notifications_bp
 from .outbox.views import bp as outbox_bp
+from .outbox.webhook_views import bp as webhooks_bp
 from .principles.views import bp as principles_bp
 from .privacy.views import bp as privacy_bp
 from .requisitions.views import bp as requisitions_bp
@@ -69,6 +72,8 @@ BLUEPRINTS = (
     surveys_bp,
     training_bp,
     outbox_bp,
+    webhooks_bp,
+    history_bp,
     identity_bp,
     scim_bp,
     api_tokens_bp,
@@ -76,7 +81,7 @@ BLUEPRINTS = (
 )
 # Blueprints whose requests carry JSON (SCIM), which read and check their bodies themselves.
 JSON_BLUEPRINTS = frozenset({"scim"})
-API_BLUEPRINTS = (api_resources_bp, api_panel_bp)
+API_BLUEPRINTS = (api_resources_bp, api_panel_bp, api_writes_bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

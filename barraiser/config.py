@@ -154,6 +154,18 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "MAIL_RETRY_SECONDS": _int("MAIL_RETRY_SECONDS", 60),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_TIMEOUT_SECONDS": _int("MAIL_TIMEOUT_SECONDS", 30),
+        # Webhooks: a failed delivery is tried again like an email (first after
+        # WEBHOOK_RETRY_SECONDS, doubling), dead after WEBHOOK_MAX_ATTEMPTS. Endpoints on private,
+        # loopback or link-local addresses are refused (checked again at every delivery, so a
+        # name that later resolves inside the network is refused too) unless a self-hoster whose
+        # receivers live on the internal network allows them.
+        "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 60),
+        "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 8),
+        "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 10),
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": _bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False),
+        # The largest history file (with its mapping) the import page accepts; bigger ones go
+        # through `flask import-history`.
+        "HISTORY_UPLOAD_MAX_MB": _int("HISTORY_UPLOAD_MAX_MB", 20),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
         # Proxies in front of the app whose X-Forwarded-* headers are trusted. Behind one, without

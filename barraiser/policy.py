@@ -41,6 +41,12 @@ def can_change_settings(user: User) -> bool:
     return is_admin(user)
 
 
+def can_import_history(user: User) -> bool:
+    """Admins load past loops from a file (our CSV, an ATS export); others may not know the
+    page exists (404)."""
+    return is_admin(user)
+
+
 def can_manage_messages(user: User) -> bool:
     """Admins see the outbox (who was told what, when, whether it went out) and send stuck
     messages again. Others may not know the page exists (404)."""

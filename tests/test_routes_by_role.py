@@ -55,9 +55,11 @@ ROLE_ONLY_PAGES = {
     "candidates.new": {"admin", "recruiter"},
     "training.index": {"admin", "bar_raiser"},
     "outbox.index": {"admin"},
+    "webhooks.index": {"admin"},
+    "history.upload": {"admin"},
     "api_tokens.service": {"admin"},
 }
-HIDDEN_PAGES = {"outbox.index"}
+HIDDEN_PAGES = {"outbox.index", "webhooks.index", "history.upload"}
 MISSING_ID = 987654
 
 

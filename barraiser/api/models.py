@@ -25,9 +25,11 @@ class Scope(enum.StrEnum):
     REQUISITIONS_READ = "requisitions:read"
     CANDIDATES_READ = "candidates:read"
     LOOPS_READ = "loops:read"
+    LOOPS_WRITE = "loops:write"  # create, change the panel of, schedule and cancel loops
     FEEDBACK_READ = "feedback:read"  # decided loops only: never a loop in flight
     REPORT_READ = "report:read"
     ACTIONS_READ = "actions:read"
+    ACTIONS_WRITE = "actions:write"  # create and update action items
 
 
 class ApiToken(Model):

@@ -7,7 +7,7 @@ import marshmallow as ma
 
 from ..calibration.models import ActionStatus
 from ..domain import FeedbackState, LoopState, Outcome, Vote
-from .http import ChangedArgs, Text, page_schema
+from .http import ChangedArgs, Moment, Text, page_schema
 
 F = ma.fields
 
@@ -158,6 +158,67 @@ class ActionItemSchema(ma.Schema):
     updated_at = F.DateTime(required=True)
     closed_at = F.DateTime(allow_none=True)
     version = F.Integer(required=True)
+
+
+class ActionItemInput(ma.Schema):
+    """A new action item: about an interviewer, free (a `reason` of your own) or from the
+    report's flag on them (`from_flag`: the flag's sentence is the reason)."""
+
+    interviewer_id = F.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    from_flag = F.Boolean(load_default=False)
+    reason = Text(load_default="", validate=ma.validate.Length(max=2_000))
+    owner_id = F.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    due_on = F.Date(required=True)
+    notes = Text(load_default="", validate=ma.validate.Length(max=5_000))
+
+
+class ActionItemUpdate(ma.Schema):
+    """What may change: status (by the status table), owner, due date, notes. Left out: as is."""
+
+    status = F.Enum(ActionStatus, by_value=True, load_default=None)
+    owner_id = F.Integer(load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    due_on = F.Date(load_default=None)
+    notes = Text(load_default=None, validate=ma.validate.Length(max=5_000))
+
+
+ID = F.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+
+
+class InterviewInput(ma.Schema):
+    interviewer_id = ID
+    starts_at = Moment(required=True)
+    duration_minutes = F.Integer(load_default=60, validate=ma.validate.Range(min=1, max=10_000))
+    principle_ids = F.List(
+        F.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1)),
+        required=True,
+        validate=ma.validate.Length(max=20),
+    )
+
+
+class PanelInput(ma.Schema):
+    """The panel: the Bar Raiser, the interviews (the Bar Raiser's among them), an optional
+    shadow (sits in the Bar Raiser's interview) and hiring manager (default: the
+    requisition's). The same rules as the loop page's, all checked, each problem named."""
+
+    bar_raiser_id = ID
+    hiring_manager_id = F.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1)
+    )
+    shadow_id = F.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=2**31 - 1)
+    )
+    interviews = F.List(
+        F.Nested(InterviewInput), required=True, validate=ma.validate.Length(min=1, max=12)
+    )
+
+
+class LoopInput(PanelInput):
+    candidate_id = ID
+    requisition_id = ID
+
+
+class CancelInput(ma.Schema):
+    reason = Text(required=True, validate=ma.validate.Length(min=1, max=2_000))
 
 
 class ReportArgs(ma.Schema):

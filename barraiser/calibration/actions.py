@@ -15,6 +15,7 @@ from ..errors import Conflict, RuleViolation, stale_is_conflict
 from ..extensions import db
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
+from ..outbox.webhooks import queue_event
 from .models import ActionItem, ActionStatus
 
 STALE_ACTION = "Someone changed this action since you opened it. Here it is as it stands now."
@@ -43,7 +44,7 @@ def create_action(
     owner_id: int,
     due_on: date,
     notes: str = "",
-    actor: User,
+    actor: User | None,
     now: datetime,
 ) -> ActionItem:
     """Open an action item about an interviewer (usually from a flag on the report)."""
@@ -64,7 +65,7 @@ def create_action(
         due_on=due_on,
         status=ActionStatus.OPEN,
         notes=notes.strip(),
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
         created_at=now,
         updated_at=now,
     )
@@ -81,6 +82,7 @@ def create_action(
         reason=reason,
     )
     _tell_owner(action, now=now)
+    _action_event(action, change="created", now=now)
     return action
 
 
@@ -92,7 +94,7 @@ def update_action(
     due_on: date,
     notes: str,
     version: int,
-    actor: User,
+    actor: User | None,
     now: datetime,
 ) -> bool:
     """Change an action's status, owner, due date or notes; False (nothing recorded) if unchanged.
@@ -145,7 +147,28 @@ def update_action(
     db.session.flush()
     if "owner" in changes:
         _tell_owner(action, now=now)
+    _action_event(action, change=event.removeprefix("action."), now=now)
     return True
+
+
+def _action_event(action: ActionItem, *, change: str, now: datetime) -> None:
+    """`action_item.changed` for integrations: ids, status and dates (no reason or notes,
+    which may quote feedback)."""
+    queue_event(
+        "action_item.changed",
+        {
+            "action_item_id": action.id,
+            "change": change,
+            "status": action.status.value,
+            "interviewer_id": action.subject_id,
+            "owner_id": action.owner_id,
+            "due_on": action.due_on.isoformat(),
+            "closed_at": action.closed_at.isoformat() if action.closed_at else None,
+            "version": action.version,
+        },
+        key=f"{action.id}:{action.version}",
+        now=now,
+    )
 
 
 # -- notices -------------------------------------------------------------------------------------

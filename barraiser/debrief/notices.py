@@ -19,6 +19,7 @@ from ..extensions import db
 from ..loops.models import Interview, Loop
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
+from ..outbox.webhooks import queue_event
 
 
 def _people(loop: Loop, *, but: User, recruiter: bool = False) -> list[User]:
@@ -39,6 +40,21 @@ def _people(loop: Loop, *, but: User, recruiter: bool = False) -> list[User]:
 
 def debrief_opened(loop: Loop, *, actor: User, now: datetime) -> None:
     candidate = loop.candidate.display_name
+    queue_event(
+        "debrief.opened",
+        {
+            "loop_id": loop.id,
+            "candidate_id": loop.candidate_id,
+            "requisition_id": loop.requisition_id,
+            "opened_by_id": actor.id,
+            "early": loop.debrief_early_reason is not None,
+            "opened_at": now.isoformat(),
+        },
+        key=str(loop.id),
+        now=now,
+        loop_id=loop.id,
+        candidate_id=loop.candidate_id,
+    )
     for person in _people(loop, but=actor):
         queue_message(
             person,
@@ -76,6 +92,22 @@ def loop_decided(loop: Loop, *, actor: User, now: datetime) -> None:
     still holds for them, that there is one)."""
     candidate = loop.candidate.display_name
     assert loop.outcome is not None
+    # The outcome and the veto, once decided: never a vote, a rating or a word of feedback.
+    queue_event(
+        "loop.decided",
+        {
+            "loop_id": loop.id,
+            "candidate_id": loop.candidate_id,
+            "requisition_id": loop.requisition_id,
+            "outcome": loop.outcome.value,
+            "vetoed": bool(loop.vetoed),
+            "decided_at": now.isoformat(),
+        },
+        key=str(loop.id),
+        now=now,
+        loop_id=loop.id,
+        candidate_id=loop.candidate_id,
+    )
     for person in _people(loop, but=actor, recruiter=True):
         told = policy.can_view_panel_feedback(person, loop)
         if not told:

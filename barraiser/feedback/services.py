@@ -24,6 +24,7 @@ from ..loops.models import Interview, Loop
 from ..loops.services import lock_loop
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
+from ..outbox.webhooks import queue_event
 from ..settings.services import current_settings
 from .deadline import deadline_hours, due_at, submitted_late
 from .models import Addendum, Feedback, PrincipleRating
@@ -286,6 +287,22 @@ def submit_feedback(
         loop_id=loop.id,
         late=feedback.is_late,
         shadow=interview.is_shadow,
+    )
+    # The fact of the submission only: no rating, vote or text leaves with it.
+    queue_event(
+        "feedback.submitted",
+        {
+            "loop_id": loop.id,
+            "interview_id": interview.id,
+            "interviewer_id": actor.id,
+            "shadow": interview.is_shadow,
+            "late": feedback.is_late,
+            "submitted_at": now.isoformat(),
+        },
+        key=str(feedback.id),
+        now=now,
+        loop_id=loop.id,
+        candidate_id=loop.candidate_id,
     )
     if not interview.is_shadow and panel_complete(loop):
         _tell_bar_raiser(loop, now=now)

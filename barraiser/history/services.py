@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..audit.services import record
+from ..auth.models import User
 from ..extensions import db
 from ..principles.models import Principle
 from ..settings.services import current_settings
@@ -56,6 +57,7 @@ def import_history(
     source: str = "csv",
     mapping: bytes | None = None,
     mapping_name: str = "mapping",
+    actor: User | None = None,
 ) -> ImportSummary:
     """Check `data` (a history CSV's bytes, or an ATS export's with its `mapping` file) and
     write its new loops; flushes, does not commit.
@@ -88,7 +90,7 @@ def import_history(
     if summary.loops:
         record(
             "history.imported",
-            actor=None,
+            actor=actor,
             subject="history",
             now=now,
             file=file_name,

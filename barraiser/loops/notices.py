@@ -16,6 +16,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
+from ..outbox.webhooks import queue_event
 from .calendar import Slot, slot_event, slot_of
 from .models import Interview, Loop
 
@@ -92,9 +93,35 @@ def _cancel(loop: Loop, slot: Slot, *, now: datetime, why: str, removed: bool) -
 
 
 def invite_panel(loop: Loop, *, now: datetime) -> None:
-    """The loop was scheduled: every interviewer (the shadow too) gets the invitation."""
+    """The loop was scheduled: every interviewer (the shadow too) gets the invitation, and the
+    integrations that asked for `loop.scheduled` are told (ids and times, no names)."""
     for interview in loop.interviews:
         _invite(loop, interview, now=now, kind="interview_invitation", subject="Interview")
+    queue_event(
+        "loop.scheduled",
+        {
+            "loop_id": loop.id,
+            "candidate_id": loop.candidate_id,
+            "requisition_id": loop.requisition_id,
+            "bar_raiser_id": loop.bar_raiser_id,
+            "hiring_manager_id": loop.hiring_manager_id,
+            "interviews": [
+                {
+                    "id": interview.id,
+                    "interviewer_id": interview.interviewer_id,
+                    "shadow": interview.is_shadow,
+                    "starts_at": interview.starts_at.isoformat(),
+                    "ends_at": interview.ends_at.isoformat(),
+                }
+                for interview in sorted(loop.interviews, key=lambda each: each.id)
+            ],
+        },
+        # Scheduled again after going back to draft is a new occurrence: the version moved.
+        key=f"{loop.id}:{loop.version}",
+        now=now,
+        loop_id=loop.id,
+        candidate_id=loop.candidate_id,
+    )
 
 
 def cancel_panel(loop: Loop, *, now: datetime, why: str) -> None:

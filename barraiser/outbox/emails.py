@@ -61,6 +61,13 @@ class Envelope:
     subject: str
     body: str
     calendar: str | None = None
+    # A webhook delivery: the endpoint's URL (also in `to`), its secret, and whether it is on.
+    secret: str | None = None
+    enabled: bool = True
+
+    @property
+    def is_webhook(self) -> bool:
+        return self.secret is not None
 
     @classmethod
     def of(cls, message: OutboxMessage) -> Envelope:

@@ -9,13 +9,15 @@ import sqlalchemy as sa
 
 from ..domain import MessageState
 from ..extensions import db
-from .models import OutboxMessage
+from .models import OutboxMessage, WebhookEndpoint
 
 
 def messages_in(state: MessageState | None) -> sa.Select[OutboxMessage]:
     """Messages in `state` (all when None), the most recent first; what waits, by when it is
     due. Recipients are loaded in the same query."""
-    query = sa.select(OutboxMessage).options(sa.orm.joinedload(OutboxMessage.recipient))
+    query = sa.select(OutboxMessage).options(
+        sa.orm.joinedload(OutboxMessage.recipient), sa.orm.joinedload(OutboxMessage.endpoint)
+    )
     if state is not None:
         query = query.where(OutboxMessage.state == state)
     return query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
@@ -49,3 +51,22 @@ def notifications_of(user_id: int) -> sa.Select[Any]:
         .where(OutboxMessage.recipient_id == user_id)
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     )
+
+
+def endpoints() -> list[WebhookEndpoint]:
+    return list(db.session.scalars(sa.select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+
+
+def deliveries_by_endpoint(endpoint_ids: list[int]) -> dict[int, dict[MessageState, int]]:
+    """Each endpoint's deliveries counted by state, in one query."""
+    counts: dict[int, dict[MessageState, int]] = {
+        endpoint_id: dict.fromkeys(MessageState, 0) for endpoint_id in endpoint_ids
+    }
+    if endpoint_ids:
+        for endpoint_id, state, count in db.session.execute(
+            sa.select(OutboxMessage.endpoint_id, OutboxMessage.state, sa.func.count())
+            .where(OutboxMessage.endpoint_id.in_(endpoint_ids))
+            .group_by(OutboxMessage.endpoint_id, OutboxMessage.state)
+        ):
+            counts[endpoint_id][state] = count  # type: ignore[index]
+    return counts

@@ -13,7 +13,10 @@ it, the lease runs out and the message is sent again (at least once, not at most
 window is the few milliseconds between SMTP's final answer and a commit; losing a notice is worse
 than a rare duplicate after a crash. A sweep that is stopped (SIGTERM) finishes the message in
 hand and gives its other claims back at once. A failed send is retried with exponential backoff
-and dead after MAIL_MAX_ATTEMPTS; a permanent refusal (SMTP 5xx) is dead at once."""
+and dead after MAIL_MAX_ATTEMPTS; a permanent refusal (SMTP 5xx) is dead at once.
+
+Webhook deliveries (webhooks.py) are messages to an endpoint instead of a person: claimed,
+retried and given up the same way, under WEBHOOK_RETRY_SECONDS and WEBHOOK_MAX_ATTEMPTS."""
 
 from __future__ import annotations
 
@@ -33,7 +36,9 @@ from ..domain import MESSAGE_STATES_DUE, MESSAGE_STATES_RETRIABLE, MessageState
 from ..errors import Conflict, Forbidden
 from ..extensions import db
 from .emails import Envelope, build_email, render_body
-from .models import OutboxMessage
+from .models import OutboxMessage, WebhookEndpoint
+from .webhooks import WebhookFailed, WebhookRefused
+from .webhooks import deliver as deliver_webhook
 
 
 def queue_message(
@@ -185,16 +190,28 @@ def claim_due(*, now: datetime, limit: int) -> list[Envelope]:
         .execution_options(synchronize_session=False)
     )
     envelopes = [
-        Envelope(id=row.id, to=row.email, subject=row.subject, body=row.body, calendar=row.calendar)
+        Envelope(
+            id=row.id,
+            to=row.email if row.email is not None else row.url,
+            subject=row.subject,
+            body=row.body,
+            calendar=row.calendar,
+            secret=row.secret,
+            enabled=row.enabled is not False,
+        )
         for row in db.session.execute(
             sa.select(
                 OutboxMessage.id,
                 sa.func.coalesce(User.email, OutboxMessage.to_address).label("email"),
+                WebhookEndpoint.url,
+                WebhookEndpoint.secret,
+                WebhookEndpoint.enabled,
                 OutboxMessage.subject,
                 OutboxMessage.body,
                 OutboxMessage.calendar,
             )
             .outerjoin(User, User.id == OutboxMessage.recipient_id)
+            .outerjoin(WebhookEndpoint, WebhookEndpoint.id == OutboxMessage.endpoint_id)
             .where(OutboxMessage.id.in_(ids))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         )
@@ -241,16 +258,31 @@ def deliver_due(
 def _deliver(envelope: Envelope, *, now: datetime, sweep: Sweep) -> None:
     config = current_app.config
     try:
-        if config["MAIL_SERVER"]:
+        if envelope.is_webhook:
+            if not envelope.enabled:
+                raise WebhookRefused("the endpoint is disabled")
+            assert envelope.secret is not None
+            deliver_webhook(
+                message_id=envelope.id,
+                url=envelope.to,
+                secret=envelope.secret,
+                body=envelope.body,
+                now=now,
+            )
+        elif config["MAIL_SERVER"]:
             _send_smtp(envelope)
         else:
             current_app.logger.info(
                 "mail to %s: %s\n%s", envelope.to, envelope.subject, envelope.body
             )
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, smtplib.SMTPException, WebhookFailed, WebhookRefused) as error:
         permanent = _is_permanent(error)
         dead = _record_failure(
-            envelope.id, f"{type(error).__name__}: {error}", permanent=permanent, now=now
+            envelope.id,
+            f"{type(error).__name__}: {error}",
+            permanent=permanent,
+            now=now,
+            webhook=envelope.is_webhook,
         )
         sweep.failed += 1
         sweep.dead += dead
@@ -278,14 +310,19 @@ def _deliver(envelope: Envelope, *, now: datetime, sweep: Sweep) -> None:
 def _is_permanent(error: Exception) -> bool:
     """A 5xx answer (the mailbox does not exist, the sender is refused): trying again the same
     way cannot succeed. Anything else (refused connection, timeout, 4xx) may pass later."""
+    if isinstance(error, WebhookRefused):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def _record_failure(message_id: int, error: str, *, permanent: bool, now: datetime) -> bool:
+def _record_failure(
+    message_id: int, error: str, *, permanent: bool, now: datetime, webhook: bool = False
+) -> bool:
     """Count the failed attempt and schedule the next, or give up; True when it is now dead."""
     config = current_app.config
+    prefix = "WEBHOOK" if webhook else "MAIL"
     attempts = 1 + (
         db.session.scalar(
             sa.select(OutboxMessage.attempts)
@@ -294,8 +331,8 @@ def _record_failure(message_id: int, error: str, *, permanent: bool, now: dateti
         )
         or 0
     )
-    dead = permanent or attempts >= config["MAIL_MAX_ATTEMPTS"]
-    delay = retry_delay(attempts, first=timedelta(seconds=config["MAIL_RETRY_SECONDS"]))
+    dead = permanent or attempts >= config[f"{prefix}_MAX_ATTEMPTS"]
+    delay = retry_delay(attempts, first=timedelta(seconds=config[f"{prefix}_RETRY_SECONDS"]))
     db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.state.in_(MESSAGE_STATES_DUE))

@@ -1,7 +1,7 @@
 """change counters: what a cached report checks to know its data is unchanged
 
 Revision ID: 8853295de4db
-Revises: f2a9d4b6c081
+Revises: 10bf13e5b77f
 Create Date: 2026-11-30 06:45:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "8853295de4db"
-down_revision = "f2a9d4b6c081"
+down_revision = "10bf13e5b77f"
 branch_labels = None
 depends_on = None
 

@@ -57,6 +57,10 @@ class Api:
         headers = self._headers(kwargs.pop("headers", None))
         return self.client.post(f"/api/v1{path}", json=json or {}, headers=headers, **kwargs)
 
+    def patch(self, path: str, json=None, **kwargs):
+        headers = self._headers(kwargs.pop("headers", None))
+        return self.client.patch(f"/api/v1{path}", json=json or {}, headers=headers, **kwargs)
+
     def put(self, path: str, json=None, **kwargs):
         headers = self._headers(kwargs.pop("headers", None))
         return self.client.put(f"/api/v1{path}", json=json or {}, headers=headers, **kwargs)
