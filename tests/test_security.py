@@ -124,7 +124,7 @@ def test_a_bad_number_in_the_environment_is_a_clear_error(monkeypatch, tmp_path:
 def test_unknown_urls_are_404_pages_not_500(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
-    assert "Not Found" in response.get_data(as_text=True)
+    assert "Page not found" in response.get_data(as_text=True)
 
 
 def test_behind_a_trusted_proxy_the_client_address_and_https_are_seen(monkeypatch, tmp_path):
