@@ -29,6 +29,7 @@ from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
 from ..requisitions.models import Requisition
 from ..settings.models import MechanismSetting
+from ..surveys.models import CandidateSurvey
 
 ALWAYS = (
     Loop,
@@ -41,6 +42,7 @@ ALWAYS = (
     Principle,
     Requisition,
     MechanismSetting,
+    CandidateSurvey,
 )
 """Any change to these rows changes the report (or may: proposals and settings are rare)."""
 

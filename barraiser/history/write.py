@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ..auth.models import BarRaiserStatus, Role, User, UserRole
 from ..candidates.models import Candidate
+from ..changes import REPORT_DATA, bump
 from ..debrief.models import FinalVote, HirePerformance, Proposal, Verdict
 from ..domain import FeedbackState, LoopState, VerdictKind, interview_end
 from ..extensions import db
@@ -111,6 +112,8 @@ def _copy(table: sa.Table, rows: list[dict[str, Any]]) -> None:
         column.name for column in table.columns if column.name in given or column.name in defaults
     ]
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    # COPY runs on the bare connection, unseen by the session's watch on the report's data.
+    bump(REPORT_DATA)
     connection = db.session.connection().connection.dbapi_connection
     assert connection is not None
     with connection.cursor() as cursor:  # type: ignore[attr-defined]

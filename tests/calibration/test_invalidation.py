@@ -4,12 +4,14 @@ each end it, in their own transaction. Servers configured with one Redis share t
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import redis
+import sqlalchemy as sa
 from conftest import login
 from debrief.panel_feedback import submit_panel_feedback
 
@@ -24,7 +26,11 @@ from barraiser.domain import Outcome, Vote
 from barraiser.extensions import db
 from barraiser.feedback.services import FeedbackContent, RatingInput, save_draft
 from barraiser.history.services import import_history
+from barraiser.outbox.models import OutboxMessage
 from barraiser.privacy.services import erase_candidate
+from barraiser.settings.services import change_settings, current_settings
+from barraiser.surveys.models import Question
+from barraiser.surveys.services import answer_survey, queue_surveys
 
 HISTORY_CSV = Path(__file__).parent.parent / "history" / "samples" / "greenhouse-history.csv"
 VOTES = (Vote.INCLINED_NO_HIRE, Vote.STRONG_HIRE, Vote.INCLINED_HIRE, Vote.STRONG_NO_HIRE)
@@ -129,6 +135,22 @@ def _import(built, clock):
     db.session.commit()
 
 
+def _survey_answer(built, clock):
+    admin = built.hiring_manager
+    change_settings(current_settings().replace(candidate_survey=True), actor=admin, now=clock())
+    _decide(built, clock, Outcome.HIRE, "concur")
+    clock.advance(hours=1)
+    queue_surveys(now=clock())
+    db.session.commit()
+    body = db.session.scalar(
+        sa.select(OutboxMessage.body).where(OutboxMessage.kind == "candidate_survey")
+    )
+    token = re.search(r"/survey/([A-Za-z0-9_-]{43})", body).group(1)
+    yield
+    answer_survey(token, answers=dict.fromkeys(Question, 4), comment="", now=clock())
+    db.session.commit()
+
+
 def _then(change):
     """A change that needs nothing first, as a two-step generator like the others."""
 
@@ -145,6 +167,7 @@ CHANGES = {
     "a performance rating": _rate,
     "an import": _import,
     "an erasure": _erase,
+    "a candidate's survey answer": _survey_answer,
 }
 
 
