@@ -33,6 +33,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## The whole suite: lint and types, unit and HTTP tests, browser tests (SQLite unless TEST_DATABASE_URL is set)
+## The whole suite: lint and types, unit and HTTP tests, browser tests (SQLite unless TEST_DATABASE_URL is set),
+## in one process per core (TEST_WORKERS=0 runs it in this one)
+TEST_WORKERS ?= auto
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
