@@ -15,7 +15,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..candidates.models import Candidate
 from ..database import mark_changed
-from ..domain import LoopState
+from ..domain import LoopState, interview_end
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
@@ -175,6 +175,10 @@ def _apply_panel(
                 )
             changes.append(f"moved {name} to {plan.starts_at:%Y-%m-%d %H:%M} UTC")
             diff.moved.append(interview)
+            # A moved interview keeps the time for feedback it was scheduled with.
+            interview.feedback_due_at = interview_end(
+                plan.starts_at, plan.duration_minutes
+            ) + (interview.feedback_due_at - interview.ends_at)
         interview.starts_at = plan.starts_at
         interview.duration_minutes = plan.duration_minutes
         interview.is_shadow = is_shadow
