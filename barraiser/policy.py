@@ -252,8 +252,9 @@ def can_propose(user: User, loop: Loop) -> bool:
 
 
 def can_rule(user: User, loop: Loop) -> bool:
-    """Concur or veto: the loop's Bar Raiser alone. No admin override exists, by design."""
-    return user.is_authenticated and user.id == loop.bar_raiser_id
+    """Concur or veto: the loop's veto holder alone (its Bar Raiser, or the certified shadow of a
+    trainee-led loop). No admin override exists, by design."""
+    return user.is_authenticated and user.id == loop.veto_holder_id
 
 
 def can_record_performance(user: User, loop: Loop) -> bool:
@@ -287,8 +288,18 @@ def can_view_training(user: User) -> bool:
     return _mentor(user)
 
 
+def can_view_training_record(user: User, trainee: User) -> bool:
+    """A trainee's record: the mentors, and the trainee themselves."""
+    return _mentor(user) or (user.is_authenticated and user.active and user.id == trainee.id)
+
+
 def can_write_mentor_note(user: User) -> bool:
     return _mentor(user)
+
+
+def can_certify(user: User) -> bool:
+    """Certifying a Bar Raiser is the programme's call: admins."""
+    return is_admin(user)
 
 
 # --- notifications -------------------------------------------------------------------------------

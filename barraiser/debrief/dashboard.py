@@ -53,15 +53,16 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
         )
         .exists()
     )
-    is_bar_raiser = Loop.bar_raiser_id == user.id
+    leads = Loop.bar_raiser_id == user.id
+    rules = sa.or_(leads, Loop.certified_shadow_id == user.id)
     rows = db.session.execute(
         sa.select(Loop, missing, panel_complete_clause(), proposed, may_vote)
         .where(
             sa.or_(
-                sa.and_(Loop.state == LoopState.SCHEDULED, is_bar_raiser),
+                sa.and_(Loop.state == LoopState.SCHEDULED, leads),
                 sa.and_(
                     Loop.state == LoopState.DEBRIEF,
-                    sa.or_(is_bar_raiser, Loop.hiring_manager_id == user.id, may_vote),
+                    sa.or_(rules, Loop.hiring_manager_id == user.id, may_vote),
                 ),
             )
         )
@@ -90,8 +91,11 @@ def _steps(
         steps.append("Cast your final vote")
     if user.id == loop.hiring_manager_id and not has_proposal:
         steps.append("Propose hire or no hire")
-    if user.id == loop.bar_raiser_id:
-        steps.append("Concur or veto" if has_proposal else "Run the debrief")
+    rules = user.id == loop.veto_holder_id
+    if user.id == loop.bar_raiser_id and not (rules and has_proposal):
+        steps.append("Run the debrief")
+    if rules and has_proposal:
+        steps.append("Concur or veto")
     return tuple(steps)
 
 

@@ -190,6 +190,7 @@ PANEL = (
     joinedload(Loop.requisition),
     joinedload(Loop.hiring_manager),
     joinedload(Loop.bar_raiser),
+    joinedload(Loop.certified_shadow),
     selectinload(Loop.interviews).options(
         joinedload(Interview.interviewer),
         selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
