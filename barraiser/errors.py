@@ -41,6 +41,18 @@ class Conflict(DomainError):
     title = "Someone or something got there first"
 
 
+class NeedsConfirmation(DomainError):
+    """The change reaches further than the object itself: the user must confirm it, knowing
+    what it affects (`affected`, the objects in the order to list them)."""
+
+    status = 409
+    title = "Please confirm"
+
+    def __init__(self, message: str, affected: list) -> None:  # type: ignore[type-arg]
+        super().__init__(message)
+        self.affected = affected
+
+
 class Forbidden(DomainError):
     """The user may see this object but may not do this to it."""
 

@@ -1,6 +1,7 @@
-"""The delivery worker: a sweep — queue the reminders that are due (feedback, action items), then
-deliver the messages that are due — every interval until told to stop. Any number run at once, on
-every host: queueing is once per dedupe key and delivery claims each message (outbox.services)."""
+"""The delivery worker: a sweep — queue the reminders that are due (feedback, action items, hire
+performance ratings), then deliver the messages that are due — every interval until told to stop.
+Any number run at once, on every host: queueing is once per dedupe key and delivery claims each
+message (outbox.services)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import Flask, current_app
 
 from . import clock
 from .calibration.actions import queue_due_actions
+from .debrief.performance import queue_performance_due
 from .extensions import db
 from .feedback.reminders import queue_due_reminders
 from .outbox.services import Sweep, deliver_due
@@ -32,7 +34,9 @@ class SweepReport:
 
 def sweep(*, now: datetime, should_stop: threading.Event | None = None) -> SweepReport:
     """One sweep, in the current app context; commits as it goes."""
-    queued = queue_due_reminders(now=now) + queue_due_actions(now=now)
+    queued = (
+        queue_due_reminders(now=now) + queue_due_actions(now=now) + queue_performance_due(now=now)
+    )
     db.session.commit()
     stop = should_stop.is_set if should_stop is not None else (lambda: False)
     return SweepReport(queued=queued, delivery=deliver_due(now=now, should_stop=stop))

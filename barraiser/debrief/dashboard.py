@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import policy
 from ..auth.models import Role, User
@@ -19,7 +19,9 @@ from ..extensions import db
 from ..feedback.models import Feedback
 from ..feedback.queries import awaiting_panel_feedback, panel_complete_clause
 from ..loops.models import Interview, Loop
+from ..settings.services import current_settings
 from .models import FinalVote, Proposal
+from .performance import add_months
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,10 @@ class RecentDecision:
     # None when independence still holds for the user (on the panel, never submitted): they see
     # that the loop was decided, not how.
     outcome: str | None
+    # What comes next, in words (None while sealed): make the offer, tell the candidate, or —
+    # after a veto, which is final — a new loop, if one is not already under way.
+    next_step: str | None = None
+    new_loop_id: int | None = None  # a later loop for the same candidate, not cancelled
 
 
 def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
@@ -134,21 +140,61 @@ def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
         .exists()
     )
     sealed = sa.and_(on_panel, ~submitted)
+    later = aliased(Loop)
+    new_loop = (
+        sa.select(sa.func.min(later.id))
+        .where(
+            later.candidate_id == Loop.candidate_id,
+            later.id > Loop.id,
+            later.state != LoopState.CANCELLED,
+        )
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        sa.select(Loop, sealed)
+        sa.select(Loop, sealed, new_loop)
         .where(
             Loop.state == LoopState.DECIDED,
             Loop.decided_at >= now - timedelta(days=RECENT_DECISIONS_DAYS),
             theirs,
         )
-        .options(joinedload(Loop.candidate), joinedload(Loop.requisition))
+        .options(
+            joinedload(Loop.candidate),
+            joinedload(Loop.requisition),
+            joinedload(Loop.bar_raiser),
+            joinedload(Loop.certified_shadow),
+        )
         .order_by(Loop.decided_at.desc(), Loop.id.desc())
         .limit(RECENT_DECISIONS_LIMIT)
     ).all()
+    first_rating = current_settings().performance_first_rating_months
     return [
-        RecentDecision(loop=loop, outcome=None if is_sealed else _outcome_words(loop))
-        for loop, is_sealed in rows
+        RecentDecision(loop=loop, outcome=None)
+        if is_sealed
+        else RecentDecision(
+            loop=loop,
+            outcome=_outcome_words(loop),
+            next_step=_next_step(loop, first_rating, new_loop_id),
+            new_loop_id=new_loop_id,
+        )
+        for loop, is_sealed, new_loop_id in rows
     ]
+
+
+def _next_step(loop: Loop, first_rating_months: int, new_loop_id: int | None) -> str:
+    candidate = loop.candidate.display_name
+    if loop.vetoed:
+        holder = loop.certified_shadow or loop.bar_raiser
+        if new_loop_id is not None:
+            return f"Vetoed by {holder.name}; the veto is final. A new loop is under way."
+        return (
+            f"Vetoed by {holder.name}; the veto is final. To consider {candidate} again, "
+            "a recruiter starts a new loop."
+        )
+    if loop.outcome is Outcome.HIRE:
+        assert loop.decided_at is not None
+        due = add_months(loop.decided_at.date(), first_rating_months)
+        return f"Make the offer. Rate {candidate}'s performance from {due.isoformat()}."
+    return f"Let {candidate} know."
 
 
 def _outcome_words(loop: Loop) -> str:
