@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from sqlalchemy import exc as sa_exc
@@ -48,7 +49,7 @@ class NeedsConfirmation(DomainError):
     status = 409
     title = "Please confirm"
 
-    def __init__(self, message: str, affected: list) -> None:  # type: ignore[type-arg]
+    def __init__(self, message: str, affected: list[Any]) -> None:
         super().__init__(message)
         self.affected = affected
 

@@ -37,7 +37,9 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def sealed_from(person: sa.ColumnElement[int] | int) -> sa.ColumnElement[bool]:
+def sealed_from(
+    person: sa.ColumnElement[int] | sa.orm.InstrumentedAttribute[int] | int,
+) -> sa.ColumnElement[bool]:
     """SQL over `Loop`: `person` sits on its panel and has not submitted their feedback, so
     nothing of how it was decided may reach them."""
     submitted = (
