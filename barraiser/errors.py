@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from sqlalchemy import exc as sa_exc
@@ -39,6 +40,18 @@ class Conflict(DomainError):
 
     status = 409
     title = "Someone or something got there first"
+
+
+class NeedsConfirmation(DomainError):
+    """The change reaches further than the object itself: the user must confirm it, knowing
+    what it affects (`affected`, the objects in the order to list them)."""
+
+    status = 409
+    title = "Please confirm"
+
+    def __init__(self, message: str, affected: list[Any]) -> None:
+        super().__init__(message)
+        self.affected = affected
 
 
 class Forbidden(DomainError):

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from .auth.models import Role, User
+from .calibration.models import ActionItem
 from .candidates.models import Candidate
 from .errors import Forbidden, NotFound
 from .extensions import db
@@ -258,8 +259,9 @@ def can_propose(user: User, loop: Loop) -> bool:
 
 
 def can_rule(user: User, loop: Loop) -> bool:
-    """Concur or veto: the loop's Bar Raiser alone. No admin override exists, by design."""
-    return user.is_authenticated and user.id == loop.bar_raiser_id
+    """Concur or veto: the loop's veto holder alone (its Bar Raiser, or the certified shadow of a
+    trainee-led loop). No admin override exists, by design."""
+    return user.is_authenticated and user.id == loop.veto_holder_id
 
 
 def can_record_performance(user: User, loop: Loop) -> bool:
@@ -293,8 +295,39 @@ def can_view_training(user: User) -> bool:
     return _mentor(user)
 
 
+def can_view_training_record(user: User, trainee: User) -> bool:
+    """A trainee's record: the mentors, and the trainee themselves."""
+    return _mentor(user) or (user.is_authenticated and user.active and user.id == trainee.id)
+
+
 def can_write_mentor_note(user: User) -> bool:
     return _mentor(user)
+
+
+def can_certify(user: User) -> bool:
+    """Certifying a Bar Raiser is the programme's call: admins."""
+    return is_admin(user)
+
+
+# --- action items --------------------------------------------------------------------------------
+
+
+def can_view_action(user: User, action: ActionItem) -> bool:
+    """An action item: the hiring committee (inspectors, admins), and its owner — whatever
+    roles they hold, an interviewer included."""
+    return can_inspect(user) or can_progress_action(user, action)
+
+
+def can_progress_action(user: User, action: ActionItem) -> bool:
+    """Move an action item along (status, notes) and close it: its owner and inspectors."""
+    if can_inspect(user):
+        return True
+    return user.is_authenticated and user.active and action.owner_id == user.id
+
+
+def can_reassign_action(user: User) -> bool:
+    """Change an action's owner or due date: the hiring committee only."""
+    return can_inspect(user)
 
 
 # --- notifications -------------------------------------------------------------------------------

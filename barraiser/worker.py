@@ -1,8 +1,8 @@
-"""The delivery worker: a sweep — queue what is due (feedback reminders, action items, the
-committee's review when a period ends, the candidates' experience surveys), then deliver the
-messages that are due — every interval until told to stop. Any number run at once, on every host:
-queueing is once per dedupe key (and once per review period and per surveyed loop) and delivery
-claims each message (outbox.services)."""
+"""The delivery worker: a sweep — queue what is due (feedback reminders, action items, hire
+performance ratings, the committee's review when a period ends, the candidates' experience
+surveys), then deliver the messages that are due — every interval until told to stop. Any number
+run at once, on every host: queueing is once per dedupe key (and once per review period and per
+surveyed loop) and delivery claims each message (outbox.services)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flask import Flask, current_app
 
 from . import clock
 from .calibration.actions import queue_due_actions
+from .debrief.performance import queue_performance_due
 from .extensions import db
 from .feedback.reminders import queue_due_reminders
 from .outbox.services import Sweep, deliver_due
@@ -39,6 +40,7 @@ def sweep(*, now: datetime, should_stop: threading.Event | None = None) -> Sweep
     queued = (
         queue_due_reminders(now=now)
         + queue_due_actions(now=now)
+        + queue_performance_due(now=now)
         + queue_due_reviews(now=now)
         + queue_surveys(now=now)
     )

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from .. import policy
 from ..audit.services import record
-from ..auth.models import Role, User, UserRole
-from ..errors import Conflict, RuleViolation, stale_is_conflict
+from ..auth.models import User
+from ..errors import Conflict, Forbidden, RuleViolation, stale_is_conflict
 from ..extensions import db
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
@@ -22,13 +22,11 @@ STALE_ACTION = "Someone changed this action since you opened it. Here it is as i
 
 
 def _owner(owner_id: int) -> User:
-    """An owner is someone accountable: an active user who holds a role (not only interviews)."""
+    """An owner is an active user: often an inspector or a hiring manager, but an interviewer
+    may own "calibrate myself" too; they see and move the item from their home page."""
     owner = db.session.get(User, owner_id)
-    if owner is None or not owner.active or not owner.roles:
-        raise RuleViolation(
-            "The owner must be an active user with a role (e.g. inspector or hiring manager).",
-            field="owner",
-        )
+    if owner is None or not owner.active:
+        raise RuleViolation("The owner must be an active user.", field="owner")
     return owner
 
 
@@ -104,8 +102,14 @@ def update_action(
     here is the one read at the start of the request; a save committed since then makes this
     UPDATE match no row (version_id_col), which is refused the same way.
     """
+    if not policy.can_progress_action(actor, action):
+        raise Forbidden("Only the action's owner and inspectors change it.")
     if version != action.version:
         raise Conflict(STALE_ACTION)
+    if (owner_id, due_on) != (action.owner_id, action.due_on) and not (
+        policy.can_reassign_action(actor)
+    ):
+        raise Forbidden("Only inspectors reassign an action item or move its due date.")
     changes: dict[str, Any] = {}
     if status is not action.status:
         if not action.can_move_to(status):
@@ -147,8 +151,33 @@ def update_action(
     db.session.flush()
     if "owner" in changes:
         _tell_owner(action, now=now)
+    elif actor.id != action.owner_id:
+        _tell_owner_of_change(action, changes, actor=actor, now=now)
     _action_event(action, change=event.removeprefix("action."), now=now)
     return True
+
+
+def progress_action(
+    action: ActionItem,
+    *,
+    status: ActionStatus,
+    notes: str,
+    version: int,
+    actor: User,
+    now: datetime,
+) -> bool:
+    """The owner's part of an update: move the status along (close it) and keep notes; owner
+    and due date stay as the inspectors set them."""
+    return update_action(
+        action,
+        status=status,
+        owner_id=action.owner_id,
+        due_on=action.due_on,
+        notes=notes,
+        version=version,
+        actor=actor,
+        now=now,
+    )
 
 
 def _action_event(action: ActionItem, *, change: str, now: datetime) -> None:
@@ -175,10 +204,8 @@ def _action_event(action: ActionItem, *, change: str, now: datetime) -> None:
 
 
 def _action_page(action: ActionItem) -> tuple[str, dict[str, int]]:
-    """The action's page for an owner who may open it (inspectors, admins); else their home."""
-    if policy.can_inspect(action.owner):
-        return "calibration.edit_action", {"action_id": action.id}
-    return "home.index", {}
+    """The action's page; every owner may open it."""
+    return "calibration.edit_action", {"action_id": action.id}
 
 
 def _tell_owner(action: ActionItem, *, now: datetime) -> None:
@@ -194,6 +221,37 @@ def _tell_owner(action: ActionItem, *, now: datetime) -> None:
         context={"action": action, "page": page},
         now=now,
         link=app_path(page[0], **page[1]),
+    )
+
+
+def _tell_owner_of_change(
+    action: ActionItem, changes: dict[str, Any], *, actor: User, now: datetime
+) -> None:
+    """Someone else changed the owner's item: once per change (the version names it)."""
+    page = _action_page(action)
+    queue_message(
+        action.owner,
+        kind="action_changed",
+        dedupe_key=f"action-changed:{action.id}:{action.version}",
+        subject=f"Action item changed by {actor.name}: {action.subject.name} "
+        f"({action.status.label.lower()})",
+        template="action_changed",
+        context={"action": action, "changed": sorted(changes), "actor": actor, "page": page},
+        now=now,
+        link=app_path(page[0], **page[1]),
+    )
+
+
+def owned_actions(owner: User) -> list[ActionItem]:
+    """The owner's action items still open or in progress, soonest due first, for their home
+    page."""
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .where(ActionItem.owner_id == owner.id, ActionItem.status != ActionStatus.CLOSED)
+            .options(sa.orm.joinedload(ActionItem.subject))
+            .order_by(ActionItem.due_on, ActionItem.id)
+        )
     )
 
 
@@ -241,15 +299,10 @@ def open_actions() -> list[ActionItem]:
 
 
 def possible_owners() -> list[tuple[int, str, str]]:
-    """(id, name, email) of active users who hold a role: who may own an action item."""
+    """(id, name, email) of active users: who may own an action item."""
     query = (
         sa.select(User.id, User.name, User.email)
-        .where(
-            User.active.is_(True),
-            sa.select(UserRole.user_id)
-            .where(UserRole.user_id == User.id, UserRole.role.in_(list(Role)))
-            .exists(),
-        )
+        .where(User.active.is_(True))
         .order_by(User.name, User.id)
     )
     return [(id_, name, email) for id_, name, email in db.session.execute(query)]

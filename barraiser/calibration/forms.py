@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..extensions import db
 from ..requisitions.models import Requisition
-from .models import ActionStatus
+from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .queries import ReportFilters
 from .tables import SORT_DIRECTIONS, parse_sort
 
@@ -168,3 +168,26 @@ class ActionUpdateForm(FlaskForm):
     def validate_version(self, field: HiddenField) -> None:
         if not (field.data or "").isdigit():
             raise ValidationError("The form is damaged; reload the page.")
+
+
+class ActionProgressForm(FlaskForm):
+    """The owner's form: move the item along (or close it) and keep notes."""
+
+    status = SelectField("Status")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    version = HiddenField(validators=[InputRequired()])
+    submit = SubmitField("Save")
+
+    def validate_version(self, field: HiddenField) -> None:
+        if not (field.data or "").isdigit():
+            raise ValidationError("The form is damaged; reload the page.")
+
+
+def progress_form(action: ActionItem) -> ActionProgressForm:
+    """The owner's form for `action` as it stands: its status and the moves open to it."""
+    form = ActionProgressForm(formdata=None, obj=action)
+    allowed = {action.status, *ACTION_TRANSITIONS[action.status]}
+    form.status.choices = [SelectChoice(s.value, s.label) for s in ActionStatus if s in allowed]
+    form.status.data = action.status.value
+    form.version.data = str(action.version)
+    return form

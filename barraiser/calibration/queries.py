@@ -313,7 +313,8 @@ def _loops(
         sa.select(
             Loop.id,
             Loop.requisition_id,
-            Loop.bar_raiser_id,
+            # The Bar Raiser who holds the veto: in a trainee-led loop, the certified shadow.
+            Loop.veto_holder_id,
             _as_stored(Loop.first_interview_at),
             _as_stored(Loop.debrief_opened_at),
             _as_stored(Loop.decided_at),

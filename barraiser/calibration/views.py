@@ -20,10 +20,18 @@ from ..auth.models import User
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..pages import act, load_or_404
+from . import actions as actions_service
 from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
 from .export import TABLE_EXPORTS, report_to_csv, table_to_csv
-from .forms import ActionForm, ActionUpdateForm, ParsedFilters, parse_filters
+from .forms import (
+    ActionForm,
+    ActionProgressForm,
+    ActionUpdateForm,
+    ParsedFilters,
+    parse_filters,
+    progress_form,
+)
 from .line_charts import measurement_charts
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .people import bar_raiser_loops, bar_raiser_months, interviewer_loops, interviewer_months
@@ -47,11 +55,17 @@ bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 DEFAULT_DUE_DAYS = 14
 
 
+# An action item's owner may not be an inspector: these pages ask policy about the item itself.
+OWNER_ENDPOINTS = frozenset({"calibration.edit_action", "calibration.progress_action"})
+
+
 @bp.before_request
 @login_required
 def _inspectors_only() -> None:
-    """Every page here is the hiring committee's: others are refused (403), not misled (404)."""
-    policy.require(policy.can_inspect(current_user))
+    """Every page here is the hiring committee's: others are refused (403), not misled (404);
+    an action item's pages also let its owner in."""
+    if request.endpoint not in OWNER_ENDPOINTS:
+        policy.require(policy.can_inspect(current_user))
 
 
 def format_value(value: Any, kind: str) -> str:
@@ -350,7 +364,12 @@ def _update_form(action: ActionItem, *, submitted: bool) -> ActionUpdateForm:
 
 
 def _action_page(
-    action: ActionItem, form: ActionUpdateForm, *, status: int = 200, conflict: str | None = None
+    action: ActionItem,
+    form: ActionUpdateForm,
+    *,
+    status: int = 200,
+    conflict: str | None = None,
+    progress: ActionProgressForm | None = None,
 ):
     return render_template(
         "calibration/action_form.html",
@@ -359,15 +378,64 @@ def _action_page(
         conflict=conflict,
         history=events_for(action),
         today=clock.now().date(),
+        progress=progress or progress_form(action),
     ), status
+
+
+@bp.post("/actions/<int:action_id>/progress")
+def progress_action(action_id: int):
+    """The owner's update: status (close it) and notes, from their home page or the action's
+    page. 404 for whom may not see the item; a stale form is a 409 showing it as it stands."""
+    action = _action_of(action_id)
+    policy.require(policy.can_progress_action(current_user, action))
+    form = ActionProgressForm()
+    form.status.choices = progress_form(action).status.choices
+
+    def as_it_stands(error: Conflict):
+        current = _action_of(action_id)
+        return _action_page(
+            current, _update_form(current, submitted=False), status=409, conflict=error.message
+        )
+
+    back = request.form.get("next") == "home"
+    return act(
+        form,
+        lambda: actions_service.progress_action(
+            action,
+            status=ActionStatus(form.status.data),
+            notes=form.notes.data or "",
+            version=int(form.version.data),
+            actor=current_user,
+            now=clock.now(),
+        ),
+        page=lambda status: _action_page(
+            action, _update_form(action, submitted=False), status=status, progress=form
+        ),
+        field="notes",
+        answers={Conflict: as_it_stands},
+        on_page=(RuleViolation,),
+        done=lambda changed: "Action saved." if changed else "Nothing changed.",
+        then=url_for("home.index")
+        if back
+        else url_for("calibration.edit_action", action_id=action.id),
+    )
+
+
+def _action_of(action_id: int) -> ActionItem:
+    """The action item (404 unless an inspector or its owner: others may not know it exists)."""
+    return load_or_404(
+        ActionItem, action_id, check=lambda user, action: policy.can_view_action(user, action)
+    )
 
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
 def edit_action(action_id: int):
-    """Move an action along (open → in progress → closed), reassign it, add notes."""
-    action = load_or_404(ActionItem, action_id)
+    """Move an action along (open → in progress → closed), reassign it, add notes. Its owner
+    sees it here too, and moves it along with the owner's form (progress_action)."""
+    action = _action_of(action_id)
     if request.method == "GET":
         return _action_page(action, _update_form(action, submitted=False))
+    policy.require(policy.can_reassign_action(current_user))
     form = _update_form(action, submitted=True)
 
     def as_it_stands(error: Conflict):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from .. import policy
 from ..auth.models import Role, User
@@ -19,7 +19,9 @@ from ..extensions import db
 from ..feedback.models import Feedback
 from ..feedback.queries import awaiting_panel_feedback, panel_complete_clause
 from ..loops.models import Interview, Loop
+from ..settings.services import current_settings
 from .models import FinalVote, Proposal
+from .performance import add_months
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,16 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
         )
         .exists()
     )
-    is_bar_raiser = Loop.bar_raiser_id == user.id
+    leads = Loop.bar_raiser_id == user.id
+    rules = sa.or_(leads, Loop.certified_shadow_id == user.id)
     rows = db.session.execute(
         sa.select(Loop, missing, panel_complete_clause(), proposed, may_vote)
         .where(
             sa.or_(
-                sa.and_(Loop.state == LoopState.SCHEDULED, is_bar_raiser),
+                sa.and_(Loop.state == LoopState.SCHEDULED, leads),
                 sa.and_(
                     Loop.state == LoopState.DEBRIEF,
-                    sa.or_(is_bar_raiser, Loop.hiring_manager_id == user.id, may_vote),
+                    sa.or_(rules, Loop.hiring_manager_id == user.id, may_vote),
                 ),
             )
         )
@@ -90,8 +93,11 @@ def _steps(
         steps.append("Cast your final vote")
     if user.id == loop.hiring_manager_id and not has_proposal:
         steps.append("Propose hire or no hire")
-    if user.id == loop.bar_raiser_id:
-        steps.append("Concur or veto" if has_proposal else "Run the debrief")
+    rules = user.id == loop.veto_holder_id
+    if user.id == loop.bar_raiser_id and not (rules and has_proposal):
+        steps.append("Run the debrief")
+    if rules and has_proposal:
+        steps.append("Concur or veto")
     return tuple(steps)
 
 
@@ -105,6 +111,10 @@ class RecentDecision:
     # None when independence still holds for the user (on the panel, never submitted): they see
     # that the loop was decided, not how.
     outcome: str | None
+    # What comes next, in words (None while sealed): make the offer, tell the candidate, or —
+    # after a veto, which is final — a new loop, if one is not already under way.
+    next_step: str | None = None
+    new_loop_id: int | None = None  # a later loop for the same candidate, not cancelled
 
 
 def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
@@ -130,21 +140,61 @@ def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
         .exists()
     )
     sealed = sa.and_(on_panel, ~submitted)
+    later = aliased(Loop)
+    new_loop = (
+        sa.select(sa.func.min(later.id))
+        .where(
+            later.candidate_id == Loop.candidate_id,
+            later.id > Loop.id,
+            later.state != LoopState.CANCELLED,
+        )
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        sa.select(Loop, sealed)
+        sa.select(Loop, sealed, new_loop)
         .where(
             Loop.state == LoopState.DECIDED,
             Loop.decided_at >= now - timedelta(days=RECENT_DECISIONS_DAYS),
             theirs,
         )
-        .options(joinedload(Loop.candidate), joinedload(Loop.requisition))
+        .options(
+            joinedload(Loop.candidate),
+            joinedload(Loop.requisition),
+            joinedload(Loop.bar_raiser),
+            joinedload(Loop.certified_shadow),
+        )
         .order_by(Loop.decided_at.desc(), Loop.id.desc())
         .limit(RECENT_DECISIONS_LIMIT)
     ).all()
+    first_rating = current_settings().performance_first_rating_months
     return [
-        RecentDecision(loop=loop, outcome=None if is_sealed else _outcome_words(loop))
-        for loop, is_sealed in rows
+        RecentDecision(loop=loop, outcome=None)
+        if is_sealed
+        else RecentDecision(
+            loop=loop,
+            outcome=_outcome_words(loop),
+            next_step=_next_step(loop, first_rating, new_loop_id),
+            new_loop_id=new_loop_id,
+        )
+        for loop, is_sealed, new_loop_id in rows
     ]
+
+
+def _next_step(loop: Loop, first_rating_months: int, new_loop_id: int | None) -> str:
+    candidate = loop.candidate.display_name
+    if loop.vetoed:
+        holder = loop.certified_shadow or loop.bar_raiser
+        if new_loop_id is not None:
+            return f"Vetoed by {holder.name}; the veto is final. A new loop is under way."
+        return (
+            f"Vetoed by {holder.name}; the veto is final. To consider {candidate} again, "
+            "a recruiter starts a new loop."
+        )
+    if loop.outcome is Outcome.HIRE:
+        assert loop.decided_at is not None
+        due = add_months(loop.decided_at.date(), first_rating_months)
+        return f"Make the offer. Rate {candidate}'s performance from {due.isoformat()}."
+    return f"Let {candidate} know."
 
 
 def _outcome_words(loop: Loop) -> str:

@@ -74,7 +74,7 @@ def proposal_made(loop: Loop, *, actor: User, now: datetime) -> None:
     """The Bar Raiser's turn: concur or veto. The proposal itself is read on the page."""
     candidate = loop.candidate.display_name
     queue_message(
-        loop.bar_raiser,
+        loop.certified_shadow or loop.bar_raiser,  # whoever holds the veto
         kind="proposal_made",
         dedupe_key=f"proposal-made:{loop.id}",
         subject=f"Proposal made: {candidate} ({loop.requisition.title}) awaits your verdict",

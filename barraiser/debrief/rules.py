@@ -86,7 +86,14 @@ def early_proposal_refusal(waiting_on: list[str], reason: str) -> RuleViolation 
 
 
 def verdict_refusal(actor: User, loop: Loop, proposal: Proposal | None) -> DomainError | None:
-    if actor.id != loop.bar_raiser_id:
+    """The veto is its holder's: the loop's Bar Raiser, or in a trainee-led loop the certified
+    Bar Raiser shadowing it (the trainee leads the debrief but does not rule)."""
+    if actor.id != loop.veto_holder_id:
+        if loop.trainee_led:
+            return Forbidden(
+                "In a loop led by a Bar Raiser in training, the certified Bar Raiser shadowing "
+                "it concurs or vetoes."
+            )
         return Forbidden("Only the loop's Bar Raiser concurs or vetoes.")
     if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "The Bar Raiser rules")) is not None:
         return refusal

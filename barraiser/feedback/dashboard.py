@@ -9,7 +9,7 @@ A fixed handful of queries whatever the number of loops; no content of anyone's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,7 +19,6 @@ from ..auth.models import User
 from ..domain import FeedbackState
 from ..extensions import db
 from ..loops.models import Interview, InterviewPrinciple, Loop
-from .deadline import deadline_hours, due_at
 from .models import Feedback
 from .queries import OPEN_LOOP_STATES, ready_loops
 
@@ -60,7 +59,7 @@ def _interview_options() -> list:
     ]
 
 
-def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewItem]:
+def _my_interviews(user: User, *, now: datetime) -> list[InterviewItem]:
     interviews = db.session.scalars(
         sa.select(Interview)
         .join(Loop, Loop.id == Interview.loop_id)
@@ -83,7 +82,7 @@ def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewIt
     items = []
     for interview in interviews:
         state, submitted, submitted_at = states.get(interview.id, (None, False, None))
-        due = due_at(interview.ends_at, hours=hours)
+        due = interview.feedback_due_at
         items.append(
             InterviewItem(
                 interview=interview,
@@ -97,11 +96,8 @@ def _my_interviews(user: User, *, now: datetime, hours: int) -> list[InterviewIt
     return items
 
 
-def overdue_feedback(*, now: datetime, hours: int, limit: int = LIST_LIMIT) -> list[InterviewItem]:
+def overdue_feedback(*, now: datetime, limit: int = LIST_LIMIT) -> list[InterviewItem]:
     """Panel interviews in open loops whose feedback is past its deadline, oldest first."""
-    # An interview ends at most 8 hours after it starts, so this bound lets SQL do the filtering
-    # on starts_at alone; the exact end time is checked below.
-    latest_start = now - timedelta(hours=hours)
     interviews = db.session.scalars(
         sa.select(Interview)
         .join(Loop, Loop.id == Interview.loop_id)
@@ -115,30 +111,27 @@ def overdue_feedback(*, now: datetime, hours: int, limit: int = LIST_LIMIT) -> l
         .where(
             Loop.state.in_(OPEN_LOOP_STATES),
             Interview.is_shadow.is_(False),
-            Interview.starts_at <= latest_start,
+            Interview.feedback_due_at < now,
             Feedback.id.is_(None),
         )
         .options(*_interview_options(), joinedload(Interview.interviewer))
         .order_by(Interview.starts_at, Interview.id)
         .limit(limit)
     ).all()
-    items = []
-    for interview in interviews:
-        due = due_at(interview.ends_at, hours=hours)
-        if now > due:
-            items.append(InterviewItem(interview, due, None, False, None, overdue=True))
-    return items
+    return [
+        InterviewItem(interview, interview.feedback_due_at, None, False, None, overdue=True)
+        for interview in interviews
+    ]
 
 
 def dashboard_for(user: User, *, now: datetime) -> FeedbackDashboard:
-    hours = deadline_hours()
     board = FeedbackDashboard()
-    for item in _my_interviews(user, now=now, hours=hours):
+    for item in _my_interviews(user, now=now):
         if item.submitted:
             board.submitted.append(item)
         elif item.interview.starts_at <= now:
             board.to_write.append(item)
     if policy.can_manage_loops(user):
-        board.overdue_everywhere = overdue_feedback(now=now, hours=hours)
+        board.overdue_everywhere = overdue_feedback(now=now)
         board.ready_everywhere = ready_loops()
     return board

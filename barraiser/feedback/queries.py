@@ -15,7 +15,6 @@ from ..auth.models import User
 from ..domain import LoopState
 from ..extensions import db
 from ..loops.models import Interview, Loop
-from .deadline import due_at
 from .models import Feedback, PrincipleRating
 
 # Loops whose feedback is still being written or read before the decision.
@@ -85,7 +84,7 @@ class SubmissionState:
         return self.submitted_at is not None
 
 
-def submission_states(loop: Loop, *, now: datetime, hours: int) -> list[SubmissionState]:
+def submission_states(loop: Loop, *, now: datetime) -> list[SubmissionState]:
     """Every interview of the loop with its deadline and submission time, in one query (the
     loop's interviews already loaded)."""
     submitted = {
@@ -99,7 +98,7 @@ def submission_states(loop: Loop, *, now: datetime, hours: int) -> list[Submissi
     states = []
     for interview in loop.interviews:
         submitted_at, is_late = submitted.get(interview.id, (None, False))
-        due = due_at(interview.ends_at, hours=hours)
+        due = interview.feedback_due_at
         states.append(
             SubmissionState(
                 interview=interview,

@@ -14,7 +14,6 @@ from ..extensions import db
 from ..loops.models import Interview, Loop
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
-from .deadline import deadline_hours, due_at
 from .models import Feedback
 from .queries import OPEN_LOOP_STATES
 
@@ -74,13 +73,12 @@ def queue_due_reminders(*, now: datetime) -> int:
         )
         .order_by(Interview.id)
     ).all()
-    hours = deadline_hours()
     queued = 0
     for interview in interviews:
         step = reminder_step(interview.ends_at, now)
         if step is None:
             continue
-        due = due_at(interview.ends_at, hours=hours)
+        due = interview.feedback_due_at
         if queue_message(
             interview.interviewer,
             kind=REMINDER_KIND,

@@ -26,7 +26,7 @@ from ..outbox.emails import app_path
 from ..outbox.services import queue_message
 from ..outbox.webhooks import queue_event
 from ..settings.services import current_settings
-from .deadline import deadline_hours, due_at, submitted_late
+from .deadline import submitted_late
 from .models import Addendum, Feedback, PrincipleRating
 from .quality import word_count
 from .queries import panel_complete
@@ -263,7 +263,6 @@ def submit_feedback(
         raise IncompleteFeedback(problems)
     # Read before changing anything: a query would flush half the submission, and the version
     # would move twice.
-    hours = deadline_hours()
     if feedback is None:
         feedback = _new_feedback(interview, actor, now)
     _apply(feedback, interview, content)
@@ -271,7 +270,8 @@ def submit_feedback(
     assigned = set(_assigned_ids(interview))
     feedback.ratings = [row for row in feedback.ratings if row.principle_id in assigned]
     stamp_assignments(interview, feedback.ratings)
-    feedback.due_at = due_at(interview.ends_at, hours=hours)
+    # The deadline fixed when the interview was scheduled, whatever the setting says now.
+    feedback.due_at = interview.feedback_due_at
     feedback.is_late = submitted_late(now, feedback.due_at)
     feedback.state = FeedbackState.SUBMITTED
     feedback.submitted_at = now

@@ -22,7 +22,6 @@ from ..extensions import csrf, db
 from ..loops.models import PANEL, Interview, InterviewPrinciple, Loop
 from ..pages import act, load_or_404
 from ..settings.services import current_settings
-from .deadline import deadline_hours, due_at
 from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
 from .models import Feedback
 from .quality import TEXT_LIMIT, count_message, feedback_hints
@@ -75,7 +74,7 @@ def _interview_for_writer(interview_id: int) -> Interview:
 
 def _page_context(interview: Interview, *, submitted: bool) -> dict:
     now = clock.now()
-    due = due_at(interview.ends_at, hours=deadline_hours())
+    due = interview.feedback_due_at
     return {
         "interview": interview,
         "loop": interview.loop,
@@ -327,7 +326,7 @@ def loop_feedback(loop_id: int):
     return render_template(
         "feedback/loop.html",
         loop=loop,
-        states=submission_states(loop, now=clock.now(), hours=deadline_hours()),
+        states=submission_states(loop, now=clock.now()),
         progress=panel_progress(loop),
         shown=[item for item in feedback if item.submitted],
         own=next((item for item in feedback if item.author_id == current_user.id), None),

@@ -398,6 +398,10 @@ def _write_chunk(
                 "starts_at": interview.starts_at,
                 "duration_minutes": interview.duration_minutes,
                 "is_shadow": interview.is_shadow,
+                "feedback_due_at": due_at(
+                    interview_end(interview.starts_at, interview.duration_minutes),
+                    hours=deadline_hours,
+                ),
             }
             for loop_id, interview in interviews
         ],

@@ -78,10 +78,12 @@ class PanelForm(FlaskForm):
     hiring_manager_id = SelectField("Hiring manager", coerce=optional_id, validate_choice=False)
     bar_raiser_id = SelectField("Bar Raiser", coerce=optional_id, validate_choice=False)
     shadow_id = SelectField(
-        "Bar Raiser in training (shadow)",
+        "Shadow",
         coerce=optional_id,
         validate_choice=False,
-        description="Optional. Sits in on the Bar Raiser's interview; their feedback has no vote.",
+        description="Optional: a Bar Raiser in training sits in on the Bar Raiser's interview; "
+        "their feedback has no vote. When a trainee leads the loop, pick a certified Bar Raiser "
+        "here: they shadow the trainee and hold the veto.",
     )
     interviews = FieldList(FormField(InterviewRow), min_entries=1, max_entries=MAX_ROWS)
     version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
@@ -99,7 +101,7 @@ class PanelForm(FlaskForm):
         principles: Choices,
     ) -> None:
         self.hiring_manager_id.choices = [("", "The requisition's hiring manager"), *managers]
-        self.bar_raiser_id.choices = [("", "Pick a certified Bar Raiser"), *bar_raisers]
+        self.bar_raiser_id.choices = [("", "Pick the Bar Raiser"), *bar_raisers]
         self.shadow_id.choices = [("", "No shadow"), *trainees]
         for row in self.interviews:
             row.interviewer_id.choices = [("", "—"), *people]

@@ -6,9 +6,10 @@ every move against it, so an illegal transition is refused whoever asks (view, C
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from ..auth.models import User
@@ -18,6 +19,7 @@ from ..domain import LOOP_TRANSITIONS, LoopState, Outcome, interview_end
 from ..extensions import Model
 from ..principles.models import Principle
 from ..requisitions.models import Requisition
+from ..settings.services import settings_on
 
 
 class Loop(Model):
@@ -56,6 +58,12 @@ class Loop(Model):
     debrief_opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     debrief_early_reason: Mapped[str | None] = mapped_column(sa.Text)
 
+    # Reverse shadow: a Bar Raiser in training leads the loop (bar_raiser_id: they interview on
+    # the panel and run the debrief) while this certified Bar Raiser sits in on their slot as the
+    # shadow and holds the veto. NULL: the loop's Bar Raiser holds it. Fixed when the panel is
+    # set, so a later certification of the trainee does not move the veto of a loop in flight.
+    certified_shadow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+
     outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome))
     vetoed: Mapped[bool] = mapped_column(default=False)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
@@ -64,6 +72,7 @@ class Loop(Model):
     requisition: Mapped[Requisition] = relationship()
     hiring_manager: Mapped[User] = relationship(foreign_keys=[hiring_manager_id])
     bar_raiser: Mapped[User] = relationship(foreign_keys=[bar_raiser_id])
+    certified_shadow: Mapped[User | None] = relationship(foreign_keys=[certified_shadow_id])
     interviews: Mapped[list[Interview]] = relationship(
         back_populates="loop",
         order_by="Interview.starts_at, Interview.id",
@@ -74,6 +83,23 @@ class Loop(Model):
 
     def can_move_to(self, state: LoopState) -> bool:
         return state in LOOP_TRANSITIONS[self.state]
+
+    @hybrid_property
+    def veto_holder_id(self) -> int:
+        """Who concurs or vetoes, and whose veto rate the calibration report counts: the
+        certified shadow of a trainee-led loop, else the loop's Bar Raiser."""
+        if self.certified_shadow_id is not None:
+            return self.certified_shadow_id
+        return self.bar_raiser_id
+
+    @veto_holder_id.inplace.expression
+    @classmethod
+    def _veto_holder_id_expression(cls) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(cls.certified_shadow_id, cls.bar_raiser_id)
+
+    @property
+    def trainee_led(self) -> bool:
+        return self.certified_shadow_id is not None
 
     @property
     def awaiting_debrief(self) -> bool:
@@ -112,6 +138,10 @@ class Interview(Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_minutes: Mapped[int] = mapped_column(default=60)
     is_shadow: Mapped[bool] = mapped_column(default=False)
+    # When the feedback is due, fixed when the interview is put on the panel (or moved): a later
+    # change of the deadline setting does not move it. Feedback is late after it; reminders and
+    # the calibration report read it from here.
+    feedback_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     loop: Mapped[Loop] = relationship(back_populates="interviews")
     interviewer: Mapped[User] = relationship()
@@ -160,6 +190,7 @@ PANEL = (
     joinedload(Loop.requisition),
     joinedload(Loop.hiring_manager),
     joinedload(Loop.bar_raiser),
+    joinedload(Loop.certified_shadow),
     selectinload(Loop.interviews).options(
         joinedload(Interview.interviewer),
         selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
@@ -173,3 +204,11 @@ LIST_ROW = (
     joinedload(Loop.bar_raiser),
     selectinload(Loop.interviews),
 )
+
+
+@sa.event.listens_for(Interview, "before_insert")
+def _fix_feedback_deadline(mapper: object, connection: sa.Connection, interview: Interview) -> None:
+    """An interview inserted without its deadline gets the one in force now."""
+    if interview.feedback_due_at is None:
+        hours = settings_on(connection).feedback_deadline_hours
+        interview.feedback_due_at = interview.ends_at + timedelta(hours=hours)

@@ -41,12 +41,27 @@ def bar_raiser_choices(status: BarRaiserStatus) -> list[tuple[int, str]]:
     return [(user.id, person_label(user)) for user in db.session.scalars(query)]
 
 
+TRAINEE_LEADS = "in training: leads with a certified shadow"
+CERTIFIED_SHADOWS = "certified: shadows a trainee who leads, and holds the veto"
+
+
+def _marked(choices: list[tuple[int, str]], note: str) -> list[tuple[int, str]]:
+    return [(user_id, f"{label} — {note}") for user_id, label in choices]
+
+
 def panel_choices() -> dict[str, list[tuple[int, str]]]:
     """The options of every select in the panel editor."""
     return {
         "people": people_choices(),
-        "bar_raisers": bar_raiser_choices(BarRaiserStatus.CERTIFIED),
-        "trainees": bar_raiser_choices(BarRaiserStatus.IN_TRAINING),
+        # A trainee may lead with a certified shadow (reverse shadow), so each list offers both.
+        "bar_raisers": [
+            *bar_raiser_choices(BarRaiserStatus.CERTIFIED),
+            *_marked(bar_raiser_choices(BarRaiserStatus.IN_TRAINING), TRAINEE_LEADS),
+        ],
+        "trainees": [
+            *bar_raiser_choices(BarRaiserStatus.IN_TRAINING),
+            *_marked(bar_raiser_choices(BarRaiserStatus.CERTIFIED), CERTIFIED_SHADOWS),
+        ],
         "managers": hiring_manager_choices(),
         "principles": principle_choices(),
     }

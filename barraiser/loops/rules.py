@@ -45,8 +45,10 @@ class InterviewPlan:
 
 @dataclass(frozen=True)
 class PanelPlan:
-    """Who leads and who interviews. The shadow (a Bar Raiser in training) sits in on the Bar
-    Raiser's interview: same time, same principles, no vote."""
+    """Who leads and who interviews. The shadow sits in on the Bar Raiser's interview: same time,
+    same principles, no vote. Usually the shadow is a Bar Raiser in training; in a *reverse
+    shadow* a trainee leads (bar_raiser_id) and the shadow is a certified Bar Raiser, who holds
+    the veto."""
 
     bar_raiser_id: int | None
     interviews: tuple[InterviewPlan, ...]
@@ -238,6 +240,15 @@ def may_lead_as_bar_raiser_clause(
     return sa.and_(*(requirement.clause for requirement in requirements))
 
 
+def trainee_leads(lead: User | None) -> bool:
+    """Whether a panel led by `lead` is a reverse shadow: a Bar Raiser in training leads, and a
+    certified Bar Raiser shadows them and holds the veto."""
+    return lead is not None and lead.bar_raiser_status is BarRaiserStatus.IN_TRAINING
+
+
+CERTIFICATION_REFUSED = BAR_RAISER_STANDING[1]
+
+
 def validate_panel(
     requisition: Requisition, panel: PanelPlan, *, loop: Loop | None = None
 ) -> list[Problem]:
@@ -280,6 +291,10 @@ def _check_bar_raiser(context: _Context, hiring_manager_id: int) -> None:
         context.add("bar_raiser_id", "That Bar Raiser is not an active user; pick another.")
         return
     refusals = bar_raiser_refusals(bar_raiser, requisition, hiring_manager_id=hiring_manager_id)
+    if trainee_leads(bar_raiser):
+        # A trainee may lead under a certified shadow (checked with the shadow); every other
+        # rule for a Bar Raiser holds for them as it does for the certified one.
+        refusals.remove(CERTIFICATION_REFUSED.refusal(bar_raiser))
     if not bar_raiser.active:
         # Nothing else about someone who cannot take part is worth reading.
         context.add("bar_raiser_id", refusals[0])
@@ -368,10 +383,28 @@ def _names(names: Iterable[str]) -> str:
 def _check_shadow(context: _Context, hiring_manager_id: int) -> None:
     panel = context.panel
     if panel.shadow_id is None:
+        lead = context.user(panel.bar_raiser_id)
+        if trainee_leads(lead):
+            assert lead is not None
+            context.add(
+                "shadow_id",
+                f"{lead.name} is a Bar Raiser in training: they lead a loop only with a "
+                "certified Bar Raiser as shadow, who holds the veto. Pick one as shadow.",
+            )
         return
     shadow = context.user(panel.shadow_id)
     if shadow is None:
         context.add("shadow_id", "That shadow is not an active user; pick another.")
+        return
+    lead = context.user(panel.bar_raiser_id)
+    if trainee_leads(lead):
+        # Reverse shadow: the shadow holds the veto, so they must be able to lead the loop.
+        for refusal in bar_raiser_refusals(
+            shadow, context.requisition, hiring_manager_id=hiring_manager_id
+        ):
+            context.add("shadow_id", f"The shadow of a trainee-led loop holds its veto: {refusal}")
+        if shadow.id == panel.bar_raiser_id:
+            context.add("shadow_id", f"{shadow.name} already leads this loop; pick another.")
         return
     if shadow.bar_raiser_status is not BarRaiserStatus.IN_TRAINING:
         context.add(

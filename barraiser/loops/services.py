@@ -15,7 +15,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..candidates.models import Candidate
 from ..database import mark_changed
-from ..domain import LoopState
+from ..domain import LoopState, interview_end
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
@@ -29,6 +29,7 @@ from .rules import (
     PanelPlan,
     Problem,
     shadow_slot,
+    trainee_leads,
     validate_panel,
 )
 
@@ -175,6 +176,10 @@ def _apply_panel(
                 )
             changes.append(f"moved {name} to {plan.starts_at:%Y-%m-%d %H:%M} UTC")
             diff.moved.append(interview)
+            # A moved interview keeps the time for feedback it was scheduled with.
+            interview.feedback_due_at = interview_end(plan.starts_at, plan.duration_minutes) + (
+                interview.feedback_due_at - interview.ends_at
+            )
         interview.starts_at = plan.starts_at
         interview.duration_minutes = plan.duration_minutes
         interview.is_shadow = is_shadow
@@ -186,6 +191,8 @@ def _apply_panel(
     assert panel.bar_raiser_id is not None  # validate_panel refuses a panel without one
     loop.hiring_manager_id = hiring_manager_id
     loop.bar_raiser_id = panel.bar_raiser_id
+    lead = db.session.get(User, panel.bar_raiser_id)
+    loop.certified_shadow_id = panel.shadow_id if trainee_leads(lead) else None
     loop.first_interview_at = min(plan.starts_at for plan, _ in wanted.values())
     return changes
 

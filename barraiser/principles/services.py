@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
-from ..errors import Conflict, RuleViolation
+from ..errors import Conflict, NeedsConfirmation, RuleViolation
 from ..extensions import db
+from ..requisitions.models import Requisition, RequisitionStatus, requisition_principle
 from .catalog import DEFAULT_KITS, DEFAULT_PRINCIPLES
 from .models import Principle
 
@@ -165,9 +166,47 @@ def update_principle(
     db.session.flush()
 
 
-def retire_principle(principle: Principle, *, actor: User, now: datetime) -> None:
+def open_requisitions_requiring(principle: Principle) -> list[Requisition]:
+    """The open requisitions whose loops must cover `principle`."""
+    return list(
+        db.session.scalars(
+            sa.select(Requisition)
+            .join(requisition_principle, requisition_principle.c.requisition_id == Requisition.id)
+            .where(
+                requisition_principle.c.principle_id == principle.id,
+                Requisition.status == RequisitionStatus.OPEN,
+            )
+            .order_by(Requisition.title, Requisition.id)
+        )
+    )
+
+
+def retire_principle(
+    principle: Principle, *, confirmed: bool = False, actor: User, now: datetime
+) -> list[Requisition]:
+    """Retire a principle: new loops can no longer assign it; old feedback keeps it.
+
+    Open requisitions that require it could build no loop (a retired principle cannot be
+    assigned), so retiring takes it off their requirements — which must be confirmed, knowing
+    which they are (NeedsConfirmation lists them, and nothing changes). Returns them."""
     if principle.retired:
         raise Conflict(f"{principle.name} is already retired.")
+    requiring = open_requisitions_requiring(principle)
+    if requiring and not confirmed:
+        raise NeedsConfirmation(
+            f"{len(requiring)} open requisition{'s require' if len(requiring) > 1 else ' requires'}"
+            f" {principle.name}. Retiring it takes it off what their loops must cover.",
+            requiring,
+        )
+    for requisition in requiring:
+        requisition.required_principles.remove(principle)
+        record(
+            "requisition.updated",
+            actor=actor,
+            subject=requisition,
+            now=now,
+            changes={"required_principles": [f"dropped {principle.name} (retired)"]},
+        )
     principle.retired_at = now
     record(
         "principle.retired",
@@ -175,8 +214,10 @@ def retire_principle(principle: Principle, *, actor: User, now: datetime) -> Non
         subject=principle,
         now=now,
         name=principle.name,
+        requisitions=[requisition.id for requisition in requiring],
     )
     db.session.flush()
+    return requiring
 
 
 def restore_principle(principle: Principle, *, actor: User, now: datetime) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock, policy
+from ..errors import NeedsConfirmation
 from ..extensions import db
 from ..pages import act, load_or_404
 from .forms import ConfirmForm, PrincipleForm
@@ -89,15 +90,32 @@ def edit(principle_id: int):
 @bp.route("/<int:principle_id>/retire", methods=["POST"])
 @login_required
 def retire(principle_id: int):
-    """Retire a principle: new loops can no longer use it; old feedback keeps it. 409 if retired."""
+    """Retire a principle: new loops can no longer use it; old feedback keeps it. 409 if retired.
+    When open requisitions require it, the answer is a page listing them (409) whose button
+    posts again with `confirmed=yes`; only then is it retired and taken off them."""
     policy.require(policy.can_edit_principles(current_user))
     principle = load_or_404(Principle, principle_id)
     if not ConfirmForm().validate_on_submit():
         flash("The form expired; try again.", "warning")
         return redirect(url_for("principles.index"))
-    retire_principle(principle, actor=current_user, now=clock.now())
+    try:
+        requiring = retire_principle(
+            principle,
+            confirmed=request.form.get("confirmed") == "yes",
+            actor=current_user,
+            now=clock.now(),
+        )
+    except NeedsConfirmation as question:
+        db.session.rollback()
+        return render_template(
+            "principles/confirm_retire.html", principle=principle, question=question
+        ), question.status
     db.session.commit()
-    flash(f"{principle.name} was retired.", "success")
+    names = ", ".join(requisition.title for requisition in requiring)
+    flash(
+        f"{principle.name} was retired" + (f" and taken off {names}." if names else "."),
+        "success",
+    )
     return redirect(url_for("principles.index"))
 
 

@@ -6,11 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..auth.models import User
-from ..errors import Conflict, RuleViolation
+from ..domain import LoopState
+from ..errors import Conflict, NeedsConfirmation, RuleViolation
 from ..extensions import db
+from ..loops.models import Loop
 from ..principles.models import Principle
 from .models import Requisition, RequisitionStatus
 from .rules import hiring_manager_problem
@@ -132,12 +135,41 @@ def update_requisition(
     db.session.flush()
 
 
+def loops_under_way(requisition: Requisition) -> list[Loop]:
+    """The requisition's loops not yet decided or cancelled, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Loop)
+            .where(Loop.requisition_id == requisition.id, Loop.state.in_(UNDER_WAY))
+            .options(joinedload(Loop.candidate))
+            .order_by(Loop.first_interview_at, Loop.id)
+        )
+    )
+
+
+UNDER_WAY = (LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF)
+
+
 def set_requisition_status(
-    requisition: Requisition, status: RequisitionStatus, *, actor: User | None, now: datetime
+    requisition: Requisition,
+    status: RequisitionStatus,
+    *,
+    confirmed: bool = False,
+    actor: User | None,
+    now: datetime,
 ) -> None:
-    """Close a filled role (no new loops; its loops go on) or reopen it."""
+    """Close a filled role (no new loops; its loops go on) or reopen it. Closing a role with
+    loops under way must be confirmed, knowing which they are (NeedsConfirmation lists them)."""
     if requisition.status is status:
         raise Conflict(f"The requisition is already {status.value}.", field="status")
+    if status is RequisitionStatus.CLOSED and not confirmed:
+        under_way = loops_under_way(requisition)
+        if under_way:
+            raise NeedsConfirmation(
+                f"{len(under_way)} loop{'s are' if len(under_way) > 1 else ' is'} under way for "
+                f"{requisition.title}. They go on after it is closed; no new loop can be built.",
+                under_way,
+            )
     requisition.status = status
     record(
         f"requisition.{'closed' if status is RequisitionStatus.CLOSED else 'reopened'}",

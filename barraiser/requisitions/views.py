@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock, policy
 from ..database import count_by
+from ..errors import NeedsConfirmation
 from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
 from ..pages import act, load_or_404, paginate, state_filter
@@ -137,11 +138,25 @@ def edit(requisition_id: int):
 
 
 def _set_status(requisition_id: int, status: RequisitionStatus, message: str):
+    """Close or reopen. Closing a role with loops under way answers a page listing them (409)
+    whose button posts again with `confirmed=yes`."""
     requisition = load_or_404(Requisition, requisition_id, check=policy.can_view_requisition)
     policy.require(policy.can_manage_loops(current_user))
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
-    set_requisition_status(requisition, status, actor=current_user, now=clock.now())
+    try:
+        set_requisition_status(
+            requisition,
+            status,
+            confirmed=request.form.get("confirmed") == "yes",
+            actor=current_user,
+            now=clock.now(),
+        )
+    except NeedsConfirmation as question:
+        db.session.rollback()
+        return render_template(
+            "requisitions/confirm_close.html", requisition=requisition, question=question
+        ), question.status
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("requisitions.detail", requisition_id=requisition.id))

@@ -61,6 +61,37 @@ class MechanismSettings:
         label="Allow one principle on two interviews of a loop",
         help="Off by default: each interviewer probes their own principles.",
     )
+    certification_loops_shadowed: int = setting(
+        3,
+        label="Certification: loops shadowed",
+        help="A Bar Raiser in training is certified only after shadowing this many loops "
+        "(with their shadow feedback submitted).",
+        minimum=0,
+        maximum=100,
+    )
+    certification_loops_led: int = setting(
+        2,
+        label="Certification: loops led under a certified shadow",
+        help="…and after leading this many loops to a decision while a certified Bar Raiser "
+        "shadowed them and held the veto (reverse shadow).",
+        minimum=0,
+        maximum=100,
+    )
+    performance_first_rating_months: int = setting(
+        6,
+        label="Hire performance: first rating due (months after the decision)",
+        help="The hiring manager is asked to rate a hire's performance this long after the "
+        "loop was decided (the report's outcome figures depend on it).",
+        minimum=1,
+        maximum=60,
+    )
+    performance_second_rating_months: int = setting(
+        12,
+        label="Hire performance: second rating due (months after the decision)",
+        help="…and again this long after the decision.",
+        minimum=1,
+        maximum=120,
+    )
     # The calibration report's flag rule (barraiser/calibration/flags.py), in these words:
     flag_min_n: int = setting(
         5,

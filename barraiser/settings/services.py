@@ -40,6 +40,14 @@ def current_settings() -> MechanismSettings:
     return _settings_from(db.session.scalars(sa.select(MechanismSetting)))
 
 
+def settings_on(connection: sa.Connection) -> MechanismSettings:
+    """The settings in force, read on `connection` (inside a flush, where the session must not
+    run queries of its own)."""
+    return _settings_from(
+        connection.execute(sa.select(MechanismSetting.key, MechanismSetting.value))  # type: ignore[arg-type]
+    )
+
+
 def change_settings(new: MechanismSettings, *, actor: User, now: datetime) -> list[str]:
     """Store the settings in `new` that differ from those in force; each change is recorded
     with its old and new value. Returns the names of the settings changed (none: nothing is

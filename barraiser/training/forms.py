@@ -30,3 +30,9 @@ class MentorNoteForm(FlaskForm):
     # rule (422 with its message), so the field does not refuse other ids itself.
     loop = SelectField("About loop (optional)", coerce=_loop_id, validate_choice=False)
     submit = SubmitField("Add note")
+
+
+class CertifyForm(FlaskForm):
+    """Certify a trainee from the pipeline: the thresholds are the service's to check."""
+
+    submit = SubmitField("Certify")

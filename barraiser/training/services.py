@@ -6,16 +6,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..audit.services import record
 from ..auth.models import BarRaiserStatus, User
+from ..auth.services import set_bar_raiser_status
+from ..domain import LoopState
 from ..errors import Forbidden, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..loops.models import Interview, Loop
 from ..requisitions.models import Requisition
+from ..settings.services import current_settings
 from . import notices  # noqa: F401 - tells people of their Bar Raiser status
 from .models import NOTE_LIMIT, MentorNote
 
@@ -32,6 +35,28 @@ class ShadowedLoop:
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """What certification asks of a trainee (settings)."""
+
+    loops_shadowed: int
+    loops_led: int
+
+    @classmethod
+    def in_force(cls) -> Thresholds:
+        settings = current_settings()
+        return cls(settings.certification_loops_shadowed, settings.certification_loops_led)
+
+    def shortfall(self, *, shadowed: int, led: int) -> list[str]:
+        """What a trainee with these counts still lacks, in words; empty when nothing."""
+        missing = []
+        if shadowed < self.loops_shadowed:
+            missing.append(f"{shadowed} of {self.loops_shadowed} loops shadowed")
+        if led < self.loops_led:
+            missing.append(f"{led} of {self.loops_led} loops led under a certified shadow")
+        return missing
+
+
+@dataclass(frozen=True)
 class TraineeRow:
     trainee: User
     loops_shadowed: int
@@ -39,10 +64,16 @@ class TraineeRow:
     loops_led_shadowed: int
     notes: int
     last_note_at: datetime | None
+    missing: tuple[str, ...] = ()  # what certification still asks of them
 
     @property
     def certified(self) -> bool:
         return self.trainee.is_certified_bar_raiser
+
+    @property
+    def ready(self) -> bool:
+        """In training and past every threshold: an admin may certify them."""
+        return self.trainee.bar_raiser_status is BarRaiserStatus.IN_TRAINING and not self.missing
 
 
 def shadowed(trainee: User, loop: Loop) -> bool:
@@ -137,6 +168,7 @@ def trainee_pipeline(*, now: datetime) -> list[TraineeRow]:
         return []
     shadows = _submitted_shadows(ids)
     led = _loops_led_with_certified_shadow(ids)
+    thresholds = Thresholds.in_force()
     notes = {
         trainee_id: (count, last)
         for trainee_id, count, last in db.session.execute(
@@ -153,9 +185,32 @@ def trainee_pipeline(*, now: datetime) -> list[TraineeRow]:
             loops_led_shadowed=led.get(trainee.id, 0),
             notes=notes.get(trainee.id, (0, None))[0],
             last_note_at=_aware(notes.get(trainee.id, (0, None))[1]),
+            missing=tuple(
+                thresholds.shortfall(
+                    shadowed=shadows.get(trainee.id, (0, []))[0], led=led.get(trainee.id, 0)
+                )
+            ),
         )
         for trainee in trainees
     ]
+
+
+def certify_trainee(trainee: User, *, actor: User, now: datetime) -> None:
+    """Certify a Bar Raiser in training who has met the thresholds (settings); refused, saying
+    what is missing, before. The trainee is told (auth's status notice)."""
+    if not policy.can_certify(actor):
+        raise Forbidden("Only admins certify Bar Raisers.")
+    if trainee.bar_raiser_status is not BarRaiserStatus.IN_TRAINING:
+        raise RuleViolation(f"{trainee.name} is not a Bar Raiser in training.")
+    shadowed = _submitted_shadows([trainee.id]).get(trainee.id, (0, []))[0]
+    led = _loops_led_with_certified_shadow([trainee.id]).get(trainee.id, 0)
+    missing = Thresholds.in_force().shortfall(shadowed=shadowed, led=led)
+    if missing:
+        raise RuleViolation(
+            f"{trainee.name} cannot be certified yet: {'; '.join(missing)}. "
+            "The thresholds are in the mechanism settings."
+        )
+    set_bar_raiser_status(trainee, BarRaiserStatus.CERTIFIED, actor=actor, now=now)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -188,6 +243,11 @@ def _submitted_shadows(ids: list[int]) -> dict[int, tuple[int, list[ShadowedLoop
         .where(
             Interview.interviewer_id.in_(ids),
             Interview.is_shadow.is_(True),
+            # A certified Bar Raiser shadowing a trainee who leads is mentoring, not training.
+            sa.or_(
+                Loop.certified_shadow_id.is_(None),
+                Loop.certified_shadow_id != Interview.interviewer_id,
+            ),
             Feedback.submitted,
         )
         .subquery()
@@ -211,16 +271,14 @@ def _submitted_shadows(ids: list[int]) -> dict[int, tuple[int, list[ShadowedLoop
 
 
 def _loops_led_with_certified_shadow(ids: list[int]) -> dict[int, int]:
-    """Loops a trainee ran as Bar Raiser while a certified Bar Raiser shadowed them."""
-    mentor = aliased(User)
+    """Loops a trainee led to a decision while a certified Bar Raiser shadowed them (reverse
+    shadow; the certified one was fixed on the loop when its panel was set)."""
     query = (
-        sa.select(Loop.bar_raiser_id, sa.func.count(sa.distinct(Loop.id)))
-        .join(Interview, Interview.loop_id == Loop.id)
-        .join(mentor, mentor.id == Interview.interviewer_id)
+        sa.select(Loop.bar_raiser_id, sa.func.count(Loop.id))
         .where(
             Loop.bar_raiser_id.in_(ids),
-            Interview.is_shadow.is_(True),
-            mentor.bar_raiser_status == BarRaiserStatus.CERTIFIED,
+            Loop.certified_shadow_id.is_not(None),
+            Loop.state == LoopState.DECIDED,
         )
         .group_by(Loop.bar_raiser_id)
     )

@@ -12,9 +12,11 @@ from ..auth.models import User
 from ..extensions import db
 from ..loops.models import Loop
 from ..pages import act, load_or_404
-from .forms import MentorNoteForm
+from .forms import CertifyForm, MentorNoteForm
 from .services import (
+    Thresholds,
     add_mentor_note,
+    certify_trainee,
     ever_in_training,
     mentor_notes,
     shadow_interviews,
@@ -28,10 +30,20 @@ bp = Blueprint("training", __name__, url_prefix="/training")
 @bp.route("/")
 @login_required
 def index():
-    """The pipeline: each trainee's shadowed loops, loops led under a shadow, notes. 403 unless a
-    certified Bar Raiser or an admin."""
+    """The pipeline: each trainee's shadowed loops, loops led under a certified shadow, notes,
+    and (admins) the certify button once the thresholds are met. 403 unless a certified Bar
+    Raiser or an admin."""
     policy.require(policy.can_view_training(current_user))
-    return render_template("training/index.html", rows=trainee_pipeline(now=clock.now()))
+    return _pipeline(CertifyForm())
+
+
+def _pipeline(form: CertifyForm) -> str:
+    return render_template(
+        "training/index.html",
+        rows=trainee_pipeline(now=clock.now()),
+        thresholds=Thresholds.in_force(),
+        form=form,
+    )
 
 
 def _trainee(user_id: int) -> User:
@@ -67,9 +79,33 @@ def _render_trainee(trainee: User, form: MentorNoteForm, status: int = 200):
 @bp.route("/<int:user_id>")
 @login_required
 def trainee(user_id: int):
-    """A trainee's record: status, certification, loops shadowed, mentor notes, the note form."""
-    policy.require(policy.can_view_training(current_user))
-    return _render_trainee(_trainee(user_id), MentorNoteForm())
+    """A trainee's record: status, certification, loops shadowed, mentor notes, the note form.
+    The mentors and the trainee themselves; 403 for anyone else."""
+    if current_user.id != user_id:
+        policy.require(policy.can_view_training(current_user))
+    trainee = _trainee(user_id)
+    policy.require(policy.can_view_training_record(current_user, trainee))
+    return _render_trainee(trainee, MentorNoteForm())
+
+
+@bp.post("/<int:user_id>/certify")
+@login_required
+def certify(user_id: int):
+    """Certify a trainee from the pipeline once the thresholds are met; refused (422, the
+    pipeline with the message) before. Admins only."""
+    policy.require(policy.can_certify(current_user))
+    trainee = _trainee(user_id)
+    form = CertifyForm()
+    return act(
+        form,
+        lambda: certify_trainee(trainee, actor=current_user, now=clock.now()),
+        page=lambda status: (
+            _pipeline(form),
+            status,
+        ),
+        done=f"{trainee.name} is now a certified Bar Raiser.",
+        then=url_for("training.index"),
+    )
 
 
 @bp.route("/<int:user_id>/notes", methods=["POST"])

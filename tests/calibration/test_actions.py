@@ -213,21 +213,23 @@ def test_refused_actions_say_why_and_change_nothing(history, login_as, changes, 
     assert events("action.created") == []
 
 
-def test_an_owner_must_hold_a_role(app, login_as, make_user, clock):
+def test_an_owner_must_be_an_active_user(app, login_as, make_user, clock):
     inspector = login_as("inspector")
-    plain = make_user("plain@example.com")
+    gone = make_user("gone@example.com")
+    gone.active = False
+    db.session.commit()
     # Not offered in the form, and refused by the service when posted anyway.
     page = inspector.get("/calibration/actions/new").get_data(as_text=True)
-    assert "plain@example.com" not in page
+    assert "gone@example.com" not in page
     response = inspector.post(
-        "/calibration/actions/new", data=create_form(plain.id, subject=inspector.user.email)
+        "/calibration/actions/new", data=create_form(gone.id, subject=inspector.user.email)
     )
     assert response.status_code == 400
-    with pytest.raises(RuleViolation, match="The owner must be"):
+    with pytest.raises(RuleViolation, match="The owner must be an active user"):
         create_action(
-            subject_email=plain.email,
+            subject_email=gone.email,
             reason="x",
-            owner_id=plain.id,
+            owner_id=gone.id,
             due_on=TODAY,
             actor=inspector.user,
             now=clock(),
@@ -286,7 +288,8 @@ def test_only_inspectors_and_admins_act_on_flags(app, login_as, make_user, clock
             "version": "1",
         },
     )
-    assert (created.status_code, edited.status_code) == (403, 403)
+    # Someone else's action item is not theirs to know of: 404, not 403.
+    assert (created.status_code, edited.status_code) == (403, 404)
     assert count_actions() == 1
     db.session.refresh(action)
     assert action.status is ActionStatus.OPEN

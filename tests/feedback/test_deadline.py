@@ -39,25 +39,52 @@ def test_a_submission_after_the_deadline_is_marked_late(built, clock, after_end,
     assert feedback.is_late is late
 
 
-def test_the_deadline_follows_the_setting_and_a_later_change_does_not_rewrite_history(
-    built, clock, user_in_role
+def test_the_deadline_is_fixed_when_the_interview_is_scheduled(
+    built, make_loop, clock, user_in_role
 ):
+    """A change of the setting applies to interviews scheduled after it; those already on a
+    panel keep their deadline, whichever way the setting moves."""
     admin = user_in_role("admin")
     change_settings(
         current_settings().replace(feedback_deadline_hours=48), actor=admin, now=clock()
     )
     db.session.commit()
+    later = make_loop(tag="later")
     first, second = built.panel[1], built.panel[2]
-    clock.set(first.ends_at + timedelta(hours=30))
-    on_time = submit_for(first, clock())
+    assert first.feedback_due_at == first.ends_at + timedelta(hours=24)
+    fresh = later.panel[1]
+    assert fresh.feedback_due_at == fresh.ends_at + timedelta(hours=48)
+
+    clock.set(fresh.ends_at + timedelta(hours=30))
+    on_time = submit_for(fresh, clock())
     assert on_time.is_late is False
-    assert on_time.due_at == first.ends_at + timedelta(hours=48)
+    assert on_time.due_at == fresh.ends_at + timedelta(hours=48)
 
     change_settings(current_settings().replace(feedback_deadline_hours=2), actor=admin, now=clock())
     db.session.commit()
     db.session.refresh(on_time)
-    assert on_time.is_late is False and on_time.due_at == first.ends_at + timedelta(hours=48)
-    assert submit_for(second, clock()).is_late is True
+    assert on_time.is_late is False and on_time.due_at == fresh.ends_at + timedelta(hours=48)
+    clock.set(second.ends_at + timedelta(hours=20))
+    assert submit_for(second, clock()).is_late is False  # its 24 hours, not the 2 now in force
+
+
+def test_a_longer_deadline_set_later_leaves_overdue_feedback_overdue(
+    built, clock, user_in_role, login_as
+):
+    interview = built.panel[1]
+    clock.set(interview.ends_at + timedelta(hours=30))
+    client = login_as(interview.interviewer)
+    assert "1 overdue" in client.get("/").get_data(as_text=True)
+    change_settings(
+        current_settings().replace(feedback_deadline_hours=48),
+        actor=user_in_role("admin"),
+        now=clock(),
+    )
+    db.session.commit()
+    assert "1 overdue" in client.get("/").get_data(as_text=True)
+    page = login_as("recruiter").get(f"/loops/{built.loop.id}/feedback").get_data(as_text=True)
+    assert "Overdue" in page
+    assert submit_for(interview, clock()).is_late is True
 
 
 def test_the_home_page_shows_feedback_due_then_overdue(built, clock, login_as):

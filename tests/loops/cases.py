@@ -27,10 +27,12 @@ BROKEN = [
         "Ulla Plain is not a certified Bar Raiser",
     ),
     (
-        "bar raiser is a trainee",
+        # A trainee may lead only under a certified shadow (reverse shadow), who holds the veto.
+        "bar raiser is a trainee without a certified shadow",
         lambda org, plan: _swap_bar_raiser(org, plan, org.trainee),
-        "bar_raiser_id",
-        "Tess Trainee is not a certified Bar Raiser",
+        "shadow_id",
+        "Tess Trainee is a Bar Raiser in training: they lead a loop only with a certified Bar "
+        "Raiser as shadow",
     ),
     (
         "bar raiser is the hiring manager",

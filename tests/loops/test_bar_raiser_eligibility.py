@@ -102,7 +102,12 @@ def test_the_panel_check_refuses_exactly_whom_the_rule_refuses(org, people):
         plan = replace(
             org.with_interview(org.plan(), 0, interviewer_id=user.id), bar_raiser_id=user.id
         )
-        problems = [p for p in validate_panel(org.requisition, plan) if p.key == "bar_raiser_id"]
+        # Without a shadow: a trainee may lead only under a certified one (refused on shadow_id).
+        problems = [
+            p
+            for p in validate_panel(org.requisition, plan)
+            if p.key in ("bar_raiser_id", "shadow_id")
+        ]
         eligible = may_lead_as_bar_raiser(
             user, org.requisition, hiring_manager_id=org.requisition.hiring_manager_id
         )

@@ -75,7 +75,7 @@ def test_pipeline_page_is_for_mentors_and_admins(who, trainee_loop, login_as, cl
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_trainee_page_is_for_mentors_and_admins(who, trainee_loop, login_as, client):
+def test_trainee_page_is_for_mentors_admins_and_the_trainee(who, trainee_loop, login_as, client):
     url = f"/training/{trainee_loop.shadow.id}"
     response = _client_for(who, trainee_loop, login_as, client).get(url)
     if who == "anonymous":
@@ -83,6 +83,10 @@ def test_trainee_page_is_for_mentors_and_admins(who, trainee_loop, login_as, cli
     elif who in ALLOWED:
         assert response.status_code == 200
         assert "Add a note" in response.get_data(as_text=True)
+    elif who == "trainee":  # their own record, without the mentors' note form
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "Mentor notes" in page and "Add a note" not in page
     else:
         assert response.status_code == 403
 

@@ -1,0 +1,158 @@
+"""Hires awaiting a performance rating: when each rating falls due (settings: months after the
+decision), the hiring manager's list on their home page, and the sweep's notice when one is due.
+
+The report's outcome figures (do votes predict performance?) are only as good as these ratings,
+so the hiring manager is asked at each milestone until a rating dated on or after it is in.
+Independence holds here too: a hiring manager who sat on the panel and never submitted is not
+told, by a list or a message, that the loop ended in a hire.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..auth.models import User
+from ..domain import LoopState, Outcome
+from ..extensions import db
+from ..feedback.models import Feedback
+from ..loops.models import Interview, Loop
+from ..outbox.emails import app_path
+from ..outbox.services import queue_message
+from ..settings.services import current_settings
+from .models import HirePerformance
+
+PERFORMANCE_DUE_KIND = "performance_due"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31 January plus
+    one month is the last day of February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def sealed_from(
+    person: sa.ColumnElement[int] | sa.orm.InstrumentedAttribute[int] | int,
+) -> sa.ColumnElement[bool]:
+    """SQL over `Loop`: `person` sits on its panel and has not submitted their feedback, so
+    nothing of how it was decided may reach them."""
+    submitted = (
+        sa.select(Feedback.id)
+        .where(Feedback.interview_id == Interview.id, Feedback.submitted)
+        .exists()
+    )
+    return (
+        sa.select(Interview.id)
+        .where(Interview.loop_id == Loop.id, Interview.interviewer_id == person, ~submitted)
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class RatingDue:
+    """A hire whose performance rating is due: the milestone reached (months after the
+    decision), the day it fell due, and the latest rating so far (None: never rated)."""
+
+    loop: Loop
+    months: int
+    due_on: date
+    last_rated_on: date | None
+
+
+def _milestones() -> tuple[int, ...]:
+    settings = current_settings()
+    return tuple(
+        sorted(
+            {settings.performance_first_rating_months, settings.performance_second_rating_months}
+        )
+    )
+
+
+def rating_due(
+    decided_on: date, last_rated_on: date | None, *, today: date, milestones: tuple[int, ...]
+) -> tuple[int, date] | None:
+    """The latest milestone reached by `today` with no rating dated on or after it, as (months,
+    due day); None when nothing is due."""
+    reached = [
+        (months, add_months(decided_on, months))
+        for months in milestones
+        if add_months(decided_on, months) <= today
+    ]
+    if not reached:
+        return None
+    months, due_on = reached[-1]
+    if last_rated_on is not None and last_rated_on >= due_on:
+        return None
+    return months, due_on
+
+
+def _hires(*, now: datetime, hiring_manager: User | None = None) -> list[RatingDue]:
+    """Hires with a rating due at `now`, of one hiring manager or of all; one query."""
+    milestones = _milestones()
+    last_rated = (
+        sa.select(sa.func.max(HirePerformance.rated_on))
+        .where(HirePerformance.loop_id == Loop.id)
+        .scalar_subquery()
+    )
+    # Months are at least 28 days: a bound SQL can use; the exact day is checked below.
+    earliest = milestones[0]
+    query = (
+        sa.select(Loop, last_rated)
+        .where(
+            Loop.state == LoopState.DECIDED,
+            Loop.outcome == Outcome.HIRE,
+            Loop.decided_at <= now - timedelta(days=28 * earliest),
+            ~sealed_from(Loop.hiring_manager_id),
+        )
+        .options(
+            joinedload(Loop.candidate),
+            joinedload(Loop.requisition),
+            joinedload(Loop.hiring_manager),
+        )
+        .order_by(Loop.decided_at, Loop.id)
+    )
+    if hiring_manager is not None:
+        query = query.where(Loop.hiring_manager_id == hiring_manager.id)
+    due = []
+    for loop, last_rated_on in db.session.execute(query):
+        assert loop.decided_at is not None
+        found = rating_due(
+            loop.decided_at.date(), last_rated_on, today=now.date(), milestones=milestones
+        )
+        if found is not None:
+            due.append(RatingDue(loop, found[0], found[1], last_rated_on))
+    return due
+
+
+def hires_awaiting_rating(user: User, *, now: datetime) -> list[RatingDue]:
+    """The hiring manager's hires whose performance rating is due, oldest decision first."""
+    return _hires(now=now, hiring_manager=user)
+
+
+def queue_performance_due(*, now: datetime) -> int:
+    """Ask each hiring manager for the rating of each hire that reached a milestone unrated:
+    an email and an in-app notification, once per hire and milestone, however many sweeps run
+    at once (the outbox's dedupe key). Returns how many were queued; the caller commits."""
+    queued = 0
+    for item in _hires(now=now):
+        loop = item.loop
+        candidate = loop.candidate.display_name
+        queued += queue_message(
+            loop.hiring_manager,
+            kind=PERFORMANCE_DUE_KIND,
+            dedupe_key=f"performance-due:{loop.id}:{item.months}",
+            subject=f"Rate {candidate}'s performance: {item.months} months since the hire",
+            template="performance_due",
+            context={"loop": loop, "candidate": candidate, "item": item},
+            now=now,
+            loop_id=loop.id,
+            candidate_id=loop.candidate_id,
+            link=app_path("debrief.page", loop_id=loop.id),
+        )
+    return queued
