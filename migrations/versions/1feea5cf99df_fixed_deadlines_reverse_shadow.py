@@ -2,7 +2,7 @@
 certified shadow (reverse shadow)
 
 Revision ID: 1feea5cf99df
-Revises: f2a9d4b6c081
+Revises: d4a1ce5cf0e7
 Create Date: 2026-11-30 06:50:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "1feea5cf99df"
-down_revision = "f2a9d4b6c081"
+down_revision = "d4a1ce5cf0e7"
 branch_labels = None
 depends_on = None
 
