@@ -102,12 +102,15 @@ def update_action(
     here is the one read at the start of the request; a save committed since then makes this
     UPDATE match no row (version_id_col), which is refused the same way.
     """
-    if not policy.can_progress_action(actor, action):
+    # No actor: an integration, which its token's `actions:write` scope already allows.
+    if actor is not None and not policy.can_progress_action(actor, action):
         raise Forbidden("Only the action's owner and inspectors change it.")
     if version != action.version:
         raise Conflict(STALE_ACTION)
-    if (owner_id, due_on) != (action.owner_id, action.due_on) and not (
-        policy.can_reassign_action(actor)
+    if (
+        actor is not None
+        and (owner_id, due_on) != (action.owner_id, action.due_on)
+        and not policy.can_reassign_action(actor)
     ):
         raise Forbidden("Only inspectors reassign an action item or move its due date.")
     changes: dict[str, Any] = {}
@@ -151,7 +154,7 @@ def update_action(
     db.session.flush()
     if "owner" in changes:
         _tell_owner(action, now=now)
-    elif actor.id != action.owner_id:
+    elif actor is None or actor.id != action.owner_id:
         _tell_owner_of_change(action, changes, actor=actor, now=now)
     _action_event(action, change=event.removeprefix("action."), now=now)
     return True
@@ -225,18 +228,20 @@ def _tell_owner(action: ActionItem, *, now: datetime) -> None:
 
 
 def _tell_owner_of_change(
-    action: ActionItem, changes: dict[str, Any], *, actor: User, now: datetime
+    action: ActionItem, changes: dict[str, Any], *, actor: User | None, now: datetime
 ) -> None:
-    """Someone else changed the owner's item: once per change (the version names it)."""
+    """Someone else (or an integration) changed the owner's item: once per change (the version
+    names it)."""
     page = _action_page(action)
+    by = actor.name if actor is not None else "an integration"
     queue_message(
         action.owner,
         kind="action_changed",
         dedupe_key=f"action-changed:{action.id}:{action.version}",
-        subject=f"Action item changed by {actor.name}: {action.subject.name} "
+        subject=f"Action item changed by {by}: {action.subject.name} "
         f"({action.status.label.lower()})",
         template="action_changed",
-        context={"action": action, "changed": sorted(changes), "actor": actor, "page": page},
+        context={"action": action, "changed": sorted(changes), "by": by, "page": page},
         now=now,
         link=app_path(page[0], **page[1]),
     )
