@@ -117,6 +117,16 @@ def can_view_requisition(user: User, requisition: Requisition) -> bool:
     return can_manage_loops(user) or user.id == requisition.hiring_manager_id
 
 
+def can_edit_requisition_questions(user: User, requisition: Requisition) -> bool:
+    """The role's own interview questions: recruiters and admins, and the role's hiring manager,
+    who knows best what this role needs probed."""
+    return can_manage_loops(user) or (
+        user.is_authenticated
+        and user.id == requisition.hiring_manager_id
+        and user.has_role(Role.HIRING_MANAGER)
+    )
+
+
 def can_view_candidate(user: User, candidate: Candidate) -> bool:
     """Recruiters and admins; otherwise only someone involved in one of the candidate's loops."""
     if can_manage_loops(user):

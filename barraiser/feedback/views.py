@@ -21,6 +21,7 @@ from ..errors import Conflict, DomainError
 from ..extensions import csrf, db
 from ..loops.models import PANEL, Interview, InterviewPrinciple, Loop
 from ..pages import act, load_or_404
+from ..requisitions.queries import role_questions
 from ..settings.services import current_settings
 from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
 from .models import Feedback
@@ -116,6 +117,7 @@ def _render_form(
         text_limit=TEXT_LIMIT,
         problem=problem,
         autosave_seconds=AUTOSAVE_SECONDS,
+        own_questions=role_questions(interview.loop.requisition_id),
         **context,
     ), status
 
@@ -151,6 +153,7 @@ def prep(interview_id: int):
         interview=interview,
         loop=interview.loop,
         principles=interview.principles,
+        own_questions=role_questions(interview.loop.requisition_id),
     )
 
 

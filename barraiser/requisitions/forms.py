@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import MultiCheckboxField, optional_id
+from ..principles.models import Principle
+from .services import QUESTION_LIMIT, QUESTIONS_PER_PRINCIPLE, questions_field
+
+# One box: every question at its longest, one a line.
+QUESTIONS_TEXT_LIMIT = QUESTIONS_PER_PRINCIPLE * (QUESTION_LIMIT + 2)
 
 
 class RequisitionForm(FlaskForm):
@@ -16,3 +24,42 @@ class RequisitionForm(FlaskForm):
     hiring_manager_id = SelectField("Hiring manager", coerce=optional_id, validate_choice=False)
     principle_ids = MultiCheckboxField("Principles every loop must cover", coerce=int)
     submit = SubmitField("Save requisition")
+
+
+class RequisitionQuestionsForm(FlaskForm):
+    """The role's own questions: one box per principle (added by `questions_form`)."""
+
+    submit = SubmitField("Save questions")
+
+    def boxes(self, principles: Sequence[Principle]) -> list[Any]:
+        return [self[questions_field(principle.id)] for principle in principles]
+
+    def questions(self, principles: Sequence[Principle]) -> dict[int, str]:
+        return {
+            principle.id: self[questions_field(principle.id)].data or "" for principle in principles
+        }
+
+
+def questions_form(principles: Sequence[Principle], **kwargs: Any) -> RequisitionQuestionsForm:
+    """A questions form with a box for each of `principles`."""
+
+    class Form(RequisitionQuestionsForm):
+        pass
+
+    for principle in principles:
+        setattr(
+            Form,
+            questions_field(principle.id),
+            TextAreaField(
+                principle.name,
+                validators=[
+                    Optional(),
+                    Length(
+                        max=QUESTIONS_TEXT_LIMIT,
+                        message=f"Keep {principle.name}'s questions under "
+                        f"{QUESTIONS_TEXT_LIMIT:,} characters.",
+                    ),
+                ],
+            ),
+        )
+    return Form(**kwargs)

@@ -52,3 +52,22 @@ class Requisition(Model):
     required_principles: Mapped[list[Principle]] = relationship(
         secondary=requisition_principle, order_by=Principle.position, lazy="selectin"
     )
+
+
+class RequisitionQuestions(Model):
+    """A role's own interview questions for one principle (one a line): shown to the role's
+    interviewers after the principle's kit questions, marked as the role's own."""
+
+    __tablename__ = "requisition_question"
+
+    requisition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("requisition.id", ondelete="CASCADE"), primary_key=True
+    )
+    principle_id: Mapped[int] = mapped_column(sa.ForeignKey("principle.id"), primary_key=True)
+    questions: Mapped[str] = mapped_column(sa.Text)
+
+    principle: Mapped[Principle] = relationship()
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.strip() for line in self.questions.splitlines() if line.strip()]

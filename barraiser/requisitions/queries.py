@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from ..auth.models import Role, User, UserRole
 from ..extensions import db
 from ..principles.services import active_principles
-from .models import Requisition, RequisitionStatus
+from .models import Requisition, RequisitionQuestions, RequisitionStatus
 
 
 def active_users() -> sa.Select:
@@ -39,3 +39,11 @@ def open_requisition_choices() -> list[tuple[int, str]]:
             query.options(sa.orm.lazyload(Requisition.required_principles))
         )
     ]
+
+
+def role_questions(requisition_id: int) -> dict[int, list[str]]:
+    """The role's own questions, by principle id (one query)."""
+    rows = db.session.scalars(
+        sa.select(RequisitionQuestions).where(RequisitionQuestions.requisition_id == requisition_id)
+    )
+    return {row.principle_id: row.lines for row in rows}

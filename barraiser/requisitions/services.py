@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from .. import policy
 from ..audit.services import record
 from ..auth.models import User
 from ..domain import LoopState
-from ..errors import Conflict, NeedsConfirmation, RuleViolation
+from ..errors import Conflict, Forbidden, NeedsConfirmation, RuleViolation
 from ..extensions import db
 from ..loops.models import Loop
 from ..principles.models import Principle
-from .models import Requisition, RequisitionStatus
+from .models import Requisition, RequisitionQuestions, RequisitionStatus
 from .rules import hiring_manager_problem
 
 
@@ -178,3 +179,101 @@ def set_requisition_status(
         now=now,
     )
     db.session.flush()
+
+
+# A role's own questions, per principle: enough to guide an interview, short enough to read in it.
+QUESTION_LIMIT = 300
+QUESTIONS_PER_PRINCIPLE = 20
+
+
+def questions_field(principle_id: int) -> str:
+    """The form field (and the refusal's field) holding a principle's questions."""
+    return f"questions_{principle_id}"
+
+
+def _question_lines(principle: Principle, text: str) -> list[str]:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    field = questions_field(principle.id)
+    if len(lines) > QUESTIONS_PER_PRINCIPLE:
+        raise RuleViolation(
+            f"{principle.name}: at most {QUESTIONS_PER_PRINCIPLE} questions "
+            f"({len(lines)} were given).",
+            field=field,
+        )
+    for number, line in enumerate(lines, start=1):
+        if len(line) > QUESTION_LIMIT:
+            raise RuleViolation(
+                f"{principle.name}: question {number} has {len(line):,} characters; "
+                f"keep each question to {QUESTION_LIMIT}.",
+                field=field,
+            )
+    return lines
+
+
+def set_requisition_questions(
+    requisition: Requisition,
+    questions: Mapping[int, str],
+    *,
+    actor: User,
+    now: datetime,
+) -> int:
+    """Set the role's own questions for the principles in `questions` (principle id → one
+    question a line; empty text removes them). Principles not named keep theirs. A retired
+    principle's questions may be removed but not written. Audited with the old and new lines;
+    returns how many principles changed."""
+    if not policy.can_edit_requisition_questions(actor, requisition):
+        raise Forbidden("Only recruiters, admins and the role's hiring manager edit its questions.")
+    principles = {
+        principle.id: principle
+        for principle in db.session.scalars(
+            sa.select(Principle).where(Principle.id.in_(list(questions)))
+        )
+    }
+    unknown = sorted(set(questions) - set(principles))
+    if unknown:
+        raise RuleViolation(f"There is no principle {unknown[0]} in the catalog.")
+    existing = {
+        row.principle_id: row
+        for row in db.session.scalars(
+            sa.select(RequisitionQuestions).where(
+                RequisitionQuestions.requisition_id == requisition.id
+            )
+        )
+    }
+    changes: dict[str, list[list[str]]] = {}
+    for principle_id, text in questions.items():
+        principle = principles[principle_id]
+        lines = _question_lines(principle, text)
+        row = existing.get(principle_id)
+        old = row.lines if row is not None else []
+        if lines == old:
+            continue
+        if lines and principle.retired:
+            raise RuleViolation(
+                f"{principle.name} is retired; its questions can only be removed.",
+                field=questions_field(principle_id),
+            )
+        changes[principle.name] = [old, lines]
+        if not lines:
+            assert row is not None
+            db.session.delete(row)
+        elif row is None:
+            db.session.add(
+                RequisitionQuestions(
+                    requisition_id=requisition.id,
+                    principle_id=principle_id,
+                    questions="\n".join(lines),
+                )
+            )
+        else:
+            row.questions = "\n".join(lines)
+    if changes:
+        record(
+            "requisition.questions_updated",
+            actor=actor,
+            subject=requisition,
+            now=now,
+            changes=changes,
+        )
+    db.session.flush()
+    return len(changes)

@@ -16,10 +16,20 @@ from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
 from ..pages import act, load_or_404, paginate, state_filter
 from ..principles.forms import ConfirmForm
-from .forms import RequisitionForm
+from ..principles.models import Principle
+from ..principles.services import active_principles
+from .forms import RequisitionForm, RequisitionQuestionsForm, questions_form
 from .models import Requisition, RequisitionStatus
-from .queries import hiring_manager_choices, principle_choices
-from .services import create_requisition, set_requisition_status, update_requisition
+from .queries import hiring_manager_choices, principle_choices, role_questions
+from .services import (
+    QUESTION_LIMIT,
+    QUESTIONS_PER_PRINCIPLE,
+    create_requisition,
+    questions_field,
+    set_requisition_questions,
+    set_requisition_status,
+    update_requisition,
+)
 
 bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
 
@@ -107,12 +117,75 @@ def detail(requisition_id: int):
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
+    own = role_questions(requisition.id)
     return render_template(
         "requisitions/detail.html",
         requisition=requisition,
         page=page,
         is_open=requisition.status is RequisitionStatus.OPEN,
+        own_questions=[
+            (principle, own[principle.id])
+            for principle in _question_principles(requisition, own)
+            if principle.id in own
+        ],
     )
+
+
+def _question_principles(requisition: Requisition, own: dict[int, list[str]]) -> list[Principle]:
+    """The principles a role may have questions for: its required ones first, then the rest of
+    the catalog in use, then any retired one that still has questions (so they can be removed)."""
+    required = list(requisition.required_principles)
+    seen = {principle.id for principle in required}
+    others = [principle for principle in active_principles() if principle.id not in seen]
+    seen |= {principle.id for principle in others}
+    retired = [db.session.get(Principle, pid) for pid in own if pid not in seen]
+    return required + others + [principle for principle in retired if principle is not None]
+
+
+@bp.route("/<int:requisition_id>/questions", methods=["GET", "POST"])
+@login_required
+def questions(requisition_id: int):
+    """The role's own interview questions per principle, shown to its interviewers after each
+    principle's kit. Recruiters, admins and the role's hiring manager edit them (403 for others
+    who may see the role); 400 for a box too long, 422 for too many or too long questions."""
+    requisition = load_or_404(Requisition, requisition_id, check=policy.can_view_requisition)
+    policy.require(policy.can_edit_requisition_questions(current_user, requisition))
+    own = role_questions(requisition.id)
+    principles = _question_principles(requisition, own)
+    if request.method == "GET":
+        form = questions_form(
+            principles,
+            data={questions_field(pid): "\n".join(lines) for pid, lines in own.items()},
+        )
+        return _render_questions(form, requisition, principles)
+    form = questions_form(principles)
+    return act(
+        form,
+        lambda: set_requisition_questions(
+            requisition, form.questions(principles), actor=current_user, now=clock.now()
+        ),
+        page=lambda status: _render_questions(form, requisition, principles, status),
+        done="The role's questions were saved.",
+        then=url_for("requisitions.detail", requisition_id=requisition.id),
+    )
+
+
+def _render_questions(
+    form: RequisitionQuestionsForm,
+    requisition: Requisition,
+    principles: list[Principle],
+    status: int = 200,
+):
+    required = {principle.id for principle in requisition.required_principles}
+    return render_template(
+        "requisitions/questions.html",
+        form=form,
+        requisition=requisition,
+        required=[(p, form[questions_field(p.id)]) for p in principles if p.id in required],
+        others=[(p, form[questions_field(p.id)]) for p in principles if p.id not in required],
+        question_limit=QUESTION_LIMIT,
+        questions_per_principle=QUESTIONS_PER_PRINCIPLE,
+    ), status
 
 
 @bp.route("/<int:requisition_id>/edit", methods=["GET", "POST"])
