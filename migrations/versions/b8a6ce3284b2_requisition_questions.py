@@ -1,7 +1,7 @@
 """requisitions: a role's own interview questions per principle
 
 Revision ID: b8a6ce3284b2
-Revises: f2a9d4b6c081
+Revises: 1feea5cf99df
 Create Date: 2026-11-30 06:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b8a6ce3284b2"
-down_revision = "f2a9d4b6c081"
+down_revision = "1feea5cf99df"
 branch_labels = None
 depends_on = None
 
