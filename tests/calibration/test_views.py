@@ -293,6 +293,9 @@ def test_flag_thresholds_are_set_on_the_settings_page(lenient_history, login_as)
         "flag_agreement_floor": "0.5",
         "flag_agreement_z": "2",
         "flag_min_effect": "1.1",
+        "review_cadence_months": "1",
+        "candidate_survey": "",
+        "candidate_survey_days": "14",
     }
     assert admin.post("/admin/settings/", data=form).status_code == 302
     report = admin.get("/calibration/report.json").get_json()

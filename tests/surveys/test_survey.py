@@ -138,7 +138,9 @@ def test_answers_are_exported_and_erased_with_the_candidate(
     answers = (survey.fair, survey.prepared, survey.time_respected, survey.comment)
     assert answers == (None, None, None, "") and survey.token_hash is None
     assert client.get(f"/survey/{token}").status_code == 404
-    message = db.session.scalar(sa.select(OutboxMessage))
+    message = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "candidate_survey")
+    )
     assert message.to_address == "[erased]" != address and token not in message.body
 
 
