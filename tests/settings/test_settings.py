@@ -31,6 +31,14 @@ FLAG_DEFAULTS = {
     "flag_min_effect": 0.25,
 }
 FORM |= {key: str(value) for key, value in FLAG_DEFAULTS.items()}
+# Certification thresholds and the months after which a hire's rating falls due.
+PEOPLE_DEFAULTS = {
+    "certification_loops_shadowed": 3,
+    "certification_loops_led": 2,
+    "performance_first_rating_months": 6,
+    "performance_second_rating_months": 12,
+}
+FORM |= {key: str(value) for key, value in PEOPLE_DEFAULTS.items()}
 # A value other than the default for every setting, each of its setting's type.
 CHANGED = {
     "feedback_deadline_hours": 48,
@@ -41,6 +49,10 @@ CHANGED = {
     "flag_agreement_floor": 0.4,
     "flag_agreement_z": 2.5,
     "flag_min_effect": 0.4,
+    "certification_loops_shadowed": 5,
+    "certification_loops_led": 3,
+    "performance_first_rating_months": 3,
+    "performance_second_rating_months": 9,
 }
 
 
@@ -61,6 +73,7 @@ def test_defaults_apply_until_changed(app):
         "min_evidence_words": 30,
         "allow_principle_overlap": False,
         **FLAG_DEFAULTS,
+        **PEOPLE_DEFAULTS,
     }
     assert settings == DEFAULTS == MechanismSettings()
 
