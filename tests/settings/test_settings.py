@@ -44,15 +44,15 @@ CHANGED = {
     "feedback_deadline_hours": 48,
     "min_evidence_words": 12,
     "allow_principle_overlap": True,
+    "certification_loops_shadowed": 5,
+    "certification_loops_led": 3,
+    "performance_first_rating_months": 3,
+    "performance_second_rating_months": 9,
     "flag_min_n": 8,
     "flag_leniency_threshold": 0.75,
     "flag_agreement_floor": 0.4,
     "flag_agreement_z": 2.5,
     "flag_min_effect": 0.4,
-    "certification_loops_shadowed": 5,
-    "certification_loops_led": 3,
-    "performance_first_rating_months": 3,
-    "performance_second_rating_months": 9,
 }
 
 
