@@ -296,6 +296,10 @@ def test_flag_thresholds_are_set_on_the_settings_page(lenient_history, login_as)
         "review_cadence_months": "1",
         "candidate_survey": "",
         "candidate_survey_days": "14",
+        "certification_loops_shadowed": "3",
+        "certification_loops_led": "2",
+        "performance_first_rating_months": "6",
+        "performance_second_rating_months": "12",
     }
     assert admin.post("/admin/settings/", data=form).status_code == 302
     report = admin.get("/calibration/report.json").get_json()

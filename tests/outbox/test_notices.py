@@ -99,10 +99,19 @@ def test_every_email_template_is_told_by_some_moment(story):
     told = {m.kind for moment in story.moments.values() for m in moment.messages}
     # Feedback reminders come from the reminder sweep (tests/outbox/test_messages.py), and
     # set-password links from an admin or the login page (tests/auth/test_password_links.py),
-    # a review falling due and the candidate's survey from the sweep (tests/reviews).
+    # a review falling due and the candidate's survey from the sweep (tests/reviews); an action
+    # changed under its owner (tests/calibration/test_action_owners.py) and a hire's rating
+    # falling due (tests/debrief/test_hiring_manager_home.py) are told there.
     templates = {path.stem for path in TEMPLATES.glob("*.txt")}
-    swept = {"feedback_reminder", "password_link", "review_due", "candidate_survey"}
-    assert told | swept == templates
+    elsewhere = {
+        "feedback_reminder",
+        "password_link",
+        "review_due",
+        "candidate_survey",
+        "action_changed",
+        "performance_due",
+    }
+    assert told | elsewhere == templates
 
 
 def test_the_decision_tells_who_may_know_the_outcome_and_not_how_anyone_voted(story):

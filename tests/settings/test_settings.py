@@ -38,11 +38,23 @@ REVIEW_DEFAULTS = {
 }
 FORM |= {key: str(value) for key, value in FLAG_DEFAULTS.items()}
 FORM |= {"review_cadence_months": "1", "candidate_survey": "", "candidate_survey_days": "14"}
+# Certification thresholds and the months after which a hire's rating falls due.
+PEOPLE_DEFAULTS = {
+    "certification_loops_shadowed": 3,
+    "certification_loops_led": 2,
+    "performance_first_rating_months": 6,
+    "performance_second_rating_months": 12,
+}
+FORM |= {key: str(value) for key, value in PEOPLE_DEFAULTS.items()}
 # A value other than the default for every setting, each of its setting's type.
 CHANGED = {
     "feedback_deadline_hours": 48,
     "min_evidence_words": 12,
     "allow_principle_overlap": True,
+    "certification_loops_shadowed": 5,
+    "certification_loops_led": 3,
+    "performance_first_rating_months": 3,
+    "performance_second_rating_months": 9,
     "flag_min_n": 8,
     "flag_leniency_threshold": 0.75,
     "flag_agreement_floor": 0.4,
@@ -72,6 +84,7 @@ def test_defaults_apply_until_changed(app):
         "allow_principle_overlap": False,
         **FLAG_DEFAULTS,
         **REVIEW_DEFAULTS,
+        **PEOPLE_DEFAULTS,
     }
     assert settings == DEFAULTS == MechanismSettings()
 
