@@ -545,6 +545,8 @@ def test_the_audit_event_holds_counts_and_no_personal_data(story, login_as):
         "proposals": 2,
         "verdicts": 2,
         "mentor_notes": 1,
+        "experience_surveys": 0,  # the survey is off
+        "review_anecdotes": 0,
         # Debrief-open and decision notices, 5 each on the vetoed loop (its shadow too), 4 each on
         # the hired one; a proposal notice on each.
         "messages": 20,
