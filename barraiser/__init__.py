@@ -44,7 +44,10 @@ from .outbox.views import bp as outbox_bp
 from .principles.views import bp as principles_bp
 from .privacy.views import bp as privacy_bp
 from .requisitions.views import bp as requisitions_bp
+from .settings.services import zone_of
+from .settings.viewer import local_time, viewer_zone
 from .settings.views import bp as settings_bp
+from .settings.views import profile_bp
 from .training.views import bp as training_bp
 
 BLUEPRINTS = (
@@ -55,6 +58,7 @@ BLUEPRINTS = (
     principles_bp,
     audit_bp,
     settings_bp,
+    profile_bp,
     debrief_bp,
     loops_bp,
     requisitions_bp,
@@ -127,6 +131,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     app.jinja_env.globals["policy"] = policy
+    # Times are stored in UTC and shown in the reader's zone (a message: its recipient's).
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["viewer_zone"] = viewer_zone
+    app.jinja_env.globals["zone_for"] = zone_of
     # Templates compare states and decisions with the domain's enums, never with strings.
     app.jinja_env.globals.update(
         FeedbackState=FeedbackState,

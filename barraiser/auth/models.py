@@ -61,6 +61,8 @@ class User(Model):
     certified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An IANA zone name the person reads and enters times in; None: the organisation's.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"

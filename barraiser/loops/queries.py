@@ -15,6 +15,7 @@ from ..requisitions.queries import (
     person_label,
     principle_choices,
 )
+from ..requisitions.models import Requisition
 from .models import PANEL, Interview, InterviewPrinciple
 from .rules import may_lead_as_bar_raiser_clause
 
@@ -31,21 +32,34 @@ def people_choices() -> list[tuple[int, str]]:
     return [(user.id, person_label(user)) for user in db.session.scalars(active_users())]
 
 
-def bar_raiser_choices(status: BarRaiserStatus) -> list[tuple[int, str]]:
+def bar_raiser_choices(
+    status: BarRaiserStatus,
+    requisition: Requisition | None = None,
+    *,
+    hiring_manager_id: int | None = None,
+) -> list[tuple[int, str]]:
     if status is BarRaiserStatus.CERTIFIED:
-        # The requisition may not be chosen yet: those who may lead a loop on any requisition.
-        who = may_lead_as_bar_raiser_clause(None, hiring_manager_id=None)
+        # The rule the service checks (loops.rules), as SQL: with the requisition chosen, only
+        # those who may lead a loop on it; before that, those who may lead one on any.
+        if requisition is not None and hiring_manager_id is None:
+            hiring_manager_id = requisition.hiring_manager_id
+        who = may_lead_as_bar_raiser_clause(requisition, hiring_manager_id=hiring_manager_id)
     else:
         who = User.bar_raiser_status == status
     query = active_users().where(who)
     return [(user.id, person_label(user)) for user in db.session.scalars(query)]
 
 
-def panel_choices() -> dict[str, list[tuple[int, str]]]:
-    """The options of every select in the panel editor."""
+def panel_choices(
+    requisition: Requisition | None = None, *, hiring_manager_id: int | None = None
+) -> dict[str, list[tuple[int, str]]]:
+    """The options of every select in the panel editor; the Bar Raisers offered are those
+    eligible for `requisition` with that hiring manager (the requisition's when None)."""
     return {
         "people": people_choices(),
-        "bar_raisers": bar_raiser_choices(BarRaiserStatus.CERTIFIED),
+        "bar_raisers": bar_raiser_choices(
+            BarRaiserStatus.CERTIFIED, requisition, hiring_manager_id=hiring_manager_id
+        ),
         "trainees": bar_raiser_choices(BarRaiserStatus.IN_TRAINING),
         "managers": hiring_manager_choices(),
         "principles": principle_choices(),

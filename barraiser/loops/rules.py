@@ -464,6 +464,35 @@ def _check_times(context: _Context, loop: Loop | None) -> None:
                 break
 
 
+def scheduling_problems(
+    panel: PanelPlan, *, now: datetime, min_panel_size: int, past_confirmed: bool
+) -> list[Problem]:
+    """What keeps a valid panel from being scheduled now: fewer interviews than the minimum (the
+    Bar Raiser's counts, a shadow's does not), or interviews already past that the recruiter has
+    not confirmed (a loop entered after the fact, say)."""
+    problems: list[Problem] = []
+    count = len(panel.interviews)
+    if count < min_panel_size:
+        problems.append(
+            Problem(
+                "interviews",
+                f"A loop needs at least {min_panel_size} interviews, the Bar Raiser's included, "
+                f"before it can be scheduled; this one has {count}. Add interviewers.",
+            )
+        )
+    past = sum(1 for plan in panel.interviews if plan.starts_at < now)
+    if past and not past_confirmed:
+        what = "Every interview" if past == count else f"{past} of the {count} interviews"
+        problems.append(
+            Problem(
+                "confirm_past",
+                f"{what} of this loop {'is' if past == 1 else 'are'} in the past. Tick the box "
+                "to confirm they were held as planned, or move them.",
+            )
+        )
+    return problems
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Who probes a principle on a loop's panel (shadows not counted)."""

@@ -20,6 +20,7 @@ from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..requisitions.models import Requisition, RequisitionStatus
+from ..settings.services import current_settings
 from .calendar import slot_of
 from .models import Interview, InterviewPrinciple, Loop
 from .notices import PanelDiff, cancel_panel, invite_panel, tell_panel_changes
@@ -28,6 +29,7 @@ from .rules import (
     PanelInvalid,
     PanelPlan,
     Problem,
+    scheduling_problems,
     shadow_slot,
     validate_panel,
 )
@@ -375,16 +377,30 @@ def transition(
 
 
 def schedule_loop(
-    loop: Loop, *, actor: User | None, now: datetime, expected_version: int | None = None
+    loop: Loop,
+    *,
+    actor: User | None,
+    now: datetime,
+    expected_version: int | None = None,
+    confirm_past: bool = False,
 ) -> None:
     """draft → scheduled, only if every rule passes now (certifications, settings and other loops
-    may have changed since the panel was saved)."""
+    may have changed since the panel was saved), the panel has the minimum size, and interviews
+    already in the past are confirmed (`confirm_past`)."""
     loop = lock_loop(loop.id)
     if not loop.can_move_to(LoopState.SCHEDULED):
         raise Conflict(f"A {loop.state.value} loop cannot be scheduled.", field="state")
     panel = panel_plan_of(loop)
     _lock_people(panel)
-    _refuse(validate_panel(loop.requisition, panel, loop=loop))
+    _refuse(
+        validate_panel(loop.requisition, panel, loop=loop)
+        + scheduling_problems(
+            panel,
+            now=now,
+            min_panel_size=current_settings().min_panel_size,
+            past_confirmed=confirm_past,
+        )
+    )
     transition(loop, LoopState.SCHEDULED, actor=actor, now=now, expected_version=expected_version)
     invite_panel(loop, now=now)
 

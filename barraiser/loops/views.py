@@ -17,7 +17,8 @@ from flask_login import current_user, login_required
 
 from .. import clock, policy
 from ..audit.services import events_for
-from ..candidates.queries import candidate_choices
+from ..auth.models import User
+from ..candidates.queries import SEARCH_RESULTS, search_candidates
 from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
@@ -25,8 +26,10 @@ from ..feedback.queries import panel_progress
 from ..pages import act, load_or_404, paginate, state_filter
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
+from ..settings.services import current_settings
+from ..settings.viewer import viewer_zone
 from .calendar import interview_event
-from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, VersionForm
+from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, ScheduleForm, VersionForm
 from .models import LIST_ROW, PANEL, Interview, Loop
 from .queries import CALENDAR, panel_choices
 from .rules import PanelInvalid, Problem, coverage
@@ -89,11 +92,27 @@ def _attach(form: PanelForm, problems: list[Problem], rows: list[int]) -> list[s
 
 
 def _render_panel(form: PanelForm, loop: Loop | None, status: int = 200, **context):
-    form.set_choices(**panel_choices())
+    requisition = loop.requisition if loop is not None else None
+    if isinstance(form, NewLoopForm) and form.requisition_id.data:
+        requisition = db.session.get(Requisition, form.requisition_id.data)
+    choices = panel_choices(requisition, hiring_manager_id=form.hiring_manager_id.data)
+    picked = form.bar_raiser_id.data
+    if picked is not None and picked not in {user_id for user_id, _ in choices["bar_raisers"]}:
+        # Kept in sight so the recruiter sees whom they had picked; the field says why not.
+        person = db.session.get(User, picked)
+        if person is not None:
+            choices["bar_raisers"].insert(0, (picked, f"{person.name} (not eligible)"))
+    form.set_choices(**choices)
     if isinstance(form, NewLoopForm):
-        candidates = candidate_choices(include_id=form.candidate_id.data)
+        candidates, found = search_candidates(
+            form.candidate_query.data, include_id=form.candidate_id.data
+        )
         form.candidate_id.choices = [("", "Pick the candidate"), *candidates]
         form.requisition_id.choices = [("", "Pick the requisition"), *open_requisition_choices()]
+        context["candidates_found"] = found
+        context["candidates_shown"] = min(found, SEARCH_RESULTS)
+    context["zone"] = viewer_zone()
+    context["min_panel_size"] = current_settings().min_panel_size
     context.setdefault("panel_errors", [])
     context["has_problems"] = bool(
         context["panel_errors"] or form.errors or any(row.errors for row in form.interviews)
@@ -134,6 +153,8 @@ def _panel_actions(form: PanelForm, requisition: Requisition | None, loop: Loop 
     if form.add_row.data:
         form.ensure_rows(len(form.interviews) + 1)
         return _render_panel(form, loop)
+    if isinstance(form, NewLoopForm) and form.find_candidate.data:
+        return _render_panel(form, loop)
     if form.suggest.data:
         return _suggest(form, requisition, loop)
     return None
@@ -148,6 +169,7 @@ def new():
     if request.method == "GET":
         form.candidate_id.data = request.args.get("candidate", type=int)
         form.requisition_id.data = request.args.get("requisition", type=int)
+        form.candidate_query.data = request.args.get("candidate_q", "")[:200]
         form.ensure_rows(DEFAULT_ROWS)
         return _render_panel(form, None)
     requisition = db.session.get(Requisition, form.requisition_id.data or 0)
@@ -230,8 +252,15 @@ def edit_panel(loop_id: int):
 # --- the loop page and its state moves ---------------------------------------------------------
 
 
-def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None = None):
+def _render_detail(
+    loop: Loop,
+    status: int = 200,
+    cancel_form: CancelForm | None = None,
+    schedule_form: ScheduleForm | None = None,
+):
     cancel_form = cancel_form or CancelForm(formdata=None, version=loop.version)
+    schedule_form = schedule_form or ScheduleForm(formdata=None, version=loop.version)
+    now = clock.now()
     history = events_for(loop)
     # Votes, the proposal and the verdict only to whom the debrief page shows them.
     own_submitted = any(
@@ -252,6 +281,8 @@ def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None
         history=history,
         sealed=sealed,
         move_form=VersionForm(formdata=None, version=loop.version),
+        schedule_form=schedule_form,
+        past_interviews=[i for i in loop.interviews if not i.is_shadow and i.starts_at < now],
         cancel_form=cancel_form,
         editable=loop.state in EDITABLE_STATES,
         LoopState=LoopState,
@@ -281,9 +312,16 @@ def schedule(loop_id: int):
     an illegal move or a stale page is a 409."""
     loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
-    form = _version_form()
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        abort(400, "The form expired or lost the loop's version; reload the page and try again.")
 
     def refused(error: PanelInvalid):
+        confirm = [p.message for p in error.problems if p.field == "confirm_past"]
+        if len(confirm) == len(error.problems):
+            # Only the confirmation is missing: ask for it beside the button.
+            form.confirm_past.errors = confirm
+            return _render_detail(loop, 422, schedule_form=form)
         panel = PanelForm(formdata=None)
         panel.fill_from(panel_plan_of(loop), version=loop.version)
         rows = list(range(len(panel.interviews)))
@@ -293,7 +331,11 @@ def schedule(loop_id: int):
     return act(
         form,
         lambda: schedule_loop(
-            loop, expected_version=int(form.version.data), actor=current_user, now=clock.now()
+            loop,
+            expected_version=int(form.version.data),
+            actor=current_user,
+            now=clock.now(),
+            confirm_past=bool(form.confirm_past.data),
         ),
         validate=False,
         page=lambda status: _render_detail(loop, status),
@@ -357,7 +399,7 @@ def interview_calendar(interview_id: int):
         check=lambda user, interview: policy.can_view_loop(user, interview.loop),
         options=CALENDAR,
     )
-    body = interview_event(interview, now=clock.now())
+    body = interview_event(interview, now=clock.now(), zone=viewer_zone())
     return Response(
         body,
         mimetype="text/calendar",

@@ -127,7 +127,7 @@ def test_a_half_filled_row_says_what_is_missing(org, recruiter, panel_form, erro
     assert "Pick the interviewer, or clear this row." in error_of(
         page, "interviews-4-interviewer_id"
     )
-    assert "Give the start time (UTC)." in error_of(page, "interviews-4-starts_at")
+    assert "Give the start time." in error_of(page, "interviews-4-starts_at")
 
 
 def test_add_another_interview_adds_a_row_and_saves_nothing(org, recruiter, panel_form):
