@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, FloatField, IntegerField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from ..zones import zone_names
@@ -43,8 +44,9 @@ def setting_field(setting: Setting) -> Any:
         return SelectField(
             setting.label,
             description=setting.help,
-            choices=[(name, name) for name in zone_names()],
-            validate_choice=True,
+            choices=[SelectChoice(name, name) for name in zone_names()],
+            validate_choice=False,  # WithinSetting says what is wrong, in the setting's words
+            validators=[WithinSetting(setting)],
         )
     number_field = IntegerField if setting.kind is int else FloatField
     return number_field(
@@ -68,8 +70,8 @@ class ProfileForm(FlaskForm):
 
     def set_choices(self, organisation_zone: str) -> None:
         self.time_zone.choices = [
-            ("", f"The organisation's ({organisation_zone})"),
-            *((name, name) for name in zone_names()),
+            SelectChoice("", f"The organisation's ({organisation_zone})"),
+            *(SelectChoice(name, name) for name in zone_names()),
         ]
 
 

@@ -58,20 +58,6 @@ class MechanismSettings:
         minimum=0,
         maximum=500,
     )
-    min_panel_size: int = setting(
-        4,
-        label="Minimum panel size (interviews, the Bar Raiser's included)",
-        help="A loop with fewer interviews than this cannot be scheduled.",
-        minimum=1,
-        maximum=12,
-    )
-    time_zone: str = setting(
-        DEFAULT_ZONE,
-        label="Organisation time zone",
-        help="An IANA name such as Europe/Berlin. Times are shown and entered in it for everyone "
-        "who has not chosen their own zone on their profile.",
-        config="ORGANISATION_TIME_ZONE",
-    )
     allow_principle_overlap: bool = setting(
         False,
         label="Allow one principle on two interviews of a loop",
@@ -117,6 +103,21 @@ class MechanismSettings:
         "candidates they met, is at least this far from 0 with its 95% interval clear of 0.",
         minimum=0.0,
         maximum=3.0,
+    )
+
+    min_panel_size: int = setting(
+        4,
+        label="Minimum panel size (interviews, counting the Bar Raiser)",
+        help="A loop with fewer interviews than this cannot be scheduled.",
+        minimum=1,
+        maximum=12,
+    )
+    time_zone: str = setting(
+        DEFAULT_ZONE,
+        label="Organisation time zone",
+        help="An IANA name such as Europe/Berlin. Times are shown and entered in it for everyone "
+        "who has not chosen their own zone on their profile.",
+        config="ORGANISATION_TIME_ZONE",
     )
 
     def __post_init__(self) -> None:

@@ -31,6 +31,7 @@ FLAG_DEFAULTS = {
     "flag_min_effect": 0.25,
 }
 FORM |= {key: str(value) for key, value in FLAG_DEFAULTS.items()}
+FORM |= {"min_panel_size": "4", "time_zone": "UTC"}
 # A value other than the default for every setting, each of its setting's type.
 CHANGED = {
     "feedback_deadline_hours": 48,
@@ -41,6 +42,8 @@ CHANGED = {
     "flag_agreement_floor": 0.4,
     "flag_agreement_z": 2.5,
     "flag_min_effect": 0.4,
+    "min_panel_size": 5,
+    "time_zone": "Europe/Berlin",
 }
 
 
@@ -61,6 +64,8 @@ def test_defaults_apply_until_changed(app):
         "min_evidence_words": 30,
         "allow_principle_overlap": False,
         **FLAG_DEFAULTS,
+        "min_panel_size": 4,
+        "time_zone": "UTC",
     }
     assert settings == DEFAULTS == MechanismSettings()
 
@@ -258,6 +263,10 @@ def _bad_inputs() -> list[tuple[str, str | None, str]]:
         if setting.kind is bool:
             continue
         message = f"Enter {setting.expected}."
+        if setting.kind is str:  # the organisation's time zone: a name zoneinfo knows
+            for sent in ["Mars/Olympus_Mons", "utc ", "Europe/Berlin/", "", None]:
+                cases.append((key, sent, message))
+            continue
         assert setting.minimum is not None and setting.maximum is not None
         below = setting.minimum - (1 if setting.kind is int else 0.01)
         above = setting.maximum + (1 if setting.kind is int else 0.01)
@@ -287,7 +296,7 @@ def test_bad_settings_are_shown_again_with_the_reason_and_change_nothing(
     # The reason, once, under the setting it is about; what was sent is kept in the box.
     assert page.count(message) == 1
     assert f'<div id="{key}-errors" class="invalid-feedback d-block">{message}</div>' in page
-    if sent:
+    if sent and SETTINGS[key].kind is not str:  # a zone is picked from a list, not typed
         assert f'value="{sent}"' in page
     # Nothing stored, not even the other settings sent with it.
     assert current_settings() == DEFAULTS
