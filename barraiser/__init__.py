@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -135,6 +136,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["viewer_zone"] = viewer_zone
     app.jinja_env.globals["zone_for"] = zone_of
+    app.jinja_env.globals["sealed_for_reader"] = _sealed_for_reader
     # Templates compare states and decisions with the domain's enums, never with strings.
     app.jinja_env.globals.update(
         FeedbackState=FeedbackState,
@@ -151,6 +153,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_input)
     app.after_request(_security_headers)
     return app
+
+
+def _sealed_for_reader(loops: Any) -> set[int]:
+    """Of a list's loops, those whose outcome is sealed from the signed-in reader (one query)."""
+    return policy.loops_sealed_for(current_user, [loop.id for loop in loops])
 
 
 class IdConverter(IntegerConverter):

@@ -3,10 +3,15 @@ fixed number of queries, whatever the panel size or the number of rows."""
 
 from __future__ import annotations
 
+import enum
+
+import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import BarRaiserStatus, User
+from ..candidates.models import Candidate
 from ..candidates.queries import candidate_choices
+from ..domain import LoopState, Outcome
 from ..extensions import db
 from ..requisitions.queries import (
     active_users,
@@ -16,7 +21,7 @@ from ..requisitions.queries import (
     principle_choices,
 )
 from ..requisitions.models import Requisition
-from .models import PANEL, Interview, InterviewPrinciple
+from .models import PANEL, Interview, InterviewPrinciple, Loop
 from .rules import may_lead_as_bar_raiser_clause
 
 # An interview's calendar file: the interview with its principles, and its loop as the loop's
@@ -26,6 +31,55 @@ CALENDAR = (
     joinedload(Interview.loop).options(*PANEL),
     selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
 )
+
+
+class ListOutcome(enum.StrEnum):
+    """A loop's outcome as lists show and filter it."""
+
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+    VETOED = "vetoed"
+    PENDING = "pending"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+def outcome_clause(outcome: ListOutcome) -> sa.ColumnElement[bool]:
+    """Loops with `outcome`; pending: not decided yet (cancelled loops have none)."""
+    decided = Loop.state == LoopState.DECIDED
+    return {
+        ListOutcome.HIRE: sa.and_(decided, Loop.outcome == Outcome.HIRE),
+        ListOutcome.NO_HIRE: sa.and_(
+            decided, Loop.outcome == Outcome.NO_HIRE, Loop.vetoed.is_(False)
+        ),
+        ListOutcome.VETOED: sa.and_(decided, Loop.vetoed.is_(True)),
+        ListOutcome.PENDING: Loop.state.in_(
+            [LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF]
+        ),
+    }[outcome]
+
+
+def search_clause(text: str) -> sa.ColumnElement[bool]:
+    """Loops whose candidate, requisition, Bar Raiser or an interviewer holds `text`."""
+    needle = text.strip().lower()
+    people = sa.select(User.id).where(sa.func.lower(User.name).contains(needle, autoescape=True))
+    return sa.or_(
+        Loop.candidate_id.in_(
+            sa.select(Candidate.id).where(
+                Candidate.erased_at.is_(None),
+                sa.func.lower(Candidate.name).contains(needle, autoescape=True),
+            )
+        ),
+        Loop.requisition_id.in_(
+            sa.select(Requisition.id).where(
+                sa.func.lower(Requisition.title).contains(needle, autoescape=True)
+            )
+        ),
+        Loop.bar_raiser_id.in_(people),
+        Loop.id.in_(sa.select(Interview.loop_id).where(Interview.interviewer_id.in_(people))),
+    )
 
 
 def people_choices() -> list[tuple[int, str]]:

@@ -31,7 +31,7 @@ from ..settings.viewer import viewer_zone
 from .calendar import interview_event
 from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, ScheduleForm, VersionForm
 from .models import LIST_ROW, PANEL, Interview, Loop
-from .queries import CALENDAR, panel_choices
+from .queries import CALENDAR, ListOutcome, outcome_clause, panel_choices, search_clause
 from .rules import PanelInvalid, Problem, coverage
 from .services import (
     EDITABLE_STATES,
@@ -51,7 +51,12 @@ bp = Blueprint("loops", __name__, url_prefix="/loops")
 @bp.route("/")
 @login_required
 def index():
-    """The loops the user may see (recruiters: all), newest first, filterable by state."""
+    """The loops the user may see (recruiters: all), newest first, filterable by state and
+    outcome and searchable by candidate, requisition and interviewer.
+
+    Someone who manages no loops sees theirs: their ids are read first by index (interviews,
+    loops managed, loops led), so the page costs the same whatever the size of the history.
+    An outcome filter never finds a loop whose outcome is sealed from the reader."""
     state = state_filter(
         "state",
         LoopState,
@@ -59,9 +64,26 @@ def index():
         everything="",
         refusal="There is no loop state called {value!r}.",
     )
-    query = sa.select(Loop).where(policy.loops_visible_to(current_user)).options(*LIST_ROW)
+    outcome = state_filter(
+        "outcome",
+        ListOutcome,
+        default="",
+        everything="",
+        refusal="There is no outcome called {value!r}; pick hire, no hire, vetoed or pending.",
+    )
+    text = request.args.get("q", "").strip()[:200]
+    query = sa.select(Loop).options(*LIST_ROW)
+    if not policy.can_manage_loops(current_user):
+        mine = list(db.session.scalars(policy.loop_ids_visible_to(current_user)))
+        query = query.where(Loop.id.in_(mine))
     if state is not None:
         query = query.where(Loop.state == state)
+    if outcome is not None:
+        query = query.where(outcome_clause(outcome))
+        if outcome is not ListOutcome.PENDING:
+            query = query.where(~policy.sealed_loop_clause(current_user))
+    if text:
+        query = query.where(search_clause(text))
     page = paginate(
         query.order_by(
             Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id.desc()
@@ -69,7 +91,15 @@ def index():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("loops/index.html", page=page, state=state, states=list(LoopState))
+    return render_template(
+        "loops/index.html",
+        page=page,
+        state=state,
+        states=list(LoopState),
+        outcome=outcome,
+        outcomes=list(ListOutcome),
+        text=text,
+    )
 
 
 # --- the panel editor --------------------------------------------------------------------------
