@@ -190,6 +190,37 @@ def _panel_actions(form: PanelForm, requisition: Requisition | None, loop: Loop 
     return None
 
 
+def _starting_panel(form: NewLoopForm) -> str | None:
+    """Fill a new loop's panel from the requisition's interview plan (`from_plan=1`) or from
+    another loop's panel (`copy=<loop id>`: its requisition, people and principles), the times
+    left for the recruiter. Says where the panel came from, or None."""
+    source_id = request.args.get("copy", type=int)
+    if source_id:
+        source = load_or_404(Loop, source_id, check=policy.can_view_loop, options=PANEL)
+        plan = panel_plan_of(source)
+        form.requisition_id.data = source.requisition_id
+        form.fill_from(plan)
+        for row in form.interviews:
+            row.starts_at.data = None
+        return f"the panel of the loop for {source.candidate.display_name}"
+    if request.args.get("from_plan") and form.requisition_id.data:
+        requisition = db.session.get(Requisition, form.requisition_id.data)
+        if requisition is None or not requisition.plan:
+            return None
+        while len(form.interviews):
+            form.interviews.pop_entry()
+        for slot in requisition.plan:
+            form.interviews.append_entry(
+                {
+                    "interviewer_id": slot.interviewer_id,
+                    "duration_minutes": slot.duration_minutes,
+                    "principle_ids": list(slot.principle_ids),
+                }
+            )
+        return f"the interview plan of {requisition.title}"
+    return None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -200,8 +231,9 @@ def new():
         form.candidate_id.data = request.args.get("candidate", type=int)
         form.requisition_id.data = request.args.get("requisition", type=int)
         form.candidate_query.data = request.args.get("candidate_q", "")[:200]
-        form.ensure_rows(DEFAULT_ROWS)
-        return _render_panel(form, None)
+        copied = _starting_panel(form)
+        form.ensure_rows(len(form.interviews) + 1 if copied else DEFAULT_ROWS)
+        return _render_panel(form, None, copied_from=copied)
     requisition = db.session.get(Requisition, form.requisition_id.data or 0)
     answer = _panel_actions(form, requisition, None)
     if answer is not None:

@@ -15,10 +15,16 @@ from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
 from ..pages import act, load_or_404, paginate, state_filter
 from ..principles.forms import ConfirmForm
-from .forms import RequisitionForm
+from .forms import PlanForm, RequisitionForm
 from .models import Requisition, RequisitionStatus
-from .queries import hiring_manager_choices, principle_choices
-from .services import create_requisition, set_requisition_status, update_requisition
+from .queries import active_users, hiring_manager_choices, person_label, principle_choices
+from .services import (
+    SlotPlan,
+    create_requisition,
+    save_plan,
+    set_requisition_status,
+    update_requisition,
+)
 
 bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
 
@@ -160,3 +166,61 @@ def close(requisition_id: int):
 @login_required
 def reopen(requisition_id: int):
     return _set_status(requisition_id, RequisitionStatus.OPEN, "The requisition is open again.")
+
+
+@bp.route("/<int:requisition_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(requisition_id: int):
+    """The requisition's interview plan: the panel's slots (principles, length, usual
+    interviewer), from which a loop is built in one step."""
+    requisition = load_or_404(Requisition, requisition_id, check=policy.can_view_requisition)
+    policy.require(policy.can_manage_loops(current_user))
+    if request.method == "GET":
+        form = PlanForm(formdata=None)
+        while len(form.slots):
+            form.slots.pop_entry()
+        for slot in requisition.plan:
+            form.slots.append_entry(
+                {
+                    "principle_ids": list(slot.principle_ids),
+                    "duration_minutes": slot.duration_minutes,
+                    "interviewer_id": slot.interviewer_id,
+                }
+            )
+        form.slots.append_entry()
+    else:
+        form = PlanForm()
+        if form.add_row.data and len(form.slots) < form.slots.max_entries:
+            form.slots.append_entry()
+            return _plan_page(form, requisition, 200)
+
+    def slots() -> list[SlotPlan]:
+        return [
+            SlotPlan(
+                principle_ids=tuple(row.principle_ids.data or ()),
+                duration_minutes=row.duration_minutes.data or 60,
+                interviewer_id=row.interviewer_id.data,
+            )
+            for row in form.slots
+            if row.principle_ids.data or row.interviewer_id.data
+        ]
+
+    if request.method == "GET":
+        return _plan_page(form, requisition, 200)
+    return act(
+        form,
+        lambda: save_plan(requisition, slots(), actor=current_user, now=clock.now()),
+        page=lambda status: _plan_page(form, requisition, status),
+        field="submit",
+        done=lambda changed: "The interview plan is saved." if changed else "Nothing changed.",
+        then=url_for("requisitions.detail", requisition_id=requisition.id),
+    )
+
+
+def _plan_page(form: PlanForm, requisition: Requisition, status: int):
+    form.set_choices(people=people_choices(), principles=principle_choices())
+    return render_template("requisitions/plan.html", form=form, requisition=requisition), status
+
+
+def people_choices() -> list[tuple[int, str]]:
+    return [(user.id, person_label(user)) for user in db.session.scalars(active_users())]
