@@ -101,7 +101,7 @@ def loops_visible_to(user: User) -> sa.ColumnElement[bool]:
     return sa.or_(Loop.hiring_manager_id == user.id, Loop.bar_raiser_id == user.id, on_panel)
 
 
-def loop_ids_visible_to(user: User) -> sa.Select[tuple[int]]:
+def loop_ids_visible_to(user: User) -> sa.CompoundSelect[tuple[int]]:
     """The ids of the loops a non-manager may see (loops_visible_to), as three index lookups
     (their interviews, the loops they manage, the loops they lead), so a list reads what is
     theirs instead of testing every loop of the history."""

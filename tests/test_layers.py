@@ -17,7 +17,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "barraiser"
 # foundations) or the top (the app factory and the commands). `policy` is the exception that
 # proves the rule: every slice asks it who may do what, and it may read models only.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("config", "extensions", "clock", "zones", "database", "domain", "errors", "personal_data", "pages"),
+    (
+        "config",
+        "extensions",
+        "clock",
+        "zones",
+        "database",
+        "domain",
+        "errors",
+        "personal_data",
+        "pages",
+    ),
     ("ops",),
     ("audit",),
     # Below auth: account messages (set-password links) are queued through it. It reads only the

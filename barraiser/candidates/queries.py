@@ -21,7 +21,7 @@ def search_candidates(
     """Candidates whose name or email holds `text` (all when empty), most recent first, at most
     `limit` of them, plus the one already picked; and how many match in all."""
     text = (text or "").strip()
-    where = [Candidate.erased_at.is_(None)]
+    where: list[sa.ColumnElement[bool]] = [Candidate.erased_at.is_(None)]
     if text:
         needle = text.lower()
         where.append(

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     FieldList,
     Form,
     FormField,
     HiddenField,
     IntegerField,
-    BooleanField,
     SelectField,
     StringField,
     SubmitField,

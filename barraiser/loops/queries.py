@@ -13,6 +13,7 @@ from ..candidates.models import Candidate
 from ..candidates.queries import candidate_choices
 from ..domain import LoopState, Outcome
 from ..extensions import db
+from ..requisitions.models import Requisition
 from ..requisitions.queries import (
     active_users,
     hiring_manager_choices,
@@ -20,7 +21,6 @@ from ..requisitions.queries import (
     person_label,
     principle_choices,
 )
-from ..requisitions.models import Requisition
 from .models import PANEL, Interview, InterviewPrinciple, Loop
 from .rules import may_lead_as_bar_raiser_clause
 

@@ -482,12 +482,16 @@ def scheduling_problems(
         )
     past = sum(1 for plan in panel.interviews if plan.starts_at < now)
     if past and not past_confirmed:
-        what = "Every interview" if past == count else f"{past} of the {count} interviews"
+        what = (
+            "Every interview of this loop is"
+            if past == count
+            else f"{past} of the loop's {count} interviews {'is' if past == 1 else 'are'}"
+        )
         problems.append(
             Problem(
                 "confirm_past",
-                f"{what} of this loop {'is' if past == 1 else 'are'} in the past. Tick the box "
-                "to confirm they were held as planned, or move them.",
+                f"{what} in the past. Tick the box to confirm they were held as planned, "
+                "or move them.",
             )
         )
     return problems

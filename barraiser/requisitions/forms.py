@@ -38,7 +38,9 @@ class PlanForm(FlaskForm):
     submit = SubmitField("Save the plan")
     add_row = SubmitField("Add a slot")
 
-    def set_choices(self, *, people, principles) -> None:  # type: ignore[no-untyped-def]
+    def set_choices(
+        self, *, people: list[tuple[int, str]], principles: list[tuple[int, str]]
+    ) -> None:
         for row in self.slots:
             row.interviewer_id.choices = [("", "—"), *people]
             row.principle_ids.choices = principles

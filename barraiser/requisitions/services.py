@@ -182,9 +182,7 @@ def save_plan(
     for number, slot in enumerate(slots, start=1):
         ids = tuple(dict.fromkeys(slot.principle_ids))
         if not 1 <= len(ids) <= 3:
-            raise RuleViolation(
-                f"Slot {number}: give it one to three principles.", field="plan"
-            )
+            raise RuleViolation(f"Slot {number}: give it one to three principles.", field="plan")
         if any(pid not in known or known[pid].retired for pid in ids):
             raise RuleViolation(
                 f"Slot {number}: pick principles in use from the catalog.", field="plan"
@@ -202,8 +200,7 @@ def save_plan(
         (tuple(s.principle_ids), s.duration_minutes, s.interviewer_id) for s in requisition.plan
     ]
     after = [
-        (tuple(dict.fromkeys(s.principle_ids)), s.duration_minutes, s.interviewer_id)
-        for s in slots
+        (tuple(dict.fromkeys(s.principle_ids)), s.duration_minutes, s.interviewer_id) for s in slots
     ]
     if before == after:
         return False

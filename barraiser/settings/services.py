@@ -18,7 +18,14 @@ from ..zones import is_zone
 from .mechanism import SETTINGS, MechanismSettings, SettingError
 from .models import MechanismSetting
 
-__all__ = ["SETTINGS", "MechanismSettings", "change_settings", "current_settings", "set_time_zone", "zone_of"]
+__all__ = [
+    "SETTINGS",
+    "MechanismSettings",
+    "change_settings",
+    "current_settings",
+    "set_time_zone",
+    "zone_of",
+]
 
 
 def _settings_from(rows: Iterable[MechanismSetting]) -> MechanismSettings:

@@ -14,8 +14,8 @@ from ..extensions import db
 from ..pages import act
 from .forms import ProfileForm, SettingsForm
 from .mechanism import SETTINGS, MechanismSettings
-from .viewer import local_time
 from .services import change_settings, current_settings, set_time_zone
+from .viewer import local_time
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 profile_bp = Blueprint("profile", __name__, url_prefix="/account")
@@ -23,7 +23,7 @@ profile_bp = Blueprint("profile", __name__, url_prefix="/account")
 
 @profile_bp.route("/profile", methods=["GET", "POST"])
 @login_required
-def index():
+def profile():
     """Everyone's own preferences: their time zone (an unknown zone is a 422, on the field)."""
     form = ProfileForm(data={"time_zone": current_user.time_zone or ""})
     organisation_zone = current_settings().time_zone
@@ -47,7 +47,7 @@ def index():
         page=page,
         field="time_zone",
         done=lambda changed: "Your time zone is saved." if changed else "Nothing changed.",
-        then=url_for("profile.index"),
+        then=url_for("profile.profile"),
     )
 
 

@@ -24,13 +24,23 @@ def test_a_loop_from_the_plan_in_berlin_time_reaches_each_panelist_in_theirs(
     page: Page, live_server: str, make_user, clock
 ):
     recruiter = make_user("rita@example.com", name="Rita Recruiter", roles=(Role.RECRUITER,))
-    manager = make_user("hugo@example.com", name="Hugo Manager", roles=(Role.HIRING_MANAGER,), level=7)
+    manager = make_user(
+        "hugo@example.com", name="Hugo Manager", roles=(Role.HIRING_MANAGER,), level=7
+    )
     bar_raiser = make_user(
-        "bea@example.com", name="Bea Raiser", department="Logistics", level=7,
+        "bea@example.com",
+        name="Bea Raiser",
+        department="Logistics",
+        level=7,
         bar_raiser=BarRaiserStatus.CERTIFIED,
     )
-    make_user("ines@example.com", name="Ines Inside", department="Payments", level=7,
-              bar_raiser=BarRaiserStatus.CERTIFIED)  # certified, but in the hiring department
+    make_user(
+        "ines@example.com",
+        name="Ines Inside",
+        department="Payments",
+        level=7,
+        bar_raiser=BarRaiserStatus.CERTIFIED,
+    )  # certified, but in the hiring department
     panel = [make_user(f"p{n}@example.com", name=f"Panelist {n}", level=6) for n in (1, 2, 3)]
     recruiter.time_zone = "Europe/Berlin"
     panel[0].time_zone = "Europe/Berlin"
@@ -38,22 +48,43 @@ def test_a_loop_from_the_plan_in_berlin_time_reaches_each_panelist_in_theirs(
     principles = active_principles()
     required, spare = principles[:4], principles[4]
     requisition = create_requisition(
-        title="Senior Engineer", level=6, department="Payments", hiring_manager_id=manager.id,
-        principle_ids=[p.id for p in required], actor=recruiter, now=clock(),
+        title="Senior Engineer",
+        level=6,
+        department="Payments",
+        hiring_manager_id=manager.id,
+        principle_ids=[p.id for p in required],
+        actor=recruiter,
+        now=clock(),
     )
     people = [bar_raiser, *panel]
     save_plan(
         requisition,
         [SlotPlan((p.id,), 45, person.id) for p, person in zip(required, people, strict=True)],
-        actor=recruiter, now=clock(),
+        actor=recruiter,
+        now=clock(),
     )
     db.session.execute(
         sa.insert(Candidate),
-        [{"name": f"Applicant {n:03d}", "email": f"a{n}@example.org", "source": "", "notes": "",
-          "created_at": clock()} for n in range(330)],
+        [
+            {
+                "name": f"Applicant {n:03d}",
+                "email": f"a{n}@example.org",
+                "source": "",
+                "notes": "",
+                "created_at": clock(),
+            }
+            for n in range(330)
+        ],
     )
-    db.session.add(Candidate(name="Zelda Quist", email="zq@example.org", source="", notes="",
-                             created_at=datetime(2026, 1, 5, tzinfo=UTC)))  # not among the recent
+    db.session.add(
+        Candidate(
+            name="Zelda Quist",
+            email="zq@example.org",
+            source="",
+            notes="",
+            created_at=datetime(2026, 1, 5, tzinfo=UTC),
+        )
+    )  # not among the recent
     ids = {"bar_raiser": str(bar_raiser.id)}
     last_required, spare_name = required[3].name, spare.name
     db.session.commit()
