@@ -20,7 +20,8 @@ from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..requisitions.models import Requisition, RequisitionStatus
-from ..settings.services import current_settings
+from ..settings.services import current_settings, zone_of
+from ..zones import format_local
 from .calendar import slot_of
 from .models import Interview, InterviewPrinciple, Loop
 from .notices import PanelDiff, cancel_panel, invite_panel, tell_panel_changes
@@ -85,6 +86,11 @@ def _refuse_stale(loop: Loop, expected_version: int | None) -> None:
     see Loop.__mapper_args__.)"""
     if expected_version is not None and expected_version != loop.version:
         raise Conflict(STALE_MESSAGE, field="version")
+
+
+def _zone(actor: User | None) -> str | None:
+    """The zone a refusal names times in: the acting person's (the importer's: UTC)."""
+    return zone_of(actor) if actor is not None else None
 
 
 def _refuse(problems: list[Problem]) -> None:
@@ -175,7 +181,7 @@ def _apply_panel(
                     "it cannot be moved.",
                     field="interviews",
                 )
-            changes.append(f"moved {name} to {plan.starts_at:%Y-%m-%d %H:%M} UTC")
+            changes.append(f"moved {name} to {format_local(plan.starts_at, 'UTC')}")
             diff.moved.append(interview)
         interview.starts_at = plan.starts_at
         interview.duration_minutes = plan.duration_minutes
@@ -244,7 +250,7 @@ def create_loop(
     if requisition is None:
         raise PanelInvalid(problems)
     _lock_people(panel)
-    _refuse(problems + validate_panel(requisition, panel))
+    _refuse(problems + validate_panel(requisition, panel, zone=_zone(actor)))
     assert candidate is not None  # refused above, as a problem on the candidate field
     loop = Loop(
         candidate=candidate,
@@ -295,7 +301,7 @@ def update_panel(
     ensure_panel_editable(loop)
     _refuse_stale(loop, expected_version)
     _lock_people(panel)
-    _refuse(validate_panel(loop.requisition, panel, loop=loop))
+    _refuse(validate_panel(loop.requisition, panel, loop=loop, zone=_zone(actor)))
     hiring_manager_id = panel.hiring_manager_id or loop.requisition.hiring_manager_id
     before = (loop.hiring_manager_id, loop.bar_raiser_id)
     diff = PanelDiff()
@@ -393,7 +399,7 @@ def schedule_loop(
     panel = panel_plan_of(loop)
     _lock_people(panel)
     _refuse(
-        validate_panel(loop.requisition, panel, loop=loop)
+        validate_panel(loop.requisition, panel, loop=loop, zone=_zone(actor))
         + scheduling_problems(
             panel,
             now=now,

@@ -417,3 +417,25 @@ def test_an_interviewers_loop_list_costs_the_same_at_any_history_size(
     with count_queries() as many:
         assert client.get(url).status_code == 200
     assert few.count == many.count
+
+
+def test_a_refusal_names_times_in_the_recruiters_zone(org, clock):
+    from barraiser.loops.rules import PanelInvalid
+
+    create_loop(
+        candidate_id=org.candidate.id,
+        requisition_id=org.requisition.id,
+        panel=org.plan(),
+        actor=org.recruiter,
+        now=clock(),
+    )
+    _set_zone(org.recruiter, "Europe/Berlin")
+    with pytest.raises(PanelInvalid) as refused:
+        create_loop(
+            candidate_id=org.candidate.id,
+            requisition_id=org.requisition.id,
+            panel=org.plan(),
+            actor=org.recruiter,
+            now=clock(),
+        )
+    assert "has another interview from 2026-03-03 10:00 CET to 11:00 CET" in str(refused.value)
