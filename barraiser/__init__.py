@@ -38,6 +38,7 @@ from .feedback.views import bp as feedback_bp
 from .home.views import bp as home_bp
 from .identity.scim_views import bp as scim_bp
 from .identity.views import bp as identity_bp
+from .loops.queries import ListOutcome
 from .loops.views import bp as loops_bp
 from .ops.views import bp as ops_bp
 from .outbox.notifications import bp as notifications_bp
@@ -140,6 +141,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # Templates compare states and decisions with the domain's enums, never with strings.
     app.jinja_env.globals.update(
         FeedbackState=FeedbackState,
+        ListOutcome=ListOutcome,
         LoopState=LoopState,
         Outcome=Outcome,
         VerdictKind=VerdictKind,

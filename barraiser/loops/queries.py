@@ -8,11 +8,13 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import policy
 from ..auth.models import BarRaiserStatus, User
 from ..candidates.models import Candidate
 from ..candidates.queries import candidate_choices
 from ..domain import LoopState, Outcome
 from ..extensions import db
+from ..pages import state_filter
 from ..requisitions.models import Requisition
 from ..requisitions.queries import (
     active_users,
@@ -59,6 +61,29 @@ def outcome_clause(outcome: ListOutcome) -> sa.ColumnElement[bool]:
             [LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF]
         ),
     }[outcome]
+
+
+def outcome_filter() -> ListOutcome | None:
+    """The `outcome=` of a loop list's query string (400 for one that is not an outcome)."""
+    return state_filter(
+        "outcome",
+        ListOutcome,
+        default="",
+        everything="",
+        refusal="There is no outcome called {value!r}; pick hire, no hire, vetoed or pending.",
+    )
+
+
+def with_outcome(query: sa.Select, outcome: ListOutcome | None, reader: User) -> sa.Select:
+    """`query` (over Loop) narrowed to loops with `outcome`. A decided outcome never finds a
+    loop whose outcome is sealed from `reader` (policy.sealed_loop_clause): filtering would
+    tell them what the list hides."""
+    if outcome is None:
+        return query
+    query = query.where(outcome_clause(outcome))
+    if outcome is not ListOutcome.PENDING:
+        query = query.where(~policy.sealed_loop_clause(reader))
+    return query
 
 
 def search_clause(text: str) -> sa.ColumnElement[bool]:

@@ -31,7 +31,14 @@ from ..settings.viewer import viewer_zone
 from .calendar import interview_event
 from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, ScheduleForm, VersionForm
 from .models import LIST_ROW, PANEL, Interview, Loop
-from .queries import CALENDAR, ListOutcome, outcome_clause, panel_choices, search_clause
+from .queries import (
+    CALENDAR,
+    ListOutcome,
+    outcome_filter,
+    panel_choices,
+    search_clause,
+    with_outcome,
+)
 from .rules import PanelInvalid, Problem, coverage
 from .services import (
     EDITABLE_STATES,
@@ -64,13 +71,7 @@ def index():
         everything="",
         refusal="There is no loop state called {value!r}.",
     )
-    outcome = state_filter(
-        "outcome",
-        ListOutcome,
-        default="",
-        everything="",
-        refusal="There is no outcome called {value!r}; pick hire, no hire, vetoed or pending.",
-    )
+    outcome = outcome_filter()
     text = request.args.get("q", "").strip()[:200]
     query = sa.select(Loop).options(*LIST_ROW)
     if not policy.can_manage_loops(current_user):
@@ -78,10 +79,7 @@ def index():
         query = query.where(Loop.id.in_(mine))
     if state is not None:
         query = query.where(Loop.state == state)
-    if outcome is not None:
-        query = query.where(outcome_clause(outcome))
-        if outcome is not ListOutcome.PENDING:
-            query = query.where(~policy.sealed_loop_clause(current_user))
+    query = with_outcome(query, outcome, current_user)
     if text:
         query = query.where(search_clause(text))
     page = paginate(

@@ -13,6 +13,7 @@ from .. import clock, policy
 from ..database import count_by
 from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
+from ..loops.queries import outcome_filter, with_outcome
 from ..pages import act, load_or_404, paginate, state_filter
 from ..principles.forms import ConfirmForm
 from .forms import PlanForm, RequisitionForm
@@ -104,9 +105,12 @@ def detail(requisition_id: int):
         check=policy.can_view_requisition,
         options=[joinedload(Requisition.hiring_manager)],
     )
+    outcome = outcome_filter()
+    query = sa.select(Loop).where(
+        Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user)
+    )
     page = paginate(
-        sa.select(Loop)
-        .where(Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user))
+        with_outcome(query, outcome, current_user)
         .options(*LIST_ROW)
         .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id),
         per_page=current_app.config["PAGE_SIZE"],
@@ -116,6 +120,7 @@ def detail(requisition_id: int):
         "requisitions/detail.html",
         requisition=requisition,
         page=page,
+        outcome=outcome,
         is_open=requisition.status is RequisitionStatus.OPEN,
     )
 

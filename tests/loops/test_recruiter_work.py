@@ -348,6 +348,10 @@ def test_the_outcome_is_sealed_from_a_panelist_who_owes_feedback_whatever_their_
     assert 'data-outcome="sealed"' in listing and 'data-outcome="hire"' not in listing
     filtered = client.get("/loops/?outcome=hire").get_data(as_text=True)
     assert "No loops match." in filtered
+    candidate_page = f"/candidates/{built.loop.candidate_id}"
+    assert 'data-outcome="sealed"' in client.get(candidate_page).get_data(as_text=True)
+    by_outcome = client.get(f"{candidate_page}?outcome=hire").get_data(as_text=True)
+    assert f'href="/loops/{built.loop.id}"' not in by_outcome
     # Once their feedback is in, the outcome shows.
     interview = next(i for i in built.loop.interviews if i.interviewer_id == panelist.id)
     at = built.loop.created_at
@@ -391,6 +395,13 @@ def test_the_recruiter_sees_and_filters_each_outcome(make_loop, login_as, outcom
     for other in others:
         assert "No loops match." in client.get(f"/loops/?outcome={other}").get_data(as_text=True)
     assert client.get("/loops/?outcome=maybe").status_code == 400
+    requisition_page = f"/requisitions/{built.loop.requisition_id}"
+    assert f'data-outcome="{shown}"' in client.get(f"{requisition_page}?outcome={shown}").get_data(
+        as_text=True
+    )
+    assert f'href="/loops/{built.loop.id}"' not in client.get(
+        f"{requisition_page}?outcome={others[0]}"
+    ).get_data(as_text=True)
 
 
 def test_loops_are_searched_by_candidate_requisition_and_interviewer(make_loop, login_as):
