@@ -161,7 +161,9 @@ class PanelForm(FlaskForm):
 class NewLoopForm(PanelForm):
     candidate_id = SelectField("Candidate", coerce=optional_id, validate_choice=False)
     # The candidate picker's search (server-side: the select then lists the matches).
-    candidate_query = StringField("Find a candidate", validators=[Optional(), Length(max=200)])
+    candidate_query = StringField(
+        "Search by name or email", validators=[Optional(), Length(max=200)]
+    )
     find_candidate = SubmitField("Search")
     requisition_id = SelectField("Requisition", coerce=optional_id, validate_choice=False)
     submit = SubmitField("Create loop")

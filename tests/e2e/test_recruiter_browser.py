@@ -99,7 +99,7 @@ def test_a_loop_from_the_plan_in_berlin_time_reaches_each_panelist_in_theirs(
 
     # The candidate: one of 331, found by searching on the server.
     expect(page.get_by_test_id("candidate-search-result")).to_contain_text("of 331 candidates")
-    page.get_by_label("Find a candidate").fill("quist")
+    page.get_by_label("Search by name or email").fill("quist")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_test_id("candidate-search-result")).to_contain_text("1 candidate match")
     page.get_by_label("Candidate", exact=True).select_option(label="Zelda Quist <zq@example.org>")
