@@ -137,7 +137,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["viewer_zone"] = viewer_zone
     app.jinja_env.globals["zone_for"] = zone_of
-    app.jinja_env.globals["sealed_for_reader"] = _sealed_for_reader
+    app.context_processor(_reader_zone)
     # Templates compare states and decisions with the domain's enums, never with strings.
     app.jinja_env.globals.update(
         FeedbackState=FeedbackState,
@@ -157,9 +157,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _sealed_for_reader(loops: Any) -> set[int]:
-    """Of a list's loops, those whose outcome is sealed from the signed-in reader (one query)."""
-    return policy.loops_sealed_for(current_user, [loop.id for loop in loops])
+def _reader_zone() -> dict[str, Any]:
+    """The signed-in reader's time zone, looked up before the page renders (a template runs no
+    SQL; the organisation's zone is a query for those without their own)."""
+    if current_user and current_user.is_authenticated:
+        return {"reader_zone": viewer_zone()}
+    return {}
 
 
 class IdConverter(IntegerConverter):

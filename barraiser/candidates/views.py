@@ -114,6 +114,7 @@ def render_candidate_page(
         page=page,
         privacy=privacy,
         outcome=outcome,
+        sealed=policy.loops_sealed_for(current_user, [loop.id for loop in page.items]),
     )
 
 

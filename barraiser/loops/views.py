@@ -97,6 +97,7 @@ def index():
         outcome=outcome,
         outcomes=list(ListOutcome),
         text=text,
+        sealed=policy.loops_sealed_for(current_user, [loop.id for loop in page.items]),
     )
 
 

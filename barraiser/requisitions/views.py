@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock, policy
 from ..database import count_by
@@ -17,7 +17,7 @@ from ..loops.queries import outcome_filter, with_outcome
 from ..pages import act, load_or_404, paginate, state_filter
 from ..principles.forms import ConfirmForm
 from .forms import PlanForm, RequisitionForm
-from .models import Requisition, RequisitionStatus
+from .models import PlanSlot, Requisition, RequisitionStatus
 from .queries import active_users, hiring_manager_choices, person_label, principle_choices
 from .services import (
     SlotPlan,
@@ -103,7 +103,10 @@ def detail(requisition_id: int):
         Requisition,
         requisition_id,
         check=policy.can_view_requisition,
-        options=[joinedload(Requisition.hiring_manager)],
+        options=[
+            joinedload(Requisition.hiring_manager),
+            selectinload(Requisition.plan).joinedload(PlanSlot.interviewer),
+        ],
     )
     outcome = outcome_filter()
     query = sa.select(Loop).where(
@@ -121,6 +124,7 @@ def detail(requisition_id: int):
         requisition=requisition,
         page=page,
         outcome=outcome,
+        sealed=policy.loops_sealed_for(current_user, [loop.id for loop in page.items]),
         is_open=requisition.status is RequisitionStatus.OPEN,
     )
 
