@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -40,6 +41,7 @@ from .history.views import bp as history_bp
 from .home.views import bp as home_bp
 from .identity.scim_views import bp as scim_bp
 from .identity.views import bp as identity_bp
+from .loops.queries import ListOutcome
 from .loops.views import bp as loops_bp
 from .ops.views import bp as ops_bp
 from .outbox.notifications import bp as notifications_bp
@@ -49,7 +51,10 @@ from .principles.views import bp as principles_bp
 from .privacy.views import bp as privacy_bp
 from .requisitions.views import bp as requisitions_bp
 from .reviews.views import bp as reviews_bp
+from .settings.services import zone_of
+from .settings.viewer import local_time, viewer_zone
 from .settings.views import bp as settings_bp
+from .settings.views import profile_bp
 from .surveys.views import bp as surveys_bp
 from .training.views import bp as training_bp
 
@@ -61,6 +66,7 @@ BLUEPRINTS = (
     principles_bp,
     audit_bp,
     settings_bp,
+    profile_bp,
     debrief_bp,
     loops_bp,
     requisitions_bp,
@@ -138,9 +144,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     app.jinja_env.globals["policy"] = policy
+    # Times are stored in UTC and shown in the reader's zone (a message: its recipient's).
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["viewer_zone"] = viewer_zone
+    app.jinja_env.globals["zone_for"] = zone_of
+    app.context_processor(_reader_zone)
     # Templates compare states and decisions with the domain's enums, never with strings.
     app.jinja_env.globals.update(
         FeedbackState=FeedbackState,
+        ListOutcome=ListOutcome,
         LoopState=LoopState,
         Outcome=Outcome,
         VerdictKind=VerdictKind,
@@ -154,6 +166,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_input)
     app.after_request(_security_headers)
     return app
+
+
+def _reader_zone() -> dict[str, Any]:
+    """The signed-in reader's time zone, looked up before the page renders (a template runs no
+    SQL; the organisation's zone is a query for those without their own)."""
+    if current_user and current_user.is_authenticated:
+        return {"reader_zone": viewer_zone()}
+    return {}
 
 
 class IdConverter(IntegerConverter):

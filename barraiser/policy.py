@@ -108,6 +108,32 @@ def loops_visible_to(user: User) -> sa.ColumnElement[bool]:
     return sa.or_(Loop.hiring_manager_id == user.id, Loop.bar_raiser_id == user.id, on_panel)
 
 
+def loop_ids_visible_to(user: User) -> sa.CompoundSelect[tuple[int]]:
+    """The ids of the loops a non-manager may see (loops_visible_to), as three index lookups
+    (their interviews, the loops they manage, the loops they lead), so a list reads what is
+    theirs instead of testing every loop of the history."""
+    return sa.union(
+        sa.select(Interview.loop_id).where(Interview.interviewer_id == user.id),
+        sa.select(Loop.id).where(Loop.hiring_manager_id == user.id),
+        sa.select(Loop.id).where(Loop.bar_raiser_id == user.id),
+    )
+
+
+def sealed_loop_clause(user: User) -> sa.ColumnElement[bool]:
+    """loops_sealed_for as a SQL condition on Loop: `user` sits on the loop's panel without
+    having submitted their feedback."""
+    submitted = (
+        sa.select(Feedback.id)
+        .where(Feedback.interview_id == Interview.id, Feedback.submitted)
+        .exists()
+    )
+    return (
+        sa.select(Interview.id)
+        .where(Interview.loop_id == Loop.id, Interview.interviewer_id == user.id, ~submitted)
+        .exists()
+    )
+
+
 def can_list_requisitions(user: User) -> bool:
     """Recruiters and admins see all requisitions; hiring managers see theirs."""
     return can_manage_loops(user) or (user.is_authenticated and user.has_role(Role.HIRING_MANAGER))

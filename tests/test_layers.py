@@ -21,6 +21,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "config",
         "extensions",
         "clock",
+        "zones",
         "database",
         "domain",
         "errors",

@@ -61,6 +61,8 @@ class User(Model):
     certified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An IANA zone name the person reads and enters times in; None: the organisation's.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
 
     # Loaded with the signed-in user (auth.sessions) and on the pages that list roles; other
     # users (a loop's Bar Raiser, a panel) come without them, so a page does not pay a query

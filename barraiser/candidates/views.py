@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from .. import clock, policy
 from ..database import count_by
 from ..loops.models import LIST_ROW, Loop
+from ..loops.queries import outcome_filter, with_outcome
 from ..pages import act, load_or_404, paginate
 from ..privacy.forms import EraseCandidateForm, PrivacyCard
 from .forms import CandidateForm
@@ -90,9 +91,12 @@ def render_candidate_page(
 ) -> str:
     """The candidate page: the candidate, their loops the user may see, and for admins the
     Privacy card (`erase_form` as posted, when the erase view shows its errors)."""
+    outcome = outcome_filter()
+    query = sa.select(Loop).where(
+        Loop.candidate_id == candidate.id, policy.loops_visible_to(current_user)
+    )
     page = paginate(
-        sa.select(Loop)
-        .where(Loop.candidate_id == candidate.id, policy.loops_visible_to(current_user))
+        with_outcome(query, outcome, current_user)
         .options(*LIST_ROW)
         .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id),
         per_page=current_app.config["PAGE_SIZE"],
@@ -105,7 +109,12 @@ def render_candidate_page(
             erase_form=erase_form or EraseCandidateForm(formdata=None),
         )
     return render_template(
-        "candidates/detail.html", candidate=candidate, page=page, privacy=privacy
+        "candidates/detail.html",
+        candidate=candidate,
+        page=page,
+        privacy=privacy,
+        outcome=outcome,
+        sealed=policy.loops_sealed_for(current_user, [loop.id for loop in page.items]),
     )
 
 

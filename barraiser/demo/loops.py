@@ -214,7 +214,7 @@ def build_demo_loops(people: Mapping[str, User], *, now: datetime) -> dict[str, 
             created=created,
         )
         if name != "draft":
-            schedule_loop(loop, actor=recruiter, now=created)
+            schedule_loop(loop, actor=recruiter, now=created, confirm_past=True)
         _write_feedback(loop, plan, people=people, now=now)
         loops[name] = loop
     cancelled = _build(

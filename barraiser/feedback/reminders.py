@@ -14,6 +14,8 @@ from ..extensions import db
 from ..loops.models import Interview, Loop
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
+from ..settings.services import current_settings, zone_of
+from ..zones import format_local
 from .models import Feedback
 from .queries import OPEN_LOOP_STATES
 
@@ -73,6 +75,7 @@ def queue_due_reminders(*, now: datetime) -> int:
         )
         .order_by(Interview.id)
     ).all()
+    settings = current_settings()
     queued = 0
     for interview in interviews:
         step = reminder_step(interview.ends_at, now)
@@ -88,7 +91,7 @@ def queue_due_reminders(*, now: datetime) -> int:
             context={
                 "interview": interview,
                 "candidate": interview.loop.candidate.display_name,
-                "due": f"{due:%Y-%m-%d %H:%M} UTC",
+                "due": format_local(due, zone_of(interview.interviewer, settings)),
                 "overdue": now > due,
             },
             now=now,

@@ -23,6 +23,7 @@ from ..loops.models import PANEL, Interview, InterviewPrinciple, Loop
 from ..pages import act, load_or_404
 from ..requisitions.queries import role_questions
 from ..settings.services import current_settings
+from ..settings.viewer import local_time
 from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
 from .models import Feedback
 from .quality import TEXT_LIMIT, count_message, feedback_hints
@@ -202,7 +203,7 @@ def write(interview_id: int):
         validate=False,
         page=lambda status: _render_form(interview, form, status=status),
         answers=_refusals(interview, form),
-        done=f"Draft saved at {now:%H:%M} UTC. Only you can see it.",
+        done=f"Draft saved at {local_time(now, pattern='%H:%M')}. Only you can see it.",
         then=url_for("feedback.write", interview_id=interview.id),
     )
 
@@ -278,7 +279,7 @@ def autosave(interview_id: int):
     return jsonify(
         version=feedback.version,
         saved_at=feedback.updated_at.isoformat(),
-        message=f"Draft saved at {feedback.updated_at:%H:%M} UTC.",
+        message=f"Draft saved at {local_time(feedback.updated_at, pattern='%H:%M')}.",
         hints=[hint.as_dict() for hint in hints],
     )
 

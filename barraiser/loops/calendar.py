@@ -15,6 +15,7 @@ from ..auth.models import User
 from ..domain import LoopState
 from ..extensions import db
 from ..outbox.emails import external_url
+from ..zones import local
 from .models import Interview
 
 PRODUCT_ID = "-//Bar Raiser//Interview loops//EN"
@@ -96,6 +97,7 @@ def slot_event(
     sequence: int,
     method: str = "PUBLISH",
     organizer_id: int | None = None,
+    zone: str | None = None,
 ) -> bytes:
     """The .ics for one interview. The UID is stable and SEQUENCE follows the loop's version
     (which every change of the loop moves on), so a calendar that holds an earlier copy updates
@@ -118,8 +120,10 @@ def slot_event(
     event = Event()
     event.add("uid", event_uid(slot.interview_id))
     event.add("dtstamp", now)
-    event.add("dtstart", slot.starts_at)
-    event.add("dtend", slot.ends_at)
+    # In the recipient's zone, with its TZID and VTIMEZONE, so every calendar shows the time the
+    # email names (UTC when no zone is given).
+    event.add("dtstart", local(slot.starts_at, zone))
+    event.add("dtend", local(slot.ends_at, zone))
     event.add("sequence", sequence)
     event.add("summary", f"{role}: {slot.candidate} — {', '.join(slot.principles)}")
     event.add("description", "\n".join(lines))
@@ -140,14 +144,17 @@ def slot_event(
     calendar.add("version", "2.0")
     calendar.add("method", method)
     calendar.add_component(event)
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def interview_event(interview: Interview, *, now: datetime) -> bytes:
-    """The interview's event as a file to import (METHOD:PUBLISH), as the loop page offers it."""
+def interview_event(interview: Interview, *, now: datetime, zone: str | None = None) -> bytes:
+    """The interview's event as a file to import (METHOD:PUBLISH), as the loop page offers it,
+    in `zone` (the reader's)."""
     return slot_event(
         slot_of(interview),
         now=now,
         sequence=interview.loop.version,
         organizer_id=interview.loop.created_by_id,
+        zone=zone,
     )

@@ -35,6 +35,8 @@ class LoopsDashboard:
     # Bar Raisers: the loops they lead that are not over, and their load in the next 14 days.
     bar_raiser_loops: list[Loop] | None = None
     bar_raiser_load: int | None = None
+    # Of those loops, the ones whose outcome is sealed from the user (policy.loops_sealed_for).
+    sealed: set[int] = field(default_factory=set)
 
 
 def _upcoming(user: User, now: datetime) -> list[Interview]:
@@ -114,5 +116,8 @@ def loops_dashboard(user: User, *, now: datetime) -> LoopsDashboard:
         dashboard.by_state = _by_state()
     if user.is_certified_bar_raiser:
         dashboard.bar_raiser_loops = _bar_raiser_loops(user)
+        dashboard.sealed = policy.loops_sealed_for(
+            user, [loop.id for loop in dashboard.bar_raiser_loops]
+        )
         dashboard.bar_raiser_load = bar_raiser_load(user, now=now)
     return dashboard

@@ -3,11 +3,11 @@ of a valid loop live in loops.rules and are checked by the services."""
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -15,14 +15,15 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..auth.forms import optional_id
+from ..auth.forms import MultiCheckboxField, optional_id
 from ..database import row_id
+from ..settings.viewer import from_viewer, to_viewer
 from .rules import DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, InterviewPlan, PanelPlan
 
 Choices = list[tuple[Any, str]]
@@ -35,10 +36,9 @@ class InterviewRow(Form):
 
     interviewer_id = SelectField("Interviewer", coerce=optional_id, validate_choice=False)
     starts_at = DateTimeLocalField(
-        "Starts (UTC)",
+        "Starts",
         validators=[Optional()],
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        tz=UTC,
     )
     duration_minutes = IntegerField(
         "Minutes",
@@ -52,9 +52,8 @@ class InterviewRow(Form):
             ),
         ],
     )
-    principle_ids = SelectMultipleField(
-        "Principles to probe", coerce=row_id, validate_choice=False, render_kw={"size": 5}
-    )
+    # Checkboxes: every principle in sight, the chosen ones ticked, no Ctrl-click.
+    principle_ids = MultiCheckboxField("Principles to probe", coerce=row_id, validate_choice=False)
 
     def is_blank(self) -> bool:
         return not (self.interviewer_id.data or self.starts_at.data or self.principle_ids.data)
@@ -67,7 +66,7 @@ class InterviewRow(Form):
             self.interviewer_id.errors.append("Pick the interviewer, or clear this row.")
             valid = False
         if self.starts_at.data is None and not self.starts_at.errors:
-            self.starts_at.errors.append("Give the start time (UTC).")
+            self.starts_at.errors.append("Give the start time.")
             valid = False
         return valid
 
@@ -121,7 +120,7 @@ class PanelForm(FlaskForm):
         interviews = tuple(
             InterviewPlan(
                 interviewer_id=self.interviews[index].interviewer_id.data,
-                starts_at=self.interviews[index].starts_at.data,
+                starts_at=from_viewer(self.interviews[index].starts_at.data),  # type: ignore[arg-type]
                 duration_minutes=self.interviews[index].duration_minutes.data
                 or DEFAULT_DURATION_MINUTES,
                 principle_ids=tuple(self.interviews[index].principle_ids.data or ()),
@@ -148,7 +147,7 @@ class PanelForm(FlaskForm):
             self.interviews.append_entry(
                 {
                     "interviewer_id": interview.interviewer_id,
-                    "starts_at": interview.starts_at,
+                    "starts_at": to_viewer(interview.starts_at),
                     "duration_minutes": interview.duration_minutes,
                     "principle_ids": list(interview.principle_ids),
                 }
@@ -163,6 +162,11 @@ class PanelForm(FlaskForm):
 
 class NewLoopForm(PanelForm):
     candidate_id = SelectField("Candidate", coerce=optional_id, validate_choice=False)
+    # The candidate picker's search (server-side: the select then lists the matches).
+    candidate_query = StringField(
+        "Search by name or email", validators=[Optional(), Length(max=200)]
+    )
+    find_candidate = SubmitField("Search")
     requisition_id = SelectField("Requisition", coerce=optional_id, validate_choice=False)
     submit = SubmitField("Create loop")
 
@@ -177,6 +181,12 @@ class VersionForm(FlaskForm):
             return int(self.version.data)
         except (TypeError, ValueError):
             return None
+
+
+class ScheduleForm(VersionForm):
+    """Schedule the loop; interviews already in the past must be confirmed first."""
+
+    confirm_past = BooleanField("Yes, the interviews in the past took place as planned")
 
 
 class CancelForm(VersionForm):

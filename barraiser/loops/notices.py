@@ -17,6 +17,8 @@ from ..extensions import db
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
 from ..outbox.webhooks import queue_event
+from ..settings.services import zone_of
+from ..zones import abbreviation, local
 from .calendar import Slot, slot_event, slot_of
 from .models import Interview, Loop
 
@@ -31,8 +33,11 @@ class PanelDiff:
     removed: list[Slot] = field(default_factory=list)  # read before the row went
 
 
-def _when(slot: Slot) -> str:
-    return f"{slot.starts_at:%A %d %B %Y, %H:%M}–{slot.ends_at:%H:%M} UTC"
+def _when(slot: Slot, zone: str) -> str:
+    """The slot as its recipient's clock reads it, with the zone: 'Monday 02 March 2026,
+    09:00–10:00 CET'."""
+    starts, ends = local(slot.starts_at, zone), local(slot.ends_at, zone)
+    return f"{starts:%A %d %B %Y, %H:%M}–{ends:%H:%M} {abbreviation(slot.starts_at, zone)}"
 
 
 def _invite(
@@ -45,13 +50,15 @@ def _invite(
     changed_time: bool = False,
 ) -> None:
     slot = slot_of(interview)
+    zone = zone_of(interview.interviewer)
+    when = _when(slot, zone)
     queue_message(
         interview.interviewer,
         kind=kind,
         dedupe_key=f"{kind}:{interview.id}:{loop.version}",
-        subject=f"{subject}: {slot.candidate}, {_when(slot)}",
+        subject=f"{subject}: {slot.candidate}, {when}",
         template=kind,
-        context={"slot": slot, "when": _when(slot), "changed_time": changed_time},
+        context={"slot": slot, "when": when, "changed_time": changed_time},
         now=now,
         loop_id=loop.id,
         candidate_id=loop.candidate_id,
@@ -62,6 +69,7 @@ def _invite(
             sequence=loop.version,
             method="REQUEST",
             organizer_id=loop.created_by_id,
+            zone=zone,
         ),
     )
 
@@ -70,13 +78,15 @@ def _cancel(loop: Loop, slot: Slot, *, now: datetime, why: str, removed: bool) -
     recipient = db.session.get(User, slot.interviewer_id)
     if recipient is None:
         return
+    zone = zone_of(recipient)
+    when = _when(slot, zone)
     queue_message(
         recipient,
         kind="interview_cancelled",
         dedupe_key=f"interview_cancelled:{slot.interview_id}:{loop.version}",
-        subject=f"Interview cancelled: {slot.candidate}, {_when(slot)}",
+        subject=f"Interview cancelled: {slot.candidate}, {when}",
         template="interview_cancelled",
-        context={"slot": slot, "when": _when(slot), "why": why, "removed": removed},
+        context={"slot": slot, "when": when, "why": why, "removed": removed},
         now=now,
         loop_id=loop.id,
         candidate_id=loop.candidate_id,
@@ -88,6 +98,7 @@ def _cancel(loop: Loop, slot: Slot, *, now: datetime, why: str, removed: bool) -
             sequence=loop.version,
             method="CANCEL",
             organizer_id=loop.created_by_id,
+            zone=zone,
         ),
     )
 

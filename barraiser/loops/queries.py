@@ -3,11 +3,19 @@ fixed number of queries, whatever the panel size or the number of rows."""
 
 from __future__ import annotations
 
+import enum
+
+import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import policy
 from ..auth.models import BarRaiserStatus, User
+from ..candidates.models import Candidate
 from ..candidates.queries import candidate_choices
+from ..domain import LoopState, Outcome
 from ..extensions import db
+from ..pages import state_filter
+from ..requisitions.models import Requisition
 from ..requisitions.queries import (
     active_users,
     hiring_manager_choices,
@@ -15,8 +23,8 @@ from ..requisitions.queries import (
     person_label,
     principle_choices,
 )
-from .models import PANEL, Interview, InterviewPrinciple
-from .rules import may_lead_as_bar_raiser_clause
+from .models import PANEL, Interview, InterviewPrinciple, Loop
+from .rules import may_lead_as_bar_raiser_clause, may_lead_as_trainee_clause
 
 # An interview's calendar file: the interview with its principles, and its loop as the loop's
 # pages have it.
@@ -27,14 +35,106 @@ CALENDAR = (
 )
 
 
+class ListOutcome(enum.StrEnum):
+    """A loop's outcome as lists show and filter it."""
+
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+    VETOED = "vetoed"
+    PENDING = "pending"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+def outcome_clause(outcome: ListOutcome) -> sa.ColumnElement[bool]:
+    """Loops with `outcome`; pending: not decided yet (cancelled loops have none)."""
+    decided = Loop.state == LoopState.DECIDED
+    return {
+        ListOutcome.HIRE: sa.and_(decided, Loop.outcome == Outcome.HIRE),
+        ListOutcome.NO_HIRE: sa.and_(
+            decided, Loop.outcome == Outcome.NO_HIRE, Loop.vetoed.is_(False)
+        ),
+        ListOutcome.VETOED: sa.and_(decided, Loop.vetoed.is_(True)),
+        ListOutcome.PENDING: Loop.state.in_(
+            [LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF]
+        ),
+    }[outcome]
+
+
+def outcome_filter() -> ListOutcome | None:
+    """The `outcome=` of a loop list's query string (400 for one that is not an outcome)."""
+    return state_filter(
+        "outcome",
+        ListOutcome,
+        default="",
+        everything="",
+        refusal="There is no outcome called {value!r}; pick hire, no hire, vetoed or pending.",
+    )
+
+
+def with_outcome(query: sa.Select, outcome: ListOutcome | None, reader: User) -> sa.Select:
+    """`query` (over Loop) narrowed to loops with `outcome`. A decided outcome never finds a
+    loop whose outcome is sealed from `reader` (policy.sealed_loop_clause): filtering would
+    tell them what the list hides."""
+    if outcome is None:
+        return query
+    query = query.where(outcome_clause(outcome))
+    if outcome is not ListOutcome.PENDING:
+        query = query.where(~policy.sealed_loop_clause(reader))
+    return query
+
+
+def search_clause(text: str) -> sa.ColumnElement[bool]:
+    """Loops whose candidate, requisition, Bar Raiser or an interviewer holds `text`."""
+    needle = text.strip().lower()
+    people = sa.select(User.id).where(sa.func.lower(User.name).contains(needle, autoescape=True))
+    return sa.or_(
+        Loop.candidate_id.in_(
+            sa.select(Candidate.id).where(
+                Candidate.erased_at.is_(None),
+                sa.func.lower(Candidate.name).contains(needle, autoescape=True),
+            )
+        ),
+        Loop.requisition_id.in_(
+            sa.select(Requisition.id).where(
+                sa.func.lower(Requisition.title).contains(needle, autoescape=True)
+            )
+        ),
+        Loop.bar_raiser_id.in_(people),
+        Loop.id.in_(sa.select(Interview.loop_id).where(Interview.interviewer_id.in_(people))),
+    )
+
+
 def people_choices() -> list[tuple[int, str]]:
     return [(user.id, person_label(user)) for user in db.session.scalars(active_users())]
 
 
-def bar_raiser_choices(status: BarRaiserStatus) -> list[tuple[int, str]]:
+def trainee_lead_choices(
+    requisition: Requisition | None, *, hiring_manager_id: int | None = None
+) -> list[tuple[int, str]]:
+    """Bar Raisers in training who may lead a loop on `requisition` under a certified shadow."""
+    if requisition is not None and hiring_manager_id is None:
+        hiring_manager_id = requisition.hiring_manager_id
+    query = active_users().where(
+        may_lead_as_trainee_clause(requisition, hiring_manager_id=hiring_manager_id)
+    )
+    return [(user.id, person_label(user)) for user in db.session.scalars(query)]
+
+
+def bar_raiser_choices(
+    status: BarRaiserStatus,
+    requisition: Requisition | None = None,
+    *,
+    hiring_manager_id: int | None = None,
+) -> list[tuple[int, str]]:
     if status is BarRaiserStatus.CERTIFIED:
-        # The requisition may not be chosen yet: those who may lead a loop on any requisition.
-        who = may_lead_as_bar_raiser_clause(None, hiring_manager_id=None)
+        # The rule the service checks (loops.rules), as SQL: with the requisition chosen, only
+        # those who may lead a loop on it; before that, those who may lead one on any.
+        if requisition is not None and hiring_manager_id is None:
+            hiring_manager_id = requisition.hiring_manager_id
+        who = may_lead_as_bar_raiser_clause(requisition, hiring_manager_id=hiring_manager_id)
     else:
         who = User.bar_raiser_status == status
     query = active_users().where(who)
@@ -49,18 +149,27 @@ def _marked(choices: list[tuple[int, str]], note: str) -> list[tuple[int, str]]:
     return [(user_id, f"{label} — {note}") for user_id, label in choices]
 
 
-def panel_choices() -> dict[str, list[tuple[int, str]]]:
-    """The options of every select in the panel editor."""
+def panel_choices(
+    requisition: Requisition | None = None, *, hiring_manager_id: int | None = None
+) -> dict[str, list[tuple[int, str]]]:
+    """The options of every select in the panel editor; the Bar Raisers offered are those
+    eligible for `requisition` with that hiring manager (the requisition's when None). A trainee
+    may lead under a certified shadow (reverse shadow), so each list offers both."""
+    certified = bar_raiser_choices(
+        BarRaiserStatus.CERTIFIED, requisition, hiring_manager_id=hiring_manager_id
+    )
     return {
         "people": people_choices(),
-        # A trainee may lead with a certified shadow (reverse shadow), so each list offers both.
         "bar_raisers": [
-            *bar_raiser_choices(BarRaiserStatus.CERTIFIED),
-            *_marked(bar_raiser_choices(BarRaiserStatus.IN_TRAINING), TRAINEE_LEADS),
+            *certified,
+            *_marked(
+                trainee_lead_choices(requisition, hiring_manager_id=hiring_manager_id),
+                TRAINEE_LEADS,
+            ),
         ],
         "trainees": [
             *bar_raiser_choices(BarRaiserStatus.IN_TRAINING),
-            *_marked(bar_raiser_choices(BarRaiserStatus.CERTIFIED), CERTIFIED_SHADOWS),
+            *_marked(certified, CERTIFIED_SHADOWS),
         ],
         "managers": hiring_manager_choices(),
         "principles": principle_choices(),

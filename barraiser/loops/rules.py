@@ -21,6 +21,7 @@ from ..principles.models import Principle
 from ..requisitions.models import Requisition
 from ..requisitions.rules import hiring_manager_problem
 from ..settings.services import current_settings
+from ..zones import format_local
 from .models import Interview, Loop
 
 MIN_PRINCIPLES = 1
@@ -87,6 +88,10 @@ class _Context:
     users: dict[int, User]
     principles: dict[int, Principle]
     problems: list[Problem] = field(default_factory=list)
+    zone: str | None = None  # the zone the messages name times in (whoever asked)
+
+    def when(self, moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+        return format_local(moment, self.zone, pattern)
 
     def add(self, field_name: str, message: str, interview: int | None = None) -> None:
         self.problems.append(Problem(field_name, message, interview))
@@ -94,10 +99,6 @@ class _Context:
     def user(self, user_id: int | None) -> User | None:
         user = self.users.get(user_id) if user_id is not None else None
         return user if user is not None and user.active else None
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 # Rules over plain values, shared by the panel editor (through validate_panel) and the history
@@ -240,21 +241,38 @@ def may_lead_as_bar_raiser_clause(
     return sa.and_(*(requirement.clause for requirement in requirements))
 
 
+def may_lead_as_trainee_clause(
+    requisition: Requisition | None, *, hiring_manager_id: int | None
+) -> sa.ColumnElement[bool]:
+    """Who may lead a loop on `requisition` as a Bar Raiser in training (under a certified
+    shadow): every rule for a Bar Raiser but certification, over `User`."""
+    requirements = bar_raiser_requirements(requisition, hiring_manager_id=hiring_manager_id)
+    return sa.and_(
+        User.bar_raiser_status == BarRaiserStatus.IN_TRAINING,
+        *(requirement.clause for requirement in requirements if requirement is not CERTIFICATION),
+    )
+
+
 def trainee_leads(lead: User | None) -> bool:
     """Whether a panel led by `lead` is a reverse shadow: a Bar Raiser in training leads, and a
     certified Bar Raiser shadows them and holds the veto."""
     return lead is not None and lead.bar_raiser_status is BarRaiserStatus.IN_TRAINING
 
 
-CERTIFICATION_REFUSED = BAR_RAISER_STANDING[1]
+CERTIFICATION = CERTIFICATION_REFUSED = BAR_RAISER_STANDING[1]
 
 
 def validate_panel(
-    requisition: Requisition, panel: PanelPlan, *, loop: Loop | None = None
+    requisition: Requisition,
+    panel: PanelPlan,
+    *,
+    loop: Loop | None = None,
+    zone: str | None = None,
 ) -> list[Problem]:
     """Every rule the panel breaks for a loop on `requisition`; empty when it is valid.
 
     `loop` is the loop being changed, if any: its own interviews do not clash with the plan.
+    `zone` is the one the messages name times in (UTC when None).
     """
     ids = {panel.bar_raiser_id, panel.shadow_id, panel.hiring_manager_id}
     ids.update(interview.interviewer_id for interview in panel.interviews)
@@ -267,7 +285,7 @@ def validate_panel(
             sa.select(Principle).where(Principle.id.in_(principle_ids))
         )
     }
-    context = _Context(requisition, panel, users, principles)
+    context = _Context(requisition, panel, users, principles, zone=zone)
     hiring_manager_id = panel.hiring_manager_id or requisition.hiring_manager_id
     if panel.hiring_manager_id is not None:
         problem = hiring_manager_problem(context.user(panel.hiring_manager_id))
@@ -453,7 +471,7 @@ def _check_times(context: _Context, loop: Loop | None) -> None:
         if later.starts_at < earlier.ends_at:
             context.add(
                 "starts_at",
-                f"This interview starts before the one at {_when(earlier.starts_at)} ends; "
+                f"This interview starts before the one at {context.when(earlier.starts_at)} ends; "
                 "the candidate can be in one interview at a time.",
                 index,
             )
@@ -487,14 +505,47 @@ def _check_times(context: _Context, loop: Loop | None) -> None:
                 person = context.users.get(plan.interviewer_id)
                 name = person.name if person else "This interviewer"
                 message = (
-                    f"{name} has another interview from {_when(other.starts_at)} to "
-                    f"{other.ends_at.strftime('%H:%M')} UTC; pick a time that does not overlap."
+                    f"{name} has another interview from {context.when(other.starts_at)} to "
+                    f"{context.when(other.ends_at, '%H:%M')}; pick a time that does not overlap."
                 )
                 if index is None:
                     context.add("shadow_id", message)
                 else:
                     context.add("starts_at", message, index)
                 break
+
+
+def scheduling_problems(
+    panel: PanelPlan, *, now: datetime, min_panel_size: int, past_confirmed: bool
+) -> list[Problem]:
+    """What keeps a valid panel from being scheduled now: fewer interviews than the minimum (the
+    Bar Raiser's counts, a shadow's does not), or interviews already past that the recruiter has
+    not confirmed (a loop entered after the fact, say)."""
+    problems: list[Problem] = []
+    count = len(panel.interviews)
+    if count < min_panel_size:
+        problems.append(
+            Problem(
+                "interviews",
+                f"A loop needs at least {min_panel_size} interviews, the Bar Raiser's included, "
+                f"before it can be scheduled; this one has {count}. Add interviewers.",
+            )
+        )
+    past = sum(1 for plan in panel.interviews if plan.starts_at < now)
+    if past and not past_confirmed:
+        what = (
+            "Every interview of this loop is"
+            if past == count
+            else f"{past} of the loop's {count} interviews {'is' if past == 1 else 'are'}"
+        )
+        problems.append(
+            Problem(
+                "confirm_past",
+                f"{what} in the past. Tick the box to confirm they were held as planned, "
+                "or move them.",
+            )
+        )
+    return problems
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..requisitions.models import Requisition, RequisitionStatus
+from ..settings.services import current_settings, zone_of
+from ..zones import format_local
 from .calendar import slot_of
 from .models import Interview, InterviewPrinciple, Loop
 from .notices import PanelDiff, cancel_panel, invite_panel, tell_panel_changes
@@ -28,6 +30,7 @@ from .rules import (
     PanelInvalid,
     PanelPlan,
     Problem,
+    scheduling_problems,
     shadow_slot,
     trainee_leads,
     validate_panel,
@@ -84,6 +87,11 @@ def _refuse_stale(loop: Loop, expected_version: int | None) -> None:
     see Loop.__mapper_args__.)"""
     if expected_version is not None and expected_version != loop.version:
         raise Conflict(STALE_MESSAGE, field="version")
+
+
+def _zone(actor: User | None) -> str | None:
+    """The zone a refusal names times in: the acting person's (the importer's: UTC)."""
+    return zone_of(actor) if actor is not None else None
 
 
 def _refuse(problems: list[Problem]) -> None:
@@ -174,7 +182,7 @@ def _apply_panel(
                     "it cannot be moved.",
                     field="interviews",
                 )
-            changes.append(f"moved {name} to {plan.starts_at:%Y-%m-%d %H:%M} UTC")
+            changes.append(f"moved {name} to {format_local(plan.starts_at, 'UTC')}")
             diff.moved.append(interview)
             # A moved interview keeps the time for feedback it was scheduled with.
             interview.feedback_due_at = interview_end(plan.starts_at, plan.duration_minutes) + (
@@ -249,7 +257,7 @@ def create_loop(
     if requisition is None:
         raise PanelInvalid(problems)
     _lock_people(panel)
-    _refuse(problems + validate_panel(requisition, panel))
+    _refuse(problems + validate_panel(requisition, panel, zone=_zone(actor)))
     assert candidate is not None  # refused above, as a problem on the candidate field
     loop = Loop(
         candidate=candidate,
@@ -300,7 +308,7 @@ def update_panel(
     ensure_panel_editable(loop)
     _refuse_stale(loop, expected_version)
     _lock_people(panel)
-    _refuse(validate_panel(loop.requisition, panel, loop=loop))
+    _refuse(validate_panel(loop.requisition, panel, loop=loop, zone=_zone(actor)))
     hiring_manager_id = panel.hiring_manager_id or loop.requisition.hiring_manager_id
     before = (loop.hiring_manager_id, loop.bar_raiser_id)
     diff = PanelDiff()
@@ -382,16 +390,30 @@ def transition(
 
 
 def schedule_loop(
-    loop: Loop, *, actor: User | None, now: datetime, expected_version: int | None = None
+    loop: Loop,
+    *,
+    actor: User | None,
+    now: datetime,
+    expected_version: int | None = None,
+    confirm_past: bool = False,
 ) -> None:
     """draft → scheduled, only if every rule passes now (certifications, settings and other loops
-    may have changed since the panel was saved)."""
+    may have changed since the panel was saved), the panel has the minimum size, and interviews
+    already in the past are confirmed (`confirm_past`)."""
     loop = lock_loop(loop.id)
     if not loop.can_move_to(LoopState.SCHEDULED):
         raise Conflict(f"A {loop.state.value} loop cannot be scheduled.", field="state")
     panel = panel_plan_of(loop)
     _lock_people(panel)
-    _refuse(validate_panel(loop.requisition, panel, loop=loop))
+    _refuse(
+        validate_panel(loop.requisition, panel, loop=loop, zone=_zone(actor))
+        + scheduling_problems(
+            panel,
+            now=now,
+            min_panel_size=current_settings().min_panel_size,
+            past_confirmed=confirm_past,
+        )
+    )
     transition(loop, LoopState.SCHEDULED, actor=actor, now=now, expected_version=expected_version)
     invite_panel(loop, now=now)
 

@@ -17,7 +17,8 @@ from flask_login import current_user, login_required
 
 from .. import clock, policy
 from ..audit.services import events_for
-from ..candidates.queries import candidate_choices
+from ..auth.models import User
+from ..candidates.queries import SEARCH_RESULTS, search_candidates
 from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
@@ -25,10 +26,19 @@ from ..feedback.queries import panel_progress
 from ..pages import act, load_or_404, paginate, state_filter
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
+from ..settings.services import current_settings
+from ..settings.viewer import viewer_zone
 from .calendar import interview_event
-from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, VersionForm
+from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, ScheduleForm, VersionForm
 from .models import LIST_ROW, PANEL, Interview, Loop
-from .queries import CALENDAR, panel_choices
+from .queries import (
+    CALENDAR,
+    ListOutcome,
+    outcome_filter,
+    panel_choices,
+    search_clause,
+    with_outcome,
+)
 from .rules import PanelInvalid, Problem, coverage
 from .services import (
     EDITABLE_STATES,
@@ -48,7 +58,12 @@ bp = Blueprint("loops", __name__, url_prefix="/loops")
 @bp.route("/")
 @login_required
 def index():
-    """The loops the user may see (recruiters: all), newest first, filterable by state."""
+    """The loops the user may see (recruiters: all), newest first, filterable by state and
+    outcome and searchable by candidate, requisition and interviewer.
+
+    Someone who manages no loops sees theirs: their ids are read first by index (interviews,
+    loops managed, loops led), so the page costs the same whatever the size of the history.
+    An outcome filter never finds a loop whose outcome is sealed from the reader."""
     state = state_filter(
         "state",
         LoopState,
@@ -56,9 +71,17 @@ def index():
         everything="",
         refusal="There is no loop state called {value!r}.",
     )
-    query = sa.select(Loop).where(policy.loops_visible_to(current_user)).options(*LIST_ROW)
+    outcome = outcome_filter()
+    text = request.args.get("q", "").strip()[:200]
+    query = sa.select(Loop).options(*LIST_ROW)
+    if not policy.can_manage_loops(current_user):
+        mine = list(db.session.scalars(policy.loop_ids_visible_to(current_user)))
+        query = query.where(Loop.id.in_(mine))
     if state is not None:
         query = query.where(Loop.state == state)
+    query = with_outcome(query, outcome, current_user)
+    if text:
+        query = query.where(search_clause(text))
     page = paginate(
         query.order_by(
             Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id.desc()
@@ -66,7 +89,16 @@ def index():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("loops/index.html", page=page, state=state, states=list(LoopState))
+    return render_template(
+        "loops/index.html",
+        page=page,
+        state=state,
+        states=list(LoopState),
+        outcome=outcome,
+        outcomes=list(ListOutcome),
+        text=text,
+        sealed=policy.loops_sealed_for(current_user, [loop.id for loop in page.items]),
+    )
 
 
 # --- the panel editor --------------------------------------------------------------------------
@@ -89,11 +121,27 @@ def _attach(form: PanelForm, problems: list[Problem], rows: list[int]) -> list[s
 
 
 def _render_panel(form: PanelForm, loop: Loop | None, status: int = 200, **context):
-    form.set_choices(**panel_choices())
+    requisition = loop.requisition if loop is not None else None
+    if isinstance(form, NewLoopForm) and form.requisition_id.data:
+        requisition = db.session.get(Requisition, form.requisition_id.data)
+    choices = panel_choices(requisition, hiring_manager_id=form.hiring_manager_id.data)
+    picked = form.bar_raiser_id.data
+    if picked is not None and picked not in {user_id for user_id, _ in choices["bar_raisers"]}:
+        # Kept in sight so the recruiter sees whom they had picked; the field says why not.
+        person = db.session.get(User, picked)
+        if person is not None:
+            choices["bar_raisers"].insert(0, (picked, f"{person.name} (not eligible)"))
+    form.set_choices(**choices)
     if isinstance(form, NewLoopForm):
-        candidates = candidate_choices(include_id=form.candidate_id.data)
+        candidates, found = search_candidates(
+            form.candidate_query.data, include_id=form.candidate_id.data
+        )
         form.candidate_id.choices = [("", "Pick the candidate"), *candidates]
         form.requisition_id.choices = [("", "Pick the requisition"), *open_requisition_choices()]
+        context["candidates_found"] = found
+        context["candidates_shown"] = min(found, SEARCH_RESULTS)
+    context["zone"] = viewer_zone()
+    context["min_panel_size"] = current_settings().min_panel_size
     context.setdefault("panel_errors", [])
     context["has_problems"] = bool(
         context["panel_errors"] or form.errors or any(row.errors for row in form.interviews)
@@ -134,8 +182,41 @@ def _panel_actions(form: PanelForm, requisition: Requisition | None, loop: Loop 
     if form.add_row.data:
         form.ensure_rows(len(form.interviews) + 1)
         return _render_panel(form, loop)
+    if isinstance(form, NewLoopForm) and form.find_candidate.data:
+        return _render_panel(form, loop)
     if form.suggest.data:
         return _suggest(form, requisition, loop)
+    return None
+
+
+def _starting_panel(form: NewLoopForm) -> str | None:
+    """Fill a new loop's panel from the requisition's interview plan (`from_plan=1`) or from
+    another loop's panel (`copy=<loop id>`: its requisition, people and principles), the times
+    left for the recruiter. Says where the panel came from, or None."""
+    source_id = request.args.get("copy", type=int)
+    if source_id:
+        source = load_or_404(Loop, source_id, check=policy.can_view_loop, options=PANEL)
+        plan = panel_plan_of(source)
+        form.requisition_id.data = source.requisition_id
+        form.fill_from(plan)
+        for row in form.interviews:
+            row.starts_at.data = None
+        return f"the panel of the loop for {source.candidate.display_name}"
+    if request.args.get("from_plan") and form.requisition_id.data:
+        requisition = db.session.get(Requisition, form.requisition_id.data)
+        if requisition is None or not requisition.plan:
+            return None
+        while len(form.interviews):
+            form.interviews.pop_entry()
+        for slot in requisition.plan:
+            form.interviews.append_entry(
+                {
+                    "interviewer_id": slot.interviewer_id,
+                    "duration_minutes": slot.duration_minutes,
+                    "principle_ids": list(slot.principle_ids),
+                }
+            )
+        return f"the interview plan of {requisition.title}"
     return None
 
 
@@ -148,8 +229,10 @@ def new():
     if request.method == "GET":
         form.candidate_id.data = request.args.get("candidate", type=int)
         form.requisition_id.data = request.args.get("requisition", type=int)
-        form.ensure_rows(DEFAULT_ROWS)
-        return _render_panel(form, None)
+        form.candidate_query.data = request.args.get("candidate_q", "")[:200]
+        copied = _starting_panel(form)
+        form.ensure_rows(len(form.interviews) + 1 if copied else DEFAULT_ROWS)
+        return _render_panel(form, None, copied_from=copied)
     requisition = db.session.get(Requisition, form.requisition_id.data or 0)
     answer = _panel_actions(form, requisition, None)
     if answer is not None:
@@ -230,8 +313,15 @@ def edit_panel(loop_id: int):
 # --- the loop page and its state moves ---------------------------------------------------------
 
 
-def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None = None):
+def _render_detail(
+    loop: Loop,
+    status: int = 200,
+    cancel_form: CancelForm | None = None,
+    schedule_form: ScheduleForm | None = None,
+):
     cancel_form = cancel_form or CancelForm(formdata=None, version=loop.version)
+    schedule_form = schedule_form or ScheduleForm(formdata=None, version=loop.version)
+    now = clock.now()
     history = events_for(loop)
     # Votes, the proposal and the verdict only to whom the debrief page shows them.
     own_submitted = any(
@@ -252,6 +342,8 @@ def _render_detail(loop: Loop, status: int = 200, cancel_form: CancelForm | None
         history=history,
         sealed=sealed,
         move_form=VersionForm(formdata=None, version=loop.version),
+        schedule_form=schedule_form,
+        past_interviews=[i for i in loop.interviews if not i.is_shadow and i.starts_at < now],
         cancel_form=cancel_form,
         editable=loop.state in EDITABLE_STATES,
         LoopState=LoopState,
@@ -281,9 +373,16 @@ def schedule(loop_id: int):
     an illegal move or a stale page is a 409."""
     loop = load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL)
     policy.require(policy.can_manage_loops(current_user))
-    form = _version_form()
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        abort(400, "The form expired or lost the loop's version; reload the page and try again.")
 
     def refused(error: PanelInvalid):
+        confirm = [p.message for p in error.problems if p.field == "confirm_past"]
+        if len(confirm) == len(error.problems):
+            # Only the confirmation is missing: ask for it beside the button.
+            form.confirm_past.errors = confirm
+            return _render_detail(loop, 422, schedule_form=form)
         panel = PanelForm(formdata=None)
         panel.fill_from(panel_plan_of(loop), version=loop.version)
         rows = list(range(len(panel.interviews)))
@@ -293,7 +392,11 @@ def schedule(loop_id: int):
     return act(
         form,
         lambda: schedule_loop(
-            loop, expected_version=int(form.version.data), actor=current_user, now=clock.now()
+            loop,
+            expected_version=int(form.version.data),
+            actor=current_user,
+            now=clock.now(),
+            confirm_past=bool(form.confirm_past.data),
         ),
         validate=False,
         page=lambda status: _render_detail(loop, status),
@@ -357,7 +460,7 @@ def interview_calendar(interview_id: int):
         check=lambda user, interview: policy.can_view_loop(user, interview.loop),
         options=CALENDAR,
     )
-    body = interview_event(interview, now=clock.now())
+    body = interview_event(interview, now=clock.now(), zone=viewer_zone())
     return Response(
         body,
         mimetype="text/calendar",

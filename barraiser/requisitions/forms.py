@@ -6,10 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..auth.forms import MultiCheckboxField, optional_id
+from ..database import row_id
 from ..principles.models import Principle
 from .services import QUESTION_LIMIT, QUESTIONS_PER_PRINCIPLE, questions_field
 
@@ -63,3 +73,30 @@ def questions_form(principles: Sequence[Principle], **kwargs: Any) -> Requisitio
             ),
         )
     return Form(**kwargs)
+
+
+class PlanSlotRow(Form):
+    """One slot of the interview plan; a row with no principle is left out."""
+
+    principle_ids = MultiCheckboxField("Principles to probe", coerce=row_id, validate_choice=False)
+    duration_minutes = IntegerField(
+        "Minutes",
+        default=60,
+        validators=[Optional(), NumberRange(min=1, max=480, message="1 to 480 minutes.")],
+    )
+    interviewer_id = SelectField(
+        "Usual interviewer (optional)", coerce=optional_id, validate_choice=False
+    )
+
+
+class PlanForm(FlaskForm):
+    slots = FieldList(FormField(PlanSlotRow), min_entries=1, max_entries=12)
+    submit = SubmitField("Save the plan")
+    add_row = SubmitField("Add a slot")
+
+    def set_choices(
+        self, *, people: list[tuple[int, str]], principles: list[tuple[int, str]]
+    ) -> None:
+        for row in self.slots:
+            row.interviewer_id.choices = [("", "—"), *people]
+            row.principle_ids.choices = principles

@@ -52,6 +52,52 @@ class Requisition(Model):
     required_principles: Mapped[list[Principle]] = relationship(
         secondary=requisition_principle, order_by=Principle.position, lazy="selectin"
     )
+    plan: Mapped[list[PlanSlot]] = relationship(
+        order_by="PlanSlot.position, PlanSlot.id", cascade="all, delete-orphan"
+    )
+
+
+class PlanSlot(Model):
+    """One slot of a requisition's interview plan: the principles an interview probes, how long
+    it lasts and, optionally, who usually holds it. Loops are built from the plan in one step."""
+
+    __tablename__ = "plan_slot"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("requisition.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    interviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    interviewer: Mapped[User | None] = relationship()
+    assignments: Mapped[list[PlanSlotPrinciple]] = relationship(
+        order_by="PlanSlotPrinciple.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def principle_ids(self) -> tuple[int, ...]:
+        return tuple(assignment.principle_id for assignment in self.assignments)
+
+
+class PlanSlotPrinciple(Model):
+    __tablename__ = "plan_slot_principle"
+
+    slot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("plan_slot.id", ondelete="CASCADE"), primary_key=True
+    )
+    principle_id: Mapped[int] = mapped_column(sa.ForeignKey("principle.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    principle: Mapped[Principle] = relationship(lazy="joined")
 
 
 class RequisitionQuestions(Model):

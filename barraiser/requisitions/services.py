@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,7 +17,13 @@ from ..errors import Conflict, Forbidden, NeedsConfirmation, RuleViolation
 from ..extensions import db
 from ..loops.models import Loop
 from ..principles.models import Principle
-from .models import Requisition, RequisitionQuestions, RequisitionStatus
+from .models import (
+    PlanSlot,
+    PlanSlotPrinciple,
+    Requisition,
+    RequisitionQuestions,
+    RequisitionStatus,
+)
 from .rules import hiring_manager_problem
 
 
@@ -277,3 +284,86 @@ def set_requisition_questions(
         )
     db.session.flush()
     return len(changes)
+
+
+MAX_PLAN_SLOTS = 12
+MAX_SLOT_MINUTES = 480
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """One slot of an interview plan as the recruiter gives it."""
+
+    principle_ids: tuple[int, ...]
+    duration_minutes: int = 60
+    interviewer_id: int | None = None
+
+
+def save_plan(
+    requisition: Requisition, slots: Sequence[SlotPlan], *, actor: User | None, now: datetime
+) -> bool:
+    """Replace the requisition's interview plan with `slots` (in order). Each slot probes one to
+    three principles from the catalog, lasts 1 to 480 minutes, and names an active interviewer or
+    none. Refuses (RuleViolation on the field) otherwise. Returns whether the plan changed."""
+    if len(slots) > MAX_PLAN_SLOTS:
+        raise RuleViolation(f"A plan holds at most {MAX_PLAN_SLOTS} slots.", field="plan")
+    wanted = {pid for slot in slots for pid in slot.principle_ids}
+    known = {
+        principle.id: principle
+        for principle in db.session.scalars(sa.select(Principle).where(Principle.id.in_(wanted)))
+    }
+    people = {slot.interviewer_id for slot in slots} - {None}
+    active = set(
+        db.session.scalars(sa.select(User.id).where(User.id.in_(people), User.active.is_(True)))
+    )
+    for number, slot in enumerate(slots, start=1):
+        ids = tuple(dict.fromkeys(slot.principle_ids))
+        if not 1 <= len(ids) <= 3:
+            raise RuleViolation(f"Slot {number}: give it one to three principles.", field="plan")
+        if any(pid not in known or known[pid].retired for pid in ids):
+            raise RuleViolation(
+                f"Slot {number}: pick principles in use from the catalog.", field="plan"
+            )
+        if not 0 < slot.duration_minutes <= MAX_SLOT_MINUTES:
+            raise RuleViolation(
+                f"Slot {number}: an interview lasts 1 to {MAX_SLOT_MINUTES} minutes.",
+                field="plan",
+            )
+        if slot.interviewer_id is not None and slot.interviewer_id not in active:
+            raise RuleViolation(
+                f"Slot {number}: pick an active interviewer, or none.", field="plan"
+            )
+    before = [
+        (tuple(s.principle_ids), s.duration_minutes, s.interviewer_id) for s in requisition.plan
+    ]
+    after = [
+        (tuple(dict.fromkeys(s.principle_ids)), s.duration_minutes, s.interviewer_id) for s in slots
+    ]
+    if before == after:
+        return False
+    requisition.plan.clear()
+    db.session.flush()
+    for position, (ids, minutes, interviewer_id) in enumerate(after):
+        requisition.plan.append(
+            PlanSlot(
+                position=position,
+                duration_minutes=minutes,
+                interviewer_id=interviewer_id,
+                assignments=[
+                    PlanSlotPrinciple(principle_id=pid, position=index)
+                    for index, pid in enumerate(ids)
+                ],
+            )
+        )
+    record(
+        "requisition.plan_changed",
+        actor=actor,
+        subject=requisition,
+        now=now,
+        slots=[
+            {"principles": [known[pid].name for pid in ids], "minutes": minutes}
+            for ids, minutes, _ in after
+        ],
+    )
+    db.session.flush()
+    return True

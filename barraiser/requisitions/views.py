@@ -7,25 +7,34 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock, policy
 from ..database import count_by
 from ..errors import NeedsConfirmation
 from ..extensions import db
 from ..loops.models import LIST_ROW, Loop
+from ..loops.queries import outcome_filter, with_outcome
 from ..pages import act, load_or_404, paginate, state_filter
 from ..principles.forms import ConfirmForm
 from ..principles.models import Principle
 from ..principles.services import active_principles
-from .forms import RequisitionForm, RequisitionQuestionsForm, questions_form
-from .models import Requisition, RequisitionStatus
-from .queries import hiring_manager_choices, principle_choices, role_questions
+from .forms import PlanForm, RequisitionForm, RequisitionQuestionsForm, questions_form
+from .models import PlanSlot, Requisition, RequisitionStatus
+from .queries import (
+    active_users,
+    hiring_manager_choices,
+    person_label,
+    principle_choices,
+    role_questions,
+)
 from .services import (
     QUESTION_LIMIT,
     QUESTIONS_PER_PRINCIPLE,
+    SlotPlan,
     create_requisition,
     questions_field,
+    save_plan,
     set_requisition_questions,
     set_requisition_status,
     update_requisition,
@@ -107,11 +116,17 @@ def detail(requisition_id: int):
         Requisition,
         requisition_id,
         check=policy.can_view_requisition,
-        options=[joinedload(Requisition.hiring_manager)],
+        options=[
+            joinedload(Requisition.hiring_manager),
+            selectinload(Requisition.plan).joinedload(PlanSlot.interviewer),
+        ],
+    )
+    outcome = outcome_filter()
+    query = sa.select(Loop).where(
+        Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user)
     )
     page = paginate(
-        sa.select(Loop)
-        .where(Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user))
+        with_outcome(query, outcome, current_user)
         .options(*LIST_ROW)
         .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id),
         per_page=current_app.config["PAGE_SIZE"],
@@ -122,6 +137,8 @@ def detail(requisition_id: int):
         "requisitions/detail.html",
         requisition=requisition,
         page=page,
+        outcome=outcome,
+        sealed=policy.loops_sealed_for(current_user, [loop.id for loop in page.items]),
         is_open=requisition.status is RequisitionStatus.OPEN,
         own_questions=[
             (principle, own[principle.id])
@@ -248,3 +265,61 @@ def close(requisition_id: int):
 @login_required
 def reopen(requisition_id: int):
     return _set_status(requisition_id, RequisitionStatus.OPEN, "The requisition is open again.")
+
+
+@bp.route("/<int:requisition_id>/plan", methods=["GET", "POST"])
+@login_required
+def plan(requisition_id: int):
+    """The requisition's interview plan: the panel's slots (principles, length, usual
+    interviewer), from which a loop is built in one step."""
+    requisition = load_or_404(Requisition, requisition_id, check=policy.can_view_requisition)
+    policy.require(policy.can_manage_loops(current_user))
+    if request.method == "GET":
+        form = PlanForm(formdata=None)
+        while len(form.slots):
+            form.slots.pop_entry()
+        for slot in requisition.plan:
+            form.slots.append_entry(
+                {
+                    "principle_ids": list(slot.principle_ids),
+                    "duration_minutes": slot.duration_minutes,
+                    "interviewer_id": slot.interviewer_id,
+                }
+            )
+        form.slots.append_entry()
+    else:
+        form = PlanForm()
+        if form.add_row.data and len(form.slots) < form.slots.max_entries:
+            form.slots.append_entry()
+            return _plan_page(form, requisition, 200)
+
+    def slots() -> list[SlotPlan]:
+        return [
+            SlotPlan(
+                principle_ids=tuple(row.principle_ids.data or ()),
+                duration_minutes=row.duration_minutes.data or 60,
+                interviewer_id=row.interviewer_id.data,
+            )
+            for row in form.slots
+            if row.principle_ids.data or row.interviewer_id.data
+        ]
+
+    if request.method == "GET":
+        return _plan_page(form, requisition, 200)
+    return act(
+        form,
+        lambda: save_plan(requisition, slots(), actor=current_user, now=clock.now()),
+        page=lambda status: _plan_page(form, requisition, status),
+        field="submit",
+        done=lambda changed: "The interview plan is saved." if changed else "Nothing changed.",
+        then=url_for("requisitions.detail", requisition_id=requisition.id),
+    )
+
+
+def _plan_page(form: PlanForm, requisition: Requisition, status: int):
+    form.set_choices(people=people_choices(), principles=principle_choices())
+    return render_template("requisitions/plan.html", form=form, requisition=requisition), status
+
+
+def people_choices() -> list[tuple[int, str]]:
+    return [(user.id, person_label(user)) for user in db.session.scalars(active_users())]

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, FloatField, IntegerField, SubmitField
+from wtforms import BooleanField, Field, FloatField, IntegerField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
+from ..zones import zone_names
 from .mechanism import SETTINGS, Setting, SettingError
 
 
@@ -38,6 +40,14 @@ def setting_field(setting: Setting) -> Any:
     """The form field for one setting, labelled and explained as the setting is."""
     if setting.kind is bool:
         return BooleanField(setting.label, description=setting.help)
+    if setting.kind is str:
+        return SelectField(
+            setting.label,
+            description=setting.help,
+            choices=[SelectChoice(name, name) for name in zone_names()],
+            validate_choice=False,  # WithinSetting says what is wrong, in the setting's words
+            validators=[WithinSetting(setting)],
+        )
     number_field = IntegerField if setting.kind is int else FloatField
     return number_field(
         setting.label,
@@ -45,6 +55,24 @@ def setting_field(setting: Setting) -> Any:
         validators=[WithinSetting(setting)],
         invalid_value_message=f"Enter {setting.expected}.",
     )
+
+
+class ProfileForm(FlaskForm):
+    """A person's own preferences: the time zone they read and enter times in."""
+
+    time_zone = SelectField(
+        "Your time zone",
+        description="Times are shown and entered in it everywhere, and your emails and calendar "
+        "invitations name it.",
+        validate_choice=False,  # the service checks the name and says what is wrong
+    )
+    submit = SubmitField("Save")
+
+    def set_choices(self, organisation_zone: str) -> None:
+        self.time_zone.choices = [
+            SelectChoice("", f"The organisation's ({organisation_zone})"),
+            *(SelectChoice(name, name) for name in zone_names()),
+        ]
 
 
 SettingsForm: type[FlaskForm] = type(

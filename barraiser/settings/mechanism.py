@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
-Value = int | float | bool
+from ..zones import DEFAULT_ZONE, is_zone
+
+Value = int | float | bool | str
 
 
 class SettingError(ValueError):
@@ -159,6 +161,21 @@ class MechanismSettings:
         maximum=90,
     )
 
+    min_panel_size: int = setting(
+        4,
+        label="Minimum panel size (interviews, counting the Bar Raiser)",
+        help="A loop with fewer interviews than this cannot be scheduled.",
+        minimum=1,
+        maximum=12,
+    )
+    time_zone: str = setting(
+        DEFAULT_ZONE,
+        label="Organisation time zone",
+        help="An IANA name such as Europe/Berlin. Times are shown and entered in it for everyone "
+        "who has not chosen their own zone on their profile.",
+        config="ORGANISATION_TIME_ZONE",
+    )
+
     def __post_init__(self) -> None:
         for key, spec in SETTINGS.items():
             value = getattr(self, key)
@@ -184,7 +201,7 @@ class Setting:
     """One setting as its field declares it: what the form, the history and the checks need."""
 
     key: str
-    kind: type[int] | type[float] | type[bool]
+    kind: type[int] | type[float] | type[bool] | type[str]
     default: Value
     label: str
     help: str
@@ -197,6 +214,8 @@ class Setting:
         """What the setting accepts, in words: 'a whole number from 1 to 336'."""
         if self.kind is bool:
             return "on or off"
+        if self.kind is str:
+            return "a time zone name such as Europe/Berlin or America/New_York"
         noun = "a whole number" if self.kind is int else "a number"
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
@@ -213,6 +232,11 @@ class Setting:
         if self.kind is bool:
             if isinstance(value, bool):
                 return value
+            raise SettingError(self, value)
+        if self.kind is str:
+            # The one text setting is a time zone.
+            if is_zone(value):
+                return value  # type: ignore[return-value]
             raise SettingError(self, value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SettingError(self, value)

@@ -12,11 +12,20 @@ from flask import current_app
 
 from ..audit.services import record
 from ..auth.models import User
+from ..errors import RuleViolation
 from ..extensions import db
+from ..zones import is_zone
 from .mechanism import SETTINGS, MechanismSettings, SettingError
 from .models import MechanismSetting
 
-__all__ = ["SETTINGS", "MechanismSettings", "change_settings", "current_settings"]
+__all__ = [
+    "SETTINGS",
+    "MechanismSettings",
+    "change_settings",
+    "current_settings",
+    "set_time_zone",
+    "zone_of",
+]
 
 
 def _settings_from(rows: Iterable[MechanismSetting]) -> MechanismSettings:
@@ -74,3 +83,34 @@ def change_settings(new: MechanismSettings, *, actor: User, now: datetime) -> li
         )
     db.session.flush()
     return list(changes)
+
+
+def zone_of(user: User | None, settings: MechanismSettings | None = None) -> str:
+    """The time zone `user` reads and enters times in: their own, else the organisation's."""
+    if user is not None and getattr(user, "time_zone", None) and is_zone(user.time_zone):
+        return user.time_zone  # type: ignore[return-value]
+    return (settings or current_settings()).time_zone
+
+
+def set_time_zone(user: User, name: str | None, *, actor: User, now: datetime) -> bool:
+    """Set `user`'s own time zone (None: follow the organisation's). Refuses a name zoneinfo does
+    not know (RuleViolation, on the field). Returns whether anything changed."""
+    name = (name or "").strip() or None
+    if name is not None and not is_zone(name):
+        raise RuleViolation(
+            f"{name[:64]!r} is not a time zone; pick one from the list, such as Europe/Berlin.",
+            field="time_zone",
+        )
+    if user.time_zone == name:
+        return False
+    old, user.time_zone = user.time_zone, name
+    record(
+        "user.time_zone_changed",
+        actor=actor,
+        subject=user,
+        now=now,
+        old=old,
+        new=name,
+    )
+    db.session.flush()
+    return True

@@ -74,8 +74,8 @@ def build_loop_as_recruiter(page: Page, base_url: str, people: dict) -> int:
     for index, (person, principle) in enumerate(zip(interviewers, PRINCIPLES, strict=True)):
         row = page.locator("fieldset.panel-row").nth(index)
         row.get_by_label("Interviewer").select_option(label=person.label)
-        row.get_by_label("Starts (UTC)").fill(f"2026-03-03T{9 + index:02d}:00")
-        row.get_by_label("Principles to probe").select_option(label=[principle])
+        row.get_by_label("Starts").fill(f"2026-03-03T{9 + index:02d}:00")
+        row.get_by_label(principle, exact=True).check()
     page.get_by_role("button", name="Create loop").click()
     expect(page.get_by_text("The loop was created as a draft.")).to_be_visible()
     page.get_by_role("button", name="Schedule the loop").click()

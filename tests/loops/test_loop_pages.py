@@ -127,7 +127,7 @@ def test_a_half_filled_row_says_what_is_missing(org, recruiter, panel_form, erro
     assert "Pick the interviewer, or clear this row." in error_of(
         page, "interviews-4-interviewer_id"
     )
-    assert "Give the start time (UTC)." in error_of(page, "interviews-4-starts_at")
+    assert "Give the start time." in error_of(page, "interviews-4-starts_at")
 
 
 def test_add_another_interview_adds_a_row_and_saves_nothing(org, recruiter, panel_form):
@@ -143,8 +143,12 @@ def test_add_another_interview_adds_a_row_and_saves_nothing(org, recruiter, pane
 
 
 def _selected(page: str, name: str) -> list[str]:
-    select = re.search(rf'<select[^>]*name="{re.escape(name)}".*?</select>', page, re.S).group(0)
-    return re.findall(r'<option selected value="([^"]*)"', select)
+    """The options chosen in a select, or the boxes ticked in a group of checkboxes."""
+    select = re.search(rf'<select[^>]*name="{re.escape(name)}".*?</select>', page, re.S)
+    if select is None:
+        boxes = re.findall(rf'<input checked[^>]*name="{re.escape(name)}"[^>]*>', page)
+        return [re.search(r'value="([^"]*)"', box).group(1) for box in boxes]
+    return re.findall(r'<option selected value="([^"]*)"', select.group(0))
 
 
 def test_suggest_splits_the_principles_and_proposes_the_least_loaded_bar_raiser(

@@ -46,6 +46,7 @@ PEOPLE_DEFAULTS = {
     "performance_second_rating_months": 12,
 }
 FORM |= {key: str(value) for key, value in PEOPLE_DEFAULTS.items()}
+FORM |= {"min_panel_size": "4", "time_zone": "UTC"}
 # A value other than the default for every setting, each of its setting's type.
 CHANGED = {
     "feedback_deadline_hours": 48,
@@ -63,6 +64,8 @@ CHANGED = {
     "review_cadence_months": 3,
     "candidate_survey": True,
     "candidate_survey_days": 7,
+    "min_panel_size": 5,
+    "time_zone": "Europe/Berlin",
 }
 
 
@@ -85,6 +88,8 @@ def test_defaults_apply_until_changed(app):
         **FLAG_DEFAULTS,
         **REVIEW_DEFAULTS,
         **PEOPLE_DEFAULTS,
+        "min_panel_size": 4,
+        "time_zone": "UTC",
     }
     assert settings == DEFAULTS == MechanismSettings()
 
@@ -282,6 +287,10 @@ def _bad_inputs() -> list[tuple[str, str | None, str]]:
         if setting.kind is bool:
             continue
         message = f"Enter {setting.expected}."
+        if setting.kind is str:  # the organisation's time zone: a name zoneinfo knows
+            for sent in ["Mars/Olympus_Mons", "utc ", "Europe/Berlin/", "", None]:
+                cases.append((key, sent, message))
+            continue
         assert setting.minimum is not None and setting.maximum is not None
         below = setting.minimum - (1 if setting.kind is int else 0.01)
         above = setting.maximum + (1 if setting.kind is int else 0.01)
@@ -311,7 +320,7 @@ def test_bad_settings_are_shown_again_with_the_reason_and_change_nothing(
     # The reason, once, under the setting it is about; what was sent is kept in the box.
     assert page.count(message) == 1
     assert f'<div id="{key}-errors" class="invalid-feedback d-block">{message}</div>' in page
-    if sent:
+    if sent and SETTINGS[key].kind is not str:  # a zone is picked from a list, not typed
         assert f'value="{sent}"' in page
     # Nothing stored, not even the other settings sent with it.
     assert current_settings() == DEFAULTS
