@@ -25,6 +25,8 @@ from barraiser.extensions import db
 from barraiser.feedback.models import Feedback
 from barraiser.loops.models import Loop
 from barraiser.requisitions.services import set_requisition_questions
+from barraiser.reviews.models import Review
+from barraiser.reviews.services import open_review, queue_due_reviews
 from barraiser.training.services import add_mentor_note
 
 # The person each crawled role logs in as. Ana interviews on most panels and also recruits,
@@ -99,6 +101,11 @@ def build_organisation(*, password: str, now: datetime) -> Organisation:
         now=now,
     )
     create_token(user=admin, name="Reporting", actor=admin, now=now)
+    # Last month's review, fallen due and opened by its chair (admins chair an unnamed committee).
+    queue_due_reviews(now=now)
+    review = db.session.scalar(sa.select(Review).order_by(Review.id.desc()))
+    assert review is not None
+    open_review(review, actor=admin, now=now)
     requisition = loops["debrief"].requisition
     principle = requisition.required_principles[0]
     set_requisition_questions(
@@ -127,6 +134,7 @@ def build_organisation(*, password: str, now: datetime) -> Organisation:
         action_id=action.id,
         principle_id=principle.id,
         history_loop_id=history,
+        extra={"review_id": review.id},
     )
 
 

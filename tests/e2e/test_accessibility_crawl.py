@@ -80,6 +80,7 @@ ARGUMENTS: dict[str, Callable[[Organisation, object], list]] = {
     "action_id": lambda org, user: [org.action_id],
     "user_id": lambda org, user: [org.user("trainee").id, org.user("several_roles").id],
     "token": lambda org, user: [PASSWORD_LINK_TOKEN],
+    "review_id": lambda org, user: [org.extra["review_id"]],
 }
 
 
