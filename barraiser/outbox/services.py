@@ -37,6 +37,7 @@ from ..errors import Conflict, Forbidden
 from ..extensions import db
 from .emails import Envelope, build_email, render_body
 from .models import OutboxMessage, WebhookEndpoint
+from .queueing import queue_once
 from .webhooks import WebhookFailed, WebhookRefused
 from .webhooks import deliver as deliver_webhook
 
@@ -63,34 +64,20 @@ def queue_message(
     `link` is the path of the page the message is about (emails.app_path), for the recipient's
     notifications; `calendar` an .ics the email carries (an invitation, its update or cancel).
     """
-    exists = db.session.scalar(
-        sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    return queue_once(
+        dedupe_key,
+        now=now,
+        columns=lambda: {
+            "kind": kind,
+            "recipient_id": recipient.id,
+            "loop_id": loop_id,
+            "candidate_id": candidate_id,
+            "subject": subject,
+            "body": render_body(template, recipient=recipient, **context),
+            "link": link,
+            "calendar": calendar.decode() if isinstance(calendar, bytes) else calendar,
+        },
     )
-    if exists is not None:
-        return False
-    body = render_body(template, recipient=recipient, **context)
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                OutboxMessage(
-                    dedupe_key=dedupe_key,
-                    kind=kind,
-                    recipient_id=recipient.id,
-                    loop_id=loop_id,
-                    candidate_id=candidate_id,
-                    subject=subject,
-                    body=body,
-                    created_at=now,
-                    state=MessageState.QUEUED,
-                    attempts=0,
-                    next_attempt_at=now,
-                    link=link,
-                    calendar=calendar.decode() if isinstance(calendar, bytes) else calendar,
-                )
-            )
-    except sa.exc.IntegrityError:
-        return False
-    return True
 
 
 def queue_email(
@@ -107,33 +94,18 @@ def queue_email(
 ) -> bool:
     """Record an email to someone with no account (a candidate), once per `dedupe_key`; False
     when it was already queued. Delivered like any message; it is in nobody's notifications."""
-    exists = db.session.scalar(
-        sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    return queue_once(
+        dedupe_key,
+        now=now,
+        columns=lambda: {
+            "kind": kind,
+            "to_address": address,
+            "loop_id": loop_id,
+            "candidate_id": candidate_id,
+            "subject": subject,
+            "body": render_body(template, **context),
+        },
     )
-    if exists is not None:
-        return False
-    body = render_body(template, **context)
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                OutboxMessage(
-                    dedupe_key=dedupe_key,
-                    kind=kind,
-                    recipient_id=None,
-                    to_address=address,
-                    loop_id=loop_id,
-                    candidate_id=candidate_id,
-                    subject=subject,
-                    body=body,
-                    created_at=now,
-                    state=MessageState.QUEUED,
-                    attempts=0,
-                    next_attempt_at=now,
-                )
-            )
-    except sa.exc.IntegrityError:
-        return False
-    return True
 
 
 # How long a sweep's claim keeps other sweeps off a message, and how many it claims at a time.

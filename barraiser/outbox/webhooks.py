@@ -36,10 +36,10 @@ from standardwebhooks.webhooks import Webhook
 
 from ..audit.services import record
 from ..auth.models import User
-from ..domain import MessageState
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
-from .models import OutboxMessage, WebhookEndpoint
+from .models import WebhookEndpoint
+from .queueing import queue_once
 
 # The events an endpoint may subscribe to, with what each tells.
 WEBHOOK_EVENTS: dict[str, str] = {
@@ -233,29 +233,15 @@ def queue_event(
     )
     queued = 0
     for endpoint in endpoints:
-        dedupe_key = f"webhook:{endpoint.id}:{event}:{key}"
-        if db.session.scalar(
-            sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-        ):
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    OutboxMessage(
-                        dedupe_key=dedupe_key,
-                        kind=WEBHOOK_KIND,
-                        endpoint_id=endpoint.id,
-                        loop_id=loop_id,
-                        candidate_id=candidate_id,
-                        subject=event,
-                        body=body,
-                        created_at=now,
-                        state=MessageState.QUEUED,
-                        attempts=0,
-                        next_attempt_at=now,
-                    )
-                )
-        except sa.exc.IntegrityError:
+        columns: dict[str, Any] = {
+            "kind": WEBHOOK_KIND,
+            "endpoint_id": endpoint.id,
+            "loop_id": loop_id,
+            "candidate_id": candidate_id,
+            "subject": event,
+            "body": body,
+        }
+        if not queue_once(f"webhook:{endpoint.id}:{event}:{key}", now=now, columns=columns.copy):
             continue
         queued += 1
     return queued
