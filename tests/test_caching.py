@@ -4,7 +4,7 @@ or on the browser's disk."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -14,6 +14,7 @@ from barraiser.calibration.models import ActionItem
 from barraiser.domain import LoopState
 from barraiser.extensions import db
 from barraiser.models import Principle
+from barraiser.reviews.models import Review
 
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -35,6 +36,15 @@ def walk(app: Flask, make_loop, login_as, clock):
         updated_at=clock(),
     )
     db.session.add(action)
+    # Last month's review, fallen due.
+    db.session.add(
+        Review(
+            period_start=date(2026, 2, 1),
+            period_end=date(2026, 2, 28),
+            due_on=date(2026, 3, 1),
+            created_at=clock(),
+        )
+    )
     db.session.commit()
     interview = next(i for i in built.loop.interviews if i.interviewer_id == admin.id)
     ids = {
@@ -45,6 +55,7 @@ def walk(app: Flask, make_loop, login_as, clock):
         "loop_id": built.loop.id,
         "principle_id": db.session.scalars(db.select(Principle.id)).first(),
         "requisition_id": built.loop.requisition_id,
+        "review_id": db.session.scalars(db.select(Review.id)).one(),
         # Text arguments: a set-password token, SCIM's names. Unknown ones answer 404 (or 401
         # without a SCIM token), which must not be stored either.
         "token": "an-unknown-token",

@@ -164,8 +164,8 @@ def test_a_refused_change_says_why_and_changes_nothing(app, make_user, form, sta
 
 def test_the_account_menu_leads_to_the_password_page(login_as):
     client = login_as("interviewer")
-    page = client.get("/").get_data(as_text=True)
-    assert 'href="/account/password"' in page
+    assert 'href="/account/profile"' in client.get("/").get_data(as_text=True)
+    assert 'href="/account/password"' in client.get("/account/profile").get_data(as_text=True)
     assert "Change your password" in client.get("/account/password").get_data(as_text=True)
 
 

@@ -296,6 +296,8 @@ def test_flag_thresholds_are_set_on_the_settings_page(lenient_history, login_as)
         "review_cadence_months": "1",
         "candidate_survey": "",
         "candidate_survey_days": "14",
+        "min_panel_size": "4",
+        "time_zone": "UTC",
         "certification_loops_shadowed": "3",
         "certification_loops_led": "2",
         "performance_first_rating_months": "6",

@@ -132,6 +132,7 @@ def test_changing_your_password_signs_out_your_other_browser(
         log_in(other, live_server, "ada@example.com", PASSWORD)
         log_in(page, live_server, "ada@example.com", PASSWORD)
         page.get_by_role("link", name="Ada Lovelace").click()
+        page.get_by_role("link", name="Change your password").click()
         page.get_by_label("Current password").fill(PASSWORD)
         page.get_by_label("New password", exact=True).fill(NEW)
         page.get_by_label("New password again").fill(NEW)

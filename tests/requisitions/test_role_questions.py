@@ -150,7 +150,7 @@ def test_a_retired_principles_questions_can_be_removed_not_written(built, login_
     client = login_as("admin")
     url = f"/requisitions/{requisition.id}/questions"
     client.post(url, data={f"questions_{principle.id}": "Old?"})
-    retire_principle(principle, actor=None, now=clock())
+    retire_principle(principle, confirmed=True, actor=None, now=clock())
     db.session.commit()
     refused = client.post(url, data={f"questions_{principle.id}": "New?"})
     assert refused.status_code == 422
