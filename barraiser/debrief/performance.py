@@ -109,6 +109,9 @@ def _hires(*, now: datetime, hiring_manager: User | None = None) -> list[RatingD
             Loop.state == LoopState.DECIDED,
             Loop.outcome == Outcome.HIRE,
             Loop.decided_at <= now - timedelta(days=28 * earliest),
+            # Loops run here: imported history brings its ratings in the file, and nobody is
+            # asked about hires made before the mechanism was in use.
+            Loop.external_ref.is_(None),
             ~sealed_from(Loop.hiring_manager_id),
         )
         .options(
