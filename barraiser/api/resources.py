@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import jsonify, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from .. import clock, policy
 from ..auth.models import User
@@ -109,7 +110,11 @@ def user(user_id: int):
 def requisitions(args: dict):
     """Recruiters and admins see all; hiring managers theirs; `updated_since` reads `created_at`."""
     _allowed(Scope.REQUISITIONS_READ, policy.can_list_requisitions(current_user))
-    query = sa.select(Requisition).order_by(Requisition.id)
+    query = (
+        sa.select(Requisition)
+        .options(selectinload(Requisition.required_principles))
+        .order_by(Requisition.id)
+    )
     if not caller().is_service and not policy.can_manage_loops(current_user):
         query = query.where(Requisition.hiring_manager_id == current_user.id)
     if args["updated_since"] is not None:

@@ -101,6 +101,9 @@ def _steps(
     return tuple(steps)
 
 
+# Built once: an alias builds its column collection afresh each time it is made.
+_LATER_LOOP = aliased(Loop)
+
 RECENT_DECISIONS_DAYS = 30
 RECENT_DECISIONS_LIMIT = 10
 
@@ -140,7 +143,7 @@ def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
         .exists()
     )
     sealed = sa.and_(on_panel, ~submitted)
-    later = aliased(Loop)
+    later = _LATER_LOOP
     new_loop = (
         sa.select(sa.func.min(later.id))
         .where(

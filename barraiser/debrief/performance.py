@@ -23,7 +23,6 @@ from ..feedback.models import Feedback
 from ..loops.models import Interview, Loop
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
-from ..requisitions.models import Requisition
 from ..settings.services import current_settings
 from .models import HirePerformance
 
@@ -117,7 +116,7 @@ def _hires(*, now: datetime, hiring_manager: User | None = None) -> list[RatingD
         .options(
             joinedload(Loop.candidate),
             # The title only: not the principles the requisition requires (a statement more).
-            joinedload(Loop.requisition).lazyload(Requisition.required_principles),
+            joinedload(Loop.requisition),
             joinedload(Loop.hiring_manager),
         )
         .order_by(Loop.decided_at, Loop.id)

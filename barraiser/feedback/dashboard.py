@@ -68,6 +68,8 @@ def _my_interviews(user: User, *, now: datetime) -> list[InterviewItem]:
         .order_by(Interview.starts_at, Interview.id)
         .limit(LIST_LIMIT)
     ).all()
+    if not interviews:
+        return []
     states = {
         interview_id: (state, submitted, submitted_at)
         for interview_id, state, submitted, submitted_at in db.session.execute(

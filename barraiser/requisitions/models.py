@@ -50,7 +50,10 @@ class Requisition(Model):
 
     hiring_manager: Mapped[User] = relationship(foreign_keys=[hiring_manager_id])
     required_principles: Mapped[list[Principle]] = relationship(
-        secondary=requisition_principle, order_by=Principle.position, lazy="selectin"
+        # Loaded when asked for: pages that list loops load their requisitions' titles, and
+        # the lists that show the principles ask for them (selectinload) in their own query.
+        secondary=requisition_principle,
+        order_by=Principle.position,
     )
     plan: Mapped[list[PlanSlot]] = relationship(
         order_by="PlanSlot.position, PlanSlot.id", cascade="all, delete-orphan"

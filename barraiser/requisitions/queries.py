@@ -35,9 +35,7 @@ def open_requisition_choices() -> list[tuple[int, str]]:
     )
     return [
         (req.id, f"{req.title} — {req.department}, level {req.level}")
-        for req in db.session.scalars(
-            query.options(sa.orm.lazyload(Requisition.required_principles))
-        )
+        for req in db.session.scalars(query)
     ]
 
 

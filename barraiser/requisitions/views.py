@@ -54,7 +54,9 @@ def index():
         everything="all",
         refusal="Show 'open', 'closed' or 'all' requisitions, not {value!r}.",
     )
-    query = sa.select(Requisition).options(joinedload(Requisition.hiring_manager))
+    query = sa.select(Requisition).options(
+        joinedload(Requisition.hiring_manager), selectinload(Requisition.required_principles)
+    )
     if not policy.can_manage_loops(current_user):
         query = query.where(Requisition.hiring_manager_id == current_user.id)
     if status is not None:

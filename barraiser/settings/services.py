@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
 from ..auth.models import User
@@ -44,9 +45,27 @@ def _settings_from(rows: Iterable[MechanismSetting]) -> MechanismSettings:
         raise RuntimeError(f"The stored settings are invalid: {error}") from error
 
 
+# The settings read in the session's transaction, kept in `session.info` until it ends: a page
+# asks for them from several slices, and they are one query, not one per asker. A change made in
+# the same transaction drops them (change_settings), as does the end of the transaction.
+_IN_FORCE = "barraiser.settings_in_force"
+
+
 def current_settings() -> MechanismSettings:
-    """The settings in force now, in one query."""
-    return _settings_from(db.session.scalars(sa.select(MechanismSetting)))
+    """The settings in force now: one query per transaction."""
+    info = db.session.info
+    settings = info.get(_IN_FORCE)
+    if settings is None:
+        settings = info[_IN_FORCE] = _settings_from(db.session.scalars(sa.select(MechanismSetting)))
+    return settings
+
+
+def _forget_at_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint within it
+        session.info.pop(_IN_FORCE, None)
+
+
+sa.event.listen(Session, "after_transaction_end", _forget_at_transaction_end)
 
 
 def settings_on(connection: sa.Connection) -> MechanismSettings:
@@ -68,6 +87,7 @@ def change_settings(new: MechanismSettings, *, actor: User, now: datetime) -> li
         .with_for_update()
         .execution_options(populate_existing=True)  # the values as locked, not as read before
     )
+    db.session.info.pop(_IN_FORCE, None)
     rows = {row.key: row for row in db.session.scalars(locked)}
     changes = new.changed_from(_settings_from(rows.values()))
     for key, (old, value) in changes.items():
