@@ -4,10 +4,12 @@
 Builds the demo organisation (`flask demo`'s data) plus `--history` loops of imported history
 (barraiser/demo/synthetic_history.py), serves it with gunicorn (sync workers, as deployed), and
 serves beside it a floor app: a template-only Flask page of the same size class (a Jinja page
-with inheritance, no database). Each page is loaded for `--seconds` by `--clients` concurrent
-clients (wrk when it is installed, else this script's own client, one connection per request as
-gunicorn's sync workers close them), floor and page runs interleaved so both see the same load
-on the machine. Printed per page: requests/s, p50, p95 (ms), p95/p50, and the ratio to the floor.
+with inheritance, no database). A loop in debrief with a panel of ten is added to the demo's
+(whose debrief has four). Each page is loaded for `--seconds` by `--clients` concurrent clients
+(wrk when it is installed — Debian's `wrk` package — with the role's session cookie, else this
+script's own client, one connection per request as gunicorn's sync workers close them), floor
+and page runs interleaved so both see the same load on the machine. Printed per page:
+requests/s, p50, p95 (ms), p95/p50, and the ratio to the floor.
 Then, on SQLite, the admin home with one worker against two; and the same pages at demo size
 (`--demo-size`, a second database without the extra history) against the history's.
 
@@ -43,14 +45,23 @@ sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without instal
 
 from barraiser import create_app  # noqa: E402
 from barraiser.auth.models import User  # noqa: E402
+from barraiser.auth.services import create_user  # noqa: E402
+from barraiser.candidates.services import create_candidate  # noqa: E402
 from barraiser.cli import upgrade_and_seed  # noqa: E402
 from barraiser.clock import system_now  # noqa: E402
+from barraiser.debrief.services import open_debrief  # noqa: E402
+from barraiser.demo.loops import EVIDENCE, SUMMARY  # noqa: E402
 from barraiser.demo.organisation import build_demo_organisation  # noqa: E402
 from barraiser.demo.synthetic_history import history_csv_bytes  # noqa: E402
-from barraiser.domain import LoopState  # noqa: E402
+from barraiser.domain import LoopState, Vote  # noqa: E402
 from barraiser.extensions import db  # noqa: E402
+from barraiser.feedback.services import FeedbackContent, RatingInput, submit_feedback  # noqa: E402
 from barraiser.history.services import import_history  # noqa: E402
 from barraiser.loops.models import Interview, Loop  # noqa: E402
+from barraiser.loops.rules import InterviewPlan, PanelPlan  # noqa: E402
+from barraiser.loops.services import create_loop, schedule_loop  # noqa: E402
+from barraiser.principles.models import Principle  # noqa: E402
+from barraiser.requisitions.models import Requisition  # noqa: E402
 
 PASSWORD = "bench-password-1"
 ROLES = {
@@ -89,18 +100,33 @@ def load_average() -> str:
 class Run:
     requests: int
     seconds: float
-    latencies: list[float]
+    p50: float  # ms
+    p95: float  # ms
     errors: int
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, fraction: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+def percentile(latencies: list[float], fraction: float) -> float:
+    """In ms, of latencies in seconds."""
+    if not latencies:
+        return float("nan")
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+# wrk reports through its Lua hook: requests, seconds, p50 and p95 (ms), answers that were not
+# 2xx/3xx, and socket errors.
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %.6f %.3f %.3f %d %d\\n", summary.requests,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
 
 
 def free_port() -> int:
@@ -145,6 +171,40 @@ def login(port: int, email: str) -> str:
 
 
 def load(port: int, path: str, cookie: str, *, seconds: float, clients: int) -> Run:
+    """`path` loaded by `clients` concurrent clients for `seconds`: wrk when installed, else
+    threads of this script's own client."""
+    wrk = shutil.which("wrk")
+    if wrk:
+        return load_with_wrk(wrk, port, path, cookie, seconds=seconds, clients=clients)
+    return load_with_threads(port, path, cookie, seconds=seconds, clients=clients)
+
+
+def load_with_wrk(
+    wrk: str, port: int, path: str, cookie: str, *, seconds: float, clients: int
+) -> Run:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_REPORT)
+        script.flush()
+        command = [wrk, "-t", str(min(2, clients)), "-c", str(clients)]
+        command += ["-d", f"{max(1, round(seconds))}s", "-s", script.name]
+        if cookie:
+            command += ["-H", f"Cookie: {cookie}"]
+        output = subprocess.run(
+            [*command, f"http://127.0.0.1:{port}{path}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    found = re.search(r"^RESULT (\d+) (\S+) (\S+) (\S+) (\d+) (\d+)$", output, re.M)
+    if found is None:
+        raise SystemExit(f"wrk printed no result:\n{output}")
+    requests, duration, p50, p95, bad_status, socket_errors = found.groups()
+    return Run(
+        int(requests), float(duration), float(p50), float(p95), int(bad_status) + int(socket_errors)
+    )
+
+
+def load_with_threads(port: int, path: str, cookie: str, *, seconds: float, clients: int) -> Run:
     """`clients` threads loading `path` for `seconds`; every answer must be 200."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
@@ -166,7 +226,7 @@ def load(port: int, path: str, cookie: str, *, seconds: float, clients: int) -> 
         thread.join()
     elapsed = time.perf_counter() - started
     every = [latency for per_client in latencies for latency in per_client]
-    return Run(len(every), elapsed, every, sum(errors))
+    return Run(len(every), elapsed, percentile(every, 0.5), percentile(every, 0.95), sum(errors))
 
 
 class Server:
@@ -206,12 +266,85 @@ class Server:
             self.process.wait()
 
 
+LARGE_PANEL = 10
+VOTES = (Vote.STRONG_HIRE, Vote.INCLINED_HIRE, Vote.INCLINED_NO_HIRE, Vote.STRONG_NO_HIRE)
+
+
+def build_large_debrief(*, now) -> Loop:
+    """A loop in debrief with the Bar Raiser and nine interviewers, each with submitted feedback
+    of long evidence on their principles, built through the services people use."""
+    requisition = db.session.scalars(sa.select(Requisition).order_by(Requisition.id)).first()
+    recruiter = db.session.scalar(sa.select(User).where(User.email == ROLES["recruiter"]))
+    bar_raiser = db.session.scalar(sa.select(User).where(User.email == ROLES["bar_raiser"]))
+    panelists = [bar_raiser] + [
+        create_user(
+            email=f"panelist{n}@example.com",
+            name=f"Panelist {n}",
+            department="Payments",
+            password=PASSWORD,
+            actor=None,
+            now=now - timedelta(days=30),
+        )
+        for n in range(1, LARGE_PANEL)
+    ]
+    candidate = create_candidate(
+        name="Pat Largepanel", email=None, source="referral", notes="", actor=recruiter, now=now
+    )
+    # Each principle to one interview: the role's first, then the rest of the catalog.
+    required = [p.id for p in requisition.required_principles]
+    catalog = db.session.scalars(
+        sa.select(Principle.id).where(Principle.retired_at.is_(None)).order_by(Principle.position)
+    ).all()
+    principles = required + [p for p in catalog if p not in required]
+    start = now - timedelta(days=2)
+    panel = PanelPlan(
+        bar_raiser_id=bar_raiser.id,
+        interviews=tuple(
+            InterviewPlan(
+                interviewer_id=person.id,
+                starts_at=start + timedelta(hours=index),
+                principle_ids=tuple(principles[index::LARGE_PANEL][:2]),
+            )
+            for index, person in enumerate(panelists)
+        ),
+    )
+    loop = create_loop(
+        candidate_id=candidate.id,
+        requisition_id=requisition.id,
+        panel=panel,
+        actor=recruiter,
+        now=start - timedelta(days=5),
+    )
+    schedule_loop(loop, actor=recruiter, now=start - timedelta(days=5), confirm_past=True)
+    for index, interview in enumerate(loop.interviews):
+        vote = VOTES[index % len(VOTES)]
+        content = FeedbackContent(
+            ratings={
+                principle.id: RatingInput(vote.score, EVIDENCE[vote.score] * 3)
+                for principle in interview.principles
+            },
+            vote=vote,
+            raises_bar=vote.leans_hire,
+            summary=SUMMARY,
+        )
+        submit_feedback(
+            interview,
+            content,
+            expected_version=0,
+            actor=interview.interviewer,
+            now=interview.ends_at + timedelta(hours=1),
+        )
+    open_debrief(loop, actor=bar_raiser, now=now - timedelta(hours=1))
+    return loop
+
+
 def build_database(url: str, history: int, workdir: Path) -> None:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade_and_seed()
         now = system_now()
         build_demo_organisation(password=PASSWORD, now=now)
+        build_large_debrief(now=now)
         db.session.commit()
         if history:
             data = history_csv_bytes(
@@ -235,23 +368,22 @@ def pages(url: str) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {f"home, {role}": (role, "/") for role in ROLES}
     found["loop list, recruiter"] = ("recruiter", "/loops/")
     with app.app_context():
-        debrief = db.session.scalars(
+        debriefs = db.session.scalars(
             sa.select(Loop).where(Loop.state == LoopState.DEBRIEF).order_by(Loop.id)
-        ).first()
+        ).all()
         live = db.session.scalars(
             sa.select(Loop)
             .where(Loop.state.in_([LoopState.SCHEDULED, LoopState.DEBRIEF]))
             .order_by(Loop.id)
         ).first()
-        panel_size = (
-            db.session.scalar(
+        panel_sizes = {
+            debrief.id: db.session.scalar(
                 sa.select(sa.func.count(Interview.id)).where(
                     Interview.loop_id == debrief.id, Interview.is_shadow.is_(False)
                 )
             )
-            if debrief is not None
-            else 0
-        )
+            for debrief in debriefs
+        }
         ana = db.session.scalar(sa.select(User).where(User.email == ROLES["interviewer"]))
         interview = db.session.scalars(
             sa.select(Interview)
@@ -264,10 +396,10 @@ def pages(url: str) -> dict[str, tuple[str, str]]:
         ).first()
     if live is not None:
         found["loop page, recruiter"] = ("recruiter", f"/loops/{live.id}")
-    if debrief is not None:
+    for loop_id, panel_size in panel_sizes.items():
         found[f"debrief, {panel_size} interviewers, Bar Raiser"] = (
             "bar_raiser",
-            f"/loops/{debrief.id}/debrief",
+            f"/loops/{loop_id}/debrief",
         )
     if interview is not None:
         found["feedback form, interviewer"] = (
@@ -324,7 +456,7 @@ def report(title: str, results: dict[str, Run]) -> dict[str, float]:
             continue
         floor = results[f"floor before {name}"]
         ratio = run.per_second / floor.per_second if floor.per_second else 0.0
-        p50, p95 = run.percentile(0.5), run.percentile(0.95)
+        p50, p95 = run.p50, run.p95
         rates[name] = run.per_second
         errors = f"  ({run.errors} errors)" if run.errors else ""
         print(
@@ -351,8 +483,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.history, args.seconds, args.clients = 20, 0.5, 2
-    if shutil.which("wrk"):
-        print("wrk is installed, but this bench logs in per role and uses its own client")
+    print(
+        "load from wrk"
+        if shutil.which("wrk")
+        else "load from this script's client (install Debian's wrk for a higher floor)"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as directory:
         workdir = Path(directory)
         (workdir / "floor.py").write_text(textwrap.dedent(FLOOR_APP))
