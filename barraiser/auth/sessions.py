@@ -62,12 +62,17 @@ def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Fo
     reached its maximum age — its row is then deleted (the caller commits). A session in use has
     its last_seen_at moved forward, at most once a minute (the caller commits).
     """
-    row = db.session.execute(
-        sa.select(LoginSession, User)
-        .join(User, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == token_hash(token), User.active.is_(True))
-        .options(sa.orm.selectinload(User.role_rows))
-    ).first()
+    # The roles come in the same statement (a user has a handful): every page asks for them.
+    row = (
+        db.session.execute(
+            sa.select(LoginSession, User)
+            .join(User, LoginSession.user_id == User.id)
+            .where(LoginSession.token_hash == token_hash(token), User.active.is_(True))
+            .options(sa.orm.joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return Found(None)
     login_session, user = row
