@@ -17,11 +17,16 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
 
 
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zone_names())
+
+
 def is_zone(name: object) -> bool:
     """Is `name` an IANA time zone name (as zoneinfo knows it)?"""
     if not isinstance(name, str) or not name or len(name) > MAX_ZONE_LENGTH:
         return False
-    return name in zone_names()
+    return name in _known_zones()
 
 
 def zone(name: str | None) -> tzinfo:
@@ -51,7 +56,10 @@ def from_local(wall_clock: datetime, name: str | None) -> datetime:
 
 def abbreviation(moment: datetime, name: str | None) -> str:
     """The zone's short name at `moment` ('CET', 'EDT'); the offset where the zone has none."""
-    shown = local(moment, name)
+    return _abbreviation_of(local(moment, name))
+
+
+def _abbreviation_of(shown: datetime) -> str:
     label = shown.tzname() or ""
     if not label or label[0] in "+-":
         offset = shown.strftime("%z")
@@ -63,4 +71,5 @@ def format_local(moment: datetime | None, name: str | None, pattern: str = "%Y-%
     """`moment` as read in zone `name`, with the zone's short name: '2026-03-02 09:00 CET'."""
     if moment is None:
         return "—"
-    return f"{local(moment, name).strftime(pattern)} {abbreviation(moment, name)}"
+    shown = local(moment, name)
+    return f"{shown.strftime(pattern)} {_abbreviation_of(shown)}"
