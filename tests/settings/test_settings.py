@@ -138,6 +138,45 @@ def test_settings_are_read_in_one_query(app, user_in_role, clock, count_queries)
     assert (settings.flag_min_n, settings.allow_principle_overlap) == (7, True)
 
 
+def test_a_page_reads_the_settings_once_however_many_parts_ask(
+    app, user_in_role, clock, count_queries
+):
+    """One query per transaction: the home page's parts and the layout's time zone all ask."""
+    db.session.commit()
+    with count_queries() as counted:
+        first, second = current_settings(), current_settings()
+    assert counted.count == 1 and first is second
+
+
+def test_a_change_is_read_back_in_its_own_transaction_and_by_the_next(app, user_in_role, clock):
+    admin = user_in_role("admin")
+    assert current_settings().flag_min_n == 5
+    change_settings(current_settings().replace(flag_min_n=9), actor=admin, now=clock())
+    assert current_settings().flag_min_n == 9
+    db.session.rollback()
+    assert current_settings().flag_min_n == 5  # rolled back: the old value again
+
+
+def test_a_change_committed_elsewhere_is_read_by_the_next_transaction(app, user_in_role, clock):
+    admin_id = user_in_role("admin").id
+    db.session.commit()
+    assert current_settings().feedback_deadline_hours == 24
+    db.session.commit()  # this transaction ends; another worker changes the settings meanwhile
+
+    def elsewhere():
+        with app.app_context():
+            admin = db.session.get(User, admin_id)
+            change_settings(
+                current_settings().replace(feedback_deadline_hours=12), actor=admin, now=clock()
+            )
+            db.session.commit()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert current_settings().feedback_deadline_hours == 12
+
+
 def test_settings_round_trip_typed(app, user_in_role, clock):
     admin = user_in_role("admin")
     changed = change_settings(MechanismSettings(**CHANGED), actor=admin, now=clock())
