@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, login
 
-from barraiser.auth.models import LoginSession
+from barraiser.auth.models import LoginSession, Role
 from barraiser.config import from_environment
 from barraiser.extensions import db
 
@@ -98,6 +98,20 @@ def test_the_message_waits_for_the_page_when_a_background_request_found_the_expi
     # Said once: the next time it is the ordinary request to log in.
     again = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert EXPIRED not in again and "Please log in" in again
+
+
+def test_the_signed_in_user_comes_with_their_roles_in_one_statement(
+    client, make_user, count_queries
+):
+    """Every page asks what the user may do: their roles are read with them, not after."""
+    ada = make_user("ada@example.com", roles=(Role.ADMIN, Role.RECRUITER))
+    login(client, ada)
+    with count_queries() as counted:
+        page = client.get("/notifications/").get_data(as_text=True)
+    reading_the_user = [s for s in counted.statements if "login_session" in s]
+    assert len(reading_the_user) == 1 and "user_role" in reading_the_user[0]
+    assert not [s for s in counted.statements if "FROM user_role" in " ".join(s.split())]
+    assert "/admin/users" in page and "/candidates/" in page  # both roles in force
 
 
 def test_a_session_is_marked_seen_at_most_once_a_minute(client, make_user, clock, count_queries):
