@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter, Map, Rule
 
 from . import (
     models,  # noqa: F401 - puts every table on db.metadata, for Alembic
@@ -134,6 +134,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     # Before any route is added: every `<int:...>` is a row id the database can hold.
     app.url_map.converters["int"] = IdConverter
+    app.url_rule_class = Route
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     init_api(app)
@@ -183,6 +184,24 @@ class IdConverter(IntegerConverter):
         self, map: Map, fixed_digits: int = 0, min: int | None = 1, max: int | None = None
     ):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max or MAX_ID)
+
+
+class Route(Rule):
+    """A route whose URL builder (the code `url_for` runs for it) is compiled when a URL to it is
+    first built, not when the route is added: compiling all 150 took half of create_app, which
+    every worker and command runs, and a process builds URLs to a few of them."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compile_builder = super()._compile_builder
+        compiled: Callable[..., tuple[str, str]] | None = None
+
+        def build(rule: Rule, **values: Any) -> tuple[str, str]:
+            nonlocal compiled
+            if compiled is None:
+                compiled = compile_builder(append_unknown)
+            return compiled(rule, **values)
+
+        return build
 
 
 # The body encodings a form is posted in; no page of the app reads anything else.

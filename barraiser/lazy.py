@@ -1,8 +1,10 @@
 """Modules imported on first use rather than at start-up.
 
-The numeric stack (numpy, scipy: some 0.3 s to import) serves the calibration report's model and
-intervals alone, which most processes (a worker, a CLI command, a request for any other page)
-never compute. A module that needs it writes
+Some libraries serve one feature that most processes (a worker, a command, a request for any
+other page) never use, and cost start-up a great deal: the numeric stack (numpy and scipy, some
+0.3 s), for the calibration report's model and intervals; Alembic, for the schema commands;
+Authlib, for single sign-on; icalendar, for invitations; zxcvbn, for judging a password. A
+module that needs one writes
 
     if TYPE_CHECKING:
         import numpy as np
