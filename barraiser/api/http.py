@@ -80,7 +80,7 @@ class BarRaiserApi(Api):
 
     The spec's paths are written from the blueprints' views when the spec is first read (the
     openapi.json page, `flask openapi`), not as each blueprint is registered: writing them takes
-    a fifth of create_app, which every worker and command runs and few ever read the spec."""
+    some 20 ms of create_app, which every worker and command runs, and few read the spec."""
 
     ERROR_SCHEMA = ErrorSchema
 
