@@ -35,7 +35,7 @@ from .database import MAX_ID
 from .debrief.views import bp as debrief_bp
 from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
-from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from .extensions import bootstrap, csrf, db, limiter, login_manager
 from .feedback.views import bp as feedback_bp
 from .history.views import bp as history_bp
 from .home.views import bp as home_bp
@@ -124,7 +124,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     use_hash_profile(app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"))
     db.init_app(app)
     watch_report_data()  # every change to what the calibration report reads is counted
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import signal
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from . import clock
@@ -30,8 +31,55 @@ from .demo.organisation import build_demo_organisation
 from .errors import DomainError
 from .extensions import db
 from .history.services import FORMATS, HistoryRejected, import_history
+from .lazy import lazy_module
 from .principles.services import seed_default_catalog
 from .worker import Worker, sweep
+
+if TYPE_CHECKING:
+    import flask_migrate
+    import flask_migrate.cli as migrate_cli
+else:  # Alembic comes with it: imported when the schema is changed, not at start-up
+    flask_migrate = lazy_module("flask_migrate")
+    migrate_cli = lazy_module("flask_migrate.cli")
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def bind_migrations(app: Flask) -> None:
+    """Give `app` Flask-Migrate: its settings (`app.extensions["migrate"]`, which the migrations'
+    env.py reads) and its `flask db` commands. Done when a command that changes the schema runs,
+    not in create_app: importing it loads Alembic (some 70 ms), which serving pages never needs."""
+    if "migrate" in app.extensions:
+        return
+    # Alembic announces its plugins (INFO) as it is imported: imported at start-up, before
+    # logging was set up, it was never heard; it stays quiet now that it comes later.
+    plugins = logging.getLogger("alembic.runtime.plugins")
+    level = plugins.level
+    plugins.setLevel(logging.WARNING)
+    try:
+        flask_migrate.Migrate(app, db, directory=str(MIGRATIONS), compare_type=True)
+    finally:
+        plugins.setLevel(level)
+
+
+class SchemaCommands(click.Group):
+    """`flask db ...`: Flask-Migrate's commands (upgrade, check, migrate, ...), bound to the app
+    when one of them runs (see `bind_migrations`)."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Perform database migrations.")
+        self.app = app
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # The context made here is the real group's: click invokes what it holds.
+        bind_migrations(self.app)
+        return migrate_cli.db.make_context(info_name, args, parent=parent, **extra)
 
 
 def upgrade_and_seed() -> int:
@@ -39,7 +87,8 @@ def upgrade_and_seed() -> int:
     run from several hosts at once: one does the work while the others wait, then find nothing
     left to do."""
     with schema_lock():
-        upgrade()
+        bind_migrations(current_app._get_current_object())  # type: ignore[attr-defined]
+        flask_migrate.upgrade()
         added = seed_default_catalog(now=clock.now())
         db.session.commit()
     return added
@@ -391,3 +440,4 @@ def register_commands(app: Flask) -> None:
         create_token_command,
     ):
         app.cli.add_command(command)
+    app.cli.add_command(SchemaCommands(app))

@@ -12,17 +12,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import flask_migrate
 import postgres
 import pytest
 import sqlalchemy as sa
 from builders import BuiltLoop, build_loop
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 
 from barraiser import create_app
 from barraiser.auth.models import BarRaiserStatus, Role, User
 from barraiser.auth.services import create_user, hash_password, set_bar_raiser_status
+from barraiser.cli import bind_migrations
 from barraiser.config import normalise_database_url
 from barraiser.extensions import db, limiter
 from barraiser.principles.services import seed_default_catalog
@@ -106,9 +107,10 @@ def _app(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[F
     )
     app.test_client_class = IsolatedClient
     _drop_everything(app)
+    bind_migrations(app)
     with app.app_context():
         # 'heads': slices developed side by side may each add a migration branch.
-        upgrade(revision="heads")
+        flask_migrate.upgrade(revision="heads")
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -20,6 +20,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
         ("import_history.py", ["--loops", "30"], "imported in:"),
         ("calibration_page.py", ["--loops", "30", "--repeat", "1"], "busiest interviewer:"),
         ("pages.py", ["--quick"], "/floor"),
+        ("startup.py", ["--runs", "1"], "import flask (floor)"),
     ],
 )
 def test_a_benchmark_runs_and_prints_its_figures(script, arguments, printed):

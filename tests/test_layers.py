@@ -28,6 +28,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "personal_data",
         "pages",
         "changes",
+        "lazy",
     ),
     ("ops",),
     ("audit",),

@@ -4,6 +4,7 @@ cookie, no session, no CSRF), per-token rate limits, pagination, ETags and the J
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,9 +76,45 @@ class ErrorSchema(ma.Schema):
 
 class BarRaiserApi(Api):
     """flask-smorest, with our error shape documented and our handlers (errors.py) answering:
-    one error format for the whole app, JSON under /api/v1."""
+    one error format for the whole app, JSON under /api/v1.
+
+    The spec's paths are written from the blueprints' views when the spec is first read (the
+    openapi.json page, `flask openapi`), not as each blueprint is registered: writing them takes
+    some 20 ms of create_app, which every worker and command runs, and few read the spec."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self) -> None:
+        self._spec: Any = None
+        self._unwritten: list[tuple[Blueprint, str, Any]] = []
+        self._writing = threading.Lock()
+        super().__init__()
+
+    @property
+    def spec(self) -> Any:
+        if self._unwritten:
+            with self._writing:
+                while self._unwritten:
+                    blueprint, name, parameters = self._unwritten[0]
+                    blueprint.register_views_in_doc(
+                        self, self._app, self._spec, name=name, parameters=parameters
+                    )
+                    self._spec.tag({"name": name, "description": blueprint.description})
+                    del self._unwritten[0]
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        # A new spec (init_app, for each app made) starts with nothing left to write.
+        self._spec = value
+        self._unwritten = []
+
+    def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any) -> None:
+        """flask-smorest's own, with the writing of the blueprint's paths left to `spec`."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._unwritten.append((blp, name, parameters))
 
     def _register_error_handlers(self) -> None:
         pass

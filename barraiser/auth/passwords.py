@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
-
-from zxcvbn import zxcvbn
+from typing import TYPE_CHECKING
 
 from ..errors import RuleViolation
+from ..lazy import lazy_module
+
+if TYPE_CHECKING:
+    import zxcvbn
+else:  # its word lists load when a password is first judged, not at start-up (see barraiser.lazy)
+    zxcvbn = lazy_module("zxcvbn")
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -39,7 +44,7 @@ def problems(password: str, *, email: str = "", name: str = "") -> list[str]:
     # Four letters at least: a short name ("Ada", "Li") is inside too many good passwords.
     if any(len(text) >= 4 and text in bare for text in personal):
         found.append("Don't use your name or email address in your password.")
-    judged = zxcvbn(
+    judged = zxcvbn.zxcvbn(
         password[:_JUDGED_LENGTH], user_inputs=[text for text in (email, local_part, name) if text]
     )
     if judged["score"] < _LOWEST_SCORE and not found:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
+from ..lazy import lazy_module
 from .mixed import Z_95
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+else:  # imported when a correlation is first computed, not at start-up (see barraiser.lazy)
+    np = lazy_module("numpy")
 
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 1979

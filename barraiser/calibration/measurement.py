@@ -9,10 +9,9 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from ..lazy import lazy_module
 from .agreement import alpha_from_patterns
 from .intervals import wilson
 from .mixed import (
@@ -25,6 +24,11 @@ from .mixed import (
 )
 from .reliability import reliability_section
 from .rows import LoopRow
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # imported when the model is first read, not at start-up (see barraiser.lazy)
+    np = lazy_module("numpy")
 
 METHOD = (
     "Crossed random-effects model of written votes (decided loops): vote = mean + candidate "

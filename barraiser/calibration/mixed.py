@@ -38,13 +38,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
-from scipy import optimize, sparse
-from scipy.linalg import lapack
+from ..lazy import lazy_module
 
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from scipy import optimize, sparse
+    from scipy.linalg import lapack
+else:  # imported when a model is first fitted, not at start-up (see barraiser.lazy)
+    np = lazy_module("numpy")
+    optimize = lazy_module("scipy.optimize")
+    sparse = lazy_module("scipy.sparse")
+    lapack = lazy_module("scipy.linalg.lapack")
+
+FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 
 Z_95 = 1.959963984540054
 """The standard normal's 97.5th percentile: a 95% interval is the estimate ± Z_95 · SE."""

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from ..lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # imported when a reliability is first computed, not at start-up (see barraiser.lazy)
+    np = lazy_module("numpy")
 
 PANEL_SIZES = range(1, 9)
 TARGET_RELIABILITY = 0.8

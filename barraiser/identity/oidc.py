@@ -7,13 +7,21 @@ reads the provider's discovery document then. A provider that cannot be reached 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import Flask, current_app
-from joserfc.errors import JoseError
+
+from ..lazy import lazy_module
+
+if TYPE_CHECKING:
+    import requests
+    from authlib.integrations import base_client, flask_client
+    from joserfc import errors as jose_errors
+else:  # imported at the first single sign-on, not at start-up (see barraiser.lazy)
+    requests = lazy_module("requests")
+    base_client = lazy_module("authlib.integrations.base_client")
+    flask_client = lazy_module("authlib.integrations.flask_client")
+    jose_errors = lazy_module("joserfc.errors")
 
 # Leeway for the clocks of the provider and this server when checking exp and iat.
 CLOCK_LEEWAY_SECONDS = 60
@@ -32,16 +40,16 @@ def is_configured(app: Flask) -> bool:
     return bool(app.config.get("OIDC_DISCOVERY_URL") and app.config.get("OIDC_CLIENT_ID"))
 
 
-def client() -> FlaskOAuth2App:
+def client() -> flask_client.FlaskOAuth2App:
     """This app's client for its configured provider, made once per configuration; the
     discovery document it fetches on first use is kept with it."""
     config = current_app.config
     key = (config["OIDC_DISCOVERY_URL"], config["OIDC_CLIENT_ID"], config["OIDC_CLIENT_SECRET"])
-    clients: dict[tuple[str, str, str], FlaskOAuth2App] = current_app.extensions.setdefault(
-        "identity.oidc", {}
+    clients: dict[tuple[str, str, str], flask_client.FlaskOAuth2App] = (
+        current_app.extensions.setdefault("identity.oidc", {})
     )
     if key not in clients:
-        oauth = OAuth(current_app._get_current_object())  # type: ignore[attr-defined]
+        oauth = flask_client.OAuth(current_app._get_current_object())  # type: ignore[attr-defined]
         oauth.register(
             "provider",
             client_id=config["OIDC_CLIENT_ID"],
@@ -57,7 +65,7 @@ def client() -> FlaskOAuth2App:
     return clients[key]
 
 
-def _metadata(provider: FlaskOAuth2App) -> dict[str, Any]:
+def _metadata(provider: flask_client.FlaskOAuth2App) -> dict[str, Any]:
     try:
         metadata = provider.load_server_metadata()
     except (requests.RequestException, ValueError) as error:
@@ -86,7 +94,13 @@ def complete_sign_in() -> tuple[dict[str, Any], str]:
         token = provider.authorize_access_token(leeway=CLOCK_LEEWAY_SECONDS)
     except requests.RequestException as error:
         raise ProviderUnavailable(str(error)) from error
-    except (OAuthError, JoseError, ValueError, KeyError, TypeError) as error:
+    except (
+        base_client.OAuthError,
+        jose_errors.JoseError,
+        ValueError,
+        KeyError,
+        TypeError,
+    ) as error:
         raise SignInFailed(_reason(error)) from error
     claims = token.get("userinfo")
     if not claims or not token.get("id_token"):
@@ -95,7 +109,7 @@ def complete_sign_in() -> tuple[dict[str, Any], str]:
 
 
 def _reason(error: Exception) -> str:
-    if isinstance(error, OAuthError):
+    if isinstance(error, base_client.OAuthError):
         return f"{error.error}: {error.description}" if error.description else str(error.error)
     return f"{type(error).__name__}: {error}"
 

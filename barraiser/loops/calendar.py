@@ -6,17 +6,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from ..auth.models import User
 from ..domain import LoopState
 from ..extensions import db
+from ..lazy import lazy_module
 from ..outbox.emails import external_url
 from ..zones import local
 from .models import Interview
+
+if TYPE_CHECKING:
+    import icalendar
+else:  # imported when an invitation is first built, not at start-up (see barraiser.lazy)
+    icalendar = lazy_module("icalendar")
 
 PRODUCT_ID = "-//Bar Raiser//Interview loops//EN"
 # A draft loop is not confirmed to the candidate yet; a cancelled one frees the slot.
@@ -78,15 +84,15 @@ def event_uid(interview_id: int) -> str:
     return f"interview-{interview_id}@{domain}"
 
 
-def _organizer(created_by_id: int | None) -> vCalAddress:
+def _organizer(created_by_id: int | None) -> icalendar.vCalAddress:
     """The recruiter who built the loop (replies go to them), else the app's own address."""
     recruiter = db.session.get(User, created_by_id) if created_by_id else None
     if recruiter is not None:
-        organizer = vCalAddress(f"mailto:{recruiter.email}")
-        organizer.params["cn"] = vText(recruiter.name)
+        organizer = icalendar.vCalAddress(f"mailto:{recruiter.email}")
+        organizer.params["cn"] = icalendar.vText(recruiter.name)
     else:
-        organizer = vCalAddress(f"mailto:{current_app.config['MAIL_FROM']}")
-        organizer.params["cn"] = vText("Bar Raiser")
+        organizer = icalendar.vCalAddress(f"mailto:{current_app.config['MAIL_FROM']}")
+        organizer.params["cn"] = icalendar.vText("Bar Raiser")
     return organizer
 
 
@@ -117,7 +123,7 @@ def slot_event(
         f"Write your feedback: {feedback_url}",
         f"The loop: {loop_url}",
     ]
-    event = Event()
+    event = icalendar.Event()
     event.add("uid", event_uid(slot.interview_id))
     event.add("dtstamp", now)
     # In the recipient's zone, with its TZID and VTIMEZONE, so every calendar shows the time the
@@ -131,15 +137,15 @@ def slot_event(
     status = "CANCELLED" if method == "CANCEL" else STATUS.get(slot.loop_state, "CONFIRMED")
     event.add("status", status)
     event.add("organizer", _organizer(organizer_id), encode=False)
-    attendee = vCalAddress(f"mailto:{slot.interviewer_email}")
-    attendee.params["cn"] = vText(slot.interviewer_name)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee = icalendar.vCalAddress(f"mailto:{slot.interviewer_email}")
+    attendee.params["cn"] = icalendar.vText(slot.interviewer_name)
+    attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
     if method == "REQUEST":
-        attendee.params["partstat"] = vText("NEEDS-ACTION")
-        attendee.params["rsvp"] = vText("TRUE")
+        attendee.params["partstat"] = icalendar.vText("NEEDS-ACTION")
+        attendee.params["rsvp"] = icalendar.vText("TRUE")
     event.add("attendee", attendee, encode=False)
 
-    calendar = Calendar()
+    calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("method", method)

@@ -16,10 +16,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar
+
+from ..lazy import lazy_module
 
 if TYPE_CHECKING:
+    import icalendar
+
     from .models import OutboxMessage
+else:  # imported when a message with an invitation is first sent (see barraiser.lazy)
+    icalendar = lazy_module("icalendar")
 
 
 def external_url(endpoint: str, *, _external: bool = True, **values: Any) -> str:
@@ -91,7 +96,7 @@ def build_email(message: Envelope, config: Any) -> EmailMessage:
     email["Message-ID"] = f"<outbox-{message.id}@{config['MAIL_FROM'].rpartition('@')[2]}>"
     email.set_content(message.body)
     if message.calendar:
-        method = str(Calendar.from_ical(message.calendar).get("method", "PUBLISH"))
+        method = str(icalendar.Calendar.from_ical(message.calendar).get("method", "PUBLISH"))
         email.add_attachment(
             message.calendar.encode(),
             maintype="text",
