@@ -24,6 +24,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..domain import HIRE_LEANING_SCORE, RATING_LABELS, VOTE_SCORES
@@ -246,47 +248,92 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
 def read_loops(
     panel: Panel, outcomes: Mapping[int, Outcome | None], performance: Mapping[int, int]
 ) -> LoopReading:
-    """What each loop's votes say about each voter, and the loops' vote patterns for alpha:
-    one pass over the loops. Reads `panel` and changes nothing in it.
+    """What each loop's votes say about each voter, and the loops' vote patterns for alpha.
+    Reads `panel` and changes nothing in it.
 
     Leniency: each vote minus the mean vote of the other panelists in that loop. "Other
     panelists" are other interviewers, so someone who interviewed twice in one loop is never
     compared with themselves; a vote in a loop where nobody else voted yields nothing.
     Agreement with the decision: for each vote in a decided loop, whether it leaned the way the
     loop went. And each vote in a rated hire's loop is paired with the hire's performance.
+
+    The hundred thousand votes of a long history are read as arrays, one per vote (numpy,
+    imported at first use): every figure is a sum of whole numbers, or the one division the
+    definition makes, so it is exactly what a pass vote by vote gives; each interviewer's
+    values keep the order of the votes.
     """
+    import numpy as np
+
     judgements = {who: Judgements() for who in panel.tallies}
     reading = LoopReading(judgements)
-    patterns, pattern_of = reading.vote_patterns, reading.pattern_of
-    for loop_id, (voters, scores) in panel.votes_by_loop.items():
-        outcome = outcomes.get(loop_id)
-        if outcome is not None:
-            rating = performance.get(loop_id)
-            for who, score in zip(voters, scores, strict=True):
-                judged = judgements[who]
-                judged.judged += 1
-                judged.agreed += agrees(score, outcome)
-                if rating is not None:
-                    judged.vote_and_performance.append((score, rating))
-        count = len(scores)
-        if count < 2:
-            continue
-        pattern = pattern_of[loop_id] = tuple(sorted(scores))
-        patterns[pattern] += 1
-        total = sum(scores)
-        if len(set(voters)) == count:
-            for who, score in zip(voters, scores, strict=True):
-                judgements[who].leniency.append(score - (total - score) / (count - 1))
-            continue
-        own_total: Counter[int] = Counter()
-        own_count: Counter[int] = Counter()
-        for who, score in zip(voters, scores, strict=True):
-            own_total[who] += score
-            own_count[who] += 1
-        for who, score in zip(voters, scores, strict=True):
-            others = count - own_count[who]
-            if others:
-                judgements[who].leniency.append(score - (total - own_total[who]) / others)
+    votes_by_loop = panel.votes_by_loop
+    reading.pattern_of.update(
+        (loop_id, tuple(sorted(scores)))
+        for loop_id, (_, scores) in votes_by_loop.items()
+        if len(scores) >= 2
+    )
+    reading.vote_patterns.update(reading.pattern_of.values())
+    if not votes_by_loop:
+        return reading
+
+    # Per loop (in the panel's order), then per vote (loop by loop, in row order); built with
+    # map, not a Python loop over twenty thousand loops.
+    sizes = np.fromiter(map(len, map(itemgetter(1), votes_by_loop.values())), np.int64)
+    total = int(sizes.sum())
+    voters = np.fromiter(
+        chain.from_iterable(map(itemgetter(0), votes_by_loop.values())), np.int64, total
+    )
+    scores = np.fromiter(
+        chain.from_iterable(map(itemgetter(1), votes_by_loop.values())), np.int64, total
+    )
+    # 1 for a hire, 0 for a no-hire, -1 while undecided; the rating -1 when there is none.
+    decision: dict[Outcome | None, int] = {"hire": 1, "no_hire": 0}
+    loop_outcome = np.fromiter(
+        map(decision.get, map(outcomes.get, votes_by_loop), repeat(-1)), np.int64, len(sizes)
+    )
+    loop_rating = np.fromiter(map(performance.get, votes_by_loop, repeat(-1)), np.int64, len(sizes))
+    at_loop = np.repeat(np.arange(len(sizes)), sizes)
+    interviewers, at_voter = np.unique(voters, return_inverse=True)
+    at_voter = at_voter.reshape(-1)
+    width = len(interviewers)
+
+    outcome = loop_outcome[at_loop]
+    decided = outcome >= 0
+    judged = np.bincount(at_voter[decided], minlength=width)
+    agreed = np.bincount(
+        at_voter[decided & ((scores >= HIRE_LEANING_SCORE) == (outcome == 1))], minlength=width
+    )
+    rating = loop_rating[at_loop]
+    rated = decided & (rating >= 0)
+
+    # The other panelists: the loop's votes less the voter's own (one vote, unless the same
+    # interviewer voted twice in the loop).
+    loop_total = np.bincount(at_loop, weights=scores)[at_loop]
+    loop_count = sizes[at_loop]
+    _, pair = np.unique(at_loop * width + at_voter, return_inverse=True)
+    pair = pair.reshape(-1)
+    own_total = np.bincount(pair, weights=scores)[pair]
+    others = loop_count - np.bincount(pair)[pair]
+    compared = (loop_count >= 2) & (others > 0)
+    leniency = scores[compared] - (loop_total[compared] - own_total[compared]) / others[compared]
+
+    def by_voter(mask: Any, *values: Any) -> list[list[Any]]:
+        """`values` where `mask` holds, split by voter (by position), in the votes' order."""
+        order = np.argsort(at_voter[mask], kind="stable")
+        edges = np.cumsum(np.bincount(at_voter[mask], minlength=width))[:-1]
+        return [np.split(value[order], edges) for value in values]
+
+    (leniencies,) = by_voter(compared, leniency)
+    rated_scores, rated_ratings = by_voter(rated, scores[rated], rating[rated])
+    for index, who in enumerate(interviewers.tolist()):
+        judgement = judgements[who]
+        judgement.judged = int(judged[index])
+        judgement.agreed = int(agreed[index])
+        judgement.leniency = leniencies[index].tolist()
+        if len(rated_scores[index]):
+            judgement.vote_and_performance = list(
+                zip(rated_scores[index].tolist(), rated_ratings[index].tolist(), strict=True)
+            )
     return reading
 
 
