@@ -32,7 +32,7 @@ from ..domain import HIRE_LEANING_SCORE, RATING_LABELS, VOTE_SCORES
 from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
 from .intervals import RANGE_RESTRICTION_WARNING, rate_with_interval, spearman, wilson
-from .measurement import ModelReading, monthly_trends, read_model
+from .measurement import ModelReading, model_of, monthly_trends, read_model
 from .rows import (
     EPOCH,
     MICROSECONDS_PER_HOUR,
@@ -166,6 +166,10 @@ class LoopReading:
     Krippendorff's alpha (loops with the same votes add the same coincidences)."""
     pattern_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
     """Each such loop's sorted written votes, by loop id (the trends count them by month)."""
+    decided_votes: tuple[Any, Any, Any] | None = None
+    """The written votes of decided loops as three parallel arrays, loop id, interviewer id and
+    score, exactly as `measurement.vote_arrays` gives them (what the model is fitted to);
+    None when there is no vote."""
 
 
 @dataclass(slots=True)
@@ -305,6 +309,12 @@ def read_loops(
     )
     rating = loop_rating[at_loop]
     rated = decided & (rating >= 0)
+    loop_ids = np.fromiter(votes_by_loop, np.int64, len(sizes))
+    reading.decided_votes = (
+        loop_ids[at_loop][decided],
+        voters[decided],
+        scores[decided].astype(np.float64),
+    )
 
     # The other panelists: the loop's votes less the voter's own (one vote, unless the same
     # interviewer voted twice in the loop).
@@ -630,10 +640,7 @@ def build_report(
     alpha = panel_agreement(reading)
     weeks = report_weeks(loops, period)
     # The queries fetch no votes of loops in flight (queries.VOTES_FROM); the model says so too.
-    decided_votes = {
-        loop_id: votes for loop_id, votes in panel.votes_by_loop.items() if outcomes.get(loop_id)
-    }
-    model = read_model(decided_votes)
+    model = read_model({}) if reading.decided_votes is None else model_of(*reading.decided_votes)
     interviewers = interviewer_rows(panel, reading, ratings.evidence, people, model)
     before_debrief = before_debrief_by_loop(loops, panel)
     for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
