@@ -540,7 +540,7 @@ def principle_rows(counts: Iterable[PrincipleCount]) -> list[dict[str, Any]]:
 def panel_in_before_debrief(loop: LoopRow, panel: Panel) -> bool:
     """Whether all of the loop's panel feedback was submitted by the time its debrief opened
     (a loop whose debrief has opened): none missing or a draft, none submitted after."""
-    if panel.unsubmitted[loop.loop_id]:
+    if panel.unsubmitted.get(loop.loop_id):  # .get: no call of Counter's __missing__
         return False
     last = panel.last_submitted.get(loop.loop_id)
     return last is None or last <= microseconds(loop.debrief_opened_at)  # type: ignore[arg-type]
