@@ -12,8 +12,9 @@ mistakes "no data" for "zero".
 Flags: an interviewer whose leniency or agreement is an outlier is flagged by the rule in
 `flags.py`. The CSV shape of the report lives in `export.py`.
 
-Every metric is one pass over the rows with dicts, so a report over 20,000 loops stays well
-under a second; `python -m tests.calibration.test_metrics` times it on synthetic rows.
+Every metric is one pass over the rows with dicts (or, for the hundred thousand votes, over
+arrays of them), so a report over 20,000 loops stays well under a second;
+`python -m tests.calibration.test_metrics` times it on synthetic rows.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class LoopVotes(NamedTuple):
     scores: list[int]
 
 
-# -- reading the panel: one pass over the interviews, one over the loops ----------------------
+# -- reading the panel: one pass over the interviews, then the votes as arrays ----------------
 
 
 @dataclass(slots=True)
@@ -144,7 +145,7 @@ class InterviewerTally:
 
 @dataclass(slots=True)
 class Judgements:
-    """What the loops' votes say about one interviewer, gathered in one pass over the loops."""
+    """What the loops' votes say about one interviewer (`read_loops`)."""
 
     vote_and_performance: list[tuple[int, int]] = field(default_factory=list)
     """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
