@@ -328,11 +328,17 @@ def read_loops(
     compared = (loop_count >= 2) & (others > 0)
     leniency = scores[compared] - (loop_total[compared] - own_total[compared]) / others[compared]
 
-    def by_voter(mask: Any, *values: Any) -> list[list[Any]]:
-        """`values` where `mask` holds, split by voter (by position), in the votes' order."""
+    def by_voter(mask: Any, *values: Any) -> list[list[list[Any]]]:
+        """`values` where `mask` holds, as Python lists per voter (by position), each in the
+        votes' order: sorted by voter once, made Python numbers once, then sliced."""
         order = np.argsort(at_voter[mask], kind="stable")
-        edges = np.cumsum(np.bincount(at_voter[mask], minlength=width))[:-1]
-        return [np.split(value[order], edges) for value in values]
+        ends = np.cumsum(np.bincount(at_voter[mask], minlength=width)).tolist()
+        starts = [0, *ends[:-1]]
+        split = []
+        for value in values:
+            numbers = value[order].tolist()
+            split.append([numbers[start:end] for start, end in zip(starts, ends, strict=True)])
+        return split
 
     (leniencies,) = by_voter(compared, leniency)
     rated_scores, rated_ratings = by_voter(rated, scores[rated], rating[rated])
@@ -340,10 +346,10 @@ def read_loops(
         judgement = judgements[who]
         judgement.judged = int(judged[index])
         judgement.agreed = int(agreed[index])
-        judgement.leniency = leniencies[index].tolist()
-        if len(rated_scores[index]):
+        judgement.leniency = leniencies[index]
+        if rated_scores[index]:
             judgement.vote_and_performance = list(
-                zip(rated_scores[index].tolist(), rated_ratings[index].tolist(), strict=True)
+                zip(rated_scores[index], rated_ratings[index], strict=True)
             )
     return reading
 
