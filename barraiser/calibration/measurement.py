@@ -103,7 +103,11 @@ def vote_arrays(
 def read_model(votes_by_loop: Mapping[int, Any]) -> ModelReading:
     """The model over these votes when they are enough for a stable fit (see
     `mixed.enough_for_a_fit`); otherwise no fit and the reason, in words."""
-    loops, voters, scores = vote_arrays(votes_by_loop)
+    return model_of(*vote_arrays(votes_by_loop))
+
+
+def model_of(loops: np.ndarray, voters: np.ndarray, scores: np.ndarray) -> ModelReading:
+    """`read_model` over the votes already as arrays (see `vote_arrays`)."""
     (loop_labels, loop_index), (interviewers, judge_index) = indexed(loops), indexed(voters)
     reason = enough_indexed(loop_index, judge_index, len(interviewers))
     if reason is None and float(scores.max() - scores.min()) == 0.0:

@@ -12,8 +12,9 @@ mistakes "no data" for "zero".
 Flags: an interviewer whose leniency or agreement is an outlier is flagged by the rule in
 `flags.py`. The CSV shape of the report lives in `export.py`.
 
-Every metric is one pass over the rows with dicts, so a report over 20,000 loops stays well
-under a second; `python -m tests.calibration.test_metrics` times it on synthetic rows.
+Every metric is one pass over the rows with dicts (or, for the hundred thousand votes, over
+arrays of them), so a report over 20,000 loops stays well under a second;
+`python -m tests.calibration.test_metrics` times it on synthetic rows.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..domain import HIRE_LEANING_SCORE, RATING_LABELS, VOTE_SCORES
 from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
 from .intervals import RANGE_RESTRICTION_WARNING, rate_with_interval, spearman, wilson
-from .measurement import ModelReading, monthly_trends, read_model
+from .measurement import ModelReading, model_of, monthly_trends, read_model
 from .rows import (
     EPOCH,
     MICROSECONDS_PER_HOUR,
@@ -120,7 +123,7 @@ class LoopVotes(NamedTuple):
     scores: list[int]
 
 
-# -- reading the panel: one pass over the interviews, one over the loops ----------------------
+# -- reading the panel: one pass over the interviews, then the votes as arrays ----------------
 
 
 @dataclass(slots=True)
@@ -142,7 +145,7 @@ class InterviewerTally:
 
 @dataclass(slots=True)
 class Judgements:
-    """What the loops' votes say about one interviewer, gathered in one pass over the loops."""
+    """What the loops' votes say about one interviewer (`read_loops`)."""
 
     vote_and_performance: list[tuple[int, int]] = field(default_factory=list)
     """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
@@ -164,6 +167,10 @@ class LoopReading:
     Krippendorff's alpha (loops with the same votes add the same coincidences)."""
     pattern_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
     """Each such loop's sorted written votes, by loop id (the trends count them by month)."""
+    decided_votes: tuple[Any, Any, Any] | None = None
+    """The written votes of decided loops as three parallel arrays, loop id, interviewer id and
+    score, exactly as `measurement.vote_arrays` gives them (what the model is fitted to);
+    None when there is no vote."""
 
 
 @dataclass(slots=True)
@@ -246,47 +253,104 @@ def read_panel(interviews: Iterable[InterviewRow]) -> Panel:
 def read_loops(
     panel: Panel, outcomes: Mapping[int, Outcome | None], performance: Mapping[int, int]
 ) -> LoopReading:
-    """What each loop's votes say about each voter, and the loops' vote patterns for alpha:
-    one pass over the loops. Reads `panel` and changes nothing in it.
+    """What each loop's votes say about each voter, and the loops' vote patterns for alpha.
+    Reads `panel` and changes nothing in it.
 
     Leniency: each vote minus the mean vote of the other panelists in that loop. "Other
     panelists" are other interviewers, so someone who interviewed twice in one loop is never
     compared with themselves; a vote in a loop where nobody else voted yields nothing.
     Agreement with the decision: for each vote in a decided loop, whether it leaned the way the
     loop went. And each vote in a rated hire's loop is paired with the hire's performance.
+
+    The hundred thousand votes of a long history are read as arrays, one per vote (numpy,
+    imported at first use): every figure is a sum of whole numbers, or the one division the
+    definition makes, so it is exactly what a pass vote by vote gives; each interviewer's
+    values keep the order of the votes.
     """
+    import numpy as np
+
     judgements = {who: Judgements() for who in panel.tallies}
     reading = LoopReading(judgements)
-    patterns, pattern_of = reading.vote_patterns, reading.pattern_of
-    for loop_id, (voters, scores) in panel.votes_by_loop.items():
-        outcome = outcomes.get(loop_id)
-        if outcome is not None:
-            rating = performance.get(loop_id)
-            for who, score in zip(voters, scores, strict=True):
-                judged = judgements[who]
-                judged.judged += 1
-                judged.agreed += agrees(score, outcome)
-                if rating is not None:
-                    judged.vote_and_performance.append((score, rating))
-        count = len(scores)
-        if count < 2:
-            continue
-        pattern = pattern_of[loop_id] = tuple(sorted(scores))
-        patterns[pattern] += 1
-        total = sum(scores)
-        if len(set(voters)) == count:
-            for who, score in zip(voters, scores, strict=True):
-                judgements[who].leniency.append(score - (total - score) / (count - 1))
-            continue
-        own_total: Counter[int] = Counter()
-        own_count: Counter[int] = Counter()
-        for who, score in zip(voters, scores, strict=True):
-            own_total[who] += score
-            own_count[who] += 1
-        for who, score in zip(voters, scores, strict=True):
-            others = count - own_count[who]
-            if others:
-                judgements[who].leniency.append(score - (total - own_total[who]) / others)
+    votes_by_loop = panel.votes_by_loop
+    reading.pattern_of.update(
+        (loop_id, tuple(sorted(scores)))
+        for loop_id, (_, scores) in votes_by_loop.items()
+        if len(scores) >= 2
+    )
+    reading.vote_patterns.update(reading.pattern_of.values())
+    if not votes_by_loop:
+        return reading
+
+    # Per loop (in the panel's order), then per vote (loop by loop, in row order); built with
+    # map, not a Python loop over twenty thousand loops.
+    sizes = np.fromiter(map(len, map(itemgetter(1), votes_by_loop.values())), np.int64)
+    total = int(sizes.sum())
+    voters = np.fromiter(
+        chain.from_iterable(map(itemgetter(0), votes_by_loop.values())), np.int64, total
+    )
+    scores = np.fromiter(
+        chain.from_iterable(map(itemgetter(1), votes_by_loop.values())), np.int64, total
+    )
+    # 1 for a hire, 0 for a no-hire, -1 while undecided; the rating -1 when there is none.
+    decision: dict[Outcome | None, int] = {"hire": 1, "no_hire": 0}
+    loop_outcome = np.fromiter(
+        map(decision.get, map(outcomes.get, votes_by_loop), repeat(-1)), np.int64, len(sizes)
+    )
+    loop_rating = np.fromiter(map(performance.get, votes_by_loop, repeat(-1)), np.int64, len(sizes))
+    at_loop = np.repeat(np.arange(len(sizes)), sizes)
+    interviewers, at_voter = np.unique(voters, return_inverse=True)
+    at_voter = at_voter.reshape(-1)
+    width = len(interviewers)
+
+    outcome = loop_outcome[at_loop]
+    decided = outcome >= 0
+    judged = np.bincount(at_voter[decided], minlength=width)
+    agreed = np.bincount(
+        at_voter[decided & ((scores >= HIRE_LEANING_SCORE) == (outcome == 1))], minlength=width
+    )
+    rating = loop_rating[at_loop]
+    rated = decided & (rating >= 0)
+    loop_ids = np.fromiter(votes_by_loop, np.int64, len(sizes))
+    reading.decided_votes = (
+        loop_ids[at_loop][decided],
+        voters[decided],
+        scores[decided].astype(np.float64),
+    )
+
+    # The other panelists: the loop's votes less the voter's own (one vote, unless the same
+    # interviewer voted twice in the loop).
+    loop_total = np.bincount(at_loop, weights=scores)[at_loop]
+    loop_count = sizes[at_loop]
+    _, pair = np.unique(at_loop * width + at_voter, return_inverse=True)
+    pair = pair.reshape(-1)
+    own_total = np.bincount(pair, weights=scores)[pair]
+    others = loop_count - np.bincount(pair)[pair]
+    compared = (loop_count >= 2) & (others > 0)
+    leniency = scores[compared] - (loop_total[compared] - own_total[compared]) / others[compared]
+
+    def by_voter(mask: Any, *values: Any) -> list[list[list[Any]]]:
+        """`values` where `mask` holds, as Python lists per voter (by position), each in the
+        votes' order: sorted by voter once, made Python numbers once, then sliced."""
+        order = np.argsort(at_voter[mask], kind="stable")
+        ends = np.cumsum(np.bincount(at_voter[mask], minlength=width)).tolist()
+        starts = [0, *ends[:-1]]
+        split = []
+        for value in values:
+            numbers = value[order].tolist()
+            split.append([numbers[start:end] for start, end in zip(starts, ends, strict=True)])
+        return split
+
+    (leniencies,) = by_voter(compared, leniency)
+    rated_scores, rated_ratings = by_voter(rated, scores[rated], rating[rated])
+    for index, who in enumerate(interviewers.tolist()):
+        judgement = judgements[who]
+        judgement.judged = int(judged[index])
+        judgement.agreed = int(agreed[index])
+        judgement.leniency = leniencies[index]
+        if rated_scores[index]:
+            judgement.vote_and_performance = list(
+                zip(rated_scores[index], rated_ratings[index], strict=True)
+            )
     return reading
 
 
@@ -483,7 +547,7 @@ def principle_rows(counts: Iterable[PrincipleCount]) -> list[dict[str, Any]]:
 def panel_in_before_debrief(loop: LoopRow, panel: Panel) -> bool:
     """Whether all of the loop's panel feedback was submitted by the time its debrief opened
     (a loop whose debrief has opened): none missing or a draft, none submitted after."""
-    if panel.unsubmitted[loop.loop_id]:
+    if panel.unsubmitted.get(loop.loop_id):  # .get: no call of Counter's __missing__
         return False
     last = panel.last_submitted.get(loop.loop_id)
     return last is None or last <= microseconds(loop.debrief_opened_at)  # type: ignore[arg-type]
@@ -583,10 +647,7 @@ def build_report(
     alpha = panel_agreement(reading)
     weeks = report_weeks(loops, period)
     # The queries fetch no votes of loops in flight (queries.VOTES_FROM); the model says so too.
-    decided_votes = {
-        loop_id: votes for loop_id, votes in panel.votes_by_loop.items() if outcomes.get(loop_id)
-    }
-    model = read_model(decided_votes)
+    model = read_model({}) if reading.decided_votes is None else model_of(*reading.decided_votes)
     interviewers = interviewer_rows(panel, reading, ratings.evidence, people, model)
     before_debrief = before_debrief_by_loop(loops, panel)
     for row, reasons in zip(interviewers, flag_reasons(interviewers, flag_settings), strict=True):
