@@ -27,9 +27,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain, repeat
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..domain import HIRE_LEANING_SCORE, RATING_LABELS, VOTE_SCORES
+from ..lazy import lazy_module
 from .agreement import Alpha, alpha_from_patterns
 from .flags import DEFAULT_FLAG_SETTINGS, FlagSettings, flag_reasons
 from .intervals import RANGE_RESTRICTION_WARNING, rate_with_interval, spearman, wilson
@@ -46,6 +47,11 @@ from .rows import (
     RatingCounts,
     TraineeRow,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # imported when a report is first computed, not at start-up (see barraiser.lazy)
+    np = lazy_module("numpy")
 
 HOUR = timedelta(hours=1)
 MICROSECOND = timedelta(microseconds=1)
@@ -262,13 +268,11 @@ def read_loops(
     Agreement with the decision: for each vote in a decided loop, whether it leaned the way the
     loop went. And each vote in a rated hire's loop is paired with the hire's performance.
 
-    The hundred thousand votes of a long history are read as arrays, one per vote (numpy,
-    imported at first use): every figure is a sum of whole numbers, or the one division the
-    definition makes, so it is exactly what a pass vote by vote gives; each interviewer's
-    values keep the order of the votes.
+    The hundred thousand votes of a long history are read as arrays, one per vote: every
+    figure is a sum of whole numbers, or the one division the definition makes, so it is
+    exactly what a pass vote by vote gives; each interviewer's values keep the order of the
+    votes.
     """
-    import numpy as np
-
     judgements = {who: Judgements() for who in panel.tallies}
     reading = LoopReading(judgements)
     votes_by_loop = panel.votes_by_loop
