@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,7 +63,8 @@ class _Rows:
     """One table's INSERT, prepared once for rows given as tuples in the order of `names`.
 
     Each value is turned into what the database takes as SQLAlchemy would bind it (the columns'
-    types), and the columns' Python-side defaults fill the columns not named.
+    types), and the columns' Python-side defaults fill the columns not named. Values are turned
+    a column at a time (map over the column), not a row at a time.
     """
 
     def __init__(self, writer: _Writer, table: sa.Table, names: Sequence[str]) -> None:
@@ -74,12 +75,11 @@ class _Rows:
             for column in table.columns
             if column.name not in names and column.default is not None
         ]
+        self.processors = [_processor(table.c[name].type, writer) for name in names]
+        self.defaults: list[tuple[Any, Callable[[Any], Any]]] = [
+            (column.default, _processor(column.type, writer) or _same) for column in defaults
+        ]
         all_names = [*names, *(column.name for column in defaults)]
-        processors = [_processor(table.c[name].type, dialect) for name in all_names]
-        self.prepare = _preparer(
-            [column.default for column in defaults],
-            [(index, process) for index, process in enumerate(processors) if process],
-        )
         preparer = dialect.identifier_preparer
         columns = ", ".join(preparer.quote(name) for name in all_names)
         quoted_table = preparer.format_table(table)
@@ -90,11 +90,23 @@ class _Rows:
             self.statement = f"INSERT INTO {quoted_table} ({columns}) VALUES ({marks})"
 
     def write(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        prepared: list[Any] = (
-            list(rows) if self.prepare is None else [self.prepare(row) for row in rows]
-        )
+        prepared: list[Any] = list(rows)
         if not prepared:
             return
+        if self.defaults or any(self.processors):
+            count = len(prepared)
+            columns: list[Iterable[Any]] = [
+                column if process is None else map(process, column)
+                for column, process in zip(
+                    zip(*prepared, strict=True), self.processors, strict=True
+                )
+            ]
+            for default, process in self.defaults:
+                if default.is_callable:
+                    columns.append([process(default.arg(None)) for _ in range(count)])
+                else:
+                    columns.append(repeat(process(default.arg), count))
+            prepared = list(zip(*columns, strict=True))
         self.writer.batches += 1
         if self.writer.postgres:
             self.writer.copy(self.statement, prepared)
@@ -102,46 +114,35 @@ class _Rows:
             self.writer.dbapi.executemany(self.statement, prepared)
 
 
-def _preparer(
-    defaults: list[Any], processed: list[tuple[int, Callable[[Any], Any]]]
-) -> Callable[[tuple[Any, ...]], Sequence[Any]] | None:
-    """What turns a row's values into the database's, or None where they already are."""
-    if any(default.is_callable for default in defaults):
-
-        def tail() -> tuple[Any, ...]:
-            return tuple(d.arg(None) if d.is_callable else d.arg for d in defaults)
-    else:
-        constant = tuple(default.arg for default in defaults)
-
-        def tail() -> tuple[Any, ...]:
-            return constant
-
-    if not processed:
-        return (lambda row: row + tail()) if defaults else None
-
-    def prepare(row: tuple[Any, ...]) -> Sequence[Any]:
-        values = [*row, *tail()]
-        for index, process in processed:
-            values[index] = process(values[index])
-        return values
-
-    return prepare
+def _same(value: Any) -> Any:
+    return value
 
 
-def _processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+def _processor(kind: Any, writer: _Writer) -> Callable[[Any], Any] | None:
+    dialect = writer.dialect
     if isinstance(kind, UTCDateTime):
         if dialect.name == "sqlite":
-            return _sqlite_moment(kind, dialect)
+            return writer.moment
         # psycopg sends an aware datetime as it is, which is all the type makes of it there;
         # every moment of a history is aware (history.row reads them so).
         return None
-    return kind._cached_bind_processor(dialect)
+    process = kind._cached_bind_processor(dialect)
+    if process is None:
+        return None
+    # A type of a few values (an enum, a boolean) is turned once per value, then looked up.
+    if isinstance(kind, sa.Enum):
+        values: list[Any] = [None, *kind.enum_class]  # type: ignore[misc]
+    elif isinstance(kind, sa.Boolean):
+        values = [None, False, True]
+    else:
+        return process
+    return {value: process(value) for value in values}.__getitem__
 
 
-def _sqlite_moment(kind: UTCDateTime, dialect: Any) -> Callable[[Any], Any]:
+def _sqlite_moment(dialect: Any) -> Callable[[Any], Any]:
     """An aware datetime as SQLite stores it: the text SQLAlchemy writes, made by isoformat (a
     fraction of the time). Checked against SQLAlchemy's own, which is used if they ever differ."""
-    slow = kind._cached_bind_processor(dialect)
+    slow = UTCDateTime()._cached_bind_processor(dialect)
 
     def fast(value: datetime | None) -> str | None:
         if value is None:
@@ -171,6 +172,7 @@ class _Writer:
         self.dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
         self.dbapi: Any = connection.connection.dbapi_connection
+        self.moment = _sqlite_moment(self.dialect) if not self.postgres else None
         self.batches = 0
         self._next_ids: dict[str, int] = {}
         self._tables: dict[tuple[str, tuple[str, ...]], _Rows] = {}
