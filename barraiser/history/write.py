@@ -10,11 +10,13 @@ a time, then the interviews under them, a batch at a time as history.parse reads
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import islice, repeat
-from typing import Any
+from queue import Full, Queue
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -41,6 +43,7 @@ IMPORTED_LEVEL: int = User.__table__.c.level.default.arg
 CANDIDATE_SOURCE = "import"
 PROPOSAL_RATIONALE = "Imported from history."
 VETO_RATIONALE = "Imported veto"
+T = TypeVar("T")
 CHUNK_LOOPS = 2000
 BATCH_INTERVIEWS = 5000
 """Interviews written at a time, each with its feedback, principles and ratings (some 10 rows):
@@ -256,7 +259,7 @@ def write_history(
         if progress is not None:
             progress(f"Wrote {counts.loops} of {len(new_loops)} loops")
     interviews = ((ref, interview) for ref, interview in parsed.interviews() if ref in loops)
-    while batch := list(islice(interviews, BATCH_INTERVIEWS)):
+    for batch in _read_ahead(_batches(interviews, BATCH_INTERVIEWS)):
         _write_interviews(
             writer,
             batch,
@@ -271,6 +274,60 @@ def write_history(
     counts.batches = writer.batches
     refresh_planner_statistics()
     return counts
+
+
+def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _read_ahead(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """`batches`, made by a thread of its own up to `depth` ahead of the one being written.
+
+    So the file is read again (and its rows turned into records) while the batch before is being
+    written, which either database does mostly without holding Python's lock: PostgreSQL in its
+    server, SQLite in its C code. Only this thread touches `batches`, and it never touches the
+    session. An error in the thread is raised here; leaving early stops the thread.
+    """
+    queue: Queue[tuple[Any, BaseException | None]] = Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: tuple[Any, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put((batch, None)):
+                    return
+            put((done, None))
+        except BaseException as error:  # handed to the writer, raised there
+            put((None, error))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="history-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch, error = queue.get()
+            if error is not None:
+                raise error
+            if batch is done:
+                return
+            yield batch
+    finally:
+        stop.set()
+        thread.join()
 
 
 WRITTEN_TABLES = (
