@@ -89,6 +89,7 @@ LOWEST_RATING, HIGHEST_RATING = min(RATING_LABELS), max(RATING_LABELS)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BOOLEANS = {"true": True, "false": False}
+_PLAIN_BOOLEANS: dict[str, bool | None] = {"": None, **_BOOLEANS}
 
 
 class Problem(NamedTuple):
@@ -164,6 +165,11 @@ class RowChecker:
         self.principles = {name.strip().lower(): name for name in catalog}
         self.outcomes = {outcome.value: outcome for outcome in Outcome}
         self.votes = {vote.value: vote for vote in Vote}
+        self.final_votes: dict[str, Vote | None] = {"": None, **self.votes}
+        self._minutes: dict[str, int | None] = {"": None}
+        for length in range(5, 8 * 60 + 1, 5):  # the usual lengths, looked up without a check
+            if not duration_problem(length):
+                self._minutes[str(length)] = length
         self._emails: dict[str, str] = {}
         self._assessed: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, int]]] = {}
 
@@ -207,11 +213,23 @@ class RowChecker:
         )
         starts_at = self.moment(raw, "interview_at", report)
         submitted_at = self.moment(raw, "submitted_at", report)
-        minutes = self.minutes(raw, "interview_minutes", report)
-        vote = self.choice(raw, "vote", self.votes, report)
-        final_vote = self.choice(raw, "final_vote", self.votes, report)
-        raises_bar = self.boolean(raw, "raises_bar", report)
-        shadow = self.boolean(raw, "shadow", report)
+        get = raw.get
+        # The common texts are looked up at once; any other goes through its full check.
+        minutes: object = self._minutes.get(get("interview_minutes", ""), INVALID)
+        if minutes is INVALID:
+            minutes = self.minutes(raw, "interview_minutes", report)
+        vote: object = self.votes.get(get("vote", ""), INVALID)
+        if vote is INVALID:
+            vote = self.choice(raw, "vote", self.votes, report)
+        final_vote: object = self.final_votes.get(get("final_vote", ""), INVALID)
+        if final_vote is INVALID:
+            final_vote = self.choice(raw, "final_vote", self.votes, report)
+        raises_bar: object = _PLAIN_BOOLEANS.get(get("raises_bar", ""), INVALID)
+        if raises_bar is INVALID:
+            raises_bar = self.boolean(raw, "raises_bar", report)
+        shadow: object = _PLAIN_BOOLEANS.get(get("shadow", ""), INVALID)
+        if shadow is INVALID:
+            shadow = self.boolean(raw, "shadow", report)
         texts = (raw.get("principles", ""), raw.get("ratings", ""))
         assessed = self._assessed.get(texts)
         principles: tuple[str, ...] | None

@@ -44,6 +44,7 @@ CANDIDATE_SOURCE = "import"
 PROPOSAL_RATIONALE = "Imported from history."
 VETO_RATIONALE = "Imported veto"
 T = TypeVar("T")
+MOMENTS_REMEMBERED = 16_384
 CHUNK_LOOPS = 2000
 BATCH_INTERVIEWS = 5000
 """Interviews written at a time, each with its feedback, principles and ratings (some 10 rows):
@@ -146,13 +147,20 @@ def _sqlite_moment(dialect: Any) -> Callable[[Any], Any]:
     """An aware datetime as SQLite stores it: the text SQLAlchemy writes, made by isoformat (a
     fraction of the time). Checked against SQLAlchemy's own, which is used if they ever differ."""
     slow = UTCDateTime()._cached_bind_processor(dialect)
+    # An interview's moments come back in several columns and tables (its feedback's created,
+    # updated and submitted at once; its due time in both): each is turned into text once.
+    memo: dict[datetime, str] = {}
 
     def fast(value: datetime | None) -> str | None:
         if value is None:
             return None
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
+        text = memo.get(value)
+        if text is None:
+            if len(memo) >= MOMENTS_REMEMBERED:
+                memo.clear()
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            text = memo[value] = utc.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+        return text
 
     samples = (
         datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC),
