@@ -186,6 +186,7 @@ class _Writer:
         self.moment = _sqlite_moment(self.dialect) if not self.postgres else None
         self.batches = 0
         self._next_ids: dict[str, int] = {}
+        self._sequences: dict[str, str] = {}
         self._tables: dict[tuple[str, tuple[str, ...]], _Rows] = {}
 
     def rows(self, table: sa.Table, names: Sequence[str]) -> _Rows:
@@ -196,17 +197,28 @@ class _Writer:
 
     def new_ids(self, table: sa.Table, count: int) -> Sequence[int]:
         """`count` ids for new rows of `table`, no other transaction's."""
+        return self.new_ids_of(count, table)[0]
+
+    def new_ids_of(self, count: int, *tables: sa.Table) -> list[Sequence[int]]:
+        """`count` new ids for each of `tables`, in one statement on PostgreSQL."""
         if count == 0:
-            return []
+            return [[] for _ in tables]
         if self.postgres:
-            sequence = sa.func.pg_get_serial_sequence(table.name, "id")
-            return list(
-                db.session.scalars(
-                    sa.select(sa.func.nextval(sequence)).select_from(
-                        sa.func.generate_series(1, count)
-                    )
-                )
-            )
+            sequences = [self._sequence(table) for table in tables]
+            calls = ", ".join("nextval(%s)" for _ in sequences)
+            with self.dbapi.cursor() as cursor:
+                cursor.execute(f"SELECT {calls} FROM generate_series(1, %s)", [*sequences, count])
+                return [list(ids) for ids in zip(*cursor.fetchall(), strict=True)]
+        return [self._sqlite_ids(table, count) for table in tables]
+
+    def _sequence(self, table: sa.Table) -> str:
+        if table.name not in self._sequences:
+            self._sequences[table.name] = db.session.execute(
+                sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))
+            ).scalar_one()
+        return self._sequences[table.name]
+
+    def _sqlite_ids(self, table: sa.Table, count: int) -> Sequence[int]:
         # SQLite gives a new row the largest id plus one; this transaction holds the write lock,
         # so no other takes these ids before it commits.
         first = self._next_ids.get(table.name)
@@ -507,7 +519,7 @@ def _write_loops(
     requisition_ids: dict[tuple[str, str], int],
 ) -> Sequence[int]:
     """Insert a chunk of loops with their candidates and decisions; returns the loops' ids."""
-    candidate_ids = writer.new_ids(_table(Candidate), len(loops))
+    candidate_ids, loop_ids = writer.new_ids_of(len(loops), _table(Candidate), _table(Loop))
     writer.rows(
         _table(Candidate),
         ("id", "name", "email", "source", "notes", "created_at", "created_by_id", "erased_at"),
@@ -525,7 +537,6 @@ def _write_loops(
         )
         for loop, candidate_id in zip(loops, candidate_ids, strict=True)
     )
-    loop_ids = writer.new_ids(_table(Loop), len(loops))
     writer.rows(
         _table(Loop),
         (
@@ -586,8 +597,7 @@ def _write_interviews(
     deadline_hours: int,
 ) -> None:
     """Insert a batch of interviews, each with its feedback, principles, ratings and final vote."""
-    interview_ids = writer.new_ids(_table(Interview), len(batch))
-    feedback_ids = writer.new_ids(_table(Feedback), len(batch))
+    interview_ids, feedback_ids = writer.new_ids_of(len(batch), _table(Interview), _table(Feedback))
     interviews = []
     assigned = []
     feedback = []
