@@ -279,7 +279,10 @@ def write_history(
         if progress is not None:
             progress(f"Wrote {counts.loops} of {len(new_loops)} loops")
     interviews = ((ref, interview) for ref, interview in parsed.interviews() if ref in loops)
-    for batch in _read_ahead(_batches(interviews, BATCH_INTERVIEWS)):
+    batches = _batches(interviews, BATCH_INTERVIEWS)
+    if writer.postgres:
+        batches = _read_ahead(batches)
+    for batch in batches:
         _write_interviews(
             writer,
             batch,
@@ -304,10 +307,11 @@ def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
 def _read_ahead(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
     """`batches`, made by a thread of its own up to `depth` ahead of the one being written.
 
-    So the file is read again (and its rows turned into records) while the batch before is being
-    written, which either database does mostly without holding Python's lock: PostgreSQL in its
-    server, SQLite in its C code. Only this thread touches `batches`, and it never touches the
-    session. An error in the thread is raised here; leaving early stops the thread.
+    So the file is read again (and its rows turned into records) while PostgreSQL's server
+    writes the batch before, checking its foreign keys at the end of each COPY while this process
+    only waits. (Not on SQLite: it runs in this process, and takes Python's lock back for every
+    row, so a second thread slows it down.) Only this thread touches `batches`, and it never
+    touches the session. An error in the thread is raised here; leaving early stops the thread.
     """
     queue: Queue[tuple[Any, BaseException | None]] = Queue(maxsize=depth)
     stop = threading.Event()
