@@ -11,7 +11,8 @@ a time, then the interviews under them, a batch at a time as history.parse reads
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import islice, repeat
@@ -282,29 +283,31 @@ def write_history(
     batches = _batches(interviews, BATCH_INTERVIEWS)
     if writer.postgres:
         batches = _read_ahead(batches)
-    for batch in batches:
-        _write_interviews(
-            writer,
-            batch,
-            loops=loops,
-            user_ids=user_ids,
-            principle_ids=principle_ids,
-            deadline_hours=deadline_hours,
-        )
-        counts.interviews += len(batch)
-        if progress is not None:
-            progress(f"Wrote {counts.interviews} interviews")
+    # Closed on any error too, so that a thread reading ahead stops at once.
+    with closing(batches):
+        for batch in batches:
+            _write_interviews(
+                writer,
+                batch,
+                loops=loops,
+                user_ids=user_ids,
+                principle_ids=principle_ids,
+                deadline_hours=deadline_hours,
+            )
+            counts.interviews += len(batch)
+            if progress is not None:
+                progress(f"Wrote {counts.interviews} interviews")
     counts.batches = writer.batches
     refresh_planner_statistics()
     return counts
 
 
-def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
+def _batches(items: Iterator[T], size: int) -> Generator[list[T], None, None]:
     while batch := list(islice(items, size)):
         yield batch
 
 
-def _read_ahead(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+def _read_ahead(batches: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
     """`batches`, made by a thread of its own up to `depth` ahead of the one being written.
 
     So the file is read again (and its rows turned into records) while PostgreSQL's server
