@@ -88,7 +88,10 @@ class _Rows:
         preparer = dialect.identifier_preparer
         columns = ", ".join(preparer.quote(name) for name in all_names)
         quoted_table = preparer.format_table(table)
-        if writer.postgres:
+        self.binary_types = _binary_types(table, all_names) if writer.postgres else None
+        if writer.postgres and self.binary_types is not None:
+            self.statement = f"COPY {quoted_table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        elif writer.postgres:
             self.statement = f"COPY {quoted_table} ({columns}) FROM STDIN"
         else:
             marks = ", ".join("?" for _ in all_names)
@@ -114,9 +117,37 @@ class _Rows:
             prepared = list(zip(*columns, strict=True))
         self.writer.batches += 1
         if self.writer.postgres:
-            self.writer.copy(self.statement, prepared)
+            self.writer.copy(self.statement, prepared, self.binary_types)
         else:
             self.writer.dbapi.executemany(self.statement, prepared)
+
+
+# PostgreSQL's types of the columns an import writes, for COPY in its binary format: the
+# server reads each value as it is stored, parsing no text.
+_BINARY_TYPES = {
+    sa.Integer: "int4",
+    sa.Boolean: "bool",
+    sa.Date: "date",
+    sa.Text: "text",
+    sa.String: "varchar",
+}
+
+
+def _binary_types(table: sa.Table, names: Sequence[str]) -> list[str] | None:
+    """Each column's type for a binary COPY, or None if any is not one of _BINARY_TYPES."""
+    types = []
+    for name in names:
+        kind = table.c[name].type
+        if isinstance(kind, UTCDateTime):
+            types.append("timestamptz")
+            continue
+        found = next(
+            (pg for sa_type, pg in _BINARY_TYPES.items() if isinstance(kind, sa_type)), None
+        )
+        if found is None or isinstance(kind, sa.BigInteger | sa.SmallInteger):
+            return None
+        types.append(found)
+    return types
 
 
 def _same(value: Any) -> Any:
@@ -233,8 +264,10 @@ class _Writer:
         self._next_ids[table.name] = first + count
         return range(first, first + count)
 
-    def copy(self, statement: str, rows: list[Any]) -> None:
+    def copy(self, statement: str, rows: list[Any], types: list[str] | None) -> None:
         with self.dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            if types is not None:
+                copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
 
