@@ -16,6 +16,8 @@ import csv
 import io
 import itertools
 import re
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,8 +161,9 @@ def parse_history(
     start = stream.tell()
     checker = RowChecker(catalog)
     problems: list[Problem] = []
+    sums = array("I")
     try:
-        parsed = _check(stream, checker, problems, progress, progress_every)
+        parsed = _check(stream, checker, problems, sums, progress, progress_every)
     except _NotUtf8 as error:
         return ParsedHistory([], 0, [error.problem])
     if parsed is None:
@@ -170,7 +173,7 @@ def parse_history(
         parsed.problems.append(Problem(1, "the file has a header but no interview rows"))
     parsed.problems.sort(key=lambda problem: problem.line)
     if not parsed.problems:
-        parsed.interviews = lambda: _read_again(stream, start, checker, parsed)
+        parsed.interviews = lambda: _read_again(stream, start, checker, parsed, sums)
     return parsed
 
 
@@ -178,23 +181,25 @@ def _check(
     stream: IO[bytes],
     checker: RowChecker,
     problems: list[Problem],
+    sums: array[int],
     progress: Callable[[str], None] | None,
     progress_every: int,
 ) -> ParsedHistory | None:
-    with _table(stream, problems) as rows:
+    with _table(stream, problems, sums, reading_again=False) as rows:
         if rows is None:
             return None
         return check_rows(rows, checker=checker, progress=progress, progress_every=progress_every)
 
 
 def _read_again(
-    stream: IO[bytes], start: int, checker: RowChecker, parsed: ParsedHistory
+    stream: IO[bytes], start: int, checker: RowChecker, parsed: ParsedHistory, sums: array[int]
 ) -> Iterator[tuple[str, InterviewRecord]]:
-    """The second pass: each row's interview, as the first pass found it (and checked it)."""
+    """The second pass: each row's interview, as the first pass found it (and checked it).
+    Every line is compared with the first reading's (by its checksum) before it is used."""
     stream.seek(start)
     problems: list[Problem] = []
     count = 0
-    with _table(stream, problems) as rows:
+    with _table(stream, problems, sums, reading_again=True) as rows:
         for line, raw in rows or ():
             interview = checker.interview(line, raw, problems)
             if interview is None or problems:
@@ -207,21 +212,21 @@ def _read_again(
 
 @contextmanager
 def _table(
-    stream: IO[bytes], problems: list[Problem]
+    stream: IO[bytes], problems: list[Problem], sums: array[int], *, reading_again: bool
 ) -> Iterator[Iterator[tuple[int, dict[str, str]]] | None]:
     """The file's data rows, numbered by line and named by the header's columns; None (and the
-    problems) when the header cannot be used. The file stays open when done."""
+    problems) when the header cannot be used. The file stays open when done. Each line's
+    checksum goes into `sums`, or, `reading_again`, must equal the one there."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
-        yield _header_and_rows(text, problems)
+        yield _header_and_rows(_lines(text, sums, reading_again), problems)
     finally:
         text.detach()
 
 
 def _header_and_rows(
-    text: IO[str], problems: list[Problem]
+    lines: Iterator[str], problems: list[Problem]
 ) -> Iterator[tuple[int, dict[str, str]]] | None:
-    lines = _lines(text)
     blank: list[str] = []
     for first in lines:
         if first.strip():
@@ -244,8 +249,13 @@ def _header_and_rows(
     return _rows(reader, columns, problems)
 
 
-def _lines(text: IO[str]) -> Iterator[str]:
+def _lines(text: IO[str], sums: array[int], reading_again: bool) -> Iterator[str]:
     for number, line in enumerate(text, 1):
+        checksum = zlib.crc32(line.encode("utf-8", "surrogateescape"))
+        if not reading_again:
+            sums.append(checksum)
+        elif number > len(sums) or sums[number - 1] != checksum:
+            raise FileChanged(f"line {number} reads differently")
         if not line.isascii() and (unreadable := _UNREADABLE.search(line)):
             byte = ord(unreadable.group()) - 0xDC00
             raise _NotUtf8(

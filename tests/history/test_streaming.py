@@ -166,3 +166,19 @@ def test_a_file_that_changes_between_its_two_readings_is_refused(app, clock, sma
 
     assert "the file changed while it was being imported" in str(rejected.value.problems[0])
     assert count(Loop) == count(Interview) == 0
+
+
+def test_a_row_edited_between_the_two_readings_is_refused_before_it_is_used(
+    app, clock, small_batches
+):
+    data = history_csv_bytes(20, seed=3)
+    lines = data.splitlines(keepends=True)
+    # The same number of rows, each still valid, one of them now naming someone new.
+    lines[-1] = lines[-1].replace(b"@example.com", b"@example.net", 1)
+
+    with pytest.raises(HistoryRejected) as rejected:
+        import_history(ChangingFile(data, b"".join(lines)), file_name="history.csv", now=clock())
+    db.session.rollback()
+
+    assert f"line {len(lines)} reads differently" in str(rejected.value.problems[0])
+    assert count(Loop) == count(Interview) == 0
