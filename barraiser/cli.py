@@ -268,21 +268,23 @@ def import_history_command(file: Path, source: str | None, mapping: Path | None)
     if source == "csv" and mapping is not None:
         raise click.UsageError("--mapping is for the greenhouse and lever formats only.")
     try:
-        data = file.read_bytes()
+        # Opened, not read: the import reads a CSV as a stream, never whole.
+        data = file.open("rb")
         mapping_data = mapping.read_bytes() if mapping is not None else None
     except OSError as error:
         raise click.ClickException(f"Cannot read {error.filename}: {error.strerror}.") from error
     started = time.perf_counter()
     try:
-        summary = import_history(
-            data,
-            file_name=file.name,
-            now=clock.now(),
-            progress=lambda message: click.echo(message, err=True),
-            source=source,
-            mapping=mapping_data,
-            mapping_name=mapping.name if mapping is not None else "",
-        )
+        with data:
+            summary = import_history(
+                data,
+                file_name=file.name,
+                now=clock.now(),
+                progress=lambda message: click.echo(message, err=True),
+                source=source,
+                mapping=mapping_data,
+                mapping_name=mapping.name if mapping is not None else "",
+            )
     except HistoryRejected as rejected:
         db.session.rollback()
         for problem in rejected.problems:

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from .parse import ParsedHistory, check_rows
-from .row import INVALID, LOOP_COLUMNS, Problem, RowChecker, suggestion
+from .row import INVALID, LOOP_COLUMNS, InterviewRecord, Problem, RowChecker, suggestion
 
 # The deepest JSON an import reads: deeper nesting is no export, and would exhaust the stack.
 MAX_DEPTH = 64
@@ -307,20 +307,28 @@ def checked_loops(
 ) -> ParsedHistory:
     """Check the rows as our CSV's and add what the CSV cannot carry; every problem placed."""
     extras = {row.line: row for row in rows}
-    parsed = check_rows(((row.line, row.raw) for row in rows), catalog=catalog, place=places.name)
-    for loop in parsed.loops:
-        loop.interviews = [
-            replace(
-                interview,
-                evidence=extras[interview.line].evidence,
-                summary=extras[interview.line].summary,
-                submitted=extras[interview.line].submitted,
+    interviews: list[tuple[str, InterviewRecord]] = []
+
+    def keep(ref: str, interview: InterviewRecord) -> None:
+        extra = extras[interview.line]
+        interviews.append(
+            (
+                ref,
+                replace(
+                    interview,
+                    evidence=extra.evidence,
+                    summary=extra.summary,
+                    submitted=extra.submitted,
+                ),
             )
-            for interview in loop.interviews
-        ]
+        )
+
+    parsed = check_rows(
+        ((row.line, row.raw) for row in rows), catalog=catalog, keep=keep, place=places.name
+    )
     problems = places.problems + places.placed(parsed.problems)
     problems.sort(key=lambda problem: problem.line)
-    return ParsedHistory(parsed.loops, len(rows), problems)
+    return ParsedHistory(parsed.loops, len(rows), problems, lambda: iter(interviews))
 
 
 def person_row(

@@ -89,6 +89,7 @@ LOWEST_RATING, HIGHEST_RATING = min(RATING_LABELS), max(RATING_LABELS)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BOOLEANS = {"true": True, "false": False}
+_PLAIN_BOOLEANS: dict[str, bool | None] = {"": None, **_BOOLEANS}
 
 
 class Problem(NamedTuple):
@@ -149,6 +150,14 @@ def suggestion(value: str, choices: Iterable[str], *, lower: bool = False) -> st
     return f" (did you mean '{keys[matches[0]]}'?)" if matches else ""
 
 
+# Checks that cost a lookup per column and row are only made on the columns that have them.
+_CHECKED: dict[tuple[str, ...], list[tuple[str, bool, int | None]]] = {}
+# Each row's principles and ratings, and its interviewer's email, are mostly texts seen before:
+# what a valid one reads as is kept, up to this many of each, and only ever returned again for
+# the very same text.
+REMEMBERED = 4096
+
+
 class RowChecker:
     """Checks one row's values, turning text into typed values or problems."""
 
@@ -156,6 +165,13 @@ class RowChecker:
         self.principles = {name.strip().lower(): name for name in catalog}
         self.outcomes = {outcome.value: outcome for outcome in Outcome}
         self.votes = {vote.value: vote for vote in Vote}
+        self.final_votes: dict[str, Vote | None] = {"": None, **self.votes}
+        self._minutes: dict[str, int | None] = {"": None}
+        for length in range(5, 8 * 60 + 1, 5):  # the usual lengths, looked up without a check
+            if not duration_problem(length):
+                self._minutes[str(length)] = length
+        self._emails: dict[str, str] = {}
+        self._assessed: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, int]]] = {}
 
     def loop_values(self, line: int, raw: dict[str, str], problems: list[Problem]) -> LoopValues:
         """The loop-level columns of a row, typed; INVALID where a value failed its check."""
@@ -191,16 +207,53 @@ class RowChecker:
             found.append(Problem(line, message))
 
         self.required_and_lengths(raw, INTERVIEW_COLUMNS, report)
-        interviewer_email = self.email(raw, "interviewer_email", report)
+        email_text = raw.get("interviewer_email", "")
+        interviewer_email = self._emails.get(email_text) or self.email(
+            raw, "interviewer_email", report
+        )
         starts_at = self.moment(raw, "interview_at", report)
         submitted_at = self.moment(raw, "submitted_at", report)
-        minutes = self.minutes(raw, "interview_minutes", report)
-        vote = self.choice(raw, "vote", self.votes, report)
-        final_vote = self.choice(raw, "final_vote", self.votes, report)
-        raises_bar = self.boolean(raw, "raises_bar", report)
-        shadow = self.boolean(raw, "shadow", report)
-        principles = self.principle_list(raw.get("principles", ""), report)
-        ratings = self.rating_map(raw.get("ratings", ""), principles, report)
+        get = raw.get
+        # The common texts are looked up at once; any other goes through its full check.
+        minutes: object = self._minutes.get(get("interview_minutes", ""), INVALID)
+        if minutes is INVALID:
+            minutes = self.minutes(raw, "interview_minutes", report)
+        vote: object = self.votes.get(get("vote", ""), INVALID)
+        if vote is INVALID:
+            vote = self.choice(raw, "vote", self.votes, report)
+        final_vote: object = self.final_votes.get(get("final_vote", ""), INVALID)
+        if final_vote is INVALID:
+            final_vote = self.choice(raw, "final_vote", self.votes, report)
+        raises_bar: object = _PLAIN_BOOLEANS.get(get("raises_bar", ""), INVALID)
+        if raises_bar is INVALID:
+            raises_bar = self.boolean(raw, "raises_bar", report)
+        shadow: object = _PLAIN_BOOLEANS.get(get("shadow", ""), INVALID)
+        if shadow is INVALID:
+            shadow = self.boolean(raw, "shadow", report)
+        texts = (raw.get("principles", ""), raw.get("ratings", ""))
+        assessed = self._assessed.get(texts)
+        principles: tuple[str, ...] | None
+        ratings: dict[str, int] | None
+        if assessed is not None:
+            principles, ratings = assessed
+        else:
+            before = len(found)
+            listed = self.principle_list(texts[0], report)
+            principles = tuple(listed) if listed is not None else None
+            ratings = self.rating_map(texts[1], listed, report)
+            if (
+                len(found) == before
+                and principles is not None
+                and ratings is not None
+                and len(self._assessed) < REMEMBERED
+            ):
+                self._assessed[texts] = (principles, ratings)
+        if (
+            isinstance(interviewer_email, str)
+            and email_text not in self._emails
+            and len(self._emails) < REMEMBERED
+        ):
+            self._emails[email_text] = interviewer_email
         if (
             isinstance(starts_at, datetime)
             and isinstance(submitted_at, datetime)
@@ -221,7 +274,8 @@ class RowChecker:
             interviewer_name=raw.get("interviewer_name", ""),
             starts_at=cast(datetime, starts_at),
             duration_minutes=cast(int, minutes) or DEFAULT_DURATION_MINUTES,
-            principles=tuple(cast(list[str], principles)),
+            principles=cast(tuple[str, ...], principles),
+            # Shared by every row with the same ratings text: read, never changed.
             ratings=cast(dict[str, int], ratings),
             # History rarely kept the Bar Raiser question; the vote's lean is its nearest answer.
             raises_bar=vote.leans_hire if raises_bar is None else bool(raises_bar),
@@ -233,13 +287,19 @@ class RowChecker:
 
     @staticmethod
     def required_and_lengths(
-        raw: dict[str, str], columns: Iterable[str], report: Callable[[str], None]
+        raw: dict[str, str], columns: tuple[str, ...], report: Callable[[str], None]
     ) -> None:
-        for name in columns:
+        checked = _CHECKED.get(columns)
+        if checked is None:
+            checked = _CHECKED[columns] = [
+                (name, name in REQUIRED_COLUMNS, MAX_LENGTHS.get(name))
+                for name in columns
+                if name in REQUIRED_COLUMNS or name in MAX_LENGTHS
+            ]
+        for name, required, limit in checked:
             value = raw.get(name, "")
-            if not value and name in REQUIRED_COLUMNS:
+            if required and not value:
                 report(f"{name} is required but empty")
-            limit = MAX_LENGTHS.get(name)
             if limit is not None and len(value) > limit:
                 report(f"{name} is longer than {limit} characters")
 

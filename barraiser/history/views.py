@@ -65,7 +65,9 @@ def upload() -> ResponseReturnValue:
     only_check = bool(form.check.data)
     try:
         summary = import_history(
-            upload.read(),
+            # The upload's own file (in memory, or spooled to disk when large): a CSV is read
+            # from it as a stream, never copied whole.
+            upload.stream,
             file_name=upload.filename or "upload",
             now=clock.now(),
             source=form.source.data,
