@@ -78,9 +78,7 @@ def _under_a_limit(lines: list[str], number: int) -> bool:
     return False
 
 
-def history_scans(
-    plans: list[str], grown: set[str], *, limited_reads: bool = False
-) -> list[str]:
+def history_scans(plans: list[str], grown: set[str], *, limited_reads: bool = False) -> list[str]:
     """Of `plans`, those that read a grown history table whole: a sequential scan, or an index
     scan with no index condition (walking the index). With `limited_reads`, an index walk under
     a Limit (the first rows in the index's order, for one page of a list) is not one. Run with
