@@ -118,10 +118,10 @@ def test_the_loop_list_costs_the_same_whatever_the_history(
         )
 
 
-def test_a_page_past_the_end_shows_the_last_page(make_loop, login_as, clock):
+def test_a_page_past_the_end_shows_the_last_page(app, make_loop, login_as, clock, monkeypatch):
     loops = [make_loop(starts_at=clock() + timedelta(days=day)) for day in range(1, 4)]
     client = login_as("recruiter")
-    client.application.config["PAGE_SIZE"] = 2
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     page = client.get("/loops/?page=999").get_data(as_text=True)
     assert "3 loops." in page and "Page 2 of 2" in page
     assert f'href="/loops/{loops[0].loop.id}"' in page
