@@ -89,11 +89,11 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     # What the cache keeps is everything computed from the period's loops; what is added below
     # reads a handful of rows, and some of it (open actions) changes without a change to the
     # report's data.
-    report = cached_metrics(
-        (filters, flags),
-        lambda: without_cyclic_gc(build),
-        max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
-    )
+    # The collector held for a read from the cache too: unpickling the report makes some tens of
+    # thousands of containers at once, and the collections they would trigger walk every
+    # object of the server again (several times the read itself).
+    max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
+    report = without_cyclic_gc(lambda: cached_metrics((filters, flags), build, max_age=max_age))
     report["filters"] = filters.as_json()
     report["generated_at"] = now.isoformat()
     report["open_actions"] = [
