@@ -86,12 +86,10 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
         report["candidate_survey"] = survey_summary(loop_ids(filters, decided_only=True))
         return report
 
-    # What the cache keeps is everything computed from the period's loops; what is added below
-    # reads a handful of rows, and some of it (open actions) changes without a change to the
-    # report's data.
-    # The collector held for a read from the cache too: unpickling the report makes some tens of
-    # thousands of containers at once, and the collections they would trigger walk every
-    # object of the server again (several times the read itself).
+    # The cache keeps everything computed from the period's loops; what is added below reads a
+    # handful of rows, and some of it (open actions) changes without a change to the report's
+    # data. The collector is held for a read from the cache too: unpickling makes some tens of
+    # thousands of containers at once, whose collections would walk the server's objects again.
     max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
     report = without_cyclic_gc(lambda: cached_metrics((filters, flags), build, max_age=max_age))
     report["filters"] = filters.as_json()

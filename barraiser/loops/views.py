@@ -83,9 +83,10 @@ def index():
     query = with_outcome(query, outcome, current_user)
     if text:
         query = query.where(search_clause(text))
-    # Every loop has a panel, so a first interview (the column is never NULL once written); the
-    # order is the index's (ix_loop_first_interview_at, or ix_loop_state_first_interview_at under
-    # a state filter, each ending in the id), so a page reads its rows and no more.
+    # Every loop has a panel, so a first interview (the column is never NULL once written). The
+    # order is an index's (ix_loop_first_interview_at, or ix_loop_state_first_interview_at under
+    # a state filter; the ties of equal times broken by id within the page's rows), so a page
+    # reads its own rows and no more.
     page = paginate_bounded(
         query.order_by(Loop.first_interview_at.desc(), Loop.id.desc()),
         per_page=current_app.config["PAGE_SIZE"],
