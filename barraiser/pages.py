@@ -4,8 +4,10 @@ validate the form → one service call → commit → redirect, or the page agai
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request
@@ -132,6 +134,71 @@ def paginate(query: sa.Select[Any], *, per_page: int, error_out: bool = False) -
             query, page=pagination.pages, per_page=per_page, error_out=error_out
         )
     return pagination
+
+
+# A list that grows with the history counts its rows only this far past the page shown: enough to
+# say "page 3 of 12", while a count of every loop ever held would cost what the history weighs.
+COUNT_AHEAD = 1000
+
+
+@dataclass
+class ListPage(Generic[T]):
+    """One page of a list whose length is counted only up to a bound (paginate_bounded): the
+    pagination macro's interface, with `more` when there are rows past the counted `total`."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+    more: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.more or self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def paginate_bounded(query: sa.Select[Any], *, per_page: int, key: Any) -> ListPage[Any]:
+    """`paginate` for a list that grows with the history (`query` ordered by what an index
+    serves): it counts the rows only up to COUNT_AHEAD past the page (or to the page, deep in
+    the list), `key` being the column it counts by, so the first page costs the same whatever
+    the history holds. A page past the end shows the last page, one below 1 the first."""
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    page = min(max(page, 1), MAX_PAGE)
+    bound = max(COUNT_AHEAD, page * per_page)
+    counted = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                query.with_only_columns(key).order_by(None).limit(bound + 1).subquery()
+            )
+        )
+        or 0
+    )
+    more = counted > bound
+    total = min(counted, bound)
+    last = max(1, math.ceil(total / per_page))
+    if not more:
+        page = min(page, last)
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    return ListPage(items, page, per_page, total, more)
 
 
 def state_filter(

@@ -121,10 +121,17 @@ def loop_ids_visible_to(user: User) -> sa.CompoundSelect[tuple[int]]:
 
 def sealed_loop_clause(user: User) -> sa.ColumnElement[bool]:
     """loops_sealed_for as a SQL condition on Loop: `user` sits on the loop's panel without
-    having submitted their feedback."""
+    having submitted their feedback.
+
+    Their feedback is theirs (its author is the interviewer): naming the author lets the
+    database read the user's feedback by index rather than every feedback of the history."""
     submitted = (
         sa.select(Feedback.id)
-        .where(Feedback.interview_id == Interview.id, Feedback.submitted)
+        .where(
+            Feedback.interview_id == Interview.id,
+            Feedback.author_id == user.id,
+            Feedback.submitted,
+        )
         .exists()
     )
     return (
@@ -214,7 +221,11 @@ def loops_sealed_for(user: User, loop_ids: Iterable[int]) -> set[int]:
         return set()
     submitted = (
         sa.select(Feedback.id)
-        .where(Feedback.interview_id == Interview.id, Feedback.submitted)
+        .where(
+            Feedback.interview_id == Interview.id,
+            Feedback.author_id == user.id,
+            Feedback.submitted,
+        )
         .exists()
     )
     return set(

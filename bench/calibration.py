@@ -5,8 +5,10 @@ SQLite database in a temporary directory (or --database-url, an EMPTY database),
 app's start-up and, separately, the JSON report over the whole history as
 `/calibration/report.json` builds it: the SQL and its rows, the metrics and the serialisation,
 every time from the rows (the reuse cache off), with the configured reader threads and again
-with one statement at a time. Then it times each part on its own, to show where the time goes.
-Targets at 20,000 loops on SQLite: import < 60 s, report < 1 s.
+with one statement at a time. Then a read of the report from the cache while the data is
+unchanged (the median of 21, beside the change counter's read that each one makes; with
+`--cache-url`, through a shared Redis too), and each part on its own, to show where the time goes.
+Targets at 20,000 loops on SQLite: import < 60 s, report < 1 s, a cache hit <= 10 ms.
 
 Every part of the report has rows to read: every requisition requires principles (as the import
 sets them), so the principle coverage check is timed; and before timing, the decided loops get
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +36,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout: `barraiser` without instal
 
 import numpy as np  # noqa: E402
 
+from barraiser.calibration import cache  # noqa: E402
 from barraiser.calibration.measurement import read_model, vote_arrays  # noqa: E402
 from barraiser.calibration.metrics import build_report, read_panel  # noqa: E402
 from barraiser.calibration.queries import ReportFilters, fetch_rows  # noqa: E402
@@ -170,12 +174,41 @@ def model_fit() -> str:
     )
 
 
+HITS = 21
+HIT_TARGET_MS = 10.0
+
+
+def cache_hits(repeat: int) -> str:
+    """The report over the whole history read from the cache, as every page of the same period
+    reads it while the data is unchanged: the median of `repeat` reads (the first, which builds
+    it, not counted), beside its floor measured in the same run: the read of the change counter
+    that every hit makes."""
+    calibration_report(WHOLE_HISTORY, now=system_now())
+    hits, floors = [], []
+    for _ in range(repeat):
+        wall = time.perf_counter()
+        cache.data_fingerprint()
+        floors.append(time.perf_counter() - wall)
+        wall = time.perf_counter()
+        calibration_report(WHOLE_HISTORY, now=system_now())
+        hits.append(time.perf_counter() - wall)
+    hit = statistics.median(hits) * 1000
+    return (
+        f"median of {repeat} {hit:.1f} ms (target <= {HIT_TARGET_MS:g} ms: "
+        f"{'met' if hit <= HIT_TARGET_MS else 'NOT met'}); floor, the change counter read, "
+        f"{statistics.median(floors) * 1000:.2f} ms"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loops", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--database-url", help="an EMPTY database to use instead of SQLite")
     parser.add_argument("--repeat", type=int, default=3, help="times to build the report")
+    parser.add_argument(
+        "--cache-url", help="a Redis URL: also time cache hits through a shared Redis"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="barraiser-bench-") as directory:
         workdir = Path(directory)
@@ -234,6 +267,22 @@ def main(argv: list[str] | None = None) -> None:
             wall = time.perf_counter()
             json.dumps(calibration_report(WHOLE_HISTORY, now=system_now()))
             print(f"JSON report, reused:   {time.perf_counter() - wall:.3f} s (data unchanged)")
+            print(f"report, cache hit:     {cache_hits(HITS)}")
+            if args.cache_url:
+                app.config["CALIBRATION_CACHE_URL"] = args.cache_url
+                app.extensions.pop(cache.EXTENSION, None)
+                cache.clear()
+                print(f"  from Redis:          {cache_hits(HITS)}")
+                fresh = bench_app(workdir, args.database_url)  # another server: nothing read yet
+                fresh.config.update(
+                    CALIBRATION_CACHE_SECONDS=300, CALIBRATION_CACHE_URL=args.cache_url
+                )
+                with fresh.app_context():
+                    wall = time.perf_counter()
+                    calibration_report(WHOLE_HISTORY, now=system_now())
+                    first = time.perf_counter() - wall
+                print(f"  another server's first read: {first * 1000:.1f} ms (decodes the JSON)")
+                cache.clear()
             # Where the time goes, part by part, one statement at a time.
             print(f"  CPU by part:         {without_cyclic_gc(cpu_by_part)}")  # as the report
             print(f"  model fit:           {without_cyclic_gc(model_fit)}")

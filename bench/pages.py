@@ -11,7 +11,9 @@ script's own client, one connection per request as gunicorn's sync workers close
 and page runs interleaved so both see the same load on the machine. Printed per page:
 requests/s, p50, p95 (ms), p95/p50, and the ratio to the floor.
 Then, on SQLite, the admin home with one worker against two; and the same pages at demo size
-(`--demo-size`, a second database without the extra history) against the history's.
+(`--demo-size`, a second database without the extra history) against the history's: as rates
+measured one after the other, and as latencies of requests to either size taken in turn (the
+steadier figure on a shared machine, whose load moves between runs).
 
 Targets: every page >= 0.15 of the floor; p95 <= 3 x p50 on SQLite; two workers >= 1.7 x one on
 SQLite; each page with the history within 1.2 x of itself at demo size. The machine's load
@@ -512,6 +514,55 @@ def report_beside_home(url: str, *, seconds: float, clients: int, workers: int) 
         app.stop()
 
 
+def interleaved(
+    large_url: str, small_url: str, *, rounds: int, only: str = ""
+) -> dict[str, tuple[float, float]]:
+    """Page name -> median latency (ms) at demo size and with the history, each page loaded from
+    both databases in turn, one request at a time (a one-worker server on each), so that both
+    sizes see the same load on the machine: on a shared machine the load moves between runs of
+    several seconds, and so do ratios of rates measured one after the other."""
+
+    def server(url: str) -> Server:
+        return Server("wsgi:app", ROOT, app_environment(url), 1)
+
+    small = server(small_url)
+    try:
+        large = server(large_url)
+    except BaseException:
+        small.stop()
+        raise
+    try:
+        found = {}
+        small_pages, large_pages = pages(small_url), pages(large_url)
+        cookies = {
+            size.port: {role: login(size.port, email) for role, email in ROLES.items()}
+            for size in (small, large)
+        }
+        for name, (role, small_path) in small_pages.items():
+            if only not in name or name not in large_pages:
+                continue
+            paths = {small.port: small_path, large.port: large_pages[name][1]}
+            latencies: dict[int, list[float]] = {small.port: [], large.port: []}
+            for attempt in range(rounds + 2):
+                for port, path in paths.items():
+                    started = time.perf_counter()
+                    status, _, _ = get(port, path, cookies[port][role])
+                    if status != 200:
+                        raise SystemExit(f"{name}: {path} answered {status}")
+                    if attempt >= 2:  # the first two warm the server (and its cache) up
+                        latencies[port].append((time.perf_counter() - started) * 1000)
+            found[name] = (
+                statistics.median(latencies[small.port]),
+                statistics.median(latencies[large.port]),
+            )
+        return found
+    finally:
+        try:
+            large.stop()
+        finally:
+            small.stop()
+
+
 def report(title: str, results: dict[str, Run]) -> dict[str, float]:
     print(f"\n{title}  [{load_average()}]")
     print(f"  {'page':<34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95/p50':>8} {'/floor':>7}")
@@ -594,6 +645,16 @@ def main(argv: list[str] | None = None) -> None:
             for name, rate in small.items():
                 if with_history.get(name):
                     print(f"  {name:<34} {rate / with_history[name]:8.2f}")
+            rounds = 5 if args.quick else 60
+            print(
+                f"\n  the same, interleaved: median of {rounds} requests at each size, taken "
+                f"in turn (history / demo; target <= 1.2)  [{load_average()}]"
+            )
+            print(f"  {'page':<34} {'demo ms':>8} {'history':>8} {'ratio':>7}")
+            for name, (demo_ms, history_ms) in interleaved(
+                url, small_url, rounds=rounds, only=args.only
+            ).items():
+                print(f"  {name:<34} {demo_ms:8.1f} {history_ms:8.1f} {history_ms / demo_ms:7.2f}")
     print(f"\ndone  [{load_average()}]")
 
 

@@ -9,29 +9,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import sqlalchemy as sa
+from query_plans import explained, grown_tables, history_scans
 
 from barraiser.demo.synthetic_history import Person, Staff, history_csv_bytes
 from barraiser.extensions import db
 from barraiser.history.services import import_history
 
 HISTORY_LOOPS = 2000
-# The tables that grow with the history: a home page statement may read them only by index.
-HISTORY_TABLES = {
-    "loop",
-    "interview",
-    "interview_principle",
-    "feedback",
-    "principle_rating",
-    "addendum",
-    "final_vote",
-    "proposal",
-    "verdict",
-    "hire_performance",
-    "candidate",
-    "audit_event",
-    "outbox_message",
-}
 
 
 def _home(client, count_queries) -> list[str]:
@@ -98,71 +82,13 @@ def test_home_pages_cost_the_same_whatever_the_history(
         role: len(s) for role, s in demo_size.items()
     }
     if dialect == "postgresql":
-        grown = _grown_tables()
-        scans = {
-            role: _history_scans(statements, clients[role], grown)
-            for role, statements in with_history.items()
-        }
+        grown = grown_tables(HISTORY_LOOPS)
+        scans = {}
+        for role, statements in with_history.items():
+            plans = explained(clients[role], "/")
+            assert len(plans) == len([s for s in statements if re.match(r"\s*SELECT", s, re.I)])
+            scans[role] = history_scans(plans, grown)
         assert {"loop", "interview", "feedback"} <= grown
         assert scans == {role: [] for role in clients}, "\n\n".join(
             f"{role} {plan}" for role, plans in scans.items() for plan in plans
         )
-
-
-def _grown_tables() -> set[str]:
-    """The history tables that now hold at least a row per loop of the history (a table of a
-    few rows is best read whole, and the planner rightly does)."""
-    with db.engine.connect() as connection:
-        return {
-            table
-            for table in HISTORY_TABLES
-            if connection.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar_one()
-            >= HISTORY_LOOPS
-        }
-
-
-def _history_scans(statements: list[str], client, grown: set[str]) -> list[str]:
-    """The plans of `statements` (run again by the same request, EXPLAINed with the values it
-    bound) that read a grown history table whole: a sequential scan, or an index scan with no
-    index condition (walking the index). Sequential scans are priced out (enable_seqscan off),
-    so one is left only where no index can serve the statement."""
-    found = []
-    plans = _explained(client)
-    assert len(plans) == len([s for s in statements if re.match(r"\s*SELECT", s, re.I)])
-    for plan in plans:
-        lines = plan.splitlines()
-        for number, line in enumerate(lines):
-            scan = re.search(
-                r"(Seq Scan|Index Scan|Index Only Scan)(?: Backward)?(?: using \w+)? on (\w+)", line
-            )
-            if not scan or scan.group(2) not in grown:
-                continue
-            depth = len(line) - len(line.lstrip())
-            details = []
-            for below in lines[number + 1 :]:
-                if len(below) - len(below.lstrip()) <= depth or "->" in below:
-                    break
-                details.append(below.strip())
-            if scan.group(1) == "Seq Scan" or not any(d.startswith("Index Cond") for d in details):
-                found.append(f"{line.strip()}\n{plan}")
-    return found
-
-
-def _explained(client) -> list[str]:
-    """EXPLAIN each statement the home page runs, with the values it bound."""
-    plans: list[str] = []
-
-    def explain(connection, cursor, statement, parameters, context, executemany):
-        if not re.match(r"\s*SELECT", statement, re.I):
-            return
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute("EXPLAIN " + statement, parameters)
-        plans.append("\n".join(row[0] for row in cursor.fetchall()))
-        cursor.execute("RESET enable_seqscan")
-
-    sa.event.listen(db.engine, "before_cursor_execute", explain)
-    try:
-        assert client.get("/").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", explain)
-    return plans

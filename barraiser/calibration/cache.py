@@ -12,6 +12,11 @@ app); with a Redis URL, in that Redis, shared by every worker and server of the 
 so a report built by one is served by all. Either way an entry is checked against the counter
 before each use, so a change made through any server is seen by every other at its next report,
 never a stale figure. Redis down: the report is built as if there were no cache (and logged).
+
+How entries are kept: in this server's memory, pickled (they never leave the process, and
+unpickling is the cheapest way to hand each caller its own copy: about a millisecond for the
+0.7 MB report of 20,000 loops); in Redis, as JSON, which any server reads back without running
+anything from the shared store, each server keeping in memory (pickled) those it has read.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -37,29 +43,35 @@ log = logging.getLogger(__name__)
 
 
 class Store(Protocol):
-    def get(self, key: str) -> str | None: ...
-    def set(self, key: str, value: str, max_age: float) -> None: ...
+    def fetch(self, key: str, fingerprint: bytes) -> dict[str, Any] | None: ...
+    def put(self, key: str, fingerprint: bytes, report: dict[str, Any], max_age: float) -> None: ...
     def clear(self) -> None: ...
 
 
 class MemoryStore:
-    """This server's entries, newest last, at most MAX_ENTRIES, each with its expiry."""
+    """This server's entries, newest last, at most MAX_ENTRIES, each with its expiry: the
+    fingerprint, then the report pickled."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
-    def get(self, key: str) -> str | None:
+    def fetch(self, key: str, fingerprint: bytes) -> dict[str, Any] | None:
         with self.lock:
             entry = self.entries.get(key)
             if entry is None or entry[0] < time.monotonic():
                 return None
             self.entries.move_to_end(key)
-            return entry[1]
+            stored = entry[1]
+        if not stored.startswith(fingerprint):
+            return None
+        # Bytes this process pickled itself: nothing from outside is ever unpickled.
+        return pickle.loads(memoryview(stored)[len(fingerprint) :])
 
-    def set(self, key: str, value: str, max_age: float) -> None:
+    def put(self, key: str, fingerprint: bytes, report: dict[str, Any], max_age: float) -> None:
+        stored = fingerprint + pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
         with self.lock:
-            self.entries[key] = (time.monotonic() + max_age, value)
+            self.entries[key] = (time.monotonic() + max_age, stored)
             self.entries.move_to_end(key)
             while len(self.entries) > MAX_ENTRIES:
                 self.entries.popitem(last=False)
@@ -70,21 +82,38 @@ class MemoryStore:
 
 
 class RedisStore:
-    """Entries in a Redis shared by every server; Redis expires them."""
+    """Entries in a Redis shared by every server, as JSON; Redis expires them. Each server also
+    keeps, in memory, the entries it has read or built, for as long as Redis keeps them: a report
+    read again is then unpickled here (a millisecond) instead of fetched and decoded again, and the
+    fingerprint, checked on every read, still says whether it is current."""
 
     def __init__(self, url: str) -> None:
         import redis  # the `redis` extra; only needed when configured
 
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.near = MemoryStore()
 
-    def get(self, key: str) -> str | None:
-        value = self.client.get(KEY_PREFIX + key)
-        return None if value is None else value.decode() if isinstance(value, bytes) else value
+    def fetch(self, key: str, fingerprint: bytes) -> dict[str, Any] | None:
+        report = self.near.fetch(key, fingerprint)
+        if report is not None:
+            return report
+        with self.client.pipeline(transaction=False) as pipeline:
+            pipeline.get(KEY_PREFIX + key)
+            pipeline.pttl(KEY_PREFIX + key)
+            stored, left_ms = pipeline.execute()
+        if stored is None or not stored.startswith(fingerprint) or left_ms <= 0:
+            return None
+        report = json.loads(stored[len(fingerprint) :])
+        self.near.put(key, fingerprint, report, left_ms / 1000)
+        return report
 
-    def set(self, key: str, value: str, max_age: float) -> None:
-        self.client.set(KEY_PREFIX + key, value, px=max(1, int(max_age * 1000)))
+    def put(self, key: str, fingerprint: bytes, report: dict[str, Any], max_age: float) -> None:
+        stored = fingerprint + json.dumps(report, separators=(",", ":")).encode()
+        self.client.set(KEY_PREFIX + key, stored, px=max(1, int(max_age * 1000)))
+        self.near.put(key, fingerprint, report, max_age)
 
     def clear(self) -> None:
+        self.near.clear()
         for key in self.client.scan_iter(match=KEY_PREFIX + "*", count=500):
             self.client.delete(key)
 
@@ -119,18 +148,17 @@ def cached_metrics(
     if max_age <= 0:
         return build()
     entries, name = store(), entry_key(key)
-    fingerprint = f"{data_fingerprint()}\n"
+    fingerprint = f"{data_fingerprint()}\n".encode()
     try:
-        stored = entries.get(name)
+        reused = entries.fetch(name, fingerprint)
     except Exception:  # a shared store that is down: build, as without a cache
         log.warning("calibration cache unavailable; building the report", exc_info=True)
-        stored = None
-    if stored is not None and stored.startswith(fingerprint):
-        return json.loads(stored[len(fingerprint) :])
+        reused = None
+    if reused is not None:
+        return reused
     report = build()
-    # Kept as JSON text: a copy for each caller, and far smaller than the dicts in memory.
     try:
-        entries.set(name, fingerprint + json.dumps(report), max_age)
+        entries.put(name, fingerprint, report, max_age)
     except Exception:
         log.warning("calibration cache unavailable; the report is not kept", exc_info=True)
     return report

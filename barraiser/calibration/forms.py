@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..extensions import db
+from ..loops.models import Loop
 from ..requisitions.models import Requisition
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .queries import ReportFilters
@@ -101,32 +102,64 @@ def departments() -> list[str]:
     )
 
 
-def requisitions() -> list[tuple[int, str, str]]:
-    """(id, title, department) of every requisition, for the filter's choices."""
-    query = sa.select(Requisition.id, Requisition.title, Requisition.department).order_by(
-        Requisition.title, Requisition.id
+def requisitions(period: tuple[datetime, datetime], chosen: str) -> list[tuple[int, str, str]]:
+    """(id, title, department) of the requisitions with a loop in `period` (those a filter can
+    show anything of), and the one `chosen`, if it exists: the list grows with the period shown,
+    not with every requisition the history ever held."""
+    start, end = period
+    wanted: sa.ColumnElement[bool] = Requisition.id.in_(
+        sa.select(Loop.requisition_id).where(
+            Loop.first_interview_at >= start, Loop.first_interview_at < end
+        )
+    )
+    if chosen.isdigit() and len(chosen) < 12:
+        wanted = sa.or_(wanted, Requisition.id == int(chosen))
+    query = (
+        sa.select(Requisition.id, Requisition.title, Requisition.department)
+        .where(wanted)
+        .order_by(Requisition.title, Requisition.id)
     )
     return [(id_, title, department) for id_, title, department in db.session.execute(query)]
 
 
+def _period_asked(form: ReportFilterForm, today: date) -> tuple[date, date]:
+    """The period the form asks for, with the defaults filled in (`since`, `until`); a date
+    outside the calendar (refused by validation) counts as not given."""
+
+    def within(value: date | None) -> date | None:
+        return value if value is not None and EARLIEST <= value <= LATEST else None
+
+    given_since, given_until = within(form.since.data), within(form.until.data)
+    until = given_until or max(today, given_since or today)
+    since = given_since or until - timedelta(days=DEFAULT_DAYS - 1)
+    return since, until
+
+
 def parse_filters(args: Mapping[str, str] | MultiDict, *, today: date) -> ParsedFilters:
-    """Check the query string against the data (known departments and requisitions).
+    """Check the query string against the data (known departments and requisitions: those with
+    loops in the period, and the one asked for).
 
     Missing dates default to the DEFAULT_DAYS ending `until` (itself today by default).
     """
     form = ReportFilterForm(formdata=args if isinstance(args, MultiDict) else MultiDict(args))
+    since, until = _period_asked(form, today)
     form.department.choices = [ALL_DEPARTMENTS, *(SelectChoice(d, d) for d in departments())]
+    # Dates in the wrong order fail validation below; the choices are then those of the
+    # default period, only to show the form again.
+    asked = (
+        ReportFilters(since=since, until=until)
+        if since <= until
+        else ReportFilters(since=today - timedelta(days=DEFAULT_DAYS - 1), until=today)
+    )
     form.requisition.choices = [
         ALL_REQUISITIONS,
         *(
             SelectChoice(str(id_), f"{title} · {department} (#{id_})")
-            for id_, title, department in requisitions()
+            for id_, title, department in requisitions(asked.period, form.requisition.data or "")
         ),
     ]
     if not form.validate():
         return ParsedFilters(form, None)
-    until = form.until.data or max(today, form.since.data or today)
-    since = form.since.data or until - timedelta(days=DEFAULT_DAYS - 1)
     form.since.data, form.until.data = since, until
     filters = ReportFilters(
         since=since,

@@ -68,7 +68,7 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
 
     def build() -> dict[str, Any]:
         rows = fetch_rows(filters, reader_threads=current_app.config["CALIBRATION_READER_THREADS"])
-        return build_report(
+        report = build_report(
             rows.loops,
             read_panel(rows.interviews),
             rows.ratings,
@@ -77,14 +77,21 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
             flag_settings=flags,
             period=filters.period,
         )
+        for row in report["interviewers"]:
+            row["flag_summary"] = flag_summary(row, flags) if row["flagged"] else None
+        # The candidates' voice, in aggregate: the decided loops' surveys (never a name, and
+        # per interviewer only from surveys.queries.MIN_N answers). Kept with the metrics: it
+        # reads the period's loops, and a survey sent or answered is a change to the report's
+        # data (invalidation), so the cached one is as fresh as the rest.
+        report["candidate_survey"] = survey_summary(loop_ids(filters, decided_only=True))
+        return report
 
-    report = cached_metrics(
-        (filters, flags),
-        lambda: without_cyclic_gc(build),
-        max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
-    )
-    for row in report["interviewers"]:
-        row["flag_summary"] = flag_summary(row, flags) if row["flagged"] else None
+    # The cache keeps everything computed from the period's loops; what is added below reads a
+    # handful of rows, and some of it (open actions) changes without a change to the report's
+    # data. The collector is held for a read from the cache too: unpickling makes some tens of
+    # thousands of containers at once, whose collections would walk the server's objects again.
+    max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
+    report = without_cyclic_gc(lambda: cached_metrics((filters, flags), build, max_age=max_age))
     report["filters"] = filters.as_json()
     report["generated_at"] = now.isoformat()
     report["open_actions"] = [
@@ -104,9 +111,6 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
         for action in open_actions()
     ]
     report["mechanism_changes"] = mechanism_changes(filters.period)
-    # The candidates' voice, in aggregate: the decided loops' surveys (never a name, and per
-    # interviewer only from surveys.queries.MIN_N answers).
-    report["candidate_survey"] = survey_summary(loop_ids(filters, decided_only=True))
     return report
 
 

@@ -33,7 +33,9 @@ class Loop(Model):
         sa.CheckConstraint(
             "(state = 'cancelled') = (cancel_reason IS NOT NULL)", name="cancel_has_reason"
         ),
-        sa.Index("ix_loop_state", "state"),
+        # A state, then the first interview: a list of one state in date order, and a report's
+        # loops of one state in a period, read by index whatever the history holds.
+        sa.Index("ix_loop_state_first_interview_at", "state", "first_interview_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

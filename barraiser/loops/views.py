@@ -23,7 +23,7 @@ from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
 from ..feedback.queries import panel_progress
-from ..pages import act, load_or_404, paginate, state_filter
+from ..pages import act, load_or_404, paginate_bounded, state_filter
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
 from ..settings.services import current_settings
@@ -62,7 +62,8 @@ def index():
     outcome and searchable by candidate, requisition and interviewer.
 
     Someone who manages no loops sees theirs: their ids are read first by index (interviews,
-    loops managed, loops led), so the page costs the same whatever the size of the history.
+    loops managed, loops led). The rows are counted only a thousand or so past the page shown
+    (pages.paginate_bounded), so a page costs the same whatever the size of the history.
     An outcome filter never finds a loop whose outcome is sealed from the reader."""
     state = state_filter(
         "state",
@@ -82,12 +83,14 @@ def index():
     query = with_outcome(query, outcome, current_user)
     if text:
         query = query.where(search_clause(text))
-    page = paginate(
-        query.order_by(
-            Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id.desc()
-        ),
+    # Every loop has a panel, so a first interview (the column is never NULL once written). The
+    # order is an index's (ix_loop_first_interview_at, or ix_loop_state_first_interview_at under
+    # a state filter; the ties of equal times broken by id within the page's rows), so a page
+    # reads its own rows and no more.
+    page = paginate_bounded(
+        query.order_by(Loop.first_interview_at.desc(), Loop.id.desc()),
         per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+        key=Loop.id,
     )
     return render_template(
         "loops/index.html",

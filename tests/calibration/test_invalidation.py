@@ -225,3 +225,32 @@ def test_two_servers_with_one_redis_share_the_built_report(app, in_debrief, cloc
         db.engine.dispose()
     assert served["interviewers"] == built["interviewers"] and served["loops"] == built["loops"]
     assert first.extensions[cache.EXTENSION] is not second.extensions[cache.EXTENSION]
+
+
+def test_a_server_never_serves_its_own_copy_of_a_shared_report_after_a_change(
+    app, in_debrief, clock, monkeypatch
+):
+    """Each server keeps in memory the shared entries it has read; after a change, it serves
+    the report another server built since from the shared store, never its own old copy."""
+    config = {
+        key: app.config[key]
+        for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
+    } | {"CALIBRATION_CACHE_SECONDS": 300, "CALIBRATION_CACHE_URL": _redis_url()}
+    filters = ReportFilters(
+        since=date(2000, 1, 1) + timedelta(days=uuid.uuid4().int % 5000), until=clock().date()
+    )
+    first, second = create_app(config), create_app(config)
+
+    def report_of(server):
+        with server.app_context():
+            report = calibration_report(filters, now=clock())
+            db.session.commit()
+            db.engine.dispose()
+        return report
+
+    before = report_of(first)
+    _decide(in_debrief, clock, Outcome.HIRE, "concur")  # through a third server
+    shared = report_of(second)
+    monkeypatch.setattr(report_module, "fetch_rows", not_built)
+    after = report_of(first)
+    assert before["decided"] + 1 == after["decided"] == shared["decided"]

@@ -1,0 +1,125 @@
+"""Reading PostgreSQL's plans of the statements a page runs, to tell which read a table of the
+history whole (the home pages' and the loop list's tests)."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from barraiser.extensions import db
+
+# The tables that grow with the history: a page statement may read them only by index.
+HISTORY_TABLES = {
+    "loop",
+    "interview",
+    "interview_principle",
+    "feedback",
+    "principle_rating",
+    "addendum",
+    "final_vote",
+    "proposal",
+    "verdict",
+    "hire_performance",
+    "candidate",
+    "audit_event",
+    "outbox_message",
+}
+
+SCAN = re.compile(r"(Seq Scan|Index Scan|Index Only Scan)(?: Backward)?(?: using \w+)? on (\w+)")
+NODE = re.compile(r"(?:->\s*)?([A-Z][A-Za-z ]+?)(?:\s+(?:using|on)\b|\s+\(|$)")
+# Nodes that read all of what is below them before giving a row: a Limit above one of them
+# does not bound the scan under it.
+READS_ALL = {
+    "Sort",
+    "Aggregate",
+    "HashAggregate",
+    "GroupAggregate",
+    "Hash",
+    "Materialize",
+    "Unique",
+    "WindowAgg",
+    "SetOp",
+    "HashSetOp",
+}
+
+
+def grown_tables(at_least: int) -> set[str]:
+    """The history tables that now hold at least `at_least` rows (a table of a few rows is best
+    read whole, and the planner rightly does)."""
+    with db.engine.connect() as connection:
+        return {
+            table
+            for table in HISTORY_TABLES
+            if connection.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar_one()
+            >= at_least
+        }
+
+
+def _depth(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _under_a_limit(lines: list[str], number: int) -> bool:
+    """The scan on `lines[number]` stops with a Limit above it: it reads what the limit
+    lets through (an ordered index read for one page), not the table."""
+    depth = _depth(lines[number])
+    for index in range(number - 1, -1, -1):
+        above = lines[index]
+        if _depth(above) >= depth or ("->" not in above and index > 0):
+            continue  # a sibling's line, or a detail (Sort Key, Filter...)
+        depth = _depth(above)
+        node = NODE.match(above.strip())
+        name = node.group(1).strip() if node else ""
+        if name == "Limit":
+            return True
+        if name in READS_ALL:
+            return False
+    return False
+
+
+def history_scans(plans: list[str], grown: set[str], *, limited_reads: bool = False) -> list[str]:
+    """Of `plans`, those that read a grown history table whole: a sequential scan, or an index
+    scan with no index condition (walking the index). With `limited_reads`, an index walk under
+    a Limit (the first rows in the index's order, for one page of a list) is not one. Run with
+    sequential scans priced out (enable_seqscan off), one is left only where no index can
+    serve the statement."""
+    found = []
+    for plan in plans:
+        lines = plan.splitlines()
+        for number, line in enumerate(lines):
+            scan = SCAN.search(line)
+            if not scan or scan.group(2) not in grown:
+                continue
+            depth = _depth(line)
+            details = []
+            for below in lines[number + 1 :]:
+                if _depth(below) <= depth or "->" in below:
+                    break
+                details.append(below.strip())
+            if scan.group(1) != "Seq Scan" and any(d.startswith("Index Cond") for d in details):
+                continue
+            if limited_reads and scan.group(1) != "Seq Scan" and _under_a_limit(lines, number):
+                continue
+            found.append(f"{line.strip()}\n{plan}")
+    return found
+
+
+def explained(client, url: str) -> list[str]:
+    """EXPLAIN each SELECT that loading `url` runs, with the values it bound."""
+    plans: list[str] = []
+
+    def explain(connection, cursor, statement, parameters, context, executemany):
+        if not re.match(r"\s*SELECT", statement, re.I):
+            return
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statement, parameters)
+        plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        cursor.execute("RESET enable_seqscan")
+
+    sa.event.listen(db.engine, "before_cursor_execute", explain)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", explain)
+    return plans
