@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from grown_history import growing_organisation, statements_of
 from query_plans import explained, grown_tables, history_scans
 
-from barraiser.demo.synthetic_history import Person, Staff, history_csv_bytes
 from barraiser.extensions import db
-from barraiser.history.services import import_history
 from barraiser.pages import COUNT_AHEAD
 
 HISTORY_LOOPS = 2000
@@ -28,73 +27,28 @@ URLS = (
 )
 
 
-def _person(user) -> Person:
-    return Person(user.email, user.name, user.department)
-
-
-def _statements(client, url, count_queries) -> list[str]:
-    with count_queries() as counted:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return counted.statements
-
-
 def test_the_loop_list_costs_the_same_whatever_the_history(
     app, make_loop, login_as, count_queries, clock
 ):
     dialect = db.engine.dialect.name
-    live = [
-        make_loop(starts_at=clock() + timedelta(days=day), with_shadow=True, panel_size=4)
-        for day in (-3, -2, 1, 2)
-    ]
-    first = live[0]
-    people = {
-        "admin": "admin",
-        "recruiter": "recruiter",
-        "bar_raiser": first.bar_raiser,
-        "interviewer": first.interviewers[1],
-        "hiring_manager": first.hiring_manager,
-    }
-    clients = {role: login_as(who) for role, who in people.items()}
-    staff = Staff(
-        hiring_managers=(_person(first.hiring_manager), Person("hm2@example.com", "Hm Two")),
-        bar_raisers=(_person(first.bar_raiser), Person("br2@example.com", "Br Two")),
-        interviewers=(
-            *(_person(user) for user in first.interviewers[:4]),
-            *(Person(f"i{n}@example.com", f"Interviewer {n}") for n in range(12)),
-        ),
-    )
-
-    def history(loops: int, *, seed: int, days_ago: tuple[int, int]) -> None:
-        data = history_csv_bytes(
-            loops,
-            seed=seed,
-            start=clock() - timedelta(days=days_ago[0]),
-            end=clock() - timedelta(days=days_ago[1]),
-            people=staff,
-            undecided_days=0,
-        )
-        assert import_history(data, file_name="history.csv", now=clock()).loops == loops
-        db.session.commit()
+    organisation = growing_organisation(make_loop, login_as, clock)
+    clients, live = organisation.clients, organisation.live
 
     def every_list() -> dict[tuple[str, str], list[str]]:
         return {
-            (role, url): _statements(client, url, count_queries)
+            (role, url): statements_of(client, url, count_queries)
             for role, client in clients.items()
             for url in URLS
         }
 
     # Demo size: the live loops and some recent decisions, enough for everyone to have some
     # of each kind (a list with no row runs fewer statements).
-    history(40, seed=1, days_ago=(20, 2))
+    organisation.add_history(40, seed=1, days_ago=(20, 2))
     demo_size = every_list()
     small = clients["recruiter"].get("/loops/").get_data(as_text=True)
     assert "44 loops." in small and "Page 1 of 2<" in small
 
-    history(HISTORY_LOOPS, seed=18, days_ago=(720, 21))
-    if dialect == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("ANALYZE")
+    organisation.add_history(HISTORY_LOOPS, seed=18, days_ago=(720, 21))
 
     with_history = every_list()
     assert {key: len(s) for key, s in with_history.items()} == {
