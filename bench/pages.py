@@ -580,7 +580,10 @@ def report(title: str, results: dict[str, Run]) -> dict[str, float]:
             f"{ratio:7.3f}{errors}"
         )
     floors = [run.per_second for name, run in results.items() if name.startswith("floor")]
-    print(f"  {'floor (mean of its runs)':<34} {statistics.mean(floors):8.1f}")
+    if floors:
+        print(f"  {'floor (mean of its runs)':<34} {statistics.mean(floors):8.1f}")
+    else:
+        print("  (no page of this run was asked for: see --only)")
     return rates
 
 
