@@ -36,6 +36,10 @@ class Loop(Model):
         # A state, then the first interview: a list of one state in date order, and a report's
         # loops of one state in a period, read by index whatever the history holds.
         sa.Index("ix_loop_state_first_interview_at", "state", "first_interview_at"),
+        # The decided loops of the last days, newest first (the recent decisions on home
+        # pages): without it SQLite, which keeps no statistics, walks every decided loop of the
+        # history by state and sorts them.
+        sa.Index("ix_loop_state_decided_at", "state", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
-"""loops: the state index also orders by the first interview, for lists and reports by period
+"""loops: the state index also orders by the first interview, for lists and reports by period;
+and by the decision, for the recent decisions
 
 Revision ID: 8bda327bca78
 Revises: 36e1bf189e4b
@@ -20,9 +21,11 @@ def upgrade():
     op.create_index(
         "ix_loop_state_first_interview_at", "loop", ["state", "first_interview_at"], unique=False
     )
+    op.create_index("ix_loop_state_decided_at", "loop", ["state", "decided_at"], unique=False)
     op.drop_index("ix_loop_state", table_name="loop")
 
 
 def downgrade():
     op.create_index("ix_loop_state", "loop", ["state"], unique=False)
+    op.drop_index("ix_loop_state_decided_at", table_name="loop")
     op.drop_index("ix_loop_state_first_interview_at", table_name="loop")
