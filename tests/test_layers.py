@@ -29,6 +29,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "pages",
         "changes",
         "lazy",
+        "collector",
     ),
     ("ops",),
     ("audit",),

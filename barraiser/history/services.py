@@ -9,9 +9,7 @@ inserts) for all three; this module joins them to the database's catalog and set
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -20,6 +18,7 @@ import sqlalchemy as sa
 
 from ..audit.services import record
 from ..auth.models import User
+from ..collector import collector_held
 from ..extensions import db
 from ..principles.models import Principle
 from ..settings.services import current_settings
@@ -74,7 +73,8 @@ def import_history(
     """
     catalog = list(db.session.scalars(sa.select(Principle.name)))
     deadline_hours = current_settings().feedback_deadline_hours
-    with _collector_paused():
+    # An import makes a record per loop that lives until it ends (see `collector`).
+    with collector_held():
         parsed = _parse(data, source, file_name, mapping, mapping_name, catalog, progress)
         if parsed.problems:
             raise HistoryRejected(parsed.problems)
@@ -113,23 +113,6 @@ def import_history(
         )
     db.session.flush()
     return summary
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a file is read and written.
-
-    An import makes a record per loop that lives until it ends, and a great many short-lived
-    objects beside: the collector, set off by the count of objects made, would scan the records
-    again and again, finding nothing to free (they hold no cycles), for a third of the import's
-    time. Objects are still freed as their last reference goes; cycles wait for the end."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse(
