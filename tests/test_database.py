@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from barraiser.audit.models import AuditEvent
 from barraiser.audit.services import record
+from barraiser.database import read_rows
 from barraiser.extensions import db
 
 
@@ -156,3 +157,17 @@ def test_a_long_reader_and_a_writer_in_another_process_do_not_wait_for_each_othe
     # ...and the writer, which waited for nobody, still commits.
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before + 2
+
+
+def test_a_plain_row_read_sees_the_changes_of_its_own_transaction(app, clock):
+    """read_rows runs beside the session's unit of work: a change made and not yet flushed is
+    flushed first, as the session's own queries would, so a page's count after a change in the
+    same request counts it; under no_autoflush it is left alone, as the session would."""
+    count = sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "t.seen")
+    assert read_rows(count).scalar_one() == 0
+    db.session.add(AuditEvent(action="t.seen", subject_type="test", at=clock(), details={}))
+    with db.session.no_autoflush:
+        assert read_rows(count).scalar_one() == 0
+    assert read_rows(count).scalar_one() == 1
+    db.session.rollback()
+    assert read_rows(count).scalar_one() == 0

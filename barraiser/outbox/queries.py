@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..database import read_rows
 from ..domain import MessageState
 from ..extensions import db
 from .models import OutboxMessage, WebhookEndpoint
@@ -32,16 +33,15 @@ def count_by_state() -> dict[MessageState, int]:
     return counts
 
 
+# Every page's navigation shows the count: built once.
+_UNREAD = sa.select(sa.func.count(OutboxMessage.id)).where(
+    OutboxMessage.recipient_id == sa.bindparam("user_id"), OutboxMessage.read_at.is_(None)
+)
+
+
 def unread_count(user_id: int) -> int:
     """Messages to `user_id` not opened yet: one COUNT on the (recipient, read_at) index."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(OutboxMessage.id)).where(
-                OutboxMessage.recipient_id == user_id, OutboxMessage.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+    return read_rows(_UNREAD, {"user_id": user_id}).scalar_one()
 
 
 def notifications_of(user_id: int) -> sa.Select[Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from ..audit.services import record
 from ..auth.models import User
+from ..database import read_rows
 from ..errors import RuleViolation
 from ..extensions import db
 from ..zones import is_zone
@@ -29,8 +30,9 @@ __all__ = [
 ]
 
 
-def _settings_from(rows: Iterable[MechanismSetting]) -> MechanismSettings:
-    """The settings the stored rows make: a setting without a row has its default."""
+def _settings_from(rows: Iterable[Any]) -> MechanismSettings:
+    """The settings the stored rows (anything with a key and a value) make: a setting without a
+    row has its default."""
     stored: dict[str, Any] = {row.key: row.value for row in rows}
     config = current_app.config
     values: dict[str, Any] = {
@@ -51,12 +53,16 @@ def _settings_from(rows: Iterable[MechanismSetting]) -> MechanismSettings:
 _IN_FORCE = "barraiser.settings_in_force"
 
 
+# Every page reads the settings (the organisation's time zone at least): built once.
+_STORED = sa.select(MechanismSetting.key, MechanismSetting.value)
+
+
 def current_settings() -> MechanismSettings:
     """The settings in force now: one query per transaction."""
     info = db.session.info
     settings = info.get(_IN_FORCE)
     if settings is None:
-        settings = info[_IN_FORCE] = _settings_from(db.session.scalars(sa.select(MechanismSetting)))
+        settings = info[_IN_FORCE] = _settings_from(read_rows(_STORED))
     return settings
 
 
@@ -71,9 +77,7 @@ sa.event.listen(Session, "after_transaction_end", _forget_at_transaction_end)
 def settings_on(connection: sa.Connection) -> MechanismSettings:
     """The settings in force, read on `connection` (inside a flush, where the session must not
     run queries of its own)."""
-    return _settings_from(
-        connection.execute(sa.select(MechanismSetting.key, MechanismSetting.value))  # type: ignore[arg-type]
-    )
+    return _settings_from(connection.execute(_STORED))
 
 
 def change_settings(new: MechanismSettings, *, actor: User, now: datetime) -> list[str]:
