@@ -172,7 +172,7 @@ def _total_changes(connection: sa.Connection) -> int:
 
 def read_rows(
     statement: sa.Executable, parameters: Mapping[str, Any] | None = None
-) -> sa.CursorResult[Any]:
+) -> sa.CursorResult[*tuple[Any, ...]]:
     """Plain rows of a read (columns, not entities), run in the session's transaction on its
     connection. A column select through `Session.execute` takes the ORM's path for each statement
     (compile state, loading, identity map) and costs 3-4 times the query itself; a page's reads

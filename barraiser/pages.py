@@ -173,11 +173,19 @@ class ListPage(Generic[T]):
         return self.page + 1 if self.has_next else None
 
 
-def paginate_bounded(query: sa.Select[Any], *, per_page: int, key: Any) -> ListPage[Any]:
+def paginate_bounded(
+    query: sa.Select[Any],
+    *,
+    per_page: int,
+    key: Any,
+    read: Callable[[sa.Select[Any]], list[T]] | None = None,
+) -> ListPage[Any]:
     """`paginate` for a list that grows with the history (`query` ordered by what an index
     serves): it counts the rows only up to COUNT_AHEAD past the page (or to the page, deep in
     the list), `key` being the column it counts by, so the first page costs the same whatever
-    the history holds. A page past the end shows the last page, one below 1 the first."""
+    the history holds. A page past the end shows the last page, one below 1 the first.
+    `read` turns the page's query (limited and offset) into its items; by default the ORM
+    loads the entities `query` selects."""
     try:
         page = int(request.args.get("page", "1"))
     except ValueError:
@@ -197,7 +205,8 @@ def paginate_bounded(query: sa.Select[Any], *, per_page: int, key: Any) -> ListP
     last = max(1, math.ceil(total / per_page))
     if not more:
         page = min(page, last)
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    window = query.limit(per_page).offset((page - 1) * per_page)
+    items = read(window) if read is not None else list(db.session.scalars(window).unique())
     return ListPage(items, page, per_page, total, more)
 
 

@@ -28,6 +28,11 @@ class Candidate(Model):
     @property
     def display_name(self) -> str:
         """The name every page shows: once erased, "Erased candidate #<id>", the same everywhere."""
-        if self.erased_at is not None:
-            return f"Erased candidate #{self.id}"
-        return self.name
+        return display_name(self.id, self.name, self.erased_at)
+
+
+def display_name(candidate_id: int, name: str, erased_at: datetime | None) -> str:
+    """A candidate's name as pages show it, from its columns (for reads of plain rows)."""
+    if erased_at is not None:
+        return f"Erased candidate #{candidate_id}"
+    return name

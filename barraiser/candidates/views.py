@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 
 from .. import clock, policy
 from ..database import count_by
-from ..loops.models import LIST_ROW, Loop
-from ..loops.queries import outcome_filter, with_outcome
-from ..pages import act, load_or_404, paginate
+from ..loops.models import Loop
+from ..loops.queries import loop_rows, outcome_filter, with_outcome
+from ..pages import act, load_or_404, paginate, paginate_bounded
 from ..privacy.forms import EraseCandidateForm, PrivacyCard
 from .forms import CandidateForm
 from .models import Candidate
@@ -95,12 +95,13 @@ def render_candidate_page(
     query = sa.select(Loop).where(
         Loop.candidate_id == candidate.id, policy.loops_visible_to(current_user)
     )
-    page = paginate(
-        with_outcome(query, outcome, current_user)
-        .options(*LIST_ROW)
-        .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id),
+    page = paginate_bounded(
+        with_outcome(query, outcome, current_user).order_by(
+            Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id
+        ),
         per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+        key=Loop.id,
+        read=loop_rows,
     )
     privacy = None
     if policy.can_manage_candidate_data(current_user):

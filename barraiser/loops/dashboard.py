@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..domain import LoopState
 from ..extensions import db
 from .models import LIST_ROW, Interview, InterviewPrinciple, Loop
+from .queries import LoopRow, loop_rows
 from .rules import MAX_DURATION_MINUTES
 from .suggest import bar_raiser_load
 
@@ -33,7 +34,7 @@ class LoopsDashboard:
     # Recruiters and admins: how many loops sit in each state.
     by_state: dict[LoopState, int | None] | None = None
     # Bar Raisers: the loops they lead that are not over, and their load in the next 14 days.
-    bar_raiser_loops: list[Loop] | None = None
+    bar_raiser_loops: list[LoopRow] | None = None
     bar_raiser_load: int | None = None
     # Of those loops, the ones whose outcome is sealed from the user (policy.loops_sealed_for).
     sealed: set[int] = field(default_factory=set)
@@ -93,18 +94,17 @@ def _by_state() -> dict[LoopState, int | None]:
     return {state: counts.get(state, 0) if state in UNDER_WAY else None for state in LoopState}
 
 
-def _bar_raiser_loops(user: User) -> list[Loop]:
+def _bar_raiser_loops(user: User) -> list[LoopRow]:
     query = (
         sa.select(Loop)
         .where(
             Loop.bar_raiser_id == user.id,
             Loop.state.in_([LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF]),
         )
-        .options(*LIST_ROW)
         .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at, Loop.id)
         .limit(LIST_LIMIT)
     )
-    return list(db.session.scalars(query))
+    return loop_rows(query)
 
 
 def loops_dashboard(user: User, *, now: datetime) -> LoopsDashboard:

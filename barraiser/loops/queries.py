@@ -4,14 +4,18 @@ fixed number of queries, whatever the panel size or the number of rows."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import policy
 from ..auth.models import BarRaiserStatus, User
-from ..candidates.models import Candidate
+from ..candidates.models import Candidate, display_name
 from ..candidates.queries import candidate_choices
+from ..database import read_rows
 from ..domain import LoopState, Outcome
 from ..extensions import db
 from ..pages import state_filter
@@ -177,3 +181,99 @@ def panel_choices(
 
 
 __all__ = ["candidate_choices", "open_requisition_choices"]
+
+
+# --- the lines of a list of loops ------------------------------------------------------------
+# (the loop list, a requisition's and a candidate's loops, a Bar Raiser's loops on the home
+# page). A list shows 25 loops; loading them as entities with their candidate, requisition, Bar
+# Raiser and every interview cost several times the query itself: a line needs a few columns
+# and two counts, read as plain rows in one statement.
+
+
+@dataclass(frozen=True)
+class LoopRow:
+    """One loop as a list shows it. Its outcome is shown only where the list's `sealed` set
+    (policy.loops_sealed_for) does not hold its id."""
+
+    id: int
+    state: LoopState
+    outcome: Outcome | None
+    vetoed: bool
+    first_interview_at: datetime | None
+    candidate_name: str
+    requisition_title: str
+    requisition_level: int
+    requisition_department: str
+    bar_raiser_name: str
+    panel_size: int  # the interviews that vote (shadows excluded)
+    shadowed: bool  # a trainee shadows the loop
+
+
+_BarRaiser = aliased(User)
+
+_COLUMNS = (
+    Loop.id,
+    Loop.state,
+    Loop.outcome,
+    Loop.vetoed,
+    Loop.first_interview_at,
+    Loop.candidate_id,
+    Candidate.name,
+    Candidate.erased_at,
+    Requisition.title,
+    Requisition.level,
+    Requisition.department,
+    _BarRaiser.name,
+    sa.select(sa.func.count(Interview.id))
+    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(False))
+    .correlate(Loop)
+    .scalar_subquery(),
+    sa.select(Interview.id)
+    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(True))
+    .correlate(Loop)
+    .exists(),
+)
+
+
+def loop_rows(query: sa.Select[Any]) -> list[LoopRow]:
+    """The lines for `query`, a select of Loop, filtered, ordered and limited as the list wants:
+    its columns are replaced by the line's (each loop has one candidate, requisition and Bar
+    Raiser; the counts read the loop's interviews by index)."""
+    lines = (
+        query.with_only_columns(*_COLUMNS)
+        .join_from(Loop, Candidate, Candidate.id == Loop.candidate_id)
+        .join_from(Loop, Requisition, Requisition.id == Loop.requisition_id)
+        .join_from(Loop, _BarRaiser, _BarRaiser.id == Loop.bar_raiser_id)
+    )
+    return [
+        LoopRow(
+            id=loop_id,
+            state=state,
+            outcome=outcome,
+            vetoed=vetoed,
+            first_interview_at=first_interview_at,
+            candidate_name=display_name(candidate_id, name, erased_at),
+            requisition_title=title,
+            requisition_level=level,
+            requisition_department=department,
+            bar_raiser_name=bar_raiser_name,
+            panel_size=panel_size,
+            shadowed=bool(shadowed),
+        )
+        for (
+            loop_id,
+            state,
+            outcome,
+            vetoed,
+            first_interview_at,
+            candidate_id,
+            name,
+            erased_at,
+            title,
+            level,
+            department,
+            bar_raiser_name,
+            panel_size,
+            shadowed,
+        ) in read_rows(lines)
+    ]

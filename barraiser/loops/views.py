@@ -30,10 +30,11 @@ from ..settings.services import current_settings
 from ..settings.viewer import viewer_zone
 from .calendar import interview_event
 from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, ScheduleForm, VersionForm
-from .models import LIST_ROW, PANEL, Interview, Loop
+from .models import PANEL, Interview, Loop
 from .queries import (
     CALENDAR,
     ListOutcome,
+    loop_rows,
     outcome_filter,
     panel_choices,
     search_clause,
@@ -74,7 +75,7 @@ def index():
     )
     outcome = outcome_filter()
     text = request.args.get("q", "").strip()[:200]
-    query = sa.select(Loop).options(*LIST_ROW)
+    query = sa.select(Loop)
     if not policy.can_manage_loops(current_user):
         mine = list(db.session.scalars(policy.loop_ids_visible_to(current_user)))
         query = query.where(Loop.id.in_(mine))
@@ -91,6 +92,7 @@ def index():
         query.order_by(Loop.first_interview_at.desc(), Loop.id.desc()),
         per_page=current_app.config["PAGE_SIZE"],
         key=Loop.id,
+        read=loop_rows,
     )
     return render_template(
         "loops/index.html",

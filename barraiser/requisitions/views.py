@@ -13,9 +13,9 @@ from .. import clock, policy
 from ..database import count_by
 from ..errors import NeedsConfirmation
 from ..extensions import db
-from ..loops.models import LIST_ROW, Loop
-from ..loops.queries import outcome_filter, with_outcome
-from ..pages import act, load_or_404, paginate, state_filter
+from ..loops.models import Loop
+from ..loops.queries import loop_rows, outcome_filter, with_outcome
+from ..pages import act, load_or_404, paginate, paginate_bounded, state_filter
 from ..principles.forms import ConfirmForm
 from ..principles.models import Principle
 from ..principles.services import active_principles
@@ -127,12 +127,13 @@ def detail(requisition_id: int):
     query = sa.select(Loop).where(
         Loop.requisition_id == requisition.id, policy.loops_visible_to(current_user)
     )
-    page = paginate(
-        with_outcome(query, outcome, current_user)
-        .options(*LIST_ROW)
-        .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id),
+    page = paginate_bounded(
+        with_outcome(query, outcome, current_user).order_by(
+            Loop.first_interview_at.is_(None), Loop.first_interview_at.desc(), Loop.id
+        ),
         per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+        key=Loop.id,
+        read=loop_rows,
     )
     own = role_questions(requisition.id)
     return render_template(
