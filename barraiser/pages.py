@@ -46,14 +46,35 @@ def load_or_404(
     if options:
         # A query, not the identity map: the eager loads apply even to a row already in the
         # session (read again after a rollback, say).
-        mapper: Mapper[Any] = sa.inspect(model)
-        (key,) = mapper.primary_key
-        row = db.session.scalar(sa.select(model).where(key == ident).options(*options))
+        row = db.session.scalar(_loader(model, tuple(options)), {"ident": ident})
     else:
         row = db.session.get(model, ident)
     policy.require(row is not None and (check is None or check(current_user, row)), hide=True)
     assert row is not None
     return row
+
+
+# The statements load_or_404 built, by model and options. Options are told apart by identity, so
+# the module-level tuples pages pass (such as loops.models.PANEL) are built once; options made
+# afresh per call would only fill it, hence the bound.
+_LOADERS: dict[tuple[type[Any], tuple[ExecutableOption, ...]], sa.Select[Any]] = {}
+_LOADERS_KEPT = 256
+
+
+def _loader(model: type[Any], options: tuple[ExecutableOption, ...]) -> sa.Select[Any]:
+    """The statement that loads one `model` with `options`, built once: building a select with
+    its loader options (and the key the compiled-statement cache finds it by) cost as much as
+    running it."""
+    statement = _LOADERS.get((model, options))
+    if statement is None:
+        if len(_LOADERS) >= _LOADERS_KEPT:
+            _LOADERS.clear()
+        mapper: Mapper[Any] = sa.inspect(model)
+        (key,) = mapper.primary_key
+        statement = _LOADERS[(model, options)] = (
+            sa.select(model).where(key == sa.bindparam("ident")).options(*options)
+        )
+    return statement
 
 
 def note_refusal(form: FlaskForm, error: DomainError, field: str | None = None) -> None:
