@@ -178,6 +178,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "CALIBRATION_CACHE_URL": os.environ.get("CALIBRATION_CACHE_URL", "").strip(),
         # How many of the report's big statements run beside its own (calibration/readers.py).
         "CALIBRATION_READER_THREADS": _int("CALIBRATION_READER_THREADS", 2),
+        # A report built afresh runs this many steps below the pages' CPU priority (priority.py).
+        "CALIBRATION_BUILD_NICENESS": _int("CALIBRATION_BUILD_NICENESS", 10),
         **_single_sign_on(),
     }
 

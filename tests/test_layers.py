@@ -30,6 +30,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "changes",
         "lazy",
         "collector",
+        "priority",
     ),
     ("ops",),
     ("audit",),

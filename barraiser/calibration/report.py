@@ -17,6 +17,7 @@ from ..auth.models import User
 from ..collector import collector_held
 from ..extensions import db
 from ..principles.models import Principle
+from ..priority import at_low_priority
 from ..settings.services import SETTINGS, MechanismSettings, current_settings
 from ..surveys.queries import survey_summary
 from .actions import open_actions
@@ -81,7 +82,14 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     # data. The collector is held for a read from the cache too: unpickling makes some tens of
     # thousands of containers at once, whose collections would walk the server's objects again.
     max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
-    report = without_cyclic_gc(lambda: cached_metrics((filters, flags), build, max_age=max_age))
+    niceness = current_app.config["CALIBRATION_BUILD_NICENESS"]
+    report = without_cyclic_gc(
+        lambda: cached_metrics(
+            (filters, flags),
+            lambda: at_low_priority(build, niceness=niceness),
+            max_age=max_age,
+        )
+    )
     report["filters"] = filters.as_json()
     report["generated_at"] = now.isoformat()
     report["open_actions"] = [
