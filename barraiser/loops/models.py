@@ -45,13 +45,21 @@ class Loop(Model):
         sa.Index(
             "ix_loop_hiring_manager_state_decided_at", "hiring_manager_id", "state", "decided_at"
         ),
+        # A Bar Raiser's loops under way (their home), by state and date: by the Bar Raiser
+        # alone, SQLite walked every loop they ever led.
+        sa.Index(
+            "ix_loop_bar_raiser_state_first_interview_at",
+            "bar_raiser_id",
+            "state",
+            "first_interview_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("candidate.id"), index=True)
     requisition_id: Mapped[int] = mapped_column(sa.ForeignKey("requisition.id"), index=True)
     hiring_manager_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
-    bar_raiser_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    bar_raiser_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     state: Mapped[LoopState] = mapped_column(enum_type(LoopState), default=LoopState.DRAFT)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     # Raised by SQLAlchemy on every UPDATE of the row, which also carries `WHERE version = :read`
