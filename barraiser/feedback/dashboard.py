@@ -3,126 +3,224 @@ and have submitted, how much feedback is in on the loops they lead, and for recr
 feedback and the loops ready for debrief across the organisation. (Upcoming interviews are the
 loops slice's section, debrief steps the debrief slice's.)
 
-A fixed handful of queries whatever the number of loops; no content of anyone's feedback.
+A fixed handful of statements whatever the number of loops, each built once here with the user and
+the time bound at execution, returning plain rows; no content of anyone's feedback.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
-from ..domain import FeedbackState
-from ..extensions import db
+from ..candidates.models import Candidate
+from ..domain import FeedbackState, LoopState
+from ..loops.home_rows import (
+    PrincipleName,
+    candidate_name,
+    grouped_by_interview,
+    read_rows,
+    with_principles,
+)
 from ..loops.models import Interview, InterviewPrinciple, Loop
+from ..requisitions.models import Requisition
 from .models import Feedback
-from .queries import OPEN_LOOP_STATES, ready_loops
+from .queries import OPEN_LOOP_STATES, panel_complete_clause
 
 LIST_LIMIT = 100
 
+# OPEN_LOOP_STATES as equalities rather than an IN list, which SQLAlchemy renders again at every
+# execution.
+_OPEN_LOOP = sa.or_(*(Loop.state == state for state in OPEN_LOOP_STATES))
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class InterviewItem:
-    interview: Interview
+    """One of the user's interviews on an open loop, and where their feedback on it stands."""
+
+    interview_id: int
+    loop_id: int
+    starts_at: datetime
+    is_shadow: bool
+    candidate_name: str
+    requisition_title: str
+    principles: Sequence[PrincipleName]
     due_at: datetime
     state: FeedbackState | None  # None: nothing written yet
     submitted: bool
     submitted_at: datetime | None
     overdue: bool
 
-    @property
-    def loop(self) -> Loop:
-        return self.interview.loop
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """A panel interview whose feedback is past its deadline, and whose it is."""
+
+    interview_id: int
+    loop_id: int
+    candidate_name: str
+    requisition_title: str
+    interviewer_name: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyLoop:
+    """A scheduled loop whose panel feedback is all in: a debrief to run."""
+
+    loop_id: int
+    candidate_name: str
+    requisition_title: str
+    bar_raiser_name: str
 
 
 @dataclass
 class FeedbackDashboard:
     to_write: list[InterviewItem] = field(default_factory=list)
     submitted: list[InterviewItem] = field(default_factory=list)
-    overdue_everywhere: list[InterviewItem] = field(default_factory=list)
-    ready_everywhere: list[Loop] = field(default_factory=list)
+    overdue_everywhere: list[OverdueItem] = field(default_factory=list)
+    ready_everywhere: list[ReadyLoop] = field(default_factory=list)
 
     @property
     def overdue_count(self) -> int:
         return sum(1 for item in self.to_write if item.overdue)
 
 
-def _interview_options() -> list:
-    return [
-        joinedload(Interview.loop).joinedload(Loop.candidate),
-        joinedload(Interview.loop).joinedload(Loop.requisition),
-        selectinload(Interview.assignments).joinedload(InterviewPrinciple.principle),
-    ]
+# The user's interviews on open loops, first first, with their own feedback's state (the feedback
+# of an interview is its interviewer's: naming the author reads it by index), then the principles.
+_MINE_PAGE = (
+    sa.select(
+        Interview.id,
+        Interview.loop_id,
+        Interview.starts_at,
+        Interview.is_shadow,
+        Interview.feedback_due_at,
+        Candidate.id.label("candidate_id"),
+        Candidate.name.label("candidate_name"),
+        Candidate.erased_at,
+        Requisition.title,
+        Feedback.state.label("feedback_state"),
+        Feedback.submitted.label("submitted"),
+        Feedback.submitted_at,
+    )
+    .join(Loop, Loop.id == Interview.loop_id)
+    .join(Candidate, Candidate.id == Loop.candidate_id)
+    .join(Requisition, Requisition.id == Loop.requisition_id)
+    .outerjoin(
+        Feedback,
+        sa.and_(Feedback.interview_id == Interview.id, Feedback.author_id == sa.bindparam("uid")),
+    )
+    .where(Interview.interviewer_id == sa.bindparam("uid"), _OPEN_LOOP)
+    .order_by(Interview.starts_at, Interview.id)
+    .limit(LIST_LIMIT)
+    .subquery("mine")
+)
+MINE = with_principles(_MINE_PAGE).order_by(
+    _MINE_PAGE.c.starts_at, _MINE_PAGE.c.id, InterviewPrinciple.position
+)
 
 
 def _my_interviews(user: User, *, now: datetime) -> list[InterviewItem]:
-    interviews = db.session.scalars(
-        sa.select(Interview)
-        .join(Loop, Loop.id == Interview.loop_id)
-        .where(Interview.interviewer_id == user.id, Loop.state.in_(OPEN_LOOP_STATES))
-        .options(*_interview_options())
-        .order_by(Interview.starts_at, Interview.id)
-        .limit(LIST_LIMIT)
-    ).all()
-    if not interviews:
-        return []
-    states = {
-        interview_id: (state, submitted, submitted_at)
-        for interview_id, state, submitted, submitted_at in db.session.execute(
-            sa.select(
-                Feedback.interview_id, Feedback.state, Feedback.submitted, Feedback.submitted_at
-            ).where(
-                Feedback.interview_id.in_([interview.id for interview in interviews]),
-                Feedback.author_id == user.id,
-            )
-        )
-    }
     items = []
-    for interview in interviews:
-        state, submitted, submitted_at = states.get(interview.id, (None, False, None))
-        due = interview.feedback_due_at
+    for row, principles in grouped_by_interview(read_rows(MINE, {"uid": user.id})):
+        submitted = bool(row.submitted)
         items.append(
             InterviewItem(
-                interview=interview,
-                due_at=due,
-                state=state,
-                submitted=bool(submitted),
-                submitted_at=submitted_at,
-                overdue=not submitted and now > due,
+                interview_id=row.id,
+                loop_id=row.loop_id,
+                starts_at=row.starts_at,
+                is_shadow=row.is_shadow,
+                candidate_name=candidate_name(row.candidate_id, row.candidate_name, row.erased_at),
+                requisition_title=row.title,
+                principles=principles,
+                due_at=row.feedback_due_at,
+                state=row.feedback_state,
+                submitted=submitted,
+                submitted_at=row.submitted_at,
+                overdue=not submitted and now > row.feedback_due_at,
             )
         )
     return items
 
 
-def overdue_feedback(*, now: datetime, limit: int = LIST_LIMIT) -> list[InterviewItem]:
+OVERDUE = (
+    sa.select(
+        Interview.id,
+        Interview.loop_id,
+        Interview.feedback_due_at,
+        Candidate.id.label("candidate_id"),
+        Candidate.name.label("candidate_name"),
+        Candidate.erased_at,
+        Requisition.title,
+        User.name.label("interviewer_name"),
+    )
+    .join(Loop, Loop.id == Interview.loop_id)
+    .join(Candidate, Candidate.id == Loop.candidate_id)
+    .join(Requisition, Requisition.id == Loop.requisition_id)
+    .join(User, User.id == Interview.interviewer_id)
+    .outerjoin(Feedback, sa.and_(Feedback.interview_id == Interview.id, Feedback.submitted))
+    .where(
+        _OPEN_LOOP,
+        Interview.is_shadow.is_(False),
+        Interview.feedback_due_at < sa.bindparam("now"),
+        Feedback.id.is_(None),
+    )
+    .order_by(Interview.starts_at, Interview.id)
+    .limit(sa.bindparam("limit"))
+)
+
+
+def overdue_feedback(*, now: datetime, limit: int = LIST_LIMIT) -> list[OverdueItem]:
     """Panel interviews in open loops whose feedback is past its deadline, oldest first."""
-    interviews = db.session.scalars(
-        sa.select(Interview)
-        .join(Loop, Loop.id == Interview.loop_id)
-        .outerjoin(
-            Feedback,
-            sa.and_(
-                Feedback.interview_id == Interview.id,
-                Feedback.submitted,
-            ),
-        )
-        .where(
-            Loop.state.in_(OPEN_LOOP_STATES),
-            Interview.is_shadow.is_(False),
-            Interview.feedback_due_at < now,
-            Feedback.id.is_(None),
-        )
-        .options(*_interview_options(), joinedload(Interview.interviewer))
-        .order_by(Interview.starts_at, Interview.id)
-        .limit(limit)
-    ).all()
     return [
-        InterviewItem(interview, interview.feedback_due_at, None, False, None, overdue=True)
-        for interview in interviews
+        OverdueItem(
+            interview_id=interview_id,
+            loop_id=loop_id,
+            candidate_name=candidate_name(candidate_id, name, erased_at),
+            requisition_title=title,
+            interviewer_name=interviewer_name,
+            due_at=due_at,
+        )
+        for (
+            interview_id,
+            loop_id,
+            due_at,
+            candidate_id,
+            name,
+            erased_at,
+            title,
+            interviewer_name,
+        ) in read_rows(OVERDUE, {"now": now, "limit": limit})
+    ]
+
+
+# feedback.queries.ready_loops, as rows: the scheduled loops whose panel feedback is all in.
+READY = (
+    sa.select(
+        Loop.id,
+        Candidate.id.label("candidate_id"),
+        Candidate.name,
+        Candidate.erased_at,
+        Requisition.title,
+        User.name.label("bar_raiser_name"),
+    )
+    .join(Candidate, Candidate.id == Loop.candidate_id)
+    .join(Requisition, Requisition.id == Loop.requisition_id)
+    .join(User, User.id == Loop.bar_raiser_id)
+    .where(Loop.state == LoopState.SCHEDULED, panel_complete_clause())
+    .order_by(Loop.first_interview_at, Loop.id)
+    .limit(LIST_LIMIT)
+)
+
+
+def _ready_loops() -> list[ReadyLoop]:
+    return [
+        ReadyLoop(loop_id, candidate_name(candidate_id, name, erased_at), title, bar_raiser_name)
+        for loop_id, candidate_id, name, erased_at, title, bar_raiser_name in read_rows(READY)
     ]
 
 
@@ -131,9 +229,9 @@ def dashboard_for(user: User, *, now: datetime) -> FeedbackDashboard:
     for item in _my_interviews(user, now=now):
         if item.submitted:
             board.submitted.append(item)
-        elif item.interview.starts_at <= now:
+        elif item.starts_at <= now:
             board.to_write.append(item)
     if policy.can_manage_loops(user):
         board.overdue_everywhere = overdue_feedback(now=now)
-        board.ready_everywhere = ready_loops()
+        board.ready_everywhere = _ready_loops()
     return board

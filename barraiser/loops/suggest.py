@@ -54,12 +54,28 @@ class BarRaiserLoad:
     loops: int  # loops they lead with an interview in the next 14 days
 
 
-def _load_window(now: datetime) -> sa.ColumnElement[bool]:
+def _load_window(
+    start: datetime | sa.BindParameter[datetime], end: datetime | sa.BindParameter[datetime]
+) -> sa.ColumnElement[bool]:
+    """Loops not cancelled whose first interview falls in [start, end)."""
     return sa.and_(
         Loop.state != LoopState.CANCELLED,
-        Loop.first_interview_at >= now,
-        Loop.first_interview_at < now + LOAD_WINDOW,
+        Loop.first_interview_at >= start,
+        Loop.first_interview_at < end,
     )
+
+
+# One Bar Raiser's load, built once: the user ("uid") and the window ("now", "horizon": now plus
+# LOAD_WINDOW, bound rather than computed in SQL, which SQLite cannot do on its datetimes) are
+# bound at each execution (load_parameters). The home page reads it inside its own statement.
+BAR_RAISER_LOAD = sa.select(sa.func.count(Loop.id).label("load")).where(
+    Loop.bar_raiser_id == sa.bindparam("uid"),
+    _load_window(sa.bindparam("now"), sa.bindparam("horizon")),
+)
+
+
+def load_parameters(user_id: int, now: datetime) -> dict[str, object]:
+    return {"uid": user_id, "now": now, "horizon": now + LOAD_WINDOW}
 
 
 def eligible_bar_raisers(
@@ -71,7 +87,10 @@ def eligible_bar_raisers(
     loops = sa.func.count(Loop.id)
     query = (
         sa.select(User, loops)
-        .outerjoin(Loop, sa.and_(Loop.bar_raiser_id == User.id, _load_window(now)))
+        .outerjoin(
+            Loop,
+            sa.and_(Loop.bar_raiser_id == User.id, _load_window(now, now + LOAD_WINDOW)),
+        )
         .where(
             may_lead_as_bar_raiser_clause(
                 requisition, hiring_manager_id=hiring_manager_id or requisition.hiring_manager_id
@@ -85,10 +104,7 @@ def eligible_bar_raisers(
 
 def bar_raiser_load(user: User, *, now: datetime) -> int:
     """How many loops `user` leads as Bar Raiser with an interview in the next 14 days."""
-    query = sa.select(sa.func.count(Loop.id)).where(
-        Loop.bar_raiser_id == user.id, _load_window(now)
-    )
-    return db.session.execute(query).scalar_one()
+    return db.session.execute(BAR_RAISER_LOAD, load_parameters(user.id, now)).scalar_one()
 
 
 @dataclass(frozen=True)

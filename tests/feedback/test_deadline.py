@@ -117,7 +117,7 @@ def test_the_dashboard_splits_due_and_overdue_by_the_clock(make_loop, clock):
     late_loop = make_loop(tag="b", starts_at=clock() - timedelta(hours=3))
     board = dashboard_for(early.bar_raiser, now=clock())
     # The Bar Raiser (tag a) holds the first interview of loop a; loop b has its own people.
-    assert [item.interview.loop_id for item in board.to_write] == [early.loop.id]
+    assert [item.loop_id for item in board.to_write] == [early.loop.id]
     assert board.overdue_count == 1
     other = dashboard_for(late_loop.interviewers[1], now=clock())
     assert [item.overdue for item in other.to_write] == [False]
