@@ -19,7 +19,7 @@ from .models import InterviewPrinciple
 
 def read_rows(
     statement: sa.Executable, parameters: dict[str, Any] | None = None
-) -> sa.CursorResult[Any]:
+) -> sa.CursorResult[*tuple[Any, ...]]:
     """Runs a select of columns on the session's connection (in its transaction, after the flush
     the session would make): through the session itself, a select of mapped columns takes the
     ORM's way (its compile state, its loading of rows), which costs several times the read."""
