@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from feedback.writing import submit_for
 
+from barraiser.candidates.models import Candidate
 from barraiser.domain import LoopState
 from barraiser.extensions import db
+from barraiser.loops.home_rows import candidate_name
 from barraiser.loops.models import Interview
 from barraiser.loops.services import (
     InterviewPlan,
@@ -151,6 +154,45 @@ def test_a_bar_raiser_sees_their_loops_load_and_the_debrief_to_open(
     page = login_as(org.bar_raiser).get("/").get_data(as_text=True)
     assert f'href="/loops/{scheduled.id}/debrief"' in page
     assert "Waiting for" in page and "panel feedback" in page
+
+
+def _loop_row(page: str, loop_id: int) -> str:
+    """The row of a loop table (loops/macros.html) that links to the loop."""
+    link = page.index(f'<td><a href="/loops/{loop_id}">')
+    return page[page.rindex("<tr>", 0, link) : page.index("</tr>", link)]
+
+
+def test_a_bar_raiser_sees_the_loops_they_lead_as_the_loop_list_shows_them(
+    org, scheduled, login_as, clock
+):
+    def rows() -> tuple[str, str]:
+        client = login_as(org.bar_raiser)  # each time: a day later, the last session has ended
+        home = client.get("/").get_data(as_text=True)
+        led = home[home.index('id="bar-raiser-heading"') :]
+        listing = client.get("/loops/").get_data(as_text=True)
+        return _loop_row(led, scheduled.id), _loop_row(listing, scheduled.id)
+
+    home_row, list_row = rows()
+    assert home_row == list_row
+    assert "4 interviews + shadow" in home_row and "Bea Raiser" in home_row
+    # On the panel, the Bar Raiser has not submitted yet: the outcome is sealed from them.
+    assert 'data-outcome="sealed"' in home_row
+
+    clock.advance(days=1)
+    own = next(i for i in scheduled.interviews if i.interviewer_id == org.bar_raiser.id)
+    submit_for(own, clock())
+    home_row, list_row = rows()
+    assert home_row == list_row
+    assert 'data-outcome="pending"' in home_row
+
+
+def test_the_home_rows_name_a_candidate_as_every_page_does(clock):
+    kept = Candidate(id=7, name="Casey Candidate", erased_at=None)
+    erased = Candidate(id=8, name="", erased_at=clock())
+    for candidate in (kept, erased):
+        shown = candidate_name(candidate.id, candidate.name, candidate.erased_at)
+        assert shown == candidate.display_name
+    assert candidate_name(8, "", clock()) == "Erased candidate #8"
 
 
 def test_a_hiring_manager_is_asked_for_a_decision_in_debrief(org, scheduled, login_as):
