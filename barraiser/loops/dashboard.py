@@ -120,12 +120,25 @@ def _upcoming(user_id: int, now: datetime) -> list[UpcomingInterview]:
     return upcoming
 
 
-DRAFTS = (
+# The recruiter's part, in one statement: how many loops are in each state under way (one row,
+# each count read through the state's index: the cost does not grow with the history), joined to
+# the draft loops waiting to be scheduled, first interview first (no draft: the counts alone).
+_COUNTS = sa.select(
+    *(
+        sa.select(sa.func.count(Loop.id))
+        .where(Loop.state == state)
+        .scalar_subquery()
+        .label(state.value)
+        for state in UNDER_WAY
+    )
+).subquery("counts")
+_DRAFTS_PAGE = (
     sa.select(
         Loop.id,
         Loop.state,
+        Loop.first_interview_at,
         Candidate.id.label("candidate_id"),
-        Candidate.name,
+        Candidate.name.label("candidate_name"),
         Candidate.erased_at,
         Requisition.title,
     )
@@ -134,32 +147,41 @@ DRAFTS = (
     .where(Loop.state == LoopState.DRAFT)
     .order_by(Loop.first_interview_at.is_(None), Loop.first_interview_at, Loop.id)
     .limit(LIST_LIMIT)
+    .subquery("drafts")
+)
+RECRUITING = (
+    sa.select(_COUNTS, _DRAFTS_PAGE)
+    .select_from(_COUNTS.outerjoin(_DRAFTS_PAGE, sa.true()))
+    .order_by(
+        _DRAFTS_PAGE.c.first_interview_at.is_(None),
+        _DRAFTS_PAGE.c.first_interview_at,
+        _DRAFTS_PAGE.c.id,
+    )
 )
 
 
-def _drafts() -> list[DraftLoop]:
-    """Draft loops waiting to be scheduled, for recruiters. Debriefs to open or run and decisions
-    to propose are the debrief section's (debrief.dashboard), so each item shows up once."""
-    return [
-        DraftLoop(
-            loop_id=loop_id,
-            state=state,
-            candidate_name=candidate_name(candidate_id, name, erased_at),
-            requisition_title=title,
-            action="schedule it",
+def _recruiting(dashboard: LoopsDashboard) -> None:
+    """The loops by state, and the draft loops waiting to be scheduled. Debriefs to open or run
+    and decisions to propose are the debrief section's (debrief.dashboard), so each item shows
+    up once. The states that hold the past (decided, cancelled) are links only, without a count
+    (None)."""
+    rows = read_rows(RECRUITING).all()
+    counts = rows[0]._mapping  # on each row, and on the one row when there is no draft
+    for row in rows:
+        if row.id is None:
+            continue
+        dashboard.awaiting.append(
+            DraftLoop(
+                loop_id=row.id,
+                state=row.state,
+                candidate_name=candidate_name(row.candidate_id, row.candidate_name, row.erased_at),
+                requisition_title=row.title,
+                action="schedule it",
+            )
         )
-        for loop_id, state, candidate_id, name, erased_at, title in read_rows(DRAFTS)
-    ]
-
-
-BY_STATE = sa.select(Loop.state, sa.func.count(Loop.id)).where(_UNDER_WAY).group_by(Loop.state)
-
-
-def _by_state() -> dict[LoopState, int | None]:
-    """How many loops are in each state under way (read through the state's index: the cost does
-    not grow with the history); None for the states that hold the past, which are links only."""
-    counts = {state: count for state, count in read_rows(BY_STATE)}
-    return {state: counts.get(state, 0) if state in UNDER_WAY else None for state in LoopState}
+    dashboard.by_state = {
+        state: counts[state.value] if state in UNDER_WAY else None for state in LoopState
+    }
 
 
 # The loops the user leads that are under way, first interview first, as the lines of a list of
@@ -245,8 +267,7 @@ def loops_dashboard(user: User, *, now: datetime) -> LoopsDashboard:
     Raisers)."""
     dashboard = LoopsDashboard(upcoming=_upcoming(user.id, now))
     if policy.can_manage_loops(user):
-        dashboard.awaiting = _drafts()
-        dashboard.by_state = _by_state()
+        _recruiting(dashboard)
     if user.is_certified_bar_raiser:
         _lead(dashboard, user, now)
     return dashboard
