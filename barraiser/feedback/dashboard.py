@@ -17,13 +17,12 @@ import sqlalchemy as sa
 
 from .. import policy
 from ..auth.models import User
-from ..candidates.models import Candidate
+from ..candidates.models import Candidate, display_name
+from ..database import read_rows
 from ..domain import FeedbackState, LoopState
 from ..loops.home_rows import (
     PrincipleName,
-    candidate_name,
     grouped_by_interview,
-    read_rows,
     with_principles,
 )
 from ..loops.models import Interview, InterviewPrinciple, Loop
@@ -134,7 +133,7 @@ def _my_interviews(user: User, *, now: datetime) -> list[InterviewItem]:
                 loop_id=row.loop_id,
                 starts_at=row.starts_at,
                 is_shadow=row.is_shadow,
-                candidate_name=candidate_name(row.candidate_id, row.candidate_name, row.erased_at),
+                candidate_name=display_name(row.candidate_id, row.candidate_name, row.erased_at),
                 requisition_title=row.title,
                 principles=principles,
                 due_at=row.feedback_due_at,
@@ -180,7 +179,7 @@ def overdue_feedback(*, now: datetime, limit: int = LIST_LIMIT) -> list[OverdueI
         OverdueItem(
             interview_id=interview_id,
             loop_id=loop_id,
-            candidate_name=candidate_name(candidate_id, name, erased_at),
+            candidate_name=display_name(candidate_id, name, erased_at),
             requisition_title=title,
             interviewer_name=interviewer_name,
             due_at=due_at,
@@ -219,7 +218,7 @@ READY = (
 
 def _ready_loops() -> list[ReadyLoop]:
     return [
-        ReadyLoop(loop_id, candidate_name(candidate_id, name, erased_at), title, bar_raiser_name)
+        ReadyLoop(loop_id, display_name(candidate_id, name, erased_at), title, bar_raiser_name)
         for loop_id, candidate_id, name, erased_at, title, bar_raiser_name in read_rows(READY)
     ]
 

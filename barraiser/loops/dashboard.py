@@ -13,15 +13,14 @@ import sqlalchemy as sa
 
 from .. import policy
 from ..auth.models import User
-from ..candidates.models import Candidate
+from ..candidates.models import Candidate, display_name
+from ..database import read_rows
 from ..domain import LoopState, interview_end
 from ..requisitions.models import Requisition
 from .home_rows import (
     DraftLoop,
     UpcomingInterview,
-    candidate_name,
     grouped_by_interview,
-    read_rows,
     with_principles,
 )
 from .models import Interview, InterviewPrinciple, Loop
@@ -110,7 +109,7 @@ def _upcoming(user_id: int, now: datetime) -> list[UpcomingInterview]:
                 starts_at=row.starts_at,
                 duration_minutes=row.duration_minutes,
                 is_shadow=row.is_shadow,
-                candidate_name=candidate_name(row.candidate_id, row.candidate_name, row.erased_at),
+                candidate_name=display_name(row.candidate_id, row.candidate_name, row.erased_at),
                 requisition_title=row.title,
                 principles=principles,
             )
@@ -174,7 +173,7 @@ def _recruiting(dashboard: LoopsDashboard) -> None:
             DraftLoop(
                 loop_id=row.id,
                 state=row.state,
-                candidate_name=candidate_name(row.candidate_id, row.candidate_name, row.erased_at),
+                candidate_name=display_name(row.candidate_id, row.candidate_name, row.erased_at),
                 requisition_title=row.title,
                 action="schedule it",
             )
@@ -247,7 +246,7 @@ def _lead(dashboard: LoopsDashboard, user: User, now: datetime) -> None:
                 outcome=row.outcome,
                 vetoed=row.vetoed,
                 first_interview_at=row.first_interview_at,
-                candidate_name=candidate_name(row.candidate_id, row.candidate_name, row.erased_at),
+                candidate_name=display_name(row.candidate_id, row.candidate_name, row.erased_at),
                 requisition_title=row.title,
                 requisition_level=row.level,
                 requisition_department=row.department,

@@ -12,29 +12,8 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from ..domain import LoopState
-from ..extensions import db
 from ..principles.models import Principle
 from .models import InterviewPrinciple
-
-
-def read_rows(
-    statement: sa.Executable, parameters: dict[str, Any] | None = None
-) -> sa.CursorResult[*tuple[Any, ...]]:
-    """Runs a select of columns on the session's connection (in its transaction, after the flush
-    the session would make): through the session itself, a select of mapped columns takes the
-    ORM's way (its compile state, its loading of rows), which costs several times the read."""
-    session = db.session
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement, parameters or {})
-
-
-def candidate_name(candidate_id: int, name: str, erased_at: datetime | None) -> str:
-    """Candidate.display_name from the candidate's columns: once erased, "Erased candidate #<id>",
-    the same everywhere."""
-    if erased_at is not None:
-        return f"Erased candidate #{candidate_id}"
-    return name
 
 
 class PrincipleName(NamedTuple):

@@ -7,10 +7,8 @@ from datetime import timedelta
 import pytest
 from feedback.writing import submit_for
 
-from barraiser.candidates.models import Candidate
 from barraiser.domain import LoopState
 from barraiser.extensions import db
-from barraiser.loops.home_rows import candidate_name
 from barraiser.loops.models import Interview
 from barraiser.loops.services import (
     InterviewPlan,
@@ -184,15 +182,6 @@ def test_a_bar_raiser_sees_the_loops_they_lead_as_the_loop_list_shows_them(
     home_row, list_row = rows()
     assert home_row == list_row
     assert 'data-outcome="pending"' in home_row
-
-
-def test_the_home_rows_name_a_candidate_as_every_page_does(clock):
-    kept = Candidate(id=7, name="Casey Candidate", erased_at=None)
-    erased = Candidate(id=8, name="", erased_at=clock())
-    for candidate in (kept, erased):
-        shown = candidate_name(candidate.id, candidate.name, candidate.erased_at)
-        assert shown == candidate.display_name
-    assert candidate_name(8, "", clock()) == "Erased candidate #8"
 
 
 def test_a_hiring_manager_is_asked_for_a_decision_in_debrief(org, scheduled, login_as):
