@@ -101,7 +101,7 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
     # On the session's connection: plain rows, without the ORM's result machinery (a cost per row)
     # that columns have no use for.
     for row in db.session.connection().execute(_TODOS, {"uid": user.id}):
-        (loop_id, state, manager_id, bar_raiser_id, veto_holder_id) = row[:5]
+        loop_id, state, manager_id, bar_raiser_id, veto_holder_id = row[:5]
         candidate_id, candidate_name, erased_at, requisition = row[5:9]
         missing, complete, has_proposal, can_vote = row[9:]
         if state is LoopState.SCHEDULED:
@@ -156,15 +156,14 @@ def _debrief_steps(
     return tuple(steps)
 
 
-# Built once: an alias builds its column collection afresh each time it is made.
-_LATER_LOOP = aliased(Loop)
-
 RECENT_DECISIONS_DAYS = 30
 RECENT_DECISIONS_LIMIT = 10
 
 
 @dataclass(frozen=True)
 class RecentDecision:
+    """A loop decided lately, as far as the user may know it."""
+
     loop_id: int
     candidate: str  # the display name (erased: "Erased candidate #<id>")
     requisition: str
@@ -180,7 +179,9 @@ class RecentDecision:
 
 
 def _recent_decisions(theirs: sa.ColumnElement[bool]) -> sa.Select:
-    later = _LATER_LOOP
+    """The statement, for the loops `theirs` picks; the user (whose own feedback may seal a
+    loop) and the start of the period are bound per call."""
+    later = aliased(Loop)
     return (
         sa.select(
             Loop.id,
