@@ -3,6 +3,7 @@ the lookups their pages and the report need."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
 from ..outbox.webhooks import queue_event
-from .models import ActionItem, ActionStatus
+from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 
 STALE_ACTION = "Someone changed this action since you opened it. Here it is as it stands now."
 
@@ -247,17 +248,56 @@ def _tell_owner_of_change(
     )
 
 
-def owned_actions(owner: User) -> list[ActionItem]:
-    """The owner's action items still open or in progress, soonest due first, for their home
-    page."""
-    return list(
-        db.session.scalars(
-            sa.select(ActionItem)
-            .where(ActionItem.owner_id == owner.id, ActionItem.status != ActionStatus.CLOSED)
-            .options(sa.orm.joinedload(ActionItem.subject))
-            .order_by(ActionItem.due_on, ActionItem.id)
-        )
+def progress_statuses(status: ActionStatus) -> tuple[ActionStatus, ...]:
+    """The statuses an item's owner may pick, in their order: the one it has and the moves open
+    to it."""
+    allowed = {status, *ACTION_TRANSITIONS[status]}
+    return tuple(s for s in ActionStatus if s in allowed)
+
+
+@dataclass(frozen=True)
+class OwnedAction:
+    """An action item on its owner's home page, with what its progress form shows."""
+
+    id: int
+    subject: str  # the interviewer's name
+    status: ActionStatus
+    due_on: date
+    reason: str
+    notes: str
+    version: int
+
+    @property
+    def statuses(self) -> tuple[ActionStatus, ...]:
+        return progress_statuses(self.status)
+
+
+# Built once (building a select costs as much as running it); the owner is bound per call.
+_OWNED = (
+    sa.select(
+        ActionItem.id,
+        User.name,
+        ActionItem.status,
+        ActionItem.due_on,
+        ActionItem.reason,
+        ActionItem.notes,
+        ActionItem.version,
     )
+    .join(User, User.id == ActionItem.subject_id)
+    .where(
+        ActionItem.owner_id == sa.bindparam("owner", type_=sa.Integer),
+        ActionItem.status != ActionStatus.CLOSED,
+    )
+    .order_by(ActionItem.due_on, ActionItem.id)
+)
+
+
+def owned_actions(owner: User) -> list[OwnedAction]:
+    """The owner's action items still open or in progress, soonest due first, for their home
+    page. On the session's connection: plain rows, without the ORM's result machinery."""
+    return [
+        OwnedAction(*row) for row in db.session.connection().execute(_OWNED, {"owner": owner.id})
+    ]
 
 
 def queue_due_actions(*, now: datetime) -> int:

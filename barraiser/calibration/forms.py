@@ -25,7 +25,8 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from ..extensions import db
 from ..loops.models import Loop
 from ..requisitions.models import Requisition
-from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
+from .actions import progress_statuses
+from .models import ActionItem, ActionStatus
 from .queries import ReportFilters
 from .tables import SORT_DIRECTIONS, parse_sort
 
@@ -219,8 +220,7 @@ class ActionProgressForm(FlaskForm):
 def progress_form(action: ActionItem) -> ActionProgressForm:
     """The owner's form for `action` as it stands: its status and the moves open to it."""
     form = ActionProgressForm(formdata=None, obj=action)
-    allowed = {action.status, *ACTION_TRANSITIONS[action.status]}
-    form.status.choices = [SelectChoice(s.value, s.label) for s in ActionStatus if s in allowed]
+    form.status.choices = [SelectChoice(s.value, s.label) for s in progress_statuses(action.status)]
     form.status.data = action.status.value
     form.version.data = str(action.version)
     return form

@@ -17,12 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..candidates.models import Candidate
 from ..domain import LoopState, Outcome
 from ..extensions import db
 from ..feedback.models import Feedback
 from ..loops.models import Interview, Loop
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
+from ..requisitions.models import Requisition
 from ..settings.services import current_settings
 from .models import HirePerformance
 
@@ -35,6 +37,14 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def candidate_display_name(candidate_id: int, name: str, erased_at: datetime | None) -> str:
+    """Candidate.display_name from the columns a page selected: once erased, "Erased candidate
+    #<id>", the same everywhere."""
+    if erased_at is not None:
+        return f"Erased candidate #{candidate_id}"
+    return name
 
 
 def sealed_from(
@@ -56,8 +66,9 @@ def sealed_from(
 
 @dataclass(frozen=True)
 class RatingDue:
-    """A hire whose performance rating is due: the milestone reached (months after the
-    decision), the day it fell due, and the latest rating so far (None: never rated)."""
+    """A hire whose performance rating is due, for the sweep's notice: the milestone reached
+    (months after the decision), the day it fell due, and the latest rating so far (None: never
+    rated). The home page's list reads the same rows as plain columns (HireAwaitingRating)."""
 
     loop: Loop
     months: int
@@ -92,27 +103,34 @@ def rating_due(
     return months, due_on
 
 
-def _hires(*, now: datetime, hiring_manager: User | None = None) -> list[RatingDue]:
-    """Hires with a rating due at `now`, of one hiring manager or of all; one query."""
-    milestones = _milestones()
-    last_rated = (
-        sa.select(sa.func.max(HirePerformance.rated_on))
-        .where(HirePerformance.loop_id == Loop.id)
-        .scalar_subquery()
+# Built once: the latest rating of the loop in the enclosing query.
+_LAST_RATED = (
+    sa.select(sa.func.max(HirePerformance.rated_on))
+    .where(HirePerformance.loop_id == Loop.id)
+    .scalar_subquery()
+)
+
+
+def _unrated_hires(decided_by: sa.ColumnElement[datetime] | datetime) -> sa.ColumnElement[bool]:
+    """SQL over `Loop`: the hires that may await a rating, decided by `decided_by` (months are at
+    least 28 days: a bound SQL can use; rating_due checks the exact day)."""
+    return sa.and_(
+        Loop.state == LoopState.DECIDED,
+        Loop.outcome == Outcome.HIRE,
+        Loop.decided_at <= decided_by,
+        # Loops run here: imported history brings its ratings in the file, and nobody is asked
+        # about hires made before the mechanism was in use.
+        Loop.external_ref.is_(None),
+        ~sealed_from(Loop.hiring_manager_id),
     )
-    # Months are at least 28 days: a bound SQL can use; the exact day is checked below.
-    earliest = milestones[0]
+
+
+def _hires(*, now: datetime) -> list[RatingDue]:
+    """Hires with a rating due at `now`, of every hiring manager, for the sweep; one query."""
+    milestones = _milestones()
     query = (
-        sa.select(Loop, last_rated)
-        .where(
-            Loop.state == LoopState.DECIDED,
-            Loop.outcome == Outcome.HIRE,
-            Loop.decided_at <= now - timedelta(days=28 * earliest),
-            # Loops run here: imported history brings its ratings in the file, and nobody is
-            # asked about hires made before the mechanism was in use.
-            Loop.external_ref.is_(None),
-            ~sealed_from(Loop.hiring_manager_id),
-        )
+        sa.select(Loop, _LAST_RATED)
+        .where(_unrated_hires(now - timedelta(days=28 * milestones[0])))
         .options(
             joinedload(Loop.candidate),
             # The title only: not the principles the requisition requires (a statement more).
@@ -121,8 +139,6 @@ def _hires(*, now: datetime, hiring_manager: User | None = None) -> list[RatingD
         )
         .order_by(Loop.decided_at, Loop.id)
     )
-    if hiring_manager is not None:
-        query = query.where(Loop.hiring_manager_id == hiring_manager.id)
     due = []
     for loop, last_rated_on in db.session.execute(query):
         assert loop.decided_at is not None
@@ -134,9 +150,70 @@ def _hires(*, now: datetime, hiring_manager: User | None = None) -> list[RatingD
     return due
 
 
-def hires_awaiting_rating(user: User, *, now: datetime) -> list[RatingDue]:
-    """The hiring manager's hires whose performance rating is due, oldest decision first."""
-    return _hires(now=now, hiring_manager=user)
+@dataclass(frozen=True)
+class HireAwaitingRating:
+    """A line of the hiring manager's list: the hire, the milestone reached (months after the
+    decision), the day it fell due, and the latest rating so far (None: never rated)."""
+
+    loop_id: int
+    candidate: str  # the display name (erased: "Erased candidate #<id>")
+    requisition: str
+    decided_at: datetime
+    months: int
+    due_on: date
+    last_rated_on: date | None
+
+
+# Built once (building a select costs as much as running it); the hiring manager and the time
+# are bound per call.
+_AWAITING = (
+    sa.select(
+        Loop.id,
+        Loop.decided_at,
+        Candidate.id,
+        Candidate.name,
+        Candidate.erased_at,
+        Requisition.title,
+        _LAST_RATED,
+    )
+    .join(Candidate, Candidate.id == Loop.candidate_id)
+    .join(Requisition, Requisition.id == Loop.requisition_id)
+    .where(
+        Loop.hiring_manager_id == sa.bindparam("uid", type_=sa.Integer),
+        _unrated_hires(sa.bindparam("decided_by", type_=Loop.decided_at.type)),
+    )
+    .order_by(Loop.decided_at, Loop.id)
+)
+
+
+def hires_awaiting_rating(user: User, *, now: datetime) -> list[HireAwaitingRating]:
+    """The hiring manager's hires whose performance rating is due, oldest decision first; one
+    query."""
+    milestones = _milestones()
+    # On the session's connection: plain rows, without the ORM's result machinery (a cost per row)
+    # that columns have no use for.
+    rows = db.session.connection().execute(
+        _AWAITING, {"uid": user.id, "decided_by": now - timedelta(days=28 * milestones[0])}
+    )
+    due = []
+    for loop_id, decided_at, candidate_id, name, erased_at, requisition, last_rated_on in rows:
+        assert decided_at is not None  # a decided loop
+        found = rating_due(
+            decided_at.date(), last_rated_on, today=now.date(), milestones=milestones
+        )
+        if found is not None:
+            due.append(
+                HireAwaitingRating(
+                    loop_id,
+                    candidate_display_name(candidate_id, name, erased_at),
+                    requisition,
+                    decided_at,
+                    months=found[0],
+                    due_on=found[1],
+                    last_rated_on=last_rated_on,
+                )
+            )
+    return due
 
 
 def queue_performance_due(*, now: datetime) -> int:

@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..auth.models import Role
 from ..calibration.actions import owned_actions
-from ..calibration.forms import progress_form
 from ..debrief.dashboard import debrief_todos, recent_decisions
 from ..debrief.performance import hires_awaiting_rating
 from ..feedback.dashboard import dashboard_for
@@ -21,7 +20,6 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     now = clock.now()
-    actions = owned_actions(current_user)
     return render_template(
         "home/index.html",
         loops=loops_dashboard(current_user, now=now),
@@ -32,6 +30,6 @@ def index():
             if current_user.has_role(Role.HIRING_MANAGER)
             else []
         ),
-        actions=[(action, progress_form(action)) for action in actions],
+        actions=owned_actions(current_user),
         feedback_board=dashboard_for(current_user, now=now),
     )

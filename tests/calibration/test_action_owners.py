@@ -3,6 +3,7 @@ home page, moves it along and closes it there, and is told when it is assigned o
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -130,3 +131,35 @@ def test_an_owner_neither_reassigns_nor_moves_the_due_date(item, make_user, cloc
             )
     db.session.rollback()
     assert db.session.get(ActionItem, item.id).owner_id != other.id
+
+
+def _progress_form(page: str, action_id: int) -> str:
+    """The item's progress form on a page: whitespace, the CSRF token (these tests turn the
+    check off, which only the page's form then leaves out) and the home page's way back aside."""
+    match = re.search(rf'<form[^>]*data-testid="action-progress-{action_id}".*?</form>', page, re.S)
+    assert match is not None
+    form = match.group(0).replace('<input type="hidden" name="next" value="home">', "")
+    form = re.sub(r"<input id=\"csrf_token\" [^>]*>", "", form)
+    return re.sub(r"\s+", " ", form.replace(">", "> ").replace("<", " <")).strip()
+
+
+@pytest.mark.parametrize("status", [ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
+def test_the_home_page_offers_the_same_form_as_the_action_page(item, login_as, clock, status):
+    update_action(
+        item,
+        status=status,
+        owner_id=item.owner_id,
+        due_on=DUE,
+        notes='Pair with "Dara" <soon> & book it.',
+        version=item.version,
+        actor=None,
+        now=clock(),
+    )
+    db.session.commit()
+    owner = login_as(item.owner)
+    home = _progress_form(owner.get("/").get_data(as_text=True), item.id)
+    page = _progress_form(
+        owner.get(f"/calibration/actions/{item.id}").get_data(as_text=True), item.id
+    )
+    assert home == page
+    assert "&lt;soon&gt; &amp; book it" in home and f'value="{item.version}"' in home

@@ -102,9 +102,10 @@ def test_a_hire_awaits_its_rating_at_six_and_twelve_months_told_once_each(
     assert "12-month rating" in _section(manager.get("/").get_data(True), "ratings-due")
 
 
+@pytest.mark.parametrize("vetoed", [False, True])
 @pytest.mark.parametrize("extra", [(), (Role.ADMIN, Role.INSPECTOR, Role.RECRUITER)])
 def test_a_hiring_manager_who_owes_feedback_learns_nothing_of_the_outcome(
-    make_loop, clock, login_as, extra
+    make_loop, clock, login_as, extra, vetoed
 ):
     built = make_loop()
     manager = built.hiring_manager
@@ -117,15 +118,36 @@ def test_a_hiring_manager_who_owes_feedback_learns_nothing_of_the_outcome(
         )
     )
     loop = _hired(built, clock)
+    if vetoed:
+        loop.outcome, loop.vetoed = Outcome.NO_HIRE, True
+        db.session.commit()
     page = login_as(manager).get("/").get_data(as_text=True)
     decisions = _section(page, "recent-decisions")
     assert decisions is not None and "decided" in decisions  # that it was, not how
     assert "<strong>" not in decisions and "Next:" not in decisions
     assert "Vetoed" not in decisions and "offer" not in decisions
+    # Not even a recruiter's way to start again, which would tell of a veto.
+    assert "Start a new loop" not in decisions and "/loops/new" not in decisions
     clock.set(loop.decided_at + timedelta(days=400))
     assert queue_performance_due(now=clock()) == 0 and _notices() == []
     page = login_as(manager).get("/").get_data(as_text=True)
     assert 'data-testid="ratings-due"' not in page
+
+
+def test_an_erased_candidate_is_named_at_home_as_everywhere(make_loop, clock, login_as):
+    built = make_loop()
+    loop = _hired(built, clock)
+    loop.candidate.erased_at = clock()
+    db.session.commit()
+    erased = f"Erased candidate #{loop.candidate_id}"
+    name = loop.candidate.name
+    decisions = _section(login_as(built.hiring_manager).get("/").get_data(True), "recent-decisions")
+    assert decisions is not None
+    assert f"{erased} for" in decisions and f"Rate {erased}'s performance" in decisions
+    assert name not in decisions
+    clock.set(loop.decided_at + timedelta(days=190))
+    ratings = _section(login_as(built.hiring_manager).get("/").get_data(True), "ratings-due")
+    assert ratings is not None and f"{erased} for" in ratings and name not in ratings
 
 
 def test_months_run_to_the_end_of_a_shorter_month():
