@@ -119,24 +119,28 @@ def loop_ids_visible_to(user: User) -> sa.CompoundSelect[tuple[int]]:
     )
 
 
-def sealed_loop_clause(user: User) -> sa.ColumnElement[bool]:
+def sealed_loop_clause(
+    user: User | int | sa.ColumnElement[int] | sa.orm.InstrumentedAttribute[int],
+) -> sa.ColumnElement[bool]:
     """loops_sealed_for as a SQL condition on Loop: `user` sits on the loop's panel without
-    having submitted their feedback.
+    having submitted their feedback. `user` may be given by id: a number, a bound parameter (a
+    statement built once for every reader) or a column (the loop's hiring manager).
 
     Their feedback is theirs (its author is the interviewer): naming the author lets the
     database read the user's feedback by index rather than every feedback of the history."""
+    person = user.id if isinstance(user, User) else user
     submitted = (
         sa.select(Feedback.id)
         .where(
             Feedback.interview_id == Interview.id,
-            Feedback.author_id == user.id,
+            Feedback.author_id == person,
             Feedback.submitted,
         )
         .exists()
     )
     return (
         sa.select(Interview.id)
-        .where(Interview.loop_id == Loop.id, Interview.interviewer_id == user.id, ~submitted)
+        .where(Interview.loop_id == Loop.id, Interview.interviewer_id == person, ~submitted)
         .exists()
     )
 

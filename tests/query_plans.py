@@ -1,5 +1,6 @@
 """Reading PostgreSQL's plans of the statements a page runs, to tell which read a table of the
-history whole (the home pages' and the loop list's tests)."""
+history whole (the home pages' and the loop list's tests); on SQLite, which keeps no statistics
+to plan by, counting the work its statements do instead."""
 
 from __future__ import annotations
 
@@ -123,3 +124,32 @@ def explained(client, url: str) -> list[str]:
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", explain)
     return plans
+
+
+def sqlite_steps(client, url: str) -> int:
+    """How many virtual-machine instructions SQLite runs for the statements of loading `url`:
+    a statement that walks a table runs some for each row it reads, so a page that reads the
+    history whole costs many more of them once the history has grown. Counted, not timed: the
+    same data gives the same count on any machine."""
+    steps = 0
+    handled: set[int] = set()
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # go on
+
+    def watch(connection, cursor, statement, parameters, context, executemany):
+        raw = connection.connection.dbapi_connection
+        if id(raw) not in handled:
+            raw.set_progress_handler(count, 1)
+            handled.add(id(raw))
+
+    sa.event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", watch)
+        with db.engine.connect() as connection:  # the pool's connection the page used
+            connection.connection.dbapi_connection.set_progress_handler(None, 0)
+    return steps

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from .. import policy
 from ..auth.models import Role, User
-from ..candidates.models import Candidate
+from ..candidates.models import Candidate, display_name
 from ..domain import LoopState, Outcome
 from ..extensions import db
 from ..feedback.models import Feedback
@@ -24,7 +24,7 @@ from ..loops.models import Interview, Loop
 from ..requisitions.models import Requisition
 from ..settings.services import current_settings
 from .models import FinalVote, Proposal
-from .performance import add_months, candidate_display_name, sealed_from
+from .performance import add_months
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
             todos.append(
                 DebriefTodo(
                     loop_id=loop_id,
-                    candidate=candidate_display_name(candidate_id, candidate_name, erased_at),
+                    candidate=display_name(candidate_id, candidate_name, erased_at),
                     requisition=requisition,
                     steps=steps,
                 )
@@ -194,7 +194,7 @@ def _recent_decisions(theirs: sa.ColumnElement[bool]) -> sa.Select:
             Requisition.title,
             # Who holds the veto: the certified shadow of a trainee-led loop, else its Bar Raiser.
             sa.select(User.name).where(User.id == Loop.veto_holder_id).scalar_subquery(),
-            sealed_from(_UID),
+            policy.sealed_loop_clause(_UID),
             sa.select(sa.func.min(later.id))
             .where(
                 later.candidate_id == Loop.candidate_id,
@@ -239,7 +239,7 @@ def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
     for row in rows:
         loop_id, decided_at, outcome, vetoed, candidate_id, name, erased_at, requisition = row[:8]
         holder, sealed, new_loop_id = row[8:]
-        candidate = candidate_display_name(candidate_id, name, erased_at)
+        candidate = display_name(candidate_id, name, erased_at)
         if sealed:
             decisions.append(
                 RecentDecision(loop_id, candidate, requisition, decided_at, outcome=None)

@@ -16,12 +16,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from .. import policy
 from ..auth.models import User
-from ..candidates.models import Candidate
+from ..candidates.models import Candidate, display_name
 from ..domain import LoopState, Outcome
 from ..extensions import db
-from ..feedback.models import Feedback
-from ..loops.models import Interview, Loop
+from ..loops.models import Loop
 from ..outbox.emails import app_path
 from ..outbox.services import queue_message
 from ..requisitions.models import Requisition
@@ -37,31 +37,6 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def candidate_display_name(candidate_id: int, name: str, erased_at: datetime | None) -> str:
-    """Candidate.display_name from the columns a page selected: once erased, "Erased candidate
-    #<id>", the same everywhere."""
-    if erased_at is not None:
-        return f"Erased candidate #{candidate_id}"
-    return name
-
-
-def sealed_from(
-    person: sa.ColumnElement[int] | sa.orm.InstrumentedAttribute[int] | int,
-) -> sa.ColumnElement[bool]:
-    """SQL over `Loop`: `person` sits on its panel and has not submitted their feedback, so
-    nothing of how it was decided may reach them."""
-    submitted = (
-        sa.select(Feedback.id)
-        .where(Feedback.interview_id == Interview.id, Feedback.submitted)
-        .exists()
-    )
-    return (
-        sa.select(Interview.id)
-        .where(Interview.loop_id == Loop.id, Interview.interviewer_id == person, ~submitted)
-        .exists()
-    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +96,7 @@ def _unrated_hires(decided_by: sa.ColumnElement[datetime] | datetime) -> sa.Colu
         # Loops run here: imported history brings its ratings in the file, and nobody is asked
         # about hires made before the mechanism was in use.
         Loop.external_ref.is_(None),
-        ~sealed_from(Loop.hiring_manager_id),
+        ~policy.sealed_loop_clause(Loop.hiring_manager_id),
     )
 
 
@@ -205,7 +180,7 @@ def hires_awaiting_rating(user: User, *, now: datetime) -> list[HireAwaitingRati
             due.append(
                 HireAwaitingRating(
                     loop_id,
-                    candidate_display_name(candidate_id, name, erased_at),
+                    display_name(candidate_id, name, erased_at),
                     requisition,
                     decided_at,
                     months=found[0],

@@ -113,7 +113,10 @@ _MINE_PAGE = (
         Feedback,
         sa.and_(Feedback.interview_id == Interview.id, Feedback.author_id == sa.bindparam("uid")),
     )
-    .where(Interview.interviewer_id == sa.bindparam("uid"), _OPEN_LOOP)
+    # Read from the open loops (few), then their interviews: "+ 0" keeps the interviewer's index
+    # out, which SQLite, keeping no statistics, would otherwise take and walk every interview
+    # the person ever held.
+    .where((Interview.interviewer_id + 0) == sa.bindparam("uid"), _OPEN_LOOP)
     .order_by(Interview.starts_at, Interview.id)
     .limit(LIST_LIMIT)
     .subquery("mine")
@@ -197,7 +200,7 @@ def overdue_feedback(*, now: datetime, limit: int = LIST_LIMIT) -> list[OverdueI
     ]
 
 
-# feedback.queries.ready_loops, as rows: the scheduled loops whose panel feedback is all in.
+# The scheduled loops whose panel feedback is all in (the debriefs to run), as rows.
 READY = (
     sa.select(
         Loop.id,

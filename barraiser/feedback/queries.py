@@ -196,20 +196,3 @@ def missing_panel_feedback(loop: Loop) -> list[Interview]:
             .order_by(Interview.starts_at, Interview.id)
         )
     )
-
-
-def ready_loops(*, bar_raiser_id: int | None = None, limit: int = 100) -> list[Loop]:
-    """Scheduled loops whose panel feedback is all in — the debriefs to run — optionally for one
-    Bar Raiser. Candidate, requisition and Bar Raiser come in the same query."""
-    query = (
-        sa.select(Loop)
-        .where(Loop.state == LoopState.SCHEDULED, panel_complete_clause())
-        .options(
-            joinedload(Loop.candidate), joinedload(Loop.requisition), joinedload(Loop.bar_raiser)
-        )
-        .order_by(Loop.first_interview_at, Loop.id)
-        .limit(limit)
-    )
-    if bar_raiser_id is not None:
-        query = query.where(Loop.bar_raiser_id == bar_raiser_id)
-    return list(db.session.scalars(query))

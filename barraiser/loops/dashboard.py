@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
 
 import sqlalchemy as sa
 
@@ -35,16 +34,6 @@ LIST_LIMIT = 10
 UNDER_WAY = (LoopState.DRAFT, LoopState.SCHEDULED, LoopState.DEBRIEF)
 # As equalities rather than an IN list, which SQLAlchemy renders again at every execution.
 _UNDER_WAY = sa.or_(*(Loop.state == state for state in UNDER_WAY))
-
-
-class _BoundUser:
-    """The user in policy's SQL twins, which read only `user.id`: bound at each execution
-    ("uid"), so that a statement holding one is built once."""
-
-    id: sa.BindParameter[int] = sa.bindparam("uid")
-
-
-_USER = cast(User, _BoundUser())
 
 
 @dataclass
@@ -212,7 +201,7 @@ _LED_PAGE = (
         Requisition.department,
         _panel_size.label("panel_size"),
         _shadowed.label("shadowed"),
-        policy.sealed_loop_clause(_USER).label("sealed"),
+        policy.sealed_loop_clause(sa.bindparam("uid")).label("sealed"),
     )
     .join(Candidate, Candidate.id == Loop.candidate_id)
     .join(Requisition, Requisition.id == Loop.requisition_id)

@@ -45,6 +45,15 @@ class Loop(Model):
         sa.Index(
             "ix_loop_hiring_manager_state_decided_at", "hiring_manager_id", "state", "decided_at"
         ),
+        # A hiring manager's hires made here (not imported: external_ref IS NULL) that may await
+        # a rating (their home): by the index above SQLite walked every hire they ever made.
+        sa.Index(
+            "ix_loop_hiring_manager_ref_state_decided_at",
+            "hiring_manager_id",
+            "external_ref",
+            "state",
+            "decided_at",
+        ),
         # A Bar Raiser's loops under way (their home), by state and date: by the Bar Raiser
         # alone, SQLite walked every loop they ever led.
         sa.Index(

@@ -57,9 +57,11 @@ class BarRaiserLoad:
 def _load_window(
     start: datetime | sa.BindParameter[datetime], end: datetime | sa.BindParameter[datetime]
 ) -> sa.ColumnElement[bool]:
-    """Loops not cancelled whose first interview falls in [start, end)."""
+    """Loops not cancelled whose first interview falls in [start, end). The states are named
+    one by one, so that a Bar Raiser's loops are read by (Bar Raiser, state, first interview):
+    "not cancelled" would read every loop they ever led."""
     return sa.and_(
-        Loop.state != LoopState.CANCELLED,
+        sa.or_(*(Loop.state == state for state in LoopState if state is not LoopState.CANCELLED)),
         Loop.first_interview_at >= start,
         Loop.first_interview_at < end,
     )
@@ -100,11 +102,6 @@ def eligible_bar_raisers(
         .order_by(loops, User.name, User.id)
     )
     return [BarRaiserLoad(user, count) for user, count in db.session.execute(query)]
-
-
-def bar_raiser_load(user: User, *, now: datetime) -> int:
-    """How many loops `user` leads as Bar Raiser with an interview in the next 14 days."""
-    return db.session.execute(BAR_RAISER_LOAD, load_parameters(user.id, now)).scalar_one()
 
 
 @dataclass(frozen=True)
