@@ -5,6 +5,7 @@ to plan by, counting the work its statements do instead."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -132,7 +133,7 @@ def sqlite_steps(client, url: str) -> int:
     history whole costs many more of them once the history has grown. Counted, not timed: the
     same data gives the same count on any machine."""
     steps = 0
-    handled: set[int] = set()
+    watched: list[Any] = []  # the connections given the handler, to take it back from each
 
     def count() -> int:
         nonlocal steps
@@ -141,15 +142,15 @@ def sqlite_steps(client, url: str) -> int:
 
     def watch(connection, cursor, statement, parameters, context, executemany):
         raw = connection.connection.dbapi_connection
-        if id(raw) not in handled:
+        if all(raw is not seen for seen in watched):
             raw.set_progress_handler(count, 1)
-            handled.add(id(raw))
+            watched.append(raw)
 
     sa.event.listen(db.engine, "before_cursor_execute", watch)
     try:
         assert client.get(url).status_code == 200
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", watch)
-        with db.engine.connect() as connection:  # the pool's connection the page used
-            connection.connection.dbapi_connection.set_progress_handler(None, 0)
+        for raw in watched:
+            raw.set_progress_handler(None, 0)
     return steps
