@@ -23,7 +23,7 @@ from .home_rows import (
     with_principles,
 )
 from .models import Interview, InterviewPrinciple, Loop
-from .queries import LoopRow
+from .queries import PANEL_SIZE, SHADOWED, LoopRow
 from .rules import MAX_DURATION_MINUTES
 from .suggest import BAR_RAISER_LOAD, load_parameters
 
@@ -176,16 +176,6 @@ def _recruiting(dashboard: LoopsDashboard) -> None:
 # loops (loops.queries.LoopRow), each with whether its outcome is sealed from the user; and, in
 # the same statement, the user's load (suggest.BAR_RAISER_LOAD): one row of it, joined to each
 # loop, or alone when there is none.
-_panel_size = (
-    sa.select(sa.func.count(Interview.id))
-    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(False))
-    .scalar_subquery()
-)
-_shadowed = (
-    sa.select(Interview.id)
-    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(True))
-    .exists()
-)
 _LED_PAGE = (
     sa.select(
         Loop.id,
@@ -199,8 +189,8 @@ _LED_PAGE = (
         Requisition.title,
         Requisition.level,
         Requisition.department,
-        _panel_size.label("panel_size"),
-        _shadowed.label("shadowed"),
+        PANEL_SIZE.label("panel_size"),
+        SHADOWED.label("shadowed"),
         policy.sealed_loop_clause(sa.bindparam("uid")).label("sealed"),
     )
     .join(Candidate, Candidate.id == Loop.candidate_id)

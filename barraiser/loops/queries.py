@@ -211,6 +211,21 @@ class LoopRow:
 
 _BarRaiser = aliased(User)
 
+# A line's panel, counted from the loop's interviews by index: the interviews that vote, and
+# whether a trainee shadows.
+PANEL_SIZE = (
+    sa.select(sa.func.count(Interview.id))
+    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(False))
+    .correlate(Loop)
+    .scalar_subquery()
+)
+SHADOWED = (
+    sa.select(Interview.id)
+    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(True))
+    .correlate(Loop)
+    .exists()
+)
+
 _COLUMNS = (
     Loop.id,
     Loop.state,
@@ -224,14 +239,8 @@ _COLUMNS = (
     Requisition.level,
     Requisition.department,
     _BarRaiser.name,
-    sa.select(sa.func.count(Interview.id))
-    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(False))
-    .correlate(Loop)
-    .scalar_subquery(),
-    sa.select(Interview.id)
-    .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(True))
-    .correlate(Loop)
-    .exists(),
+    PANEL_SIZE,
+    SHADOWED,
 )
 
 
