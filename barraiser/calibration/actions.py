@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from .. import policy
 from ..audit.services import record
 from ..auth.models import User
+from ..database import read_rows
 from ..errors import Conflict, Forbidden, RuleViolation, stale_is_conflict
 from ..extensions import db
 from ..outbox.emails import app_path
@@ -294,10 +295,8 @@ _OWNED = (
 
 def owned_actions(owner: User) -> list[OwnedAction]:
     """The owner's action items still open or in progress, soonest due first, for their home
-    page. On the session's connection: plain rows, without the ORM's result machinery."""
-    return [
-        OwnedAction(*row) for row in db.session.connection().execute(_OWNED, {"owner": owner.id})
-    ]
+    page, as plain rows (database.read_rows)."""
+    return [OwnedAction(*row) for row in read_rows(_OWNED, {"owner": owner.id})]
 
 
 def queue_due_actions(*, now: datetime) -> int:

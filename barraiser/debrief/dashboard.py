@@ -16,8 +16,8 @@ from sqlalchemy.orm import aliased
 from .. import policy
 from ..auth.models import Role, User
 from ..candidates.models import Candidate, display_name
+from ..database import read_rows
 from ..domain import LoopState, Outcome
-from ..extensions import db
 from ..feedback.models import Feedback
 from ..feedback.queries import awaiting_panel_feedback, panel_complete_clause
 from ..loops.models import Interview, Loop
@@ -98,9 +98,7 @@ def debrief_todos(user: User) -> list[DebriefTodo]:
     """The loops where `user` has a debrief step to take: the Bar Raiser's debriefs to open and
     verdicts to give, the panelist's final vote, the hiring manager's proposal."""
     todos = []
-    # On the session's connection: plain rows, without the ORM's result machinery (a cost per row)
-    # that columns have no use for.
-    for row in db.session.connection().execute(_TODOS, {"uid": user.id}):
+    for row in read_rows(_TODOS, {"uid": user.id}):
         loop_id, state, manager_id, bar_raiser_id, veto_holder_id = row[:5]
         candidate_id, candidate_name, erased_at, requisition = row[5:9]
         missing, complete, has_proposal, can_vote = row[9:]
@@ -229,11 +227,9 @@ def recent_decisions(user: User, *, now: datetime) -> list[RecentDecision]:
         query = _MANAGERS_DECISIONS
     else:
         return []
-    rows = (
-        db.session.connection()
-        .execute(query, {"uid": user.id, "since": now - timedelta(days=RECENT_DECISIONS_DAYS)})
-        .all()
-    )
+    rows = read_rows(
+        query, {"uid": user.id, "since": now - timedelta(days=RECENT_DECISIONS_DAYS)}
+    ).all()
     first_rating = current_settings().performance_first_rating_months if rows else 0
     decisions = []
     for row in rows:

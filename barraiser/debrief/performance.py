@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from .. import policy
 from ..auth.models import User
 from ..candidates.models import Candidate, display_name
+from ..database import read_rows
 from ..domain import LoopState, Outcome
 from ..extensions import db
 from ..loops.models import Loop
@@ -165,9 +166,7 @@ def hires_awaiting_rating(user: User, *, now: datetime) -> list[HireAwaitingRati
     """The hiring manager's hires whose performance rating is due, oldest decision first; one
     query."""
     milestones = _milestones()
-    # On the session's connection: plain rows, without the ORM's result machinery (a cost per row)
-    # that columns have no use for.
-    rows = db.session.connection().execute(
+    rows = read_rows(
         _AWAITING, {"uid": user.id, "decided_by": now - timedelta(days=28 * milestones[0])}
     )
     due = []
