@@ -57,6 +57,7 @@ from .settings.views import bp as settings_bp
 from .settings.views import profile_bp
 from .surveys.views import bp as surveys_bp
 from .training.views import bp as training_bp
+from .urls import path_for
 
 BLUEPRINTS = (
     ops_bp,
@@ -143,6 +144,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
 
     app.jinja_env.globals["policy"] = policy
+    app.jinja_env.globals["path_for"] = path_for
     # Times are stored in UTC and shown in the reader's zone (a message: its recipient's).
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["viewer_zone"] = viewer_zone

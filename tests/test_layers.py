@@ -31,6 +31,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "lazy",
         "collector",
         "priority",
+        "urls",
     ),
     ("ops",),
     ("audit",),

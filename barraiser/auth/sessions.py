@@ -58,7 +58,7 @@ def open_login_session(user: User, *, now: datetime) -> str:
 # Every request runs it, so it is built once: building it with its loader option costs more than
 # running it. The roles come in the same statement (a user has a handful): every page asks.
 _SESSION_USER = (
-    sa.select(LoginSession, User)
+    sa.select(LoginSession.id, LoginSession.created_at, LoginSession.last_seen_at, User)
     .join(User, LoginSession.user_id == User.id)
     .where(LoginSession.token_hash == sa.bindparam("token_hash"), User.active.is_(True))
     .options(sa.orm.joinedload(User.role_rows))
@@ -75,28 +75,25 @@ def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Fo
     row = db.session.execute(_SESSION_USER, {"token_hash": token_hash(token)}).unique().first()
     if row is None:
         return Found(None)
-    login_session, user = row
-    if (
-        now - login_session.last_seen_at >= lifetime.idle
-        or now - login_session.created_at >= lifetime.maximum
-    ):
+    session_id, created_at, last_seen_at, user = row
+    if now - last_seen_at >= lifetime.idle or now - created_at >= lifetime.maximum:
         # Statements, not the unit of work: two requests noticing the expiry at once both
         # succeed (the second deletes nothing), as do two marking the session seen.
-        db.session.execute(sa.delete(LoginSession).where(LoginSession.id == login_session.id))
+        db.session.execute(sa.delete(LoginSession).where(LoginSession.id == session_id))
         record(
             "user.session_expired",
             actor=user,
             subject=user,
             now=now,
-            idle=now - login_session.last_seen_at >= lifetime.idle,
+            idle=now - last_seen_at >= lifetime.idle,
         )
         db.session.flush()
         return Found(None, expired=True, changed=True)
     user.login_token = token
-    if now - login_session.last_seen_at >= SEEN_RESOLUTION:
+    if now - last_seen_at >= SEEN_RESOLUTION:
         db.session.execute(
             sa.update(LoginSession)
-            .where(LoginSession.id == login_session.id)
+            .where(LoginSession.id == session_id)
             .values(last_seen_at=now)
             .execution_options(synchronize_session=False)
         )
