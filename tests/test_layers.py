@@ -32,6 +32,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "collector",
         "priority",
         "urls",
+        "frame",
     ),
     ("ops",),
     ("audit",),

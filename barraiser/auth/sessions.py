@@ -3,13 +3,17 @@ maximum lifetime, and all at once when a password changes."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
+from .. import frame
 from ..audit.services import record
 from ..extensions import db
 from .models import LoginSession, User
@@ -36,6 +40,8 @@ class Found:
     expired: bool = False
     # The session's row was written (deleted, or marked seen): the caller commits.
     changed: bool = False
+    # What every page's frame reads, read with the user (frame.keep them for the page).
+    with_login: Mapping[str, Any] = field(default_factory=dict)
 
 
 def token_hash(token: str) -> str:
@@ -56,13 +62,23 @@ def open_login_session(user: User, *, now: datetime) -> str:
 
 
 # Every request runs it, so it is built once: building it with its loader option costs more than
-# running it. The roles come in the same statement (a user has a handful): every page asks.
-_SESSION_USER = (
-    sa.select(LoginSession.id, LoginSession.created_at, LoginSession.last_seen_at, User)
-    .join(User, LoginSession.user_id == User.id)
-    .where(LoginSession.token_hash == sa.bindparam("token_hash"), User.active.is_(True))
-    .options(sa.orm.joinedload(User.role_rows))
-)
+# running it. The roles come in the same statement (a user has a handful): every page asks. So
+# does what every page's frame reads (`frame`): built at the first login, once every slice has
+# registered its columns.
+@functools.cache
+def _session_user() -> sa.Select[*tuple[Any, ...]]:
+    return (
+        sa.select(
+            LoginSession.id,
+            LoginSession.created_at,
+            LoginSession.last_seen_at,
+            User,
+            *frame.login_columns(User.id),
+        )
+        .join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == sa.bindparam("token_hash"), User.active.is_(True))
+        .options(sa.orm.joinedload(User.role_rows))
+    )
 
 
 def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Found:
@@ -72,10 +88,10 @@ def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Fo
     reached its maximum age — its row is then deleted (the caller commits). A session in use has
     its last_seen_at moved forward, at most once a minute (the caller commits).
     """
-    row = db.session.execute(_SESSION_USER, {"token_hash": token_hash(token)}).unique().first()
+    row = db.session.execute(_session_user(), {"token_hash": token_hash(token)}).unique().first()
     if row is None:
         return Found(None)
-    session_id, created_at, last_seen_at, user = row
+    session_id, created_at, last_seen_at, user = row[:4]
     if now - last_seen_at >= lifetime.idle or now - created_at >= lifetime.maximum:
         # Statements, not the unit of work: two requests noticing the expiry at once both
         # succeed (the second deletes nothing), as do two marking the session seen.
@@ -97,8 +113,8 @@ def user_for_login_token(token: str, *, now: datetime, lifetime: Lifetime) -> Fo
             .values(last_seen_at=now)
             .execution_options(synchronize_session=False)
         )
-        return Found(user, changed=True)
-    return Found(user)
+        return Found(user, changed=True, with_login=dict(row._mapping))
+    return Found(user, with_login=dict(row._mapping))
 
 
 def close_login_session(user: User, *, now: datetime) -> None:

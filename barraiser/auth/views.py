@@ -22,7 +22,7 @@ from flask_limiter import RouteLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_url, login_user, logout_user
 
-from .. import clock, policy
+from .. import clock, frame, policy
 from ..errors import wants_json
 from ..extensions import db, limiter, login_manager
 from ..pages import act, load_or_404, paginate
@@ -73,6 +73,8 @@ def load_user(token: str) -> User | None:
         return None
     if found.user is not None:
         found.user.login_token = token
+        # Read a moment ago, before the commit that marked the session seen, if there was one.
+        frame.keep(found.with_login)
     return found.user
 
 

@@ -22,11 +22,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .. import clock, policy
+from .. import clock, frame, policy
 from ..extensions import db
 from ..pages import load_or_404, paginate
 from .models import OutboxMessage
-from .queries import notifications_of, unread_count
+from .queries import UNREAD_WITH_LOGIN, notifications_of, unread_count
 from .services import mark_all_read, mark_read
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -39,8 +39,11 @@ def navigation_count() -> dict[str, Any]:
     if not has_request_context() or not current_user.is_authenticated:
         return {}
     if "unread_notifications" not in g:
-        with db.session.no_autoflush:
-            g.unread_notifications = unread_count(current_user.id)
+        count = frame.kept(UNREAD_WITH_LOGIN)
+        if count is frame.MISSING:
+            with db.session.no_autoflush:
+                count = unread_count(current_user.id)
+        g.unread_notifications = count
     return {"unread_notifications": g.unread_notifications}
 
 

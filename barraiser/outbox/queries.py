@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import frame
 from ..database import read_rows
 from ..domain import MessageState
 from ..extensions import db
@@ -37,6 +38,19 @@ def count_by_state() -> dict[MessageState, int]:
 _UNREAD = sa.select(sa.func.count(OutboxMessage.id)).where(
     OutboxMessage.recipient_id == sa.bindparam("user_id"), OutboxMessage.read_at.is_(None)
 )
+
+
+def _unread_of(user_id: frame.UserId) -> sa.ColumnElement[int]:
+    return (
+        sa.select(sa.func.count(OutboxMessage.id))
+        .where(OutboxMessage.recipient_id == user_id, OutboxMessage.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+# The navigation's count comes with the signed-in person (frame): no statement of its own.
+UNREAD_WITH_LOGIN = "unread_notifications"
+frame.read_with_login(UNREAD_WITH_LOGIN, _unread_of)
 
 
 def unread_count(user_id: int) -> int:

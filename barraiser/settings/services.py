@@ -3,14 +3,17 @@ list how the mechanism itself changed over a period."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, SessionTransaction
 
+from .. import frame
 from ..audit.services import record
 from ..auth.models import User
 from ..database import read_rows
@@ -30,10 +33,10 @@ __all__ = [
 ]
 
 
-def _settings_from(rows: Iterable[Any]) -> MechanismSettings:
-    """The settings the stored rows (anything with a key and a value) make: a setting without a
+def _settings_from(rows: Iterable[tuple[str, Any]]) -> MechanismSettings:
+    """The settings the stored rows (key and value pairs) make: a setting without a
     row has its default."""
-    stored: dict[str, Any] = {row.key: row.value for row in rows}
+    stored: dict[str, Any] = {key: value for key, value in rows}
     config = current_app.config
     values: dict[str, Any] = {
         key: stored[key] if key in stored else spec.default_in(config)
@@ -56,13 +59,69 @@ _IN_FORCE = "barraiser.settings_in_force"
 # Every page reads the settings (the organisation's time zone at least): built once.
 _STORED = sa.select(MechanismSetting.key, MechanismSetting.value)
 
+# And a page reads them with the signed-in person (frame), as one text: each stored row as its
+# key, a unit separator and its value as `_ValueText` writes it, the rows apart by record
+# separators. Neither separator can occur in that text raw, so it splits back exactly.
+_KEY_END, _ROW_END = "\x1f", "\x1e"
+STORED_WITH_LOGIN = "mechanism_settings"
+
+
+class _ValueText(sa.sql.functions.FunctionElement[str]):
+    """A stored value as text that reads back exactly: its JSON (PostgreSQL keeps it verbatim).
+    SQLite keeps a JSON number as a REAL, which CAST writes to 15 digits only, so there it is
+    `quote()`: a number to 17 (as JSON reads it) and text as an SQL literal ('"UTC"', 'true')."""
+
+    type = sa.Text()
+    name = "value_text"
+    inherit_cache = True
+
+
+@compiles(_ValueText)
+def _cast_to_text(element: _ValueText, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(_ValueText, "sqlite")
+def _quote(element: _ValueText, compiler: Any, **kw: Any) -> str:
+    return f"quote({compiler.process(element.clauses, **kw)})"
+
+
+frame.read_with_login(
+    STORED_WITH_LOGIN,
+    lambda user_id: sa.select(
+        sa.func.aggregate_strings(
+            MechanismSetting.key + _KEY_END + _ValueText(MechanismSetting.value), _ROW_END
+        )
+    ).scalar_subquery(),
+)
+
+
+def _value(text: str) -> Any:
+    if text.startswith("'"):  # an SQL string literal (SQLite): its quotes doubled inside
+        text = text[1:-1].replace("''", "'")
+    return json.loads(text)
+
+
+def _stored_rows(text: str | None) -> list[tuple[str, Any]]:
+    """The stored rows, from the text read with the login."""
+    if not text:
+        return []
+    pairs = (row.partition(_KEY_END) for row in text.split(_ROW_END))
+    return [(key, _value(value)) for key, _, value in pairs]
+
 
 def current_settings() -> MechanismSettings:
-    """The settings in force now: one query per transaction."""
+    """The settings in force now: one query per transaction, none where the page read them with
+    the signed-in person."""
     info = db.session.info
     settings = info.get(_IN_FORCE)
     if settings is None:
-        settings = info[_IN_FORCE] = _settings_from(read_rows(_STORED))
+        with_login = frame.kept(STORED_WITH_LOGIN)
+        if with_login is frame.MISSING:
+            settings = _settings_from(read_rows(_STORED))
+        else:
+            settings = _settings_from(_stored_rows(with_login))
+        info[_IN_FORCE] = settings
     return settings
 
 
@@ -93,7 +152,7 @@ def change_settings(new: MechanismSettings, *, actor: User, now: datetime) -> li
     )
     db.session.info.pop(_IN_FORCE, None)
     rows = {row.key: row for row in db.session.scalars(locked)}
-    changes = new.changed_from(_settings_from(rows.values()))
+    changes = new.changed_from(_settings_from((row.key, row.value) for row in rows.values()))
     for key, (old, value) in changes.items():
         row = rows.get(key)
         if row is None:
