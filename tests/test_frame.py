@@ -8,15 +8,14 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from notices import queue_notices
 
 from barraiser import frame
-from barraiser.auth.models import BarRaiserStatus, Role
+from barraiser.auth.models import Role
 from barraiser.auth.sessions import open_login_session
 from barraiser.auth.views import load_user
 from barraiser.extensions import db
-from barraiser.outbox.emails import app_path
 from barraiser.outbox.queries import UNREAD_WITH_LOGIN
-from barraiser.outbox.services import queue_message
 from barraiser.settings.services import (
     _STORED,
     STORED_WITH_LOGIN,
@@ -25,20 +24,6 @@ from barraiser.settings.services import (
     change_settings,
     current_settings,
 )
-
-
-def _notify(user, clock, n: int) -> None:
-    for index in range(n):
-        queue_message(
-            user,
-            kind="bar_raiser_status",
-            dedupe_key=f"frame:{user.id}:{index}",
-            subject=f"Notice {index}",
-            template="bar_raiser_status",
-            context={"status": BarRaiserStatus.CERTIFIED, "BarRaiserStatus": BarRaiserStatus},
-            now=clock(),
-            link=app_path("home.index"),
-        )
 
 
 def _signed_in(app, user, clock) -> None:
@@ -81,8 +66,8 @@ def test_the_settings_read_with_the_login_are_the_stored_ones(app, make_user, cl
 def test_the_unread_count_read_with_the_login(app, make_user, clock):
     person = make_user("nina@example.com")
     someone_else = make_user("omar@example.com")
-    _notify(person, clock, 3)
-    _notify(someone_else, clock, 2)
+    queue_notices(person, clock, 3)
+    queue_notices(someone_else, clock, 2)
     db.session.commit()
     _signed_in(app, person, clock)
     assert frame.kept(UNREAD_WITH_LOGIN) == 3
@@ -106,7 +91,7 @@ def test_a_write_or_the_transactions_end_forgets_what_was_read_with_the_login(
     db.session.commit()
     assert frame.kept(UNREAD_WITH_LOGIN) is frame.MISSING
     # ...and then a page reads them itself, as they are now
-    _notify(person, clock, 1)
+    queue_notices(person, clock, 1)
     db.session.commit()
     assert frame.kept(STORED_WITH_LOGIN) is frame.MISSING
     assert current_settings() == _settings_from(db.session.execute(_STORED))
@@ -114,7 +99,7 @@ def test_a_write_or_the_transactions_end_forgets_what_was_read_with_the_login(
 
 def test_what_was_read_is_kept_over_the_commit_that_marks_the_session_seen(app, make_user, clock):
     person = make_user("nina@example.com")
-    _notify(person, clock, 2)
+    queue_notices(person, clock, 2)
     token = open_login_session(person, now=clock())
     db.session.commit()
     clock.advance(minutes=5)
@@ -134,7 +119,7 @@ def test_a_setting_changed_in_the_transaction_is_the_one_in_force(app, make_user
 def test_a_page_reads_its_frame_with_the_login(app, make_user, clock, login_as, count_queries):
     admin = make_user("admin@example.com", roles=(Role.ADMIN,))
     change_settings(current_settings().replace(time_zone="Asia/Tokyo"), actor=admin, now=clock())
-    _notify(admin, clock, 2)
+    queue_notices(admin, clock, 2)
     db.session.commit()
     client = login_as(admin)
     client.get("/notifications/")

@@ -7,40 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
+from notices import queue_notices
 
-from barraiser.auth.models import BarRaiserStatus
 from barraiser.debrief.services import concur, open_debrief, propose
 from barraiser.domain import Outcome
 from barraiser.extensions import db
-from barraiser.outbox.emails import app_path
 from barraiser.outbox.models import OutboxMessage
 from barraiser.outbox.notifications import PER_PAGE
-from barraiser.outbox.services import queue_message
 from barraiser.privacy.services import ERASED_TEXT, erase_candidate
-
-
-def _queue(app, user, clock, n: int, *, link: str | None = None) -> list[int]:
-    for index in range(n):
-        clock.advance(minutes=1)
-        queue_message(
-            user,
-            kind="bar_raiser_status",
-            dedupe_key=f"test:{user.id}:{index}:{clock().isoformat()}",
-            subject=f"Notice {index}",
-            template="bar_raiser_status",
-            context={"status": BarRaiserStatus.CERTIFIED, "BarRaiserStatus": BarRaiserStatus},
-            now=clock(),
-            link=link or app_path("home.index"),
-        )
-    db.session.commit()
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage.id)
-            .where(OutboxMessage.recipient_id == user.id)
-            .order_by(OutboxMessage.id)
-        )
-    )
 
 
 def _unread_badge(page: str) -> str | None:
@@ -56,7 +30,7 @@ def person(make_user):
 def test_the_navigation_counts_the_unread_and_the_list_shows_newest_first(
     app, person, clock, login_as
 ):
-    _queue(app, person, clock, 3)
+    queue_notices(person, clock, 3)
     client = login_as(person)
     home = client.get("/").get_data(as_text=True)
     assert _unread_badge(home) == "3"
@@ -66,7 +40,7 @@ def test_the_navigation_counts_the_unread_and_the_list_shows_newest_first(
 
 def test_opening_one_marks_it_read_and_goes_to_its_page(app, person, clock, login_as, make_loop):
     built = make_loop()
-    ids = _queue(app, person, clock, 2, link=f"/loops/{built.loop.id}")
+    ids = queue_notices(person, clock, 2, link=f"/loops/{built.loop.id}")
     client = login_as(person)
     response = client.post(f"/notifications/{ids[0]}/open")
     assert response.status_code == 302
@@ -80,7 +54,7 @@ def test_opening_one_marks_it_read_and_goes_to_its_page(app, person, clock, logi
 
 
 def test_mark_all_read_clears_the_count(app, person, clock, login_as):
-    _queue(app, person, clock, 4)
+    queue_notices(person, clock, 4)
     client = login_as(person)
     response = client.post("/notifications/read", follow_redirects=True)
     assert response.status_code == 200
@@ -92,7 +66,7 @@ def test_mark_all_read_clears_the_count(app, person, clock, login_as):
 def test_someone_elses_notification_is_not_found_whatever_their_role(
     app, person, clock, login_as, role
 ):
-    (message_id,) = _queue(app, person, clock, 1)
+    (message_id,) = queue_notices(person, clock, 1)
     other = login_as(role)
     assert other.post(f"/notifications/{message_id}/open").status_code == 404
     assert "Notice 0" not in other.get("/notifications/").get_data(as_text=True)
@@ -102,7 +76,7 @@ def test_someone_elses_notification_is_not_found_whatever_their_role(
 
 
 def test_marking_all_read_needs_the_form_token(app, person, clock, login_as):
-    _queue(app, person, clock, 1)
+    queue_notices(person, clock, 1)
     client = login_as(person)
     app.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -114,7 +88,7 @@ def test_marking_all_read_needs_the_form_token(app, person, clock, login_as):
 
 
 def test_the_list_is_paginated(app, person, clock, login_as):
-    _queue(app, person, clock, PER_PAGE + 2)
+    queue_notices(person, clock, PER_PAGE + 2)
     client = login_as(person)
     first = client.get("/notifications/").get_data(as_text=True)
     second = client.get("/notifications/?page=2").get_data(as_text=True)
@@ -126,10 +100,10 @@ def test_the_list_is_paginated(app, person, clock, login_as):
 
 def test_the_count_is_one_query_whatever_the_number(app, person, clock, login_as, count_queries):
     client = login_as(person)
-    _queue(app, person, clock, 2)
+    queue_notices(person, clock, 2)
     with count_queries() as few:
         client.get("/principles/")
-    _queue(app, person, clock, 30)
+    queue_notices(person, clock, 30)
     with count_queries() as many:
         client.get("/principles/")
     assert few.count == many.count
