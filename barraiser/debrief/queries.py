@@ -1,5 +1,6 @@
-"""Reading the debrief page: every piece loaded in a fixed number of queries whatever the panel
-size, and shaped for the template (columns, matrix, tallies) so the template decides nothing."""
+"""Reading the debrief page: the loop and its panel read as plain rows in a fixed number of
+statements whatever the panel size (panel_rows), and shaped for the template (columns, matrix,
+tallies) so the template decides nothing."""
 
 from __future__ import annotations
 
@@ -7,17 +8,30 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
 from ..domain import LoopState, Vote
 from ..extensions import db
-from ..feedback.models import Addendum, Feedback
 from ..loops.models import Interview, Loop
 from ..principles.models import Principle
 from . import rules
-from .models import FinalVote, HirePerformance, Proposal, Verdict
+from .models import Proposal
+from .panel_rows import (
+    CastVote,
+    DebriefLoop,
+    DebriefRead,
+    PanelInterview,
+    PerformanceRow,
+    PrincipleRef,
+    ProposalRow,
+    SubmittedFeedback,
+    VerdictRow,
+    as_policy_loop,
+    performances,
+    read_addenda,
+    veto_principles,
+)
 
 # Strongest first, as the feedback form lists them.
 VOTES: tuple[Vote, ...] = tuple(sorted(Vote, key=lambda vote: -vote.score))
@@ -27,7 +41,7 @@ LONG_WORDS = 120
 PREVIEW_WORDS = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Excerpt:
     """A piece of written text as a card shows it: whole, or previewed with the rest behind
     "show all" (the print view always shows it whole)."""
@@ -50,27 +64,29 @@ class Excerpt:
         return cls(text=text, preview=preview, words=len(words))
 
 
-@dataclass(frozen=True)
+NO_TEXT = Excerpt.of("")
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One assigned principle on a card: its rating and evidence."""
 
-    principle: Principle
+    principle: PrincipleRef
     rating: int | None
     evidence: Excerpt
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
-    """One interview on the page: its feedback (when the viewer may read it) and final vote."""
+    """One interview on the page: its feedback and final vote (when the viewer may read them),
+    and the card's entries and summary drawn from that feedback."""
 
-    interview: Interview
-    feedback: Feedback | None
-    final_vote: FinalVote | None
+    interview: PanelInterview
+    feedback: SubmittedFeedback | None
+    final_vote: CastVote | None
     is_hiring_manager: bool
-
-    @property
-    def interviewer(self) -> User:
-        return self.interview.interviewer
+    entries: list[Entry] = field(default_factory=list)
+    summary: Excerpt = NO_TEXT
 
     @property
     def is_shadow(self) -> bool:
@@ -84,26 +100,33 @@ class Column:
             and self.final_vote.vote is not self.feedback.vote
         )
 
-    @property
-    def entries(self) -> list[Entry]:
-        ratings = {r.principle_id: r for r in self.feedback.ratings} if self.feedback else {}
-        return [
-            Entry(
-                principle=principle,
-                rating=ratings[principle.id].rating if principle.id in ratings else None,
-                evidence=Excerpt.of(
-                    ratings[principle.id].evidence if principle.id in ratings else ""
-                ),
-            )
-            for principle in self.interview.principles
-        ]
+    @classmethod
+    def of(
+        cls,
+        interview: PanelInterview,
+        feedback: SubmittedFeedback | None,
+        final_vote: CastVote | None,
+        *,
+        is_hiring_manager: bool,
+    ) -> Column:
+        if feedback is None:
+            return cls(interview, None, final_vote, is_hiring_manager)
+        ratings = feedback.ratings
+        entries = []
+        for principle in interview.principles:
+            rating, evidence = ratings.get(principle.id, (None, ""))
+            entries.append(Entry(principle, rating, Excerpt.of(evidence)))
+        return cls(
+            interview,
+            feedback,
+            final_vote,
+            is_hiring_manager,
+            entries=entries,
+            summary=Excerpt.of(feedback.summary),
+        )
 
-    @property
-    def summary(self) -> Excerpt:
-        return Excerpt.of(self.feedback.summary if self.feedback else "")
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatrixRow:
     column: Column
     # One cell per matrix principle: (assigned to this interview?, rating or None).
@@ -131,16 +154,16 @@ class Tally:
 
 @dataclass
 class DebriefPage:
-    loop: Loop
+    loop: DebriefLoop
     can_read_feedback: bool
     columns: list[Column]
-    principles: list[Principle]
+    principles: list[PrincipleRef]
     matrix: list[MatrixRow]
     tally: Tally
-    missing: list[Interview]
-    proposal: Proposal | None
-    verdict: Verdict | None
-    performances: list[HirePerformance]
+    missing: list[PanelInterview]
+    proposal: ProposalRow | None
+    verdict: VerdictRow | None
+    performances: list[PerformanceRow]
     actions: frozenset[str] = field(default_factory=frozenset)
     # The panelists whose final vote is in (names only: never their votes) and those awaited.
     final_voters: list[str] = field(default_factory=list)
@@ -148,14 +171,14 @@ class DebriefPage:
     # Why the viewer sees counts only, in words for their role; None when they read everything.
     sealed_message: str | None = None
     # Where the viewer's own feedback is written, when they still owe it.
-    own_interview: Interview | None = None
+    own_interview: PanelInterview | None = None
 
     @property
     def changes(self) -> list[Column]:
         return [column for column in self.columns if not column.is_shadow and column.changed]
 
     @property
-    def latest_performance(self) -> HirePerformance | None:
+    def latest_performance(self) -> PerformanceRow | None:
         return self.performances[-1] if self.performances else None
 
     @property
@@ -195,17 +218,18 @@ class DebriefPage:
         return refusal.message if refusal is not None else None
 
 
-def _ordered(loop: Loop) -> list[Interview]:
+def _ordered(interviews: list[PanelInterview], hiring_manager_id: int) -> list[PanelInterview]:
     """Panel first, shadows next, the hiring manager's interview last: the most senior voice is
     read after everyone else's, so it does not anchor the room."""
     return sorted(
-        loop.interviews,
-        key=lambda i: (i.interviewer_id == loop.hiring_manager_id, i.is_shadow, i.starts_at, i.id),
+        interviews,
+        key=lambda i: (i.interviewer_id == hiring_manager_id, i.is_shadow, i.starts_at, i.id),
     )
 
 
 def matrix_principles(interviews: list[Interview]) -> list[Principle]:
-    """The principles the panel was assigned, each once, in catalog order."""
+    """The principles the panel was assigned, each once, in catalog order (the veto form's
+    choices when it is submitted; the page offers the same, from its rows: _panel_principles)."""
     seen: dict[int, Principle] = {}
     for interview in interviews:
         for principle in interview.principles:
@@ -213,17 +237,13 @@ def matrix_principles(interviews: list[Interview]) -> list[Principle]:
     return sorted(seen.values(), key=lambda principle: (principle.position, principle.id))
 
 
-def _submitted_feedback(loop: Loop) -> dict[int, Feedback]:
-    rows = db.session.scalars(
-        sa.select(Feedback)
-        .join(Interview, Interview.id == Feedback.interview_id)
-        .where(Interview.loop_id == loop.id, Feedback.submitted)
-        .options(
-            selectinload(Feedback.ratings),
-            selectinload(Feedback.addenda).joinedload(Addendum.author),
-        )
-    )
-    return {feedback.interview_id: feedback for feedback in rows}
+def _panel_principles(interviews: list[PanelInterview]) -> list[PrincipleRef]:
+    """matrix_principles, of the page's rows."""
+    seen: dict[int, PrincipleRef] = {}
+    for interview in interviews:
+        for principle in interview.principles:
+            seen.setdefault(principle.id, principle)
+    return sorted(seen.values(), key=lambda principle: (principle.position, principle.id))
 
 
 def _tally(columns: list[Column], panel_size: int) -> Tally:
@@ -242,38 +262,25 @@ def _tally(columns: list[Column], panel_size: int) -> Tally:
     )
 
 
-def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
+def debrief_page(read: DebriefRead, viewer: User) -> DebriefPage:
     """Everything the debrief page shows to `viewer`. A panelist who has not submitted their own
     feedback gets counts only: the page then holds no one else's feedback, vote or rationale."""
-    can_read = policy.can_view_panel_feedback(viewer, loop)
-    interviews = _ordered(loop)
-    submitted = _submitted_feedback(loop)
-    final_votes = {
-        vote.interview_id: vote
-        for vote in db.session.scalars(sa.select(FinalVote).where(FinalVote.loop_id == loop.id))
-    }
-    proposal = db.session.scalar(
-        sa.select(Proposal)
-        .where(Proposal.loop_id == loop.id)
-        .options(joinedload(Proposal.proposed_by))
+    loop = read.loop
+    own_submitted = any(
+        interview.interviewer_id == viewer.id and interview.id in read.feedback
+        for interview in loop.interviews
     )
-    verdict = db.session.scalar(
-        sa.select(Verdict)
-        .where(Verdict.loop_id == loop.id)
-        .options(joinedload(Verdict.bar_raiser), selectinload(Verdict.principles))
+    can_read = policy.can_view_panel_feedback(
+        viewer, as_policy_loop(loop), own_submitted=own_submitted
     )
-    performances = list(
-        db.session.scalars(
-            sa.select(HirePerformance)
-            .where(HirePerformance.loop_id == loop.id)
-            .order_by(HirePerformance.rated_on, HirePerformance.id)
-        )
-    )
+    interviews = _ordered(loop.interviews, loop.hiring_manager_id)
+    if can_read and read.feedback:
+        read_addenda(loop.id, read.feedback)
     full_columns = [
-        Column(
-            interview=interview,
-            feedback=submitted.get(interview.id),
-            final_vote=final_votes.get(interview.id),
+        Column.of(
+            interview,
+            read.feedback.get(interview.id),
+            read.final_votes.get(interview.id),
             is_hiring_manager=interview.interviewer_id == loop.hiring_manager_id,
         )
         for interview in interviews
@@ -286,10 +293,14 @@ def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
     viewer_column = next(
         (column for column in full_columns if column.interview.interviewer_id == viewer.id), None
     )
+    proposal, verdict = read.proposal, read.verdict
     actions = _actions(viewer, loop, viewer_column, proposal)
-    tally = _tally(full_columns, panel_size=len(loop.panel))
+    panel_size = sum(1 for interview in loop.interviews if not interview.is_shadow)
+    tally = _tally(full_columns, panel_size=panel_size)
     if can_read:
         columns = full_columns
+        if verdict is not None:
+            verdict.principles.extend(veto_principles(verdict))
     else:
         # Independence: counts stay (how many submitted), everything written by others goes.
         columns = [
@@ -308,9 +319,9 @@ def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
         proposal = None
         verdict = None
     panel_columns = [column for column in full_columns if not column.is_shadow]
-    final_voters = [c.interviewer.name for c in panel_columns if c.final_vote is not None]
+    final_voters = [c.interview.interviewer_name for c in panel_columns if c.final_vote is not None]
     awaiting_final = (
-        [c.interviewer.name for c in panel_columns if c.final_vote is None]
+        [c.interview.interviewer_name for c in panel_columns if c.final_vote is None]
         if loop.state is LoopState.DEBRIEF
         else []
     )
@@ -319,20 +330,20 @@ def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
         if viewer_column is not None and viewer_column.feedback is None and not can_read
         else None
     )
-    principles = matrix_principles(interviews)
-    matrix = [
-        MatrixRow(
-            column=column,
-            cells=[
-                (
-                    principle.id in {p.id for p in column.interview.principles},
-                    _rating(column.feedback, principle.id),
-                )
-                for principle in principles
-            ],
+    principles = _panel_principles(interviews)
+    matrix = []
+    for column in columns:
+        assigned = {principle.id for principle in column.interview.principles}
+        ratings = column.feedback.ratings if column.feedback is not None else {}
+        matrix.append(
+            MatrixRow(
+                column=column,
+                cells=[
+                    (principle.id in assigned, ratings.get(principle.id, (None, ""))[0])
+                    for principle in principles
+                ],
+            )
         )
-        for column in columns
-    ]
     return DebriefPage(
         loop=loop,
         can_read_feedback=can_read,
@@ -343,7 +354,7 @@ def debrief_page(loop: Loop, viewer: User) -> DebriefPage:
         missing=missing,
         proposal=proposal,
         verdict=verdict,
-        performances=performances,
+        performances=performances(loop) if can_read else [],
         actions=actions,
         final_voters=final_voters,
         awaiting_final=awaiting_final,
@@ -358,11 +369,11 @@ def proposed_outcome(loop: Loop) -> str:
     return decision.value.replace("_", " ") if decision is not None else "as proposed"
 
 
-def sealed_message(viewer: User, loop: Loop) -> str:
+def sealed_message(viewer: User, loop: DebriefLoop) -> str:
     """Why `viewer` sees counts only on this loop's debrief, in the words of their role: a
     panelist (the Bar Raiser, a shadow or an interviewing hiring manager included) until their
     own feedback is in; a hiring manager who does not interview until the debrief opens."""
-    if policy.is_on_panel(viewer, loop):
+    if policy.is_on_panel(viewer, as_policy_loop(loop)):
         return (
             "Submit your own feedback to read the panel's. Until then you see only how many "
             "have submitted."
@@ -375,14 +386,8 @@ def sealed_message(viewer: User, loop: Loop) -> str:
     return "The panel's feedback is not open to you. You see only how many have submitted."
 
 
-def _rating(feedback: Feedback | None, principle_id: int) -> int | None:
-    if feedback is None:
-        return None
-    return next((r.rating for r in feedback.ratings if r.principle_id == principle_id), None)
-
-
 def _actions(
-    viewer: User, loop: Loop, own: Column | None, proposal: Proposal | None
+    viewer: User, loop: DebriefLoop, own: Column | None, proposal: ProposalRow | None
 ) -> frozenset[str]:
     """The forms to offer `viewer`: asked of the services' own refusals, so a form is shown
     exactly when submitting it would be accepted."""

@@ -4,15 +4,63 @@ offered exactly when its service would accept it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from ..auth.models import User
-from ..domain import LoopState, Outcome
+from ..domain import LoopState, Outcome, Vote
 from ..errors import Conflict, DomainError, Forbidden, RuleViolation
-from ..feedback.models import Feedback
-from ..loops.models import Interview, Loop
-from .models import FinalVote, Proposal
+
+# What the rules read, as protocols: the services pass the entities, the page the rows it read
+# (panel_rows), and both are asked the same questions.
 
 
-def read_only_refusal(loop: Loop) -> Conflict | None:
+class LoopFacts(Protocol):
+    @property
+    def state(self) -> LoopState: ...
+    @property
+    def outcome(self) -> Outcome | None: ...
+    @property
+    def decided_at(self) -> datetime | None: ...
+    @property
+    def bar_raiser_id(self) -> int: ...
+    @property
+    def hiring_manager_id(self) -> int: ...
+    @property
+    def veto_holder_id(self) -> int: ...
+    @property
+    def trainee_led(self) -> bool: ...
+    def can_move_to(self, state: LoopState) -> bool: ...
+
+
+class InterviewFacts(Protocol):
+    @property
+    def is_shadow(self) -> bool: ...
+
+
+class FeedbackFacts(Protocol):
+    @property
+    def submitted(self) -> bool: ...
+
+
+class VoteFacts(Protocol):
+    @property
+    def vote(self) -> Vote: ...
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class ProposalFacts(Protocol):
+    @property
+    def decision(self) -> Outcome: ...
+    @property
+    def proposed_by(self) -> Named: ...
+
+
+def read_only_refusal(loop: LoopFacts) -> Conflict | None:
     if loop.state is LoopState.DECIDED:
         decided = loop.decided_at.strftime("%Y-%m-%d %H:%M UTC") if loop.decided_at else "—"
         return Conflict(f"This loop was decided on {decided} and is read-only.")
@@ -21,7 +69,7 @@ def read_only_refusal(loop: Loop) -> Conflict | None:
     return None
 
 
-def _state_refusal(loop: Loop, expected: LoopState, doing: str) -> Conflict | None:
+def _state_refusal(loop: LoopFacts, expected: LoopState, doing: str) -> Conflict | None:
     if (refusal := read_only_refusal(loop)) is not None:
         return refusal
     if loop.state is not expected:
@@ -29,7 +77,7 @@ def _state_refusal(loop: Loop, expected: LoopState, doing: str) -> Conflict | No
     return None
 
 
-def open_refusal(actor: User, loop: Loop) -> DomainError | None:
+def open_refusal(actor: User, loop: LoopFacts) -> DomainError | None:
     if actor.id != loop.bar_raiser_id:
         return Forbidden("Only the loop's Bar Raiser opens the debrief.")
     if loop.state is LoopState.DEBRIEF:
@@ -43,10 +91,10 @@ def open_refusal(actor: User, loop: Loop) -> DomainError | None:
 
 def final_vote_refusal(
     actor: User,
-    loop: Loop,
-    interview: Interview | None,
-    feedback: Feedback | None,
-    existing: FinalVote | None,
+    loop: LoopFacts,
+    interview: InterviewFacts | None,
+    feedback: FeedbackFacts | None,
+    existing: VoteFacts | None,
 ) -> DomainError | None:
     if interview is None:
         return Forbidden("Only the panel casts final votes.")
@@ -61,7 +109,9 @@ def final_vote_refusal(
     return None
 
 
-def proposal_refusal(actor: User, loop: Loop, existing: Proposal | None) -> DomainError | None:
+def proposal_refusal(
+    actor: User, loop: LoopFacts, existing: ProposalFacts | None
+) -> DomainError | None:
     if actor.id != loop.hiring_manager_id:
         return Forbidden("Only the loop's hiring manager proposes the decision.")
     if (refusal := _state_refusal(loop, LoopState.DEBRIEF, "A proposal is made")) is not None:
@@ -85,7 +135,9 @@ def early_proposal_refusal(waiting_on: list[str], reason: str) -> RuleViolation 
     return None
 
 
-def verdict_refusal(actor: User, loop: Loop, proposal: Proposal | None) -> DomainError | None:
+def verdict_refusal(
+    actor: User, loop: LoopFacts, proposal: ProposalFacts | None
+) -> DomainError | None:
     """The veto is its holder's: the loop's Bar Raiser, or in a trainee-led loop the certified
     Bar Raiser shadowing it (the trainee leads the debrief but does not rule)."""
     if actor.id != loop.veto_holder_id:
@@ -102,7 +154,7 @@ def verdict_refusal(actor: User, loop: Loop, proposal: Proposal | None) -> Domai
     return None
 
 
-def performance_refusal(actor: User, loop: Loop) -> DomainError | None:
+def performance_refusal(actor: User, loop: LoopFacts) -> DomainError | None:
     if actor.id != loop.hiring_manager_id:
         return Forbidden("Only the loop's hiring manager records the hire's performance.")
     if loop.state is not LoopState.DECIDED or loop.outcome is not Outcome.HIRE:

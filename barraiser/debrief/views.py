@@ -31,7 +31,8 @@ from .forms import (
     ProposalForm,
     VetoForm,
 )
-from .queries import debrief_page, matrix_principles, proposed_outcome
+from .panel_rows import DebriefRead, as_policy_loop, read_debrief
+from .queries import DebriefPage, debrief_page, matrix_principles, proposed_outcome
 
 bp = Blueprint("debrief", __name__, url_prefix="/loops/<int:loop_id>/debrief")
 
@@ -39,17 +40,52 @@ bp = Blueprint("debrief", __name__, url_prefix="/loops/<int:loop_id>/debrief")
 ANCHOR = "decision-panel"
 
 
-def _render(loop: Loop, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
-    """The debrief page for the current user, with any submitted form kept as typed."""
-    page = debrief_page(loop, current_user)
+# The forms each offered action shows (the Bar Raiser's ruling shows two).
+_ACTION_FORMS = {
+    "open": ("open",),
+    "final_vote": ("final_vote",),
+    "propose": ("propose",),
+    "rule": ("concur", "veto"),
+    "performance": ("performance",),
+}
+
+
+def _read_or_404(loop_id: int) -> DebriefRead:
+    """The loop as the page reads it; 404 when there is none or the user may not know of it
+    (as load_or_404 answers)."""
+    read = read_debrief(loop_id)
+    policy.require(
+        read is not None and policy.can_view_debrief(current_user, as_policy_loop(read.loop)),
+        hide=True,
+    )
+    assert read is not None
+    return read
+
+
+def _blank_form(name: str, page: DebriefPage) -> FlaskForm:
+    """The form `name` as the page first shows it."""
+    match name:
+        case "open":
+            return OpenDebriefForm(formdata=None)
+        case "final_vote":
+            return FinalVoteForm(formdata=None)
+        case "propose":
+            return ProposalForm(formdata=None)
+        case "concur":
+            return ConcurForm(formdata=None, outcome=page.concur_outcome)
+        case "veto":
+            return VetoForm(formdata=None, principles=page.principles)
+    return PerformanceForm(formdata=None, rated_on=clock.now().date())
+
+
+def _render(loop_id: int, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
+    """The debrief page for the current user, with any submitted form kept as typed. Only the
+    forms of the actions offered are built."""
+    page = debrief_page(_read_or_404(loop_id), current_user)
     forms = {
-        "open": OpenDebriefForm(formdata=None),
-        "final_vote": FinalVoteForm(formdata=None),
-        "propose": ProposalForm(formdata=None),
-        "concur": ConcurForm(formdata=None, outcome=page.concur_outcome),
-        "veto": VetoForm(formdata=None, principles=page.principles),
-        "performance": PerformanceForm(formdata=None, rated_on=clock.now().date()),
-        **bound,
+        name: bound[name] if name in bound else _blank_form(name, page)
+        for action in page.actions
+        for name in _ACTION_FORMS[action]
     }
     return render_template(
         "debrief/page.html",
@@ -67,16 +103,11 @@ def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], 
     loop now stands (409)."""
 
     def again(status: int):
-        # After a refusal the session was rolled back: read the loop as it now stands.
-        current = loop if status == 400 else load_or_404(Loop, loop.id, options=PANEL)
-        return _render(current, status=status, **{name: form})
+        # The page reads the loop as it now stands (after a refusal, the session was rolled back).
+        return _render(loop.id, status=status, **{name: form})
 
     def as_it_stands(error: Conflict):
-        return _render(
-            load_or_404(Loop, loop.id, options=PANEL),
-            status=409,
-            conflict=error.message,
-        )
+        return _render(loop.id, status=409, conflict=error.message)
 
     return act(
         form,
@@ -92,7 +123,7 @@ def _act(loop: Loop, name: str, form: FlaskForm, service: Callable[[], object], 
 @login_required
 def page(loop_id: int):
     """The debrief: all feedback side by side, the matrix, the tallies, and the viewer's forms."""
-    return _render(load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL))
+    return _render(loop_id)
 
 
 @bp.get("/print")
@@ -100,11 +131,9 @@ def page(loop_id: int):
 def print_view(loop_id: int):
     """The whole debrief on paper: every card expanded, no forms. Only for whom may read the
     panel's feedback (403 for a panelist still owing theirs: the page itself says why)."""
-    loop = load_or_404(Loop, loop_id, check=policy.can_view_debrief, options=PANEL)
-    policy.require(policy.can_view_panel_feedback(current_user, loop))
-    return render_template(
-        "debrief/print.html", page=debrief_page(loop, current_user), now=clock.now()
-    )
+    page = debrief_page(_read_or_404(loop_id), current_user)
+    policy.require(page.can_read_feedback)
+    return render_template("debrief/print.html", page=page, now=clock.now())
 
 
 @bp.get("/open")
