@@ -311,32 +311,42 @@ def read_debrief(loop_id: int) -> DebriefRead | None:
     interviews: dict[int, PanelInterview] = {}
     feedback: dict[int, SubmittedFeedback] = {}
     final_votes: dict[int, CastVote] = {}
-    for row in read_rows(PANEL_ROWS, {"loop_id": loop_id}):
-        interview = interviews.get(row.id)
+    for (
+        interview_id,
+        interviewer_id,
+        interviewer_name,
+        is_shadow,
+        starts_at,
+        principle_id,
+        principle_name,
+        principle_position,
+        feedback_id,
+        vote,
+        raises_bar,
+        summary,
+        submitted_at,
+        is_late,
+        rating,
+        evidence,
+        final_vote,
+    ) in read_rows(PANEL_ROWS, {"loop_id": loop_id}).all():
+        interview = interviews.get(interview_id)
         if interview is None:
-            interview = interviews[row.id] = PanelInterview(
-                id=row.id,
-                interviewer_id=row.interviewer_id,
-                interviewer_name=row.interviewer_name,
-                is_shadow=row.is_shadow,
-                starts_at=row.starts_at,
+            interview = interviews[interview_id] = PanelInterview(
+                interview_id, interviewer_id, interviewer_name, is_shadow, starts_at
             )
-            if row.feedback_id is not None:
-                feedback[row.id] = SubmittedFeedback(
-                    vote=row.vote,
-                    raises_bar=row.raises_bar,
-                    summary=row.summary,
-                    submitted_at=row.submitted_at,
-                    is_late=row.is_late,
+            if feedback_id is not None:
+                feedback[interview_id] = SubmittedFeedback(
+                    vote, raises_bar, summary, submitted_at, is_late
                 )
-            if row.final_vote is not None:
-                final_votes[row.id] = CastVote(row.final_vote)
-        if row.principle_id is not None:
+            if final_vote is not None:
+                final_votes[interview_id] = CastVote(final_vote)
+        if principle_id is not None:
             interview.principles.append(
-                PrincipleRef(row.principle_id, row.principle_name, row.principle_position)
+                PrincipleRef(principle_id, principle_name, principle_position)
             )
-            if row.feedback_id is not None and row.evidence is not None:
-                feedback[row.id].ratings[row.principle_id] = (row.rating, row.evidence)
+            if feedback_id is not None and evidence is not None:
+                feedback[interview_id].ratings[principle_id] = (rating, evidence)
     loop = DebriefLoop(
         id=head.id,
         state=head.state,

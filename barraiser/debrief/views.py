@@ -50,6 +50,11 @@ _ACTION_FORMS = {
 }
 
 
+# The forms the page writes out when blank (debrief/_forms.html), so it builds one only to send
+# it back as typed.
+WRITTEN_OUT = frozenset({"final_vote"})
+
+
 def _read_or_404(loop_id: int) -> DebriefRead:
     """The loop as the page reads it; 404 when there is none or the user may not know of it
     (as load_or_404 answers)."""
@@ -80,12 +85,13 @@ def _blank_form(name: str, page: DebriefPage) -> FlaskForm:
 
 def _render(loop_id: int, *, status: int = 200, conflict: str | None = None, **bound: FlaskForm):
     """The debrief page for the current user, with any submitted form kept as typed. Only the
-    forms of the actions offered are built."""
-    page = debrief_page(_read_or_404(loop_id), current_user)
+    forms of the actions offered are built, and of those only the ones drawn by their widgets."""
+    page = debrief_page(_read_or_404(loop_id), current_user._get_current_object())
     forms = {
         name: bound[name] if name in bound else _blank_form(name, page)
         for action in page.actions
         for name in _ACTION_FORMS[action]
+        if name in bound or name not in WRITTEN_OUT
     }
     return render_template(
         "debrief/page.html",
@@ -131,7 +137,7 @@ def page(loop_id: int):
 def print_view(loop_id: int):
     """The whole debrief on paper: every card expanded, no forms. Only for whom may read the
     panel's feedback (403 for a panelist still owing theirs: the page itself says why)."""
-    page = debrief_page(_read_or_404(loop_id), current_user)
+    page = debrief_page(_read_or_404(loop_id), current_user._get_current_object())
     policy.require(page.can_read_feedback)
     return render_template("debrief/print.html", page=page, now=clock.now())
 
