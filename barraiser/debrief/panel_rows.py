@@ -70,9 +70,10 @@ class SubmittedFeedback:
     summary: str
     submitted_at: datetime
     is_late: bool
+    # Whether any addendum follows it (read_addenda reads them).
+    has_addenda: bool
     # By principle id: (rating or None, evidence).
     ratings: dict[int, tuple[int | None, str]] = field(default_factory=dict)
-    addenda: list[AddendumRow] = field(default_factory=list)
 
     @property
     def submitted(self) -> bool:
@@ -248,6 +249,10 @@ PANEL_ROWS = (
         Feedback.summary,
         Feedback.submitted_at,
         Feedback.is_late,
+        sa.exists()
+        .where(Addendum.feedback_id == Feedback.id)
+        .correlate(Feedback)
+        .label("has_addenda"),
         PrincipleRating.rating,
         PrincipleRating.evidence,
         FinalVote.vote.label("final_vote"),
@@ -326,6 +331,7 @@ def read_debrief(loop_id: int) -> DebriefRead | None:
         summary,
         submitted_at,
         is_late,
+        has_addenda,
         rating,
         evidence,
         final_vote,
@@ -337,7 +343,7 @@ def read_debrief(loop_id: int) -> DebriefRead | None:
             )
             if feedback_id is not None:
                 feedback[interview_id] = SubmittedFeedback(
-                    vote, raises_bar, summary, submitted_at, is_late
+                    vote, raises_bar, summary, submitted_at, is_late, bool(has_addenda)
                 )
             if final_vote is not None:
                 final_votes[interview_id] = CastVote(final_vote)
@@ -397,10 +403,12 @@ def read_debrief(loop_id: int) -> DebriefRead | None:
     )
 
 
-def read_addenda(loop_id: int, feedback: dict[int, SubmittedFeedback]) -> None:
-    """Add to each of `feedback` (the loop's, by interview id) its addenda."""
+def read_addenda(loop_id: int) -> dict[int, list[AddendumRow]]:
+    """The addenda to the loop's submitted feedback, by interview id, oldest first."""
+    addenda: dict[int, list[AddendumRow]] = {}
     for interview_id, *addendum in read_rows(ADDENDA, {"loop_id": loop_id}):
-        feedback[interview_id].addenda.append(AddendumRow(*addendum))
+        addenda.setdefault(interview_id, []).append(AddendumRow(*addendum))
+    return addenda
 
 
 def veto_principles(verdict: VerdictRow) -> list[Person]:

@@ -5,7 +5,7 @@ tallies) so the template decides nothing."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
@@ -18,6 +18,7 @@ from ..principles.models import Principle
 from . import rules
 from .models import Proposal
 from .panel_rows import (
+    AddendumRow,
     CastVote,
     DebriefLoop,
     DebriefRead,
@@ -87,6 +88,7 @@ class Column:
     is_hiring_manager: bool
     entries: list[Entry] = field(default_factory=list)
     summary: Excerpt = NO_TEXT
+    addenda: list[AddendumRow] = field(default_factory=list)
 
     @property
     def is_shadow(self) -> bool:
@@ -108,6 +110,7 @@ class Column:
         final_vote: CastVote | None,
         *,
         is_hiring_manager: bool,
+        addenda: list[AddendumRow],
     ) -> Column:
         if feedback is None:
             return cls(interview, None, final_vote, is_hiring_manager)
@@ -123,6 +126,7 @@ class Column:
             is_hiring_manager,
             entries=entries,
             summary=Excerpt.of(feedback.summary),
+            addenda=addenda,
         )
 
 
@@ -274,14 +278,18 @@ def debrief_page(read: DebriefRead, viewer: User) -> DebriefPage:
         viewer, as_policy_loop(loop), own_submitted=own_submitted
     )
     interviews = _ordered(loop.interviews, loop.hiring_manager_id)
-    if can_read and read.feedback:
-        read_addenda(loop.id, read.feedback)
+    addenda = (
+        read_addenda(loop.id)
+        if can_read and any(feedback.has_addenda for feedback in read.feedback.values())
+        else {}
+    )
     full_columns = [
         Column.of(
             interview,
             read.feedback.get(interview.id),
             read.final_votes.get(interview.id),
             is_hiring_manager=interview.interviewer_id == loop.hiring_manager_id,
+            addenda=addenda.get(interview.id, []),
         )
         for interview in interviews
     ]
@@ -300,7 +308,7 @@ def debrief_page(read: DebriefRead, viewer: User) -> DebriefPage:
     if can_read:
         columns = full_columns
         if verdict is not None:
-            verdict.principles.extend(veto_principles(verdict))
+            verdict = replace(verdict, principles=veto_principles(verdict))
     else:
         # Independence: counts stay (how many submitted), everything written by others goes.
         columns = [

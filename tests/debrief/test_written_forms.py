@@ -1,12 +1,14 @@
-"""The debrief page writes a blank final-vote form out (templates/debrief/_forms.html) rather
-than drawing it through the form's widgets, and draws it only when sending it back as typed: the
-two must stay the same markup, CSRF token included."""
+"""What the debrief page writes out rather than asks for: a blank final-vote form
+(templates/debrief/_forms.html), drawn through the form's widgets only when sent back as typed,
+must stay the markup the widgets draw, CSRF token included; the actions' addresses, written below
+the page's, must stay the ones their routes have."""
 
 from __future__ import annotations
 
 import re
 
-from flask import get_template_attribute
+import pytest
+from flask import get_template_attribute, url_for
 
 from barraiser.debrief.forms import FinalVoteForm
 
@@ -36,3 +38,23 @@ def test_a_refused_final_vote_comes_back_drawn_with_its_error(debrief_loop, logi
     text = response.get_data(as_text=True)
     assert "Choose your final vote." in text
     assert 'class="form-check-input is-invalid" id="final-vote-0"' in text
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "below"),
+    [
+        ("open_debrief", "/open"),
+        ("final_vote", "/final-vote"),
+        ("propose", "/proposal"),
+        ("concur", "/concur"),
+        ("veto", "/veto"),
+        ("performance", "/performance"),
+        ("print_view", "/print"),
+    ],
+)
+def test_the_page_writes_its_actions_addresses_below_its_own(app, endpoint, below):
+    with app.test_request_context():
+        page = url_for("debrief.page", loop_id=42)
+        assert url_for(f"debrief.{endpoint}", loop_id=42) == page + below
+    source = app.jinja_env.loader.get_source(app.jinja_env, "debrief/page.html")[0]
+    assert "{{ page_url }}" + below in source
