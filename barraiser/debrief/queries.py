@@ -5,7 +5,9 @@ tallies) so the template decides nothing."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 
@@ -13,8 +15,7 @@ from .. import policy
 from ..auth.models import User
 from ..domain import LoopState, Vote
 from ..extensions import db
-from ..loops.models import Interview, Loop
-from ..principles.models import Principle
+from ..loops.models import Loop
 from . import rules
 from .models import Proposal
 from .panel_rows import (
@@ -231,19 +232,31 @@ def _ordered(interviews: list[PanelInterview], hiring_manager_id: int) -> list[P
     )
 
 
-def matrix_principles(interviews: list[Interview]) -> list[Principle]:
-    """The principles the panel was assigned, each once, in catalog order (the veto form's
-    choices when it is submitted; the page offers the same, from its rows: _panel_principles)."""
-    seen: dict[int, Principle] = {}
-    for interview in interviews:
-        for principle in interview.principles:
-            seen.setdefault(principle.id, principle)
-    return sorted(seen.values(), key=lambda principle: (principle.position, principle.id))
+class _Ranked(Protocol):
+    """A principle as the catalog orders it: a Principle, or the page's PrincipleRef."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def position(self) -> int: ...
 
 
-def _panel_principles(interviews: list[PanelInterview]) -> list[PrincipleRef]:
-    """matrix_principles, of the page's rows."""
-    seen: dict[int, PrincipleRef] = {}
+R = TypeVar("R", bound=_Ranked)
+R_co = TypeVar("R_co", bound=_Ranked, covariant=True)
+
+
+class _Probing(Protocol[R_co]):
+    """An interview with the principles it probes: an Interview, or the page's PanelInterview."""
+
+    @property
+    def principles(self) -> Sequence[R_co]: ...
+
+
+def matrix_principles(interviews: Iterable[_Probing[R]]) -> list[R]:
+    """The principles the panel was assigned, each once, in catalog order: the page's matrix and
+    veto choices (of its rows), and the veto form's choices when it is submitted (of the
+    loop's entities)."""
+    seen: dict[int, R] = {}
     for interview in interviews:
         for principle in interview.principles:
             seen.setdefault(principle.id, principle)
@@ -338,7 +351,7 @@ def debrief_page(read: DebriefRead, viewer: User) -> DebriefPage:
         if viewer_column is not None and viewer_column.feedback is None and not can_read
         else None
     )
-    principles = _panel_principles(interviews)
+    principles = matrix_principles(interviews)
     matrix = []
     for column in columns:
         assigned = {principle.id for principle in column.interview.principles}
