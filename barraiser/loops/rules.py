@@ -546,29 +546,3 @@ def scheduling_problems(
             )
         )
     return problems
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Who probes a principle on a loop's panel (shadows not counted)."""
-
-    principle: Principle
-    interviewers: list[User]
-    required: bool
-
-
-def coverage(loop: Loop) -> list[Coverage]:
-    """The requisition's principles first, then any other principle the panel probes."""
-    holders: dict[int, list[User]] = {}
-    principles: dict[int, Principle] = {}
-    for interview in loop.panel:
-        for principle in interview.principles:
-            principles[principle.id] = principle
-            holders.setdefault(principle.id, []).append(interview.interviewer)
-    required = loop.requisition.required_principles
-    required_ids = {principle.id for principle in required}
-    extra = [principles[pid] for pid in principles if pid not in required_ids]
-    return [
-        Coverage(principle, holders.get(principle.id, []), principle.id in required_ids)
-        for principle in [*required, *extra]
-    ]

@@ -3,6 +3,8 @@ and history, and each interview's calendar file."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -16,13 +18,13 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import clock, policy
-from ..audit.services import events_for
 from ..auth.models import User
 from ..candidates.queries import SEARCH_RESULTS, search_candidates
+from ..database import MAX_ID
 from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
-from ..feedback.queries import panel_progress
+from ..feedback.queries import PanelProgress
 from ..pages import act, load_or_404, paginate_bounded, state_filter
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
@@ -30,6 +32,7 @@ from ..settings.services import current_settings
 from ..settings.viewer import viewer_zone
 from .calendar import interview_event
 from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, ScheduleForm, VersionForm
+from .loop_page import LoopPage, coverage, loop_history, read_loop_page
 from .models import PANEL, Interview, Loop
 from .queries import (
     CALENDAR,
@@ -40,7 +43,7 @@ from .queries import (
     search_clause,
     with_outcome,
 )
-from .rules import PanelInvalid, Problem, coverage
+from .rules import PanelInvalid, Problem
 from .services import (
     EDITABLE_STATES,
     cancel_loop,
@@ -319,40 +322,65 @@ def edit_panel(loop_id: int):
 
 
 def _render_detail(
-    loop: Loop,
+    loop_id: int,
     status: int = 200,
     cancel_form: CancelForm | None = None,
     schedule_form: ScheduleForm | None = None,
 ):
-    cancel_form = cancel_form or CancelForm(formdata=None, version=loop.version)
-    schedule_form = schedule_form or ScheduleForm(formdata=None, version=loop.version)
+    """The loop page (404 for a loop the user may not know exists). The state moves' forms are
+    written out in the template from the loop's version; a refused move's form comes back here
+    to be drawn with what was typed and why it was refused."""
+    loop = read_loop_page(loop_id)
+    policy.require(
+        loop is not None and policy.can_view_loop(current_user, _as_loop(loop)), hide=True
+    )
+    assert loop is not None
     now = clock.now()
-    history = events_for(loop)
+    history = loop_history(loop.id)
     # Votes, the proposal and the verdict only to whom the debrief page shows them.
-    own_submitted = any(
-        event.action in policy.SEALED_EVENT_ACTIONS for event in history
-    ) and policy.own_feedback_submitted(current_user, loop)
+    own_submitted = loop.own_feedback_submitted(current_user.id)
     sealed = {
         event.id
         for event in history
         if not policy.can_see_event_details(
-            current_user, event.action, loop, own_submitted=own_submitted
+            current_user, event.action, _as_loop(loop), own_submitted=own_submitted
         )
     }
+    past_interviews = [i for i in loop.interviews if not i.is_shadow and i.starts_at < now]
+    if schedule_form is None and past_interviews and loop.can_move_to(LoopState.SCHEDULED):
+        # The confirmation asked for beside the button is the form's own field.
+        schedule_form = ScheduleForm(formdata=None, version=loop.version)
     return render_template(
         "loops/detail.html",
         loop=loop,
         coverage=coverage(loop),
-        feedback_progress=panel_progress(loop),
+        feedback_progress=PanelProgress(**loop.feedback_counts()),
         history=history,
         sealed=sealed,
-        move_form=VersionForm(formdata=None, version=loop.version),
         schedule_form=schedule_form,
-        past_interviews=[i for i in loop.interviews if not i.is_shadow and i.starts_at < now],
+        past_interviews=past_interviews,
         cancel_form=cancel_form,
         editable=loop.state in EDITABLE_STATES,
+        calendar_url=_url_pattern("loops.interview_calendar", "interview_id"),
         LoopState=LoopState,
     ), status
+
+
+# A number no id reaches (ids are int4), standing for the row's id in a URL built once per page.
+_PLACEHOLDER = str(MAX_ID)
+
+
+def _url_pattern(endpoint: str, key: str) -> str:
+    """`endpoint`'s URL with `{}` where `key`'s value goes: built once for a page's rows and
+    formatted for each (url_for costs more than the rest of a row)."""
+    values: dict[str, Any] = {key: MAX_ID}
+    return url_for(endpoint, **values).replace(_PLACEHOLDER, "{}")
+
+
+def _as_loop(loop: LoopPage) -> Loop:
+    """The page's loop where a policy predicate asks for a Loop: it carries every attribute
+    they read (loop_page's docstring), and tests hold their answers equal on both."""
+    return cast(Loop, loop)
 
 
 @bp.route("/<int:loop_id>")
@@ -360,7 +388,7 @@ def _render_detail(
 def detail(loop_id: int):
     """The loop: panel, principles per interview, coverage, state, history, and how much of the
     panel's feedback is in (counts only: independence keeps the feedback on its own page)."""
-    return _render_detail(load_or_404(Loop, loop_id, check=policy.can_view_loop, options=PANEL))
+    return _render_detail(loop_id)
 
 
 def _version_form() -> VersionForm:
@@ -387,7 +415,7 @@ def schedule(loop_id: int):
         if len(confirm) == len(error.problems):
             # Only the confirmation is missing: ask for it beside the button.
             form.confirm_past.errors = confirm
-            return _render_detail(loop, 422, schedule_form=form)
+            return _render_detail(loop.id, 422, schedule_form=form)
         panel = PanelForm(formdata=None)
         panel.fill_from(panel_plan_of(loop), version=loop.version)
         rows = list(range(len(panel.interviews)))
@@ -404,7 +432,7 @@ def schedule(loop_id: int):
             confirm_past=bool(form.confirm_past.data),
         ),
         validate=False,
-        page=lambda status: _render_detail(loop, status),
+        page=lambda status: _render_detail(loop.id, status),
         answers={PanelInvalid: refused},
         on_page=(),
         done="The loop is scheduled.",
@@ -424,7 +452,7 @@ def unschedule(loop_id: int):
             loop, expected_version=int(form.version.data), actor=current_user, now=clock.now()
         ),
         validate=False,
-        page=lambda status: _render_detail(loop, status),
+        page=lambda status: _render_detail(loop.id, status),
         on_page=(),  # an illegal move or a stale page: the 409 page
         done="The loop is back in draft.",
         then=url_for("loops.detail", loop_id=loop.id),
@@ -447,7 +475,7 @@ def cancel(loop_id: int):
             actor=current_user,
             now=clock.now(),
         ),
-        page=lambda status: _render_detail(loop, status, cancel_form=form),
+        page=lambda status: _render_detail(loop.id, status, cancel_form=form),
         field="reason",
         on_page=(RuleViolation,),
         done="The loop is cancelled.",
