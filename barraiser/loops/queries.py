@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -244,45 +244,71 @@ _COLUMNS = (
 )
 
 
-def loop_rows(query: sa.Select[Any]) -> list[LoopRow]:
-    """The lines for `query`, a select of Loop, filtered, ordered and limited as the list wants:
-    its columns are replaced by the line's (each loop has one candidate, requisition and Bar
-    Raiser; the counts read the loop's interviews by index)."""
-    lines = (
-        query.with_only_columns(*_COLUMNS)
+def _joined(query: sa.Select[Any], *columns: Any) -> sa.Select[Any]:
+    """`query`, a select of Loop, with the line's columns (and `columns`) in place of its own."""
+    return (
+        query.with_only_columns(*_COLUMNS, *columns)
         .join_from(Loop, Candidate, Candidate.id == Loop.candidate_id)
         .join_from(Loop, Requisition, Requisition.id == Loop.requisition_id)
         .join_from(Loop, _BarRaiser, _BarRaiser.id == Loop.bar_raiser_id)
     )
+
+
+def _line(row: Any) -> LoopRow:
+    """A line from a row of `_COLUMNS` (and any columns after them)."""
+    (
+        loop_id,
+        state,
+        outcome,
+        vetoed,
+        first_interview_at,
+        candidate_id,
+        name,
+        erased_at,
+        title,
+        level,
+        department,
+        bar_raiser_name,
+        panel_size,
+        shadowed,
+    ) = row[: len(_COLUMNS)]
+    return LoopRow(
+        id=loop_id,
+        state=state,
+        outcome=outcome,
+        vetoed=vetoed,
+        first_interview_at=first_interview_at,
+        candidate_name=display_name(candidate_id, name, erased_at),
+        requisition_title=title,
+        requisition_level=level,
+        requisition_department=department,
+        bar_raiser_name=bar_raiser_name,
+        panel_size=panel_size,
+        shadowed=bool(shadowed),
+    )
+
+
+def loop_rows(query: sa.Select[Any]) -> list[LoopRow]:
+    """The lines for `query`, a select of Loop, filtered, ordered and limited as the list wants:
+    its columns are replaced by the line's (each loop has one candidate, requisition and Bar
+    Raiser; the counts read the loop's interviews by index)."""
+    return [_line(row) for row in read_rows(_joined(query))]
+
+
+class SealedLine(NamedTuple):
+    """A line, and whether its loop's outcome is sealed from the reader."""
+
+    line: LoopRow
+    sealed: bool
+
+
+_SEALED = policy.sealed_loop_clause(sa.bindparam("reader_id")).label("sealed")
+
+
+def sealed_loop_rows(query: sa.Select[Any], reader_id: int) -> list[SealedLine]:
+    """loop_rows, each line with whether it is sealed from the reader, in the same statement:
+    policy.sealed_loop_clause as a column, where loops_sealed_for would cost one more."""
     return [
-        LoopRow(
-            id=loop_id,
-            state=state,
-            outcome=outcome,
-            vetoed=vetoed,
-            first_interview_at=first_interview_at,
-            candidate_name=display_name(candidate_id, name, erased_at),
-            requisition_title=title,
-            requisition_level=level,
-            requisition_department=department,
-            bar_raiser_name=bar_raiser_name,
-            panel_size=panel_size,
-            shadowed=bool(shadowed),
-        )
-        for (
-            loop_id,
-            state,
-            outcome,
-            vetoed,
-            first_interview_at,
-            candidate_id,
-            name,
-            erased_at,
-            title,
-            level,
-            department,
-            bar_raiser_name,
-            panel_size,
-            shadowed,
-        ) in read_rows(lines)
+        SealedLine(_line(row), bool(row.sealed))
+        for row in read_rows(_joined(query, _SEALED), {"reader_id": reader_id})
     ]

@@ -3,6 +3,7 @@ and history, and each interview's calendar file."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -37,9 +38,9 @@ from .models import PANEL, Interview, Loop
 from .queries import (
     CALENDAR,
     ListOutcome,
-    loop_rows,
     outcome_filter,
     panel_choices,
+    sealed_loop_rows,
     search_clause,
     with_outcome,
 )
@@ -91,21 +92,21 @@ def index():
     # order is an index's (ix_loop_first_interview_at, or ix_loop_state_first_interview_at under
     # a state filter; the ties of equal times broken by id within the page's rows), so a page
     # reads its own rows and no more.
-    page = paginate_bounded(
+    lines = paginate_bounded(
         query.order_by(Loop.first_interview_at.desc(), Loop.id.desc()),
         per_page=current_app.config["PAGE_SIZE"],
         key=Loop.id,
-        read=loop_rows,
+        read=lambda window: sealed_loop_rows(window, current_user.id),
     )
     return render_template(
         "loops/index.html",
-        page=page,
+        page=dataclasses.replace(lines, items=[line for line, _ in lines.items]),
         state=state,
         states=list(LoopState),
         outcome=outcome,
         outcomes=list(ListOutcome),
         text=text,
-        sealed=policy.loops_sealed_for(current_user, [loop.id for loop in page.items]),
+        sealed={line.id for line, sealed in lines.items if sealed},
     )
 
 
