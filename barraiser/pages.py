@@ -207,28 +207,40 @@ def paginate_bounded(
     the history holds. A page past the end shows the last page, one below 1 the first.
     `read` turns the page's query (limited and offset) into its items; by default the ORM
     loads the entities `query` selects."""
+
+    def count(at_most: int) -> int:
+        counted = query.with_only_columns(key).order_by(None).limit(at_most).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+
+    def window(limit: int, offset: int) -> list[Any]:
+        rows = query.limit(limit).offset(offset)
+        return read(rows) if read is not None else list(db.session.scalars(rows).unique())
+
+    return paginate_counted(count, window, per_page=per_page)
+
+
+def paginate_counted(
+    count: Callable[[int], int],
+    read: Callable[[int, int], list[T]],
+    *,
+    per_page: int,
+) -> ListPage[T]:
+    """paginate_bounded for a list whose statements are built once, the bounds bound per
+    request: `count(at_most)` counts its rows up to `at_most`, `read(limit, offset)` reads a
+    page of them."""
     try:
         page = int(request.args.get("page", "1"))
     except ValueError:
         page = 1
     page = min(max(page, 1), MAX_PAGE)
     bound = max(COUNT_AHEAD, page * per_page)
-    counted = (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(
-                query.with_only_columns(key).order_by(None).limit(bound + 1).subquery()
-            )
-        )
-        or 0
-    )
+    counted = count(bound + 1)
     more = counted > bound
     total = min(counted, bound)
     last = max(1, math.ceil(total / per_page))
     if not more:
         page = min(page, last)
-    window = query.limit(per_page).offset((page - 1) * per_page)
-    items = read(window) if read is not None else list(db.session.scalars(window).unique())
-    return ListPage(items, page, per_page, total, more)
+    return ListPage(read(per_page, (page - 1) * per_page), page, per_page, total, more)
 
 
 def state_filter(

@@ -4,6 +4,7 @@ fixed number of queries, whatever the panel size or the number of rows."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -78,37 +79,18 @@ def outcome_filter() -> ListOutcome | None:
     )
 
 
-def with_outcome(query: sa.Select, outcome: ListOutcome | None, reader: User) -> sa.Select:
+def with_outcome(
+    query: sa.Select, outcome: ListOutcome | None, reader: User | sa.ColumnElement[int]
+) -> sa.Select:
     """`query` (over Loop) narrowed to loops with `outcome`. A decided outcome never finds a
-    loop whose outcome is sealed from `reader` (policy.sealed_loop_clause): filtering would
-    tell them what the list hides."""
+    loop whose outcome is sealed from `reader` (policy.sealed_loop_clause; a user, or their id
+    as a bound parameter): filtering would tell them what the list hides."""
     if outcome is None:
         return query
     query = query.where(outcome_clause(outcome))
     if outcome is not ListOutcome.PENDING:
         query = query.where(~policy.sealed_loop_clause(reader))
     return query
-
-
-def search_clause(text: str) -> sa.ColumnElement[bool]:
-    """Loops whose candidate, requisition, Bar Raiser or an interviewer holds `text`."""
-    needle = text.strip().lower()
-    people = sa.select(User.id).where(sa.func.lower(User.name).contains(needle, autoescape=True))
-    return sa.or_(
-        Loop.candidate_id.in_(
-            sa.select(Candidate.id).where(
-                Candidate.erased_at.is_(None),
-                sa.func.lower(Candidate.name).contains(needle, autoescape=True),
-            )
-        ),
-        Loop.requisition_id.in_(
-            sa.select(Requisition.id).where(
-                sa.func.lower(Requisition.title).contains(needle, autoescape=True)
-            )
-        ),
-        Loop.bar_raiser_id.in_(people),
-        Loop.id.in_(sa.select(Interview.loop_id).where(Interview.interviewer_id.in_(people))),
-    )
 
 
 def people_choices() -> list[tuple[int, str]]:
@@ -305,10 +287,13 @@ class SealedLine(NamedTuple):
 _SEALED = policy.sealed_loop_clause(sa.bindparam("reader_id")).label("sealed")
 
 
-def sealed_loop_rows(query: sa.Select[Any], reader_id: int) -> list[SealedLine]:
-    """loop_rows, each line with whether it is sealed from the reader, in the same statement:
-    policy.sealed_loop_clause as a column, where loops_sealed_for would cost one more."""
-    return [
-        SealedLine(_line(row), bool(row.sealed))
-        for row in read_rows(_joined(query, _SEALED), {"reader_id": reader_id})
-    ]
+def sealed_lines_of(query: sa.Select[Any]) -> sa.Select[Any]:
+    """The lines for `query`, as loop_rows reads them, each with whether its loop is sealed
+    from the reader (:reader_id) in the same statement: policy.sealed_loop_clause as a column,
+    where policy.loops_sealed_for would cost a statement more."""
+    return _joined(query, _SEALED)
+
+
+def sealed_lines(rows: Iterable[Any]) -> list[SealedLine]:
+    """The rows of a sealed_lines_of statement, as lines."""
+    return [SealedLine(_line(row), bool(row.sealed)) for row in rows]

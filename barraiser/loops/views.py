@@ -3,10 +3,8 @@ and history, and each interview's calendar file."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, cast
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -26,13 +24,14 @@ from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
 from ..feedback.queries import PanelProgress
-from ..pages import act, load_or_404, paginate_bounded, state_filter
+from ..pages import act, load_or_404, state_filter
 from ..requisitions.models import Requisition
 from ..requisitions.queries import open_requisition_choices
 from ..settings.services import current_settings
 from ..settings.viewer import viewer_zone
 from .calendar import interview_event
 from .forms import DEFAULT_ROWS, CancelForm, NewLoopForm, PanelForm, ScheduleForm, VersionForm
+from .loop_list import loop_list
 from .loop_page import LoopPage, coverage, loop_history, read_loop_page
 from .models import PANEL, Interview, Loop
 from .queries import (
@@ -40,9 +39,6 @@ from .queries import (
     ListOutcome,
     outcome_filter,
     panel_choices,
-    sealed_loop_rows,
-    search_clause,
-    with_outcome,
 )
 from .rules import PanelInvalid, Problem
 from .services import (
@@ -68,7 +64,7 @@ def index():
 
     Someone who manages no loops sees theirs: their ids are read first by index (interviews,
     loops managed, loops led). The rows are counted only a thousand or so past the page shown
-    (pages.paginate_bounded), so a page costs the same whatever the size of the history.
+    (loop_list), so a page costs the same whatever the size of the history.
     An outcome filter never finds a loop whose outcome is sealed from the reader."""
     state = state_filter(
         "state",
@@ -78,35 +74,27 @@ def index():
         refusal="There is no loop state called {value!r}.",
     )
     outcome = outcome_filter()
-    text = request.args.get("q", "").strip()[:200]
-    query = sa.select(Loop)
+    visible = None
     if not policy.can_manage_loops(current_user):
-        mine = list(db.session.scalars(policy.loop_ids_visible_to(current_user)))
-        query = query.where(Loop.id.in_(mine))
-    if state is not None:
-        query = query.where(Loop.state == state)
-    query = with_outcome(query, outcome, current_user)
-    if text:
-        query = query.where(search_clause(text))
-    # Every loop has a panel, so a first interview (the column is never NULL once written). The
-    # order is an index's (ix_loop_first_interview_at, or ix_loop_state_first_interview_at under
-    # a state filter; the ties of equal times broken by id within the page's rows), so a page
-    # reads its own rows and no more.
-    lines = paginate_bounded(
-        query.order_by(Loop.first_interview_at.desc(), Loop.id.desc()),
+        visible = list(db.session.scalars(policy.loop_ids_visible_to(current_user)))
+    text = request.args.get("q", "").strip()[:200]
+    page, sealed = loop_list(
+        reader_id=current_user.id,
+        visible=visible,
+        state=state,
+        outcome=outcome,
+        text=text,
         per_page=current_app.config["PAGE_SIZE"],
-        key=Loop.id,
-        read=lambda window: sealed_loop_rows(window, current_user.id),
     )
     return render_template(
         "loops/index.html",
-        page=dataclasses.replace(lines, items=[line for line, _ in lines.items]),
+        page=page,
         state=state,
         states=list(LoopState),
         outcome=outcome,
         outcomes=list(ListOutcome),
         text=text,
-        sealed={line.id for line, sealed in lines.items if sealed},
+        sealed=sealed,
     )
 
 

@@ -415,6 +415,19 @@ def test_loops_are_searched_by_candidate_requisition_and_interviewer(make_loop, 
     assert "No loops match." in client.get("/loops/?q=nobody-called-this").get_data(as_text=True)
 
 
+def test_a_search_takes_wildcards_and_case_as_plain_text(make_loop, login_as):
+    odd = make_loop(tag="a").loop
+    odd.candidate.name = "Pat 100%_Sure/Ok"
+    plain = make_loop(tag="b").loop
+    plain.candidate.name = "Pat 1000 SureXOk"
+    db.session.commit()
+    client = login_as("recruiter")
+    for text, found in (("100%_sure/o", {odd}), ("pat 10", {odd, plain}), ("0%", {odd})):
+        page = client.get("/loops/", query_string={"q": text}).get_data(as_text=True)
+        shown = {loop for loop in (odd, plain) if f'href="/loops/{loop.id}"' in page}
+        assert shown == found, text
+
+
 @pytest.mark.parametrize("url", ["/loops/", "/loops/?outcome=hire&q=e", "/loops/?state=scheduled"])
 def test_an_interviewers_loop_list_costs_the_same_at_any_history_size(
     make_loop, login_as, count_queries, clock, url
