@@ -11,6 +11,7 @@ from feedback.writing import after_interviews, submit_for
 from flask import get_template_attribute
 
 from barraiser import policy
+from barraiser.audit.services import events_for, record
 from barraiser.auth.models import Role, UserRole
 from barraiser.debrief.services import open_debrief
 from barraiser.extensions import db
@@ -112,3 +113,21 @@ def test_a_refused_cancel_comes_back_with_its_reason_and_error(make_loop, login_
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'aria-invalid="true"' in page and "x" * 2001 in page
+
+
+def test_the_page_draws_times_state_and_principles_as_the_macros_do(app, make_loop, login_as):
+    loop = make_loop(panel_size=3, with_shadow=True).loop
+    record("loop.panel_changed", actor=None, subject=loop, now=loop.created_at, changes=["x"])
+    db.session.commit()
+    page = login_as("recruiter").get(f"/loops/{loop.id}").get_data(as_text=True)
+    with app.test_request_context("/"):
+        when = get_template_attribute("macros.html", "when")
+        state_badge = get_template_attribute("loops/macros.html", "state_badge")
+        principle_list = get_template_attribute("loops/macros.html", "principle_list")
+        assert f'<dd class="col-sm-9">{when(loop.first_interview_at)}</dd>' in page
+        assert f"· {state_badge(loop.state)}</p>" in page
+        for interview in loop.interviews:
+            assert f'<td class="text-nowrap">{when(interview.starts_at)}</td>' in page
+            assert f"<td>{principle_list(interview.principles)}</td>" in page
+        for event in events_for(loop):
+            assert f"{when(event.at)} · " in page
