@@ -3,7 +3,7 @@ and history, and each interview's calendar file."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -19,7 +19,6 @@ from flask_login import current_user, login_required
 from .. import clock, policy
 from ..auth.models import User
 from ..candidates.queries import SEARCH_RESULTS, search_candidates
-from ..database import MAX_ID
 from ..domain import LoopState
 from ..errors import RuleViolation
 from ..extensions import db
@@ -350,20 +349,8 @@ def _render_detail(
         past_interviews=past_interviews,
         cancel_form=cancel_form,
         editable=loop.state in EDITABLE_STATES,
-        calendar_url=_url_pattern("loops.interview_calendar", "interview_id"),
         LoopState=LoopState,
     ), status
-
-
-# A number no id reaches (ids are int4), standing for the row's id in a URL built once per page.
-_PLACEHOLDER = str(MAX_ID)
-
-
-def _url_pattern(endpoint: str, key: str) -> str:
-    """`endpoint`'s URL with `{}` where `key`'s value goes: built once for a page's rows and
-    formatted for each (url_for costs more than the rest of a row)."""
-    values: dict[str, Any] = {key: MAX_ID}
-    return url_for(endpoint, **values).replace(_PLACEHOLDER, "{}")
 
 
 def _as_loop(loop: LoopPage) -> Loop:
