@@ -4,6 +4,7 @@ button and a refused URL can never disagree."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -319,7 +320,14 @@ def can_record_performance(user: User, loop: Loop) -> bool:
     return user.is_authenticated and user.id == loop.hiring_manager_id
 
 
-def can_write_feedback(user: User, interview: Interview) -> bool:
+class Interviewed(Protocol):
+    """An interview as an entity or as a plain row: who interviews."""
+
+    @property
+    def interviewer_id(self) -> int: ...
+
+
+def can_write_feedback(user: User, interview: Interviewed) -> bool:
     """Only the interviewer writes — and ever sees the draft of — their interview's feedback."""
     return user.is_authenticated and user.active and interview.interviewer_id == user.id
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
+from ..database import read_rows
 from ..domain import LoopState
 from ..extensions import db
 from ..loops.models import Interview, Loop
@@ -152,24 +153,27 @@ class PanelProgress:
         return f"{self.submitted} of {self.total} submitted"
 
 
+# Panel and shadow counts of the loops `loops` (an expanding parameter), built once.
+_PROGRESS = (
+    sa.select(
+        Interview.loop_id,
+        Interview.is_shadow,
+        sa.func.count(Interview.id),
+        sa.func.count(Feedback.id),
+    )
+    .outerjoin(Feedback, sa.and_(Feedback.interview_id == Interview.id, Feedback.submitted))
+    .where(Interview.loop_id.in_(sa.bindparam("loops", expanding=True)))
+    .group_by(Interview.loop_id, Interview.is_shadow)
+)
+
+
 def progress_by_loop(loop_ids: Iterable[int]) -> dict[int, PanelProgress]:
     """Panel and shadow submission counts for many loops in one aggregate query."""
     ids = list(loop_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        sa.select(
-            Interview.loop_id,
-            Interview.is_shadow,
-            sa.func.count(Interview.id),
-            sa.func.count(Feedback.id),
-        )
-        .outerjoin(Feedback, sa.and_(Feedback.interview_id == Interview.id, Feedback.submitted))
-        .where(Interview.loop_id.in_(ids))
-        .group_by(Interview.loop_id, Interview.is_shadow)
-    ).all()
     counts: dict[int, dict[str, int]] = {loop_id: {} for loop_id in ids}
-    for loop_id, is_shadow, total, submitted in rows:
+    for loop_id, is_shadow, total, submitted in read_rows(_PROGRESS, {"loops": ids}):
         prefix = "shadow_" if is_shadow else ""
         counts[loop_id][f"{prefix}total"] = total
         counts[loop_id][f"{prefix}submitted"] = submitted

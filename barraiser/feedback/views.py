@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,12 +24,24 @@ from ..pages import act, load_or_404
 from ..requisitions.queries import role_questions
 from ..settings.services import current_settings
 from ..settings.viewer import local_time
-from .forms import AddendumForm, FeedbackForm, draft_data, feedback_form
+from .form_page import FormPage, form_page
+from .forms import (
+    BAR_OPTIONS,
+    HELP,
+    LABELS,
+    RATING_OPTIONS,
+    VOTE_OPTIONS,
+    AddendumForm,
+    FeedbackForm,
+    FormAnswers,
+    feedback_form,
+)
 from .models import Feedback
 from .quality import TEXT_LIMIT, count_message, feedback_hints
 from .queries import (
     own_feedback,
     panel_progress,
+    progress_by_loop,
     readable_feedback,
     submission_states,
 )
@@ -74,53 +86,100 @@ def _interview_for_writer(interview_id: int) -> Interview:
     return interview
 
 
-def _page_context(interview: Interview, *, submitted: bool) -> dict:
+def _heading(
+    interview: Interview | FormPage, *, candidate_name: str, role_title: str, submitted: bool
+) -> dict:
+    """What the header of the interviewer's pages (feedback/_header.html) and its notices say."""
     now = clock.now()
     due = interview.feedback_due_at
     return {
         "interview": interview,
-        "loop": interview.loop,
-        "principles": interview.principles,
+        "candidate_name": candidate_name,
+        "role_title": role_title,
         "due_at": due,
         "overdue": not submitted and now > due,
         "started": now >= interview.starts_at,
-        "addenda_open": addenda_open(interview.loop),
-        "progress": panel_progress(interview.loop),
-        "min_words": current_settings().min_evidence_words,
+        "progress": progress_by_loop([interview.loop_id])[interview.loop_id],
+    }
+
+
+def _page_context(interview: Interview, *, submitted: bool) -> dict:
+    loop = interview.loop
+    return {
+        **_heading(
+            interview,
+            candidate_name=loop.candidate.display_name,
+            role_title=loop.requisition.title,
+            submitted=submitted,
+        ),
+        "loop": loop,
+        "principles": interview.principles,
+        "addenda_open": addenda_open(loop),
     }
 
 
 def _render_form(
-    interview: Interview,
-    form: FeedbackForm,
+    page: FormPage,
+    answers: FormAnswers,
     *,
     status: int = 200,
     problem: str | None = None,
 ):
-    context = _page_context(interview, submitted=False)
+    """The form, its fields written out from `answers` (a draft's, or a refused post's)."""
+    min_words = current_settings().min_evidence_words
     hints = feedback_hints(
-        evidence=form.evidence_texts(),
-        summary=form.summary.data or "",
-        min_words=context["min_words"],
+        evidence={
+            principle.id: (principle.name, answers.text(f"evidence_{principle.id}"))
+            for principle in page.principles
+        },
+        summary=answers.text("summary"),
+        min_words=min_words,
     )
-    boxes = [form.evidence_field(principle) for principle in interview.principles]
+    errors = answers.field_errors
     counters = {
-        box.name: count_message(box.data, min_words=context["min_words"], plain=bool(box.errors))
-        for box in boxes
+        f"evidence_{principle.id}": count_message(
+            answers.text(f"evidence_{principle.id}"),
+            min_words=min_words,
+            plain=bool(errors.get(f"evidence_{principle.id}")),
+        )
+        for principle in page.principles
     }
-    for box in (form.summary, form.private_notes):
-        counters[box.name] = count_message(box.data, min_words=None, plain=bool(box.errors))
+    for name in ("summary", "private_notes"):
+        counters[name] = count_message(
+            answers.text(name), min_words=None, plain=bool(errors.get(name))
+        )
     return render_template(
         "feedback/form.html",
-        form=form,
+        page=page,
+        answers=answers,
         hints=hints,
         counters=counters,
+        min_words=min_words,
         text_limit=TEXT_LIMIT,
         problem=problem,
         autosave_seconds=AUTOSAVE_SECONDS,
-        own_questions=role_questions(interview.loop.requisition_id),
-        **context,
+        rating_options=RATING_OPTIONS,
+        vote_options=VOTE_OPTIONS,
+        bar_options=BAR_OPTIONS,
+        labels=LABELS,
+        help=HELP,
+        **_heading(
+            page,
+            candidate_name=page.candidate_name,
+            role_title=page.role_title,
+            submitted=False,
+        ),
     ), status
+
+
+def _render_posted(
+    interview: Interview, form: FeedbackForm, *, status: int, problem: str | None = None
+):
+    """The form again after a refused post, showing what was sent and why it was refused."""
+    page = form_page(interview.id, reader_id=current_user.id)
+    policy.require(page is not None, hide=True)  # removed from the panel meanwhile
+    assert page is not None
+    return _render_form(page, FormAnswers.of_form(form), status=status, problem=problem)
 
 
 def _render_locked(
@@ -168,16 +227,12 @@ def write(interview_id: int):
     on the page: 400 (bad input or expired token), 409 (submitted or saved elsewhere meanwhile),
     422 (incomplete, or too early).
     """
+    if request.method != "POST":
+        return _show(interview_id)
     interview = _interview_for_writer(interview_id)
     form = feedback_form(interview.principles)
-    if not form.is_submitted():
-        feedback = own_feedback(interview, current_user)
-        if feedback is not None and feedback.submitted:
-            return _render_locked(interview, feedback)
-        initial = feedback_form(interview.principles, data=draft_data(feedback))
-        return _render_form(interview, initial)
     if not form.validate():
-        return _render_form(
+        return _render_posted(
             interview, form, status=400, problem=CSRF_EXPIRED if form.csrf_failed else None
         )
     now = clock.now()
@@ -189,7 +244,7 @@ def write(interview_id: int):
                 interview, content, expected_version=form.version.data, actor=current_user, now=now
             ),
             validate=False,
-            page=lambda status: _render_form(interview, form, status=status),
+            page=lambda status: _render_posted(interview, form, status=status),
             answers=_refusals(interview, form),
             done="Your feedback is submitted and locked. The panel's submitted feedback is below.",
             category="message",
@@ -201,11 +256,27 @@ def write(interview_id: int):
             interview, content, expected_version=form.version.data, actor=current_user, now=now
         ),
         validate=False,
-        page=lambda status: _render_form(interview, form, status=status),
+        page=lambda status: _render_posted(interview, form, status=status),
         answers=_refusals(interview, form),
         done=f"Draft saved at {local_time(now, pattern='%H:%M')}. Only you can see it.",
         then=url_for("feedback.write", interview_id=interview.id),
     )
+
+
+def _show(interview_id: int):
+    """The writer's page as it stands: their draft in the form (an empty form before any), or
+    their feedback locked once submitted. The form is read as plain rows; anyone but the
+    interviewer is refused as every feedback page refuses them (_interview_for_writer)."""
+    page = form_page(interview_id, reader_id=current_user.id)
+    if page is None or not policy.can_write_feedback(current_user, page):
+        _interview_for_writer(interview_id)  # refuses: 404, or 403 to whom may see the loop
+        raise AssertionError("the interviewer alone may write the feedback")
+    if page.own is not None and page.own.submitted:
+        interview = _interview_for_writer(interview_id)
+        feedback = own_feedback(interview, current_user)
+        assert feedback is not None
+        return _render_locked(interview, feedback)
+    return _render_form(page, FormAnswers.of_draft(page.own))
 
 
 def _refusals(interview: Interview, form: FeedbackForm) -> dict[type[DomainError], Callable]:
@@ -215,7 +286,7 @@ def _refusals(interview: Interview, form: FeedbackForm) -> dict[type[DomainError
     def incomplete(error: IncompleteFeedback):
         for field_name, message in error.problems.items():
             form[field_name].errors = [*form[field_name].errors, message]
-        return _render_form(interview, form, status=error.status, problem=error.message)
+        return _render_posted(interview, form, status=error.status, problem=error.message)
 
     return {
         IncompleteFeedback: incomplete,
@@ -237,7 +308,7 @@ def _render_refusal(interview: Interview, form: FeedbackForm, error: DomainError
         form.version.raw_data = [str(form.version.data)]
     if error.field and error.field in form:
         form[error.field].errors = [*form[error.field].errors, error.message]
-    return _render_form(interview, form, status=error.status, problem=error.message)
+    return _render_posted(interview, form, status=error.status, problem=error.message)
 
 
 @bp.route("/interviews/<int:interview_id>/feedback/draft.json", methods=["POST"])
