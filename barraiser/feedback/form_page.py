@@ -1,8 +1,8 @@
 """What the interviewer's feedback form shows, read as plain rows by one statement built once: the
-interview with its loop's heading, its principles with their kits and the role's own questions,
-and the reader's own feedback with its ratings. Loading the interview, its loop, its principles
-and the draft as entities cost several times these reads; the form's refusals, saves and locked
-page still go through the entities (views.py)."""
+interview with its loop's heading and the panel's progress, its principles with their kits and
+the role's own questions, and the reader's own feedback with its ratings. Loading the interview,
+its loop, its principles and the draft as entities cost several times these reads; the form's
+refusals, saves and locked page still go through the entities (views.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
 from ..requisitions.models import Requisition, RequisitionQuestions
 from .models import Feedback, PrincipleRating
+from .queries import PanelProgress, progress_columns, progress_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class FormPage:
     feedback_due_at: datetime
     candidate_name: str
     role_title: str
+    progress: PanelProgress
     principles: tuple[FormPrinciple, ...]
     own: OwnFeedback | None
 
@@ -113,6 +115,7 @@ _FORM_PAGE = (
         PrincipleRating.principle_id.label("rated_principle_id"),
         PrincipleRating.rating,
         PrincipleRating.evidence,
+        *progress_columns(Interview.loop_id),
     )
     .join(Loop, Loop.id == Interview.loop_id)
     .join(Candidate, Candidate.id == Loop.candidate_id)
@@ -179,6 +182,7 @@ def form_page(interview_id: int, *, reader_id: int) -> FormPage | None:
             first.candidate_id, first.candidate_name, first.candidate_erased_at
         ),
         role_title=first.role_title,
+        progress=progress_of(first),
         principles=tuple(
             FormPrinciple(
                 id=row.principle_id,

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import policy
 from ..auth.models import User
@@ -178,6 +179,41 @@ def progress_by_loop(loop_ids: Iterable[int]) -> dict[int, PanelProgress]:
         counts[loop_id][f"{prefix}total"] = total
         counts[loop_id][f"{prefix}submitted"] = submitted
     return {loop_id: PanelProgress(**values) for loop_id, values in counts.items()}
+
+
+# The interviews and feedback progress_columns counts, apart from those of the statement it joins.
+_Counted = aliased(Interview)
+_CountedFeedback = aliased(Feedback)
+
+
+def progress_columns(
+    loop_id: sa.ColumnElement[int] | sa.orm.InstrumentedAttribute[int],
+) -> tuple[sa.Label[int], ...]:
+    """PanelProgress's counts for the loop `loop_id` (a column of the statement they join), as
+    columns named as its fields: a page about one loop reads them with its other columns rather
+    than in a statement of their own (progress_of reads them back)."""
+    columns = []
+    for shadow, prefix in ((False, ""), (True, "shadow_")):
+        counted = sa.and_(_Counted.loop_id == loop_id, _Counted.is_shadow.is_(shadow))
+        total = sa.select(sa.func.count(_Counted.id)).where(counted)
+        submitted = (
+            sa.select(sa.func.count(_CountedFeedback.id))
+            .join(_Counted, _Counted.id == _CountedFeedback.interview_id)
+            .where(counted, _CountedFeedback.submitted)
+        )
+        columns.append(total.scalar_subquery().label(f"{prefix}total"))
+        columns.append(submitted.scalar_subquery().label(f"{prefix}submitted"))
+    return tuple(columns)
+
+
+def progress_of(row: Any) -> PanelProgress:
+    """The PanelProgress of a row holding progress_columns."""
+    return PanelProgress(
+        submitted=row.submitted,
+        total=row.total,
+        shadow_submitted=row.shadow_submitted,
+        shadow_total=row.shadow_total,
+    )
 
 
 def panel_progress(loop: Loop) -> PanelProgress:

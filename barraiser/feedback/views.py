@@ -39,9 +39,9 @@ from .forms import (
 from .models import Feedback
 from .quality import TEXT_LIMIT, count_message, feedback_hints
 from .queries import (
+    PanelProgress,
     own_feedback,
     panel_progress,
-    progress_by_loop,
     readable_feedback,
     submission_states,
 )
@@ -87,7 +87,12 @@ def _interview_for_writer(interview_id: int) -> Interview:
 
 
 def _heading(
-    interview: Interview | FormPage, *, candidate_name: str, role_title: str, submitted: bool
+    interview: Interview | FormPage,
+    *,
+    candidate_name: str,
+    role_title: str,
+    progress: PanelProgress,
+    submitted: bool,
 ) -> dict:
     """What the header of the interviewer's pages (feedback/_header.html) and its notices say."""
     now = clock.now()
@@ -99,7 +104,7 @@ def _heading(
         "due_at": due,
         "overdue": not submitted and now > due,
         "started": now >= interview.starts_at,
-        "progress": progress_by_loop([interview.loop_id])[interview.loop_id],
+        "progress": progress,
     }
 
 
@@ -110,6 +115,7 @@ def _page_context(interview: Interview, *, submitted: bool) -> dict:
             interview,
             candidate_name=loop.candidate.display_name,
             role_title=loop.requisition.title,
+            progress=panel_progress(loop),
             submitted=submitted,
         ),
         "loop": loop,
@@ -167,6 +173,7 @@ def _render_form(
             page,
             candidate_name=page.candidate_name,
             role_title=page.role_title,
+            progress=page.progress,
             submitted=False,
         ),
     ), status
