@@ -121,6 +121,15 @@ BAR_RAISER_FIGURES: tuple[Column, ...] = (
     Column("median_hours_to_decision", "Median hours from last feedback to decision", "hours"),
     Column("loops_per_week", "Loops per week", "number"),
 )
+INTERVIEWER_MONTH_FIGURES: tuple[Column, ...] = (
+    Column("hire_lean", "Hire lean", "rate"),
+    Column("leniency", "Raw leniency", "signed"),
+    Column("agreement_with_decision", "Agreement", "rate"),
+    Column("on_time_rate", "On time", "rate"),
+)
+BAR_RAISER_MONTH_FIGURES: tuple[Column, ...] = (Column("veto_rate", "Veto rate", "rate"),)
+"""The figures of a person's months table shown as the report shows them (the counts are
+written as they are)."""
 
 STATUS_LABELS = {"in_training": "In training", "certified": "Certified", "none": "Not a Bar Raiser"}
 FLAG_LABELS = {"lenient": "Lenient", "harsh": "Harsh", "low agreement": "Low agreement"}

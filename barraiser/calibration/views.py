@@ -36,9 +36,12 @@ from .line_charts import measurement_charts
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .people import bar_raiser_loops, bar_raiser_months, interviewer_loops, interviewer_months
 from .report import calibration_report
+from .table_markup import figure, format_value, shown_tables
 from .tables import (
     BAR_RAISER_FIGURES,
+    BAR_RAISER_MONTH_FIGURES,
     INTERVIEWER_FIGURES,
+    INTERVIEWER_MONTH_FIGURES,
     PAGED_TABLES,
     STATUS_LABELS,
     TABLES,
@@ -68,42 +71,9 @@ def _inspectors_only() -> None:
         policy.require(policy.can_inspect(current_user))
 
 
-def format_value(value: Any, kind: str) -> str:
-    """A number as the page shows it (the JSON and CSV keep full precision); "no data" where
-    there is none."""
-    if value is None or value == []:
-        return "no data"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    if kind == "rate":
-        return f"{value:.0%}"
-    if kind == "signed":
-        return f"{value:+.2f}"
-    if kind in ("number", "hours"):
-        return f"{value:.1f}"
-    if kind == "number2":
-        return f"{value:.2f}"
-    if kind == "text" and isinstance(value, str) and value[:4].isdigit() and "T" in value:
-        return value[:10]  # an ISO timestamp in a text column: the date is enough
-    return str(value)
-
-
-def sort_value(value: Any) -> str:
-    """What the browser sorts a cell by: the full number, or folded text; empty for no data."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return ", ".join(map(str, value)).casefold()
-    return str(value).casefold()
-
-
 @bp.context_processor
 def _formatting() -> dict[str, Any]:
-    return {"fmt": format_value, "sort_value": sort_value}
+    return {"fmt": format_value, "figure": figure}
 
 
 def _filters() -> ParsedFilters:
@@ -169,12 +139,17 @@ def index():
         tables=tables,
         pages=pages,
         page_parameters=PAGED_TABLES,
-        columns=TABLES,
-        sort=sort,
+        shown=shown_tables(
+            tables,
+            pages,
+            TABLES,
+            sort,
+            user_ids=_user_ids(shown),
+            actions_by_subject=actions_by_subject,
+            export_args=export_args,
+        ),
         sort_args=sort_args,
         charts={**report_charts(report), **measurement_charts(report)},
-        actions_by_subject=actions_by_subject,
-        user_ids=_user_ids(shown),
         export_args=export_args,
         table_exports=TABLE_EXPORTS,
     )
@@ -213,6 +188,9 @@ def _person_page(kind: str, user_id: int):
         interviewer=interviewer and interviewer_row(interviewer),
         bar_raiser=bar_raiser,
         figures=INTERVIEWER_FIGURES if kind == "interviewer" else BAR_RAISER_FIGURES,
+        month_figures=(
+            INTERVIEWER_MONTH_FIGURES if kind == "interviewer" else BAR_RAISER_MONTH_FIGURES
+        ),
         months=months,
         loops=loops,
         actions=[a for a in report["open_actions"] if a["subject_email"] == user.email],

@@ -1,0 +1,106 @@
+"""The report page's tables written in Python: the links are those `url_for` writes, every value
+is escaped as the templates escape it, and a cell shows what the page always showed."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from markupsafe import escape
+
+from barraiser.calibration.table_markup import (
+    cell,
+    escaped,
+    figure,
+    format_value,
+    head,
+    links,
+    query_href,
+    sort_links,
+    sort_value,
+)
+from barraiser.calibration.tables import TABLES, Column
+
+FILTERS = [
+    {},
+    {"since": "2026-01-01", "until": "2026-03-02"},
+    {"since": "2026-01-01", "until": "2026-03-02", "department": "R&D / Ops+Ünits #1"},
+    {"since": "2026-01-01", "until": "2026-03-02", "department": "Payments", "requisition": 7},
+]
+NASTY = ["plain", '<b>O\'Brien & "Co"</b>', "50% + 1 = ±2; a/b?c#d", "Zoë — ü\u00a0x", "&amp;"]
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_links_are_the_ones_url_for_writes(app, filters):
+    with app.test_request_context("/calibration"):
+        for endpoint in ("calibration.interviewer", "calibration.bar_raiser"):
+            person = links(endpoint, "user_id", **filters)
+            for user_id in (1, 42, 2147483646):
+                assert person(user_id) == escape(url_for(endpoint, user_id=user_id, **filters))
+        action = links("calibration.edit_action", "action_id")
+        assert action(17) == escape(url_for("calibration.edit_action", action_id=17))
+        by_direction = sort_links(filters)
+        for table, columns in TABLES.items():
+            for column in columns:
+                for direction in ("asc", "desc"):
+                    key = f"{table}.{column.key}"
+                    expected = url_for("calibration.index", sort=key, dir=direction, **filters)
+                    assert by_direction[direction](key) == escape(expected)
+
+
+def test_a_create_action_link_carries_any_text_as_url_for_would(app):
+    with app.test_request_context("/calibration"):
+        path = url_for("calibration.new_action")
+        for text in NASTY:
+            args = {"subject": f"{text}@example.com", "reason": text}
+            assert query_href(path, args.items()) == escape(
+                url_for("calibration.new_action", **args)
+            )
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_escaped_writes_what_the_templates_write(text):
+    assert escaped(text) == str(escape(text))
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "shown", "order"),
+    [
+        (None, "rate", '<span class="text-muted no-data">no data</span>', ""),
+        ([], "text", '<span class="text-muted no-data">no data</span>', ""),
+        (0.9130434782608695, "rate", "91%", "0.9130434782608695"),
+        (-0.2101449275362319, "signed", "-0.21", "-0.2101449275362319"),
+        (23, "count", "23", "23"),
+        (0, "number", "0.0", "0"),
+        (["lenient", "low agreement"], "text", "lenient, low agreement", "lenient, low agreement"),
+        ("O'Brien <b>", "text", "O&#39;Brien &lt;b&gt;", "o&#39;brien &lt;b&gt;"),
+        ("2026-01-31T10:00:00+00:00", "text", "2026-01-31", "2026-01-31t10:00:00+00:00"),
+    ],
+)
+def test_a_cell_shows_the_value_and_sorts_by_the_full_one(value, kind, shown, order):
+    column = Column("figure", "Figure", kind)
+    aligned = "" if kind == "text" else ' class="text-end"'
+    assert cell({"figure": value}, column) == f'<td data-sort-value="{order}"{aligned}>{shown}</td>'
+    if value is not None and value != []:
+        assert shown == escape(format_value(value, kind))
+        assert order == escape(sort_value(value))
+
+
+def test_a_figure_carries_its_note_escaped_and_none_without_one():
+    column = Column("rate", "Rate", "rate", note="rate_ci")
+    assert figure({"rate": 0.5, "rate_ci": "40%–60% <x>"}, column) == (
+        '50%<span class="d-block text-muted small">40%–60% &lt;x&gt;</span>'
+    )
+    assert figure({"rate": 0.5, "rate_ci": None}, column) == "50%"
+    assert figure({"rate": 0.5}, column) == "50%"  # a row without the note (a Bar Raiser's own)
+
+
+def test_the_sorted_column_says_so_and_links_the_other_way(app):
+    with app.test_request_context("/calibration"):
+        markup = head(
+            "bar_raisers", TABLES["bar_raisers"], ("bar_raisers", "loops", False), sort_links({})
+        )
+    headers = markup.split("<th ")[1:]
+    assert len(headers) == len(TABLES["bar_raisers"])
+    (loops,) = [h for h in headers if "sort=bar_raisers.loops&amp;" in h]
+    assert 'aria-sort="ascending"' in loops and "dir=desc" in loops
+    assert all("aria-sort" not in h and "dir=asc" in h for h in headers if h is not loops)
