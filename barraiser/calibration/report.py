@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
 
 from ..audit.models import AuditEvent
 from ..auth.models import User
 from ..collector import collector_held
-from ..extensions import db
+from ..database import read_rows
 from ..principles.models import Principle
 from ..priority import at_low_priority
 from ..settings.services import SETTINGS, MechanismSettings, current_settings
@@ -95,11 +94,11 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     report["open_actions"] = [
         {
             "id": action.id,
-            "subject_email": action.subject.email,
-            "subject_name": action.subject.name,
+            "subject_email": action.subject_email,
+            "subject_name": action.subject_name,
             "reason": action.reason,
-            "owner_email": action.owner.email,
-            "owner_name": action.owner.name,
+            "owner_email": action.owner_email,
+            "owner_name": action.owner_name,
             "due_on": action.due_on.isoformat(),
             "overdue": action.due_on < now.date(),
             "status": action.status.value,
@@ -121,32 +120,52 @@ MECHANISM_ACTIONS = (
 )
 
 
-def mechanism_events(
-    period: tuple[datetime, datetime],
-) -> list[tuple[AuditEvent, str | None, str | None]]:
-    """Changes to the settings and the principle catalog in the period, oldest first, each with
-    its actor's name and the principle's current name (None when not about a principle)."""
-    start, end = period
-    actor = aliased(User)
-    query = (
-        sa.select(AuditEvent, actor.name, Principle.name)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
-        .outerjoin(
-            Principle,
-            sa.and_(
-                AuditEvent.subject_type == Principle.__tablename__,
-                AuditEvent.subject_id == Principle.id,
-            ),
-        )
-        .where(
-            AuditEvent.action.in_(MECHANISM_ACTIONS),
-            AuditEvent.at >= start,
-            AuditEvent.at < end,
-        )
-        .order_by(AuditEvent.at, AuditEvent.id)
+class MechanismEvent(NamedTuple):
+    """A change to the settings or the principle catalog, with its actor's name and the
+    principle's current name (None when not about a principle)."""
+
+    at: datetime
+    action: str
+    details: dict[str, Any] | None
+    subject_id: int | None
+    actor: str | None
+    principle: str | None
+
+
+_ACTOR = User.__table__.alias("actor")
+# Built once (building a select costs as much as running it); the period is bound per call.
+_MECHANISM_EVENTS = (
+    sa.select(
+        AuditEvent.at,
+        AuditEvent.action,
+        AuditEvent.details,
+        AuditEvent.subject_id,
+        _ACTOR.c.name,
+        Principle.name,
     )
+    .outerjoin(_ACTOR, _ACTOR.c.id == AuditEvent.actor_id)
+    .outerjoin(
+        Principle,
+        sa.and_(
+            AuditEvent.subject_type == Principle.__tablename__,
+            AuditEvent.subject_id == Principle.id,
+        ),
+    )
+    .where(
+        AuditEvent.action.in_(MECHANISM_ACTIONS),
+        AuditEvent.at >= sa.bindparam("start"),
+        AuditEvent.at < sa.bindparam("end"),
+    )
+    .order_by(AuditEvent.at, AuditEvent.id)
+)
+
+
+def mechanism_events(period: tuple[datetime, datetime]) -> list[MechanismEvent]:
+    """Changes to the settings and the principle catalog in the period, oldest first, as plain
+    rows (database.read_rows)."""
+    start, end = period
     return [
-        (event, actor_name, principle) for event, actor_name, principle in db.session.execute(query)
+        MechanismEvent(*row) for row in read_rows(_MECHANISM_EVENTS, {"start": start, "end": end})
     ]
 
 
@@ -158,12 +177,12 @@ def mechanism_changes(period: tuple[datetime, datetime]) -> list[dict[str, Any]]
     """
     changes: list[dict[str, Any]] = []
     seeded = 0
-    for event, actor, principle in mechanism_events(period):
+    for event in mechanism_events(period):
         entry = {
             "at": event.at.isoformat(),
-            "actor": actor or "system",
+            "actor": event.actor or "system",
             "action": event.action,
-            "description": describe_change(event, principle),
+            "description": describe_change(event),
         }
         if event.action == "principle.created" and (event.details or {}).get("seeded"):
             previous = changes[-1] if changes and seeded else None
@@ -200,14 +219,14 @@ def flag_summary(row: Mapping[str, Any], flags: FlagSettings) -> str:
     return f"{row['name']} flagged as " + "; ".join(parts) + "."
 
 
-def describe_change(event: AuditEvent, principle: str | None) -> str:
+def describe_change(event: MechanismEvent) -> str:
     """A change to the mechanism in words; never more than names and values."""
     details = event.details or {}
     if event.action == "setting.changed":
         spec = SETTINGS.get(details.get("key", ""))
         label = spec.label if spec else str(details.get("key"))
         return f"{label}: {details.get('old')} → {details.get('new')}"
-    name = details.get("name") or principle or f"#{event.subject_id}"
+    name = details.get("name") or event.principle or f"#{event.subject_id}"
     if event.action == "principle.created":
         suffix = " (default catalog)" if details.get("seeded") else ""
         return f"Principle added: {name}{suffix}"

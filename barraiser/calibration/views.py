@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import clock, policy
 from ..audit.services import events_for
 from ..auth.models import User
+from ..database import read_rows
 from ..errors import Conflict, RuleViolation
 from ..extensions import db
 from ..pages import act, load_or_404
@@ -96,12 +97,16 @@ TABLE_PAGE_SIZE = 25
 """Rows per page of the tables that grow with the history (interviewers, Bar Raisers)."""
 
 
+_USER_IDS = sa.select(User.email, User.id).where(
+    User.email.in_(sa.bindparam("emails", expanding=True))
+)
+
+
 def _user_ids(emails: list[str]) -> dict[str, int]:
     """The ids of the people a page names, for links to their pages: one query per page."""
     if not emails:
         return {}
-    query = sa.select(User.email, User.id).where(User.email.in_(emails))
-    return {email: id_ for email, id_ in db.session.execute(query)}
+    return {email: id_ for email, id_ in read_rows(_USER_IDS, {"emails": emails})}
 
 
 @bp.get("")
