@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..extensions import db
+from ..database import read_rows
 from ..loops.models import Loop
 from ..requisitions.models import Requisition
 from .actions import progress_statuses
@@ -94,13 +94,26 @@ class ParsedFilters:
         )
 
 
+# Built once (building a select costs as much as running it); the period is bound per call.
+_DEPARTMENTS = sa.select(Requisition.department).distinct().order_by(Requisition.department)
+_IN_PERIOD = Requisition.id.in_(
+    sa.select(Loop.requisition_id).where(
+        Loop.first_interview_at >= sa.bindparam("start"),
+        Loop.first_interview_at < sa.bindparam("end"),
+    )
+)
+_REQUISITIONS = sa.select(Requisition.id, Requisition.title, Requisition.department).order_by(
+    Requisition.title, Requisition.id
+)
+_REQUISITIONS_IN_PERIOD = _REQUISITIONS.where(_IN_PERIOD)
+_REQUISITIONS_IN_PERIOD_OR_CHOSEN = _REQUISITIONS.where(
+    sa.or_(_IN_PERIOD, Requisition.id == sa.bindparam("chosen", type_=sa.Integer))
+)
+
+
 def departments() -> list[str]:
     """Departments that have requisitions, for the filter's choices."""
-    return list(
-        db.session.scalars(
-            sa.select(Requisition.department).distinct().order_by(Requisition.department)
-        )
-    )
+    return [department for (department,) in read_rows(_DEPARTMENTS)]
 
 
 def requisitions(period: tuple[datetime, datetime], chosen: str) -> list[tuple[int, str, str]]:
@@ -108,19 +121,13 @@ def requisitions(period: tuple[datetime, datetime], chosen: str) -> list[tuple[i
     show anything of), and the one `chosen`, if it exists: the list grows with the period shown,
     not with every requisition the history ever held."""
     start, end = period
-    wanted: sa.ColumnElement[bool] = Requisition.id.in_(
-        sa.select(Loop.requisition_id).where(
-            Loop.first_interview_at >= start, Loop.first_interview_at < end
-        )
-    )
     if chosen.isdigit() and len(chosen) < 12:
-        wanted = sa.or_(wanted, Requisition.id == int(chosen))
-    query = (
-        sa.select(Requisition.id, Requisition.title, Requisition.department)
-        .where(wanted)
-        .order_by(Requisition.title, Requisition.id)
-    )
-    return [(id_, title, department) for id_, title, department in db.session.execute(query)]
+        rows = read_rows(
+            _REQUISITIONS_IN_PERIOD_OR_CHOSEN, {"start": start, "end": end, "chosen": int(chosen)}
+        )
+    else:
+        rows = read_rows(_REQUISITIONS_IN_PERIOD, {"start": start, "end": end})
+    return [(id_, title, department) for id_, title, department in rows]
 
 
 def _period_asked(form: ReportFilterForm, today: date) -> tuple[date, date]:

@@ -25,6 +25,7 @@ from . import actions as actions_service
 from .actions import create_action, possible_owners, update_action
 from .charts import report_charts
 from .export import TABLE_EXPORTS, report_to_csv, table_to_csv
+from .filter_fields import filter_field
 from .forms import (
     ActionForm,
     ActionProgressForm,
@@ -74,7 +75,7 @@ def _inspectors_only() -> None:
 
 @bp.context_processor
 def _formatting() -> dict[str, Any]:
-    return {"fmt": format_value, "figure": figure}
+    return {"fmt": format_value, "figure": figure, "filter_field": filter_field}
 
 
 def _filters() -> ParsedFilters:
