@@ -1,6 +1,6 @@
 """The report's charts as inline SVG, drawn on the server from the report's own numbers.
 
-Only numbers we computed and names passed through `escape` go into the markup, so templates may
+Only numbers we computed and names escaped (`escaped`) go into the markup, so templates may
 mark it safe. No style attributes (the CSP forbids them): fills and strokes are SVG presentation
 attributes, which it allows, with classes for app.css to adjust on screen and on paper. Every bar
 carries its value as text, so a chart still reads in black and white.
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..domain import VOTES_BY_SCORE, Vote
+from .table_markup import escaped
 
 WIDTH = 760
 LABEL_WIDTH = 190
@@ -46,18 +47,14 @@ VOTE_TEXT = {
 }
 
 
-def _number(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}"
-
-
 def _svg(chart_id: str, title: str, description: str, height: float, body: Iterable[str]) -> Markup:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" '
-        f'viewBox="0 0 {WIDTH} {_number(height, 0)}" width="100%" role="img" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-size="12" '
         f'font-family="system-ui, sans-serif">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+        f'<title id="{chart_id}-title">{escaped(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escaped(description)}</desc>',
         *body,
         "</svg>",
     ]
@@ -68,8 +65,8 @@ def _label(y: float, text: str) -> str:
     """An interviewer's or Bar Raiser's name at the left of their bar, cut to fit."""
     short = text if len(text) <= 28 else text[:27] + "…"
     return (
-        f'<text class="chart-label" x="{LABEL_WIDTH}" y="{_number(y + BAR - 3, 1)}" '
-        f'text-anchor="end">{escape(short)}</text>'
+        f'<text class="chart-label" x="{LABEL_WIDTH}" y="{y + BAR - 3:.1f}" '
+        f'text-anchor="end">{escaped(short)}</text>'
     )
 
 
@@ -81,7 +78,7 @@ def _empty(chart_id: str, title: str, message: str) -> Markup:
         40,
         [
             f'<text x="{WIDTH / 2}" y="24" text-anchor="middle" class="chart-empty">'
-            f"{escape(message)}</text>"
+            f"{escaped(message)}</text>"
         ],
     )
 
@@ -166,14 +163,14 @@ def leniency_chart(
         body.append(_label(y, row["name"]))
         body.append(
             f'<rect class="chart-bar bar-{kind}{" bar-thin" if thin else ""}" '
-            f'x="{_number(left, 1)}" y="{y}" width="{_number(max(right - left, 1), 1)}" '
+            f'x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" '
             f'height="{BAR}" fill="{FILLS[kind]}" fill-opacity="{0.45 if thin else 1}" '
             f'stroke="#000000" stroke-width="0.5"/>'
         )
         if adjusted:
             interval = row["leniency_adjusted"]
-            low, high = _number(x(interval["ci_low"]), 1), _number(x(interval["ci_high"]), 1)
-            middle = _number(y + BAR / 2, 1)
+            low, high = f"{x(interval['ci_low']):.1f}", f"{x(interval['ci_high']):.1f}"
+            middle = f"{y + BAR / 2:.1f}"
             body.append(
                 f'<g class="chart-whisker" stroke="#000000" stroke-width="1.2">'
                 f'<line x1="{low}" x2="{high}" y1="{middle}" y2="{middle}"/>'
@@ -186,16 +183,16 @@ def leniency_chart(
             text = f"{value:+.2f} (n={row['leniency_n']})"
         # Values in their own column at the right, so no label ever overlaps a bar or a name.
         body.append(
-            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{_number(y + BAR - 3, 1)}">'
-            f"{escape(text)}</text>"
+            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{y + BAR - 3:.1f}">'
+            f"{escaped(text)}</text>"
         )
     bottom = TOP + ROW * len(shown)
     body.append(
-        f'<line x1="{_number(zero, 1)}" x2="{_number(zero, 1)}" y1="{TOP - 6}" y2="{bottom}" '
+        f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{TOP - 6}" y2="{bottom}" '
         'stroke="#000000" stroke-width="1"/>'
     )
     for edge in (-limit, limit):
-        at = _number(x(edge), 1)
+        at = f"{x(edge):.1f}"
         body.append(
             f'<line class="chart-threshold" x1="{at}" x2="{at}" y1="{TOP - 6}" y2="{bottom}" '
             'stroke="#000000" stroke-width="1" stroke-dasharray="4 3"/>'
@@ -206,7 +203,7 @@ def leniency_chart(
         )
     guide = "minimum effect" if adjusted else "flag threshold"
     body.append(
-        f'<text x="{_number(zero, 1)}" y="{bottom + 26}" text-anchor="middle" class="chart-axis">'
+        f'<text x="{zero:.1f}" y="{bottom + 26}" text-anchor="middle" class="chart-axis">'
         f"0 (vote points; dashed: {guide})</text>"
     )
     hidden = len(rows) - len(shown)
@@ -260,20 +257,20 @@ def vote_distribution_chart(interviewers: Sequence[Mapping[str, Any]], *, min_n:
                 continue
             part = width * count / total
             body.append(
-                f'<rect class="chart-bar vote-seg-{name}" x="{_number(left, 1)}" y="{y}" '
-                f'width="{_number(part, 1)}" height="{BAR}" fill="{VOTE_FILLS[name]}" '
+                f'<rect class="chart-bar vote-seg-{name}" x="{left:.1f}" y="{y}" '
+                f'width="{part:.1f}" height="{BAR}" fill="{VOTE_FILLS[name]}" '
                 'stroke="#000000" stroke-width="0.5"/>'
             )
             if part >= 18:
                 body.append(
-                    f'<text x="{_number(left + part / 2, 1)}" y="{_number(y + BAR - 3, 1)}" '
+                    f'<text x="{left + part / 2:.1f}" y="{y + BAR - 3:.1f}" '
                     f'text-anchor="middle" fill="{VOTE_TEXT[name]}" class="chart-value">'
                     f"{count}</text>"
                 )
             left += part
         lean = row["hire_lean"]
         body.append(
-            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{_number(y + BAR - 3, 1)}">'
+            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{y + BAR - 3:.1f}">'
             f"{lean:.0%} hire</text>"
         )
     description = (
@@ -303,16 +300,16 @@ def veto_rate_chart(bar_raisers: Sequence[Mapping[str, Any]]) -> Markup:
         )
         body.append(
             f'<rect class="chart-bar bar-veto" x="{PLOT_LEFT}" y="{y}" '
-            f'width="{_number(max(width * rate, 0), 1)}" height="{BAR}" fill="{FILLS["veto"]}" '
+            f'width="{max(width * rate, 0):.1f}" height="{BAR}" fill="{FILLS["veto"]}" '
             'stroke="#000000" stroke-width="0.5"/>'
         )
         body.append(
-            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{_number(y + BAR - 3, 1)}">'
+            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{y + BAR - 3:.1f}">'
             f"{rate:.0%} ({row['vetoes']}/{row['debriefs']})</text>"
         )
     bottom = TOP + ROW * len(shown)
     for share in (0, 0.25, 0.5, 0.75, 1):
-        at = _number(PLOT_LEFT + width * share, 1)
+        at = f"{PLOT_LEFT + width * share:.1f}"
         body.append(
             f'<text x="{at}" y="{bottom + 14}" text-anchor="middle" class="chart-axis">'
             f"{share:.0%}</text>"

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from .charts import WIDTH, _empty, _number, _svg
+from .charts import WIDTH, _empty, _svg
+from .table_markup import escaped
 
 LEFT, RIGHT, TOP, PLOT_HEIGHT = 60, WIDTH - 190, 20, 180
 SERIES_COLOURS = ("#1b6ca8", "#b35806", "#146c43", "#542788", "#842029", "#5c5c5c")
@@ -49,42 +50,43 @@ def _line_chart(
     bottom = TOP + PLOT_HEIGHT
     body = []
     for tick in (low, (low + high) / 2, high):
-        at = _number(y(tick), 1)
+        at = f"{y(tick):.1f}"
         body.append(
             f'<line x1="{LEFT}" x2="{RIGHT}" y1="{at}" y2="{at}" stroke="#dee2e6" '
             'stroke-width="1"/>'
         )
         body.append(
-            f'<text x="{LEFT - 6}" y="{_number(y(tick) + 4, 1)}" text-anchor="end" '
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
             f'class="chart-axis">{tick:g}</text>'
         )
     if guide is not None:
-        at = _number(y(guide), 1)
+        at = f"{y(guide):.1f}"
         body.append(
             f'<line class="chart-threshold" x1="{LEFT}" x2="{RIGHT}" y1="{at}" y2="{at}" '
             'stroke="#000000" stroke-width="1" stroke-dasharray="4 3"/>'
         )
+    label_texts = [escaped(label) for label in labels]
     every = max(1, count // 12)
-    for index, label in enumerate(labels):
+    for index, text in enumerate(label_texts):
         if index % every == 0 or index == count - 1:
             body.append(
-                f'<text x="{_number(x(index), 1)}" y="{bottom + 16}" text-anchor="middle" '
-                f'class="chart-axis">{escape(label)}</text>'
+                f'<text x="{x(index):.1f}" y="{bottom + 16}" text-anchor="middle" '
+                f'class="chart-axis">{text}</text>'
             )
     for number, (name, values) in enumerate(series):
         colour, dash = SERIES_COLOURS[number % 6], DASHES[number % 6]
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         runs: list[list[str]] = [[]]
+        series_name = escaped(name)
         for index, value in enumerate(values):
             if value is None:
                 runs.append([])
                 continue
-            point = f"{_number(x(index), 1)},{_number(y(value), 1)}"
-            runs[-1].append(point)
+            cx, cy = f"{x(index):.1f}", f"{y(value):.1f}"
+            runs[-1].append(f"{cx},{cy}")
             body.append(
-                f'<circle cx="{_number(x(index), 1)}" cy="{_number(y(value), 1)}" r="2.5" '
-                f'fill="{colour}"><title>{escape(name)}, {escape(labels[index])}: '
-                f"{value:.2f}</title></circle>"
+                f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{colour}"><title>{series_name}, '
+                f"{label_texts[index]}: {value:.2f}</title></circle>"
             )
         for run in runs:
             if len(run) > 1:
@@ -98,7 +100,7 @@ def _line_chart(
             f'stroke="{colour}" stroke-width="2"{dashed}/>'
         )
         body.append(
-            f'<text x="{RIGHT + 40}" y="{legend_y + 4}" class="chart-note">{escape(name)}</text>'
+            f'<text x="{RIGHT + 40}" y="{legend_y + 4}" class="chart-note">{series_name}</text>'
         )
     return _svg(chart_id, title, description, bottom + 28, body)
 

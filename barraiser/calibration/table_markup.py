@@ -3,7 +3,8 @@
 A page of the report holds some 300 cells; written by a template, each cost a macro call, two
 function calls through the template's context and their escaping, and each link a `url_for`:
 most of the page's time. Here a cell is one string format, and a kind of link is built once with
-a stand-in and filled in per row (`links`). Every value is escaped here, as the template would.
+a stand-in (urls.path_for: once per process) and filled in per row (`links`). Every value is
+escaped here, as the template would.
 """
 
 from __future__ import annotations
@@ -13,15 +14,26 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import url_for
 from markupsafe import Markup, escape
 
 from ..database import MAX_ID
+from ..urls import path_for
 from .tables import Column, TablePage
 
 URL_SAFE = "!$'()*,/:;?@"
 """What werkzeug leaves unencoded in a query string (https://url.spec.whatwg.org/#percent-encoded-bytes)."""
 NO_DATA = '<span class="text-muted no-data">no data</span>'
+
+
+NUMBER_FORMATS = {
+    "rate": ".0%",
+    "signed": "+.2f",
+    "number": ".1f",
+    "hours": ".1f",
+    "number2": ".2f",
+}
+"""How a number of each kind is shown (format specs); a count, or a number of another kind, is
+shown whole."""
 
 
 def format_value(value: Any, kind: str) -> str:
@@ -31,14 +43,9 @@ def format_value(value: Any, kind: str) -> str:
         return "no data"
     if isinstance(value, list):
         return ", ".join(map(str, value))
-    if kind == "rate":
-        return f"{value:.0%}"
-    if kind == "signed":
-        return f"{value:+.2f}"
-    if kind in ("number", "hours"):
-        return f"{value:.1f}"
-    if kind == "number2":
-        return f"{value:.2f}"
+    spec = NUMBER_FORMATS.get(kind)
+    if spec is not None:
+        return format(value, spec)
     if kind == "text" and isinstance(value, str) and value[:4].isdigit() and "T" in value:
         return value[:10]  # an ISO timestamp in a text column: the date is enough
     return str(value)
@@ -71,11 +78,14 @@ def escaped(text: str) -> str:
 
 def _shown(value: Any, kind: str) -> tuple[str, str]:
     """A cell's value as shown and as sorted, both escaped; "no data" greyed where there is
-    none. A number's two forms hold only digits, signs and "%", and are written as they are."""
+    none. A number's two forms hold only digits, signs, "." and "%", and are written as they
+    are (a cell is mostly numbers: this is format_value and sort_value for them, inline)."""
     if value is None or value == []:
         return NO_DATA, ""
-    if isinstance(value, int | float):
-        return format_value(value, kind), sort_value(value)
+    number = type(value)
+    if number is float or number is int:
+        spec = NUMBER_FORMATS.get(kind)
+        return (format(value, spec) if spec is not None else str(value)), repr(value)
     return escaped(format_value(value, kind)), escaped(sort_value(value))
 
 
@@ -101,11 +111,11 @@ def cell(row: Mapping[str, Any], column: Column) -> str:
 
 def links(endpoint: str, slot: str, **values: Any) -> Callable[[object], str]:
     """The escaped href of `url_for(endpoint, **{slot: x}, **values)` for any `x`, for the cost
-    of one `url_for`: the URL is built with a stand-in number for `x` (a path's id converter takes
-    it), whose first occurrence (the path comes before the query) `x` replaces. `x` must be
+    of one `path_for`: the URL is built with a stand-in number for `x` (a path's id converter
+    takes it), whose first occurrence (the path comes before the query) `x` replaces. `x` must be
     written unchanged in a URL: an id, or a word of letters, digits, dots and underscores."""
     arguments: dict[str, Any] = {slot: MAX_ID, **values}  # in this order, as url_for gets them
-    url = url_for(endpoint, **arguments)
+    url = path_for(endpoint, **arguments)
     before, found, after = url.partition(str(MAX_ID))
     assert found, url
     head, tail = str(escape(before)), str(escape(after))
@@ -198,7 +208,7 @@ def interviewers_table(
     a button that opens an action prefilled with why."""
     person = links("calibration.interviewer", "user_id", **export_args)
     action = links("calibration.edit_action", "action_id")
-    new_action = url_for("calibration.new_action")
+    new_action = path_for("calibration.new_action")
     lines = []
     for row in page.items:
         cells = []
