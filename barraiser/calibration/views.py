@@ -23,7 +23,6 @@ from ..extensions import db
 from ..pages import act, load_or_404
 from . import actions as actions_service
 from .actions import create_action, possible_owners, update_action
-from .charts import report_charts
 from .export import TABLE_EXPORTS, report_to_csv, table_to_csv
 from .filter_fields import filter_field
 from .forms import (
@@ -34,8 +33,8 @@ from .forms import (
     parse_filters,
     progress_form,
 )
-from .line_charts import measurement_charts
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
+from .page_charts import page_charts
 from .people import bar_raiser_loops, bar_raiser_months, interviewer_loops, interviewer_months
 from .report import calibration_report
 from .table_markup import figure, format_value, shown_tables
@@ -155,7 +154,7 @@ def index():
             export_args=export_args,
         ),
         sort_args=sort_args,
-        charts={**report_charts(report), **measurement_charts(report)},
+        charts=page_charts(report),
         export_args=export_args,
         table_exports=TABLE_EXPORTS,
     )
