@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import request
 from markupsafe import Markup, escape
 
 from ..database import MAX_ID
 from ..urls import path_for
-from .tables import Column, TablePage
+from .kept import KeptMarkup
+from .tables import TABLES, Column
 
 URL_SAFE = "!$'()*,/:;?@"
 """What werkzeug leaves unencoded in a query string (https://url.spec.whatwg.org/#percent-encoded-bytes)."""
@@ -194,7 +196,7 @@ def table(
 
 
 def interviewers_table(
-    page: TablePage,
+    rows: Sequence[Mapping[str, Any]],
     columns: Sequence[Column],
     sort_links: Mapping[str, Callable[[object], str]],
     sort: tuple[str, str, bool] | None,
@@ -210,7 +212,7 @@ def interviewers_table(
     action = links("calibration.edit_action", "action_id")
     new_action = path_for("calibration.new_action")
     lines = []
-    for row in page.items:
+    for row in rows:
         cells = []
         for column in columns:
             if column.key == "name":
@@ -258,22 +260,47 @@ def _flags(
     return f'<td data-sort-value="{escaped(sort_value(row["flag_reasons"]))}">{"".join(parts)}</td>'
 
 
+_drawn_tables: KeptMarkup[dict[str, ShownTable]] = KeptMarkup(16)
+"""A few pages and sorts of a few periods, looked at in turn."""
+
+
 def shown_tables(
-    tables: Mapping[str, Sequence[Mapping[str, Any]]],
-    pages: Mapping[str, TablePage],
-    columns: Mapping[str, Sequence[Column]],
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
     sort: tuple[str, str, bool] | None,
     *,
     user_ids: Mapping[str, int],
     actions_by_subject: Mapping[str, Sequence[Mapping[str, Any]]],
     export_args: Mapping[str, Any],
 ) -> dict[str, ShownTable]:
-    """Every table of the report page: a page of the long ones, the others whole."""
+    """Every table of the report page (TABLES), from the rows it shows of each (a page of the
+    long ones, the others whole), or as drawn before from equal rows, links and sort (`kept`:
+    the links hold the app's mount point too)."""
+    inputs = (request.script_root, rows, sort, user_ids, actions_by_subject, export_args)
+    return _drawn_tables.get(
+        inputs,
+        lambda: _draw_tables(
+            rows,
+            sort,
+            user_ids=user_ids,
+            actions_by_subject=actions_by_subject,
+            export_args=export_args,
+        ),
+    )
+
+
+def _draw_tables(
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
+    sort: tuple[str, str, bool] | None,
+    *,
+    user_ids: Mapping[str, int],
+    actions_by_subject: Mapping[str, Sequence[Mapping[str, Any]]],
+    export_args: Mapping[str, Any],
+) -> dict[str, ShownTable]:
     sorting = sort_links(export_args)
     return {
         "interviewers": interviewers_table(
-            pages["interviewers"],
-            columns["interviewers"],
+            rows["interviewers"],
+            TABLES["interviewers"],
             sorting,
             sort,
             user_ids=user_ids,
@@ -282,15 +309,15 @@ def shown_tables(
         ),
         "bar_raisers": table(
             "bar_raisers",
-            pages["bar_raisers"].items,
-            columns["bar_raisers"],
+            rows["bar_raisers"],
+            TABLES["bar_raisers"],
             sorting,
             sort,
             person=links("calibration.bar_raiser", "user_id", **export_args),
             user_ids=user_ids,
         ),
         **{
-            name: table(name, tables[name], columns[name], sorting, sort)
+            name: table(name, rows[name], TABLES[name], sorting, sort)
             for name in ("principles", "bar_raisers_in_training")
         },
     }

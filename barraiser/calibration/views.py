@@ -145,9 +145,7 @@ def index():
         pages=pages,
         page_parameters=PAGED_TABLES,
         shown=shown_tables(
-            tables,
-            pages,
-            TABLES,
+            {name: pages[name].items if name in pages else tables[name] for name in TABLES},
             sort,
             user_ids=_user_ids(shown),
             actions_by_subject=actions_by_subject,

@@ -28,7 +28,7 @@ def test_the_charts_kept_are_the_charts_drawn_and_change_with_their_figures(
         drawn.append(1)
         return report_charts(report)
 
-    monkeypatch.setattr(module, "_drawn", type(module._drawn)())
+    module._drawn.clear()
     monkeypatch.setattr(module, "report_charts", drawing)
     charts = module.page_charts(report)
     assert charts == {**report_charts(report), **measurement_charts(report)}

@@ -3,10 +3,13 @@ is escaped as the templates escape it, and a cell shows what the page always sho
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from flask import url_for
 from markupsafe import escape
 
+from barraiser.calibration import table_markup
 from barraiser.calibration.table_markup import (
     cell,
     escaped,
@@ -104,3 +107,64 @@ def test_the_sorted_column_says_so_and_links_the_other_way(app):
     (loops,) = [h for h in headers if "sort=bar_raisers.loops&amp;" in h]
     assert 'aria-sort="ascending"' in loops and "dir=desc" in loops
     assert all("aria-sort" not in h and "dir=asc" in h for h in headers if h is not loops)
+
+
+def _row(table: str, **values) -> dict:
+    row = {c.key: ("Text" if c.kind == "text" else 0.5) for c in TABLES[table]}
+    if table in ("interviewers", "bar_raisers"):
+        row["email"] = f"{table}@example.com"
+    if table == "interviewers":
+        row.update(flag_reasons=["lenient"], flag_labels=["Lenient"], flagged=True)
+        row["flag_summary"] = "Text flagged as lenient."
+    return {**row, **values}
+
+
+def _shown(rows, sort=None, user_ids=None, actions=None, export_args=None):
+    return table_markup.shown_tables(
+        rows,
+        sort,
+        user_ids={"interviewers@example.com": 3} if user_ids is None else user_ids,
+        actions_by_subject={} if actions is None else actions,
+        export_args={"since": "2026-01-01"} if export_args is None else export_args,
+    )
+
+
+def test_the_tables_are_kept_by_everything_they_show_and_link(app, monkeypatch):
+    drawn = []
+    draw = table_markup._draw_tables
+
+    def drawing(*args, **kwargs):
+        drawn.append(1)
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(table_markup, "_draw_tables", drawing)
+    table_markup._drawn_tables.clear()
+    rows = {name: [_row(name)] for name in TABLES}
+    with app.test_request_context("/calibration"):
+        first = _shown(rows)
+        assert _shown(copy.deepcopy(rows)) == first
+        assert len(drawn) == 1
+        action = {"id": 9, "status": "open"}
+        for variant in [
+            {"rows": {**rows, "principles": [_row("principles", assigned=7)]}},
+            {"rows": {**rows, "interviewers": [_row("interviewers", flagged=False)]}},
+            {"sort": ("principles", "name", True)},
+            {"user_ids": {}},
+            {"actions": {"interviewers@example.com": [action]}},
+            {"export_args": {"since": "2026-01-02"}},
+        ]:
+            count = len(drawn)
+            arguments = {"rows": rows, **variant}
+            shown = _shown(**arguments)
+            assert len(drawn) == count + 1, variant
+            assert shown != first and shown == draw(
+                arguments["rows"],
+                arguments.get("sort"),
+                user_ids=variant.get("user_ids", {"interviewers@example.com": 3}),
+                actions_by_subject=variant.get("actions", {}),
+                export_args=variant.get("export_args", {"since": "2026-01-01"}),
+            ), variant
+    with app.test_request_context("/calibration", base_url="http://localhost/hiring"):
+        mounted = _shown(rows)
+        assert len(drawn) == 8
+        assert 'href="/hiring/calibration/interviewers/3?' in mounted["interviewers"].body
