@@ -34,23 +34,17 @@ def count_by_state() -> dict[MessageState, int]:
     return counts
 
 
-# Every page's navigation shows the count: built once.
-_UNREAD = sa.select(sa.func.count(OutboxMessage.id)).where(
-    OutboxMessage.recipient_id == sa.bindparam("user_id"), OutboxMessage.read_at.is_(None)
-)
-
-
-def _unread_of(user_id: frame.UserId) -> sa.ColumnElement[int]:
-    return (
-        sa.select(sa.func.count(OutboxMessage.id))
-        .where(OutboxMessage.recipient_id == user_id, OutboxMessage.read_at.is_(None))
-        .scalar_subquery()
+def _unread_of(user_id: frame.UserId | sa.BindParameter[int]) -> sa.Select[int]:
+    return sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.recipient_id == user_id, OutboxMessage.read_at.is_(None)
     )
 
 
-# The navigation's count comes with the signed-in person (frame): no statement of its own.
+# Every page's navigation shows the count: built once. It comes with the signed-in person
+# (frame), and on its own where that was not read or no longer holds.
+_UNREAD = _unread_of(sa.bindparam("user_id"))
 UNREAD_WITH_LOGIN = "unread_notifications"
-frame.read_with_login(UNREAD_WITH_LOGIN, _unread_of)
+frame.read_with_login(UNREAD_WITH_LOGIN, lambda user_id: _unread_of(user_id).scalar_subquery())
 
 
 def unread_count(user_id: int) -> int:
