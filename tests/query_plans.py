@@ -44,6 +44,9 @@ READS_ALL = {
     "SetOp",
     "HashSetOp",
 }
+# A subquery's plan under its heading: the Limit of the statement around it does not bound it
+# (a hashed subplan or an init plan reads its rows once, whole, whatever the Limit lets through).
+SUBPLANS = ("SubPlan", "hashed SubPlan", "InitPlan")
 
 
 def grown_tables(at_least: int) -> set[str]:
@@ -68,6 +71,8 @@ def _under_a_limit(lines: list[str], number: int) -> bool:
     depth = _depth(lines[number])
     for index in range(number - 1, -1, -1):
         above = lines[index]
+        if _depth(above) < depth and above.strip().startswith(SUBPLANS):
+            return False  # run apart from the rows the Limit lets through (or once, whole)
         if _depth(above) >= depth or ("->" not in above and index > 0):
             continue  # a sibling's line, or a detail (Sort Key, Filter...)
         depth = _depth(above)
@@ -107,14 +112,35 @@ def history_scans(plans: list[str], grown: set[str], *, limited_reads: bool = Fa
     return found
 
 
-def explained(client, url: str) -> list[str]:
-    """EXPLAIN each SELECT that loading `url` runs, with the values it bound."""
+def subplans_reading_whole(plans: list[str], grown: set[str]) -> list[str]:
+    """Of `plans` (as the planner chose them, sequential scans allowed), those with a subquery
+    that reads a grown history table whole: a hashed subplan or an init plan runs once for the
+    statement and reads all it finds, however few rows the statement itself gives."""
+    found = []
+    for plan in plans:
+        lines = plan.splitlines()
+        for number, line in enumerate(lines):
+            if not line.strip().startswith(SUBPLANS):
+                continue
+            for below in lines[number + 1 :]:
+                if _depth(below) <= _depth(line):
+                    break
+                scan = SCAN.search(below)
+                if scan and scan.group(1) == "Seq Scan" and scan.group(2) in grown:
+                    found.append(f"{line.strip()}: {below.strip()}\n{plan}")
+    return found
+
+
+def explained(client, url: str, *, as_planned: bool = False) -> list[str]:
+    """EXPLAIN each SELECT that loading `url` runs, with the values it bound: with sequential
+    scans priced out, unless `as_planned`."""
     plans: list[str] = []
 
     def explain(connection, cursor, statement, parameters, context, executemany):
         if not re.match(r"\s*SELECT", statement, re.I):
             return
-        cursor.execute("SET enable_seqscan = off")
+        if not as_planned:
+            cursor.execute("SET enable_seqscan = off")
         cursor.execute("EXPLAIN " + statement, parameters)
         plans.append("\n".join(row[0] for row in cursor.fetchall()))
         cursor.execute("RESET enable_seqscan")

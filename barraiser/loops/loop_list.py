@@ -25,6 +25,12 @@ _READER = sa.bindparam("reader_id", type_=sa.Integer)
 _PATTERN = sa.bindparam("pattern", type_=sa.String)
 
 
+def _number(name: str) -> sa.BindParameter[int]:
+    """A LIMIT or OFFSET bound per request but written into the statement's text, so that a
+    prepared statement's plan is made for it (database._state_written_into_the_statement)."""
+    return sa.bindparam(name, type_=sa.Integer, literal_execute=True)
+
+
 def search_pattern(text: str) -> str:
     """The LIKE pattern that finds `text` anywhere in a lowercased name, its wildcards taken
     as themselves."""
@@ -68,7 +74,7 @@ def _statements(
     if search:
         query = query.where(search_clause())
     count = sa.select(sa.func.count()).select_from(
-        query.with_only_columns(Loop.id).limit(sa.bindparam("bound", type_=sa.Integer)).subquery()
+        query.with_only_columns(Loop.id).limit(_number("bound")).subquery()
     )
     # Every loop has a panel, so a first interview (the column is never NULL once written). The
     # order is an index's (ix_loop_first_interview_at, or ix_loop_state_first_interview_at under
@@ -76,8 +82,8 @@ def _statements(
     # reads its own rows and no more.
     lines = sealed_lines_of(
         query.order_by(Loop.first_interview_at.desc(), Loop.id.desc())
-        .limit(sa.bindparam("limit", type_=sa.Integer))
-        .offset(sa.bindparam("offset", type_=sa.Integer))
+        .limit(_number("limit"))
+        .offset(_number("offset"))
     )
     return count, lines
 

@@ -194,7 +194,9 @@ class LoopRow:
 _BarRaiser = aliased(User)
 
 # A line's panel, counted from the loop's interviews by index: the interviews that vote, and
-# whether a trainee shadows.
+# whether a trainee shadows. The latter is a scalar subquery, not EXISTS: PostgreSQL may run an
+# EXISTS once for the whole table (a hashed subplan) when it expects many rows, as it does
+# before a page's LIMIT, and that reads every shadow interview in the history.
 PANEL_SIZE = (
     sa.select(sa.func.count(Interview.id))
     .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(False))
@@ -204,8 +206,10 @@ PANEL_SIZE = (
 SHADOWED = (
     sa.select(Interview.id)
     .where(Interview.loop_id == Loop.id, Interview.is_shadow.is_(True))
+    .limit(1)
     .correlate(Loop)
-    .exists()
+    .scalar_subquery()
+    .is_not(None)
 )
 
 _COLUMNS = (
