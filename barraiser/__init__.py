@@ -31,7 +31,7 @@ from .calibration.views import bp as calibration_bp
 from .candidates.views import bp as candidates_bp
 from .cli import register_commands
 from .config import from_environment
-from .database import MAX_ID
+from .database import MAX_ID, commit_what_only_read
 from .debrief.views import bp as debrief_bp
 from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
@@ -124,6 +124,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     use_hash_profile(app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"))
     db.init_app(app)
+    # Registered after the database's own teardown, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(commit_what_only_read)
     watch_report_data()  # every change to what the calibration report reads is counted
     csrf.init_app(app)
     bootstrap.init_app(app)

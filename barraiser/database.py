@@ -14,7 +14,10 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import _OffsetLimitParam
 
 from .extensions import db
 
@@ -152,6 +155,77 @@ def _take_write_lock_before_writing(
         dbapi_connection.execute("ROLLBACK")  # it has only read: nothing is lost
     dbapi_connection.execute("BEGIN IMMEDIATE")
     info["writing"] = True
+
+
+# PostgreSQL plans a statement anew each time it is sent as text: 2-3 ms for a page's larger
+# reads, several times what running them costs. psycopg prepares a statement once a connection
+# has sent it five times, and PostgreSQL then plans it once for every execution (a generic plan)
+# when that plan is as good as one made for the values. Two things stand in the way, and the two
+# pieces below remove them: psycopg forgets every prepared statement when a transaction rolls
+# back, which is how a request's transaction used to end; and a state compared with a parameter
+# leaves the planner guessing at a column whose values are very unevenly spread (a few loops
+# scheduled, thousands decided), so the generic plan loses to the planned-each-time one.
+
+ONLY_READ = "barraiser_only_read"
+"""Connection info key: the PostgreSQL transaction open on it has run nothing but SELECTs."""
+
+
+@event.listens_for(Engine, "begin")
+def _begin_reading_on_postgresql(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.info[ONLY_READ] = True
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_what_is_not_a_read(
+    connection: sa.Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    info = connection.info
+    if info.get(ONLY_READ) and not statement.startswith("SELECT"):
+        info[ONLY_READ] = False  # anything else may have written: it ends as it always did
+
+
+def commit_what_only_read(exception: BaseException | None) -> None:
+    """At the end of a request (or a command), commit its PostgreSQL transaction if all it ran
+    was SELECTs and no change is pending, rather than roll it back: the outcome is the same, and
+    the connection keeps its prepared statements for the next request. Whatever may have written,
+    or failed, is left to the rollback that closing the session does."""
+    registry = db.session.registry
+    if exception is not None or not registry.has():
+        return
+    session = registry()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.connection().info.get(ONLY_READ):
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:  # rows read stay as read, as after the rollback (tests and commands use them after)
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
+
+
+@compiles(BindParameter, "postgresql")
+def _state_written_into_the_statement(
+    element: BindParameter[Any], compiler: sa.sql.compiler.SQLCompiler, **kw: Any
+) -> str:
+    """A state or other enum value compared in a read, and a LIMIT or OFFSET given as a number,
+    are written into the statement's text on PostgreSQL (`loop.state = 'scheduled'`, `LIMIT
+    10`), so that the prepared statement's one plan is made knowing them. Such a statement has
+    as many texts as the values compared and pages read, a handful. In an INSERT, UPDATE or
+    DELETE every value stays a parameter."""
+    if isinstance(element, _OffsetLimitParam) or (
+        isinstance(element.type, sa.Enum)
+        and not (compiler.isinsert or compiler.isupdate or compiler.isdelete)
+    ):
+        kw["literal_execute"] = True
+    return compiler.visit_bindparam(element, **kw)
 
 
 def holds_write_lock(connection: sa.Connection) -> bool:
