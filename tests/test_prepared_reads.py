@@ -5,6 +5,7 @@ is made knowing them. A request that wrote, or failed, still ends with a rollbac
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -152,7 +153,9 @@ def test_a_page_loaded_again_and_again_is_planned_once_on_postgresql(app, login_
     thread = threading.Thread(target=load)
     thread.start()
     thread.join(60)
-    assert len(pages) == 12 and len(set(pages)) == 1
+    assert len(pages) == 12
+    # The same rows every time; only the CSRF token's signature moves on (it is timed).
+    assert len({re.sub(rb'name="csrf_token" value="[^"]*"', b"", page) for page in pages}) == 1
     if db.engine.dialect.name != "postgresql":
         return
     connection = used[-1]
