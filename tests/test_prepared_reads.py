@@ -150,6 +150,9 @@ def test_a_page_loaded_again_and_again_is_planned_once_on_postgresql(app, login_
         for _ in range(12):
             pages.append(client.get("/").get_data())
 
+    # A pool of one idle connection, so that every load is served by the same one.
+    db.session.close()
+    db.engine.dispose()
     thread = threading.Thread(target=load)
     thread.start()
     thread.join(60)
