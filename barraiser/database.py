@@ -125,7 +125,8 @@ def _take_write_lock_before_writing(
     executemany: bool,
 ) -> None:
     """Before a SQLite transaction's first write (or SELECT … FOR UPDATE, or savepoint), take
-    the write lock, waiting for it on the busy timeout.
+    the write lock, waiting for it on the busy timeout. (On PostgreSQL: note a statement that
+    is not a read, below.)
 
     A read transaction cannot simply go on to write: if another connection committed since its
     snapshot was taken, SQLite refuses the write at once ("database is locked"), whatever the busy
@@ -138,6 +139,10 @@ def _take_write_lock_before_writing(
     readers never wait for them, nor they for readers.
     """
     info = connection.info
+    if info.get(ONLY_READ) and not statement.startswith("SELECT"):
+        # PostgreSQL: anything but a SELECT may have written, so the transaction ends as it
+        # always did, with a rollback unless committed (`commit_what_only_read`).
+        info[ONLY_READ] = False
     if info.get("writing", True) or connection.dialect.name != "sqlite":
         return
     for_update = context is not None and (
@@ -174,20 +179,6 @@ ONLY_READ = "barraiser_only_read"
 def _begin_reading_on_postgresql(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.info[ONLY_READ] = True
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_what_is_not_a_read(
-    connection: sa.Connection,
-    cursor: Any,
-    statement: str,
-    parameters: Any,
-    context: Any,
-    executemany: bool,
-) -> None:
-    info = connection.info
-    if info.get(ONLY_READ) and not statement.startswith("SELECT"):
-        info[ONLY_READ] = False  # anything else may have written: it ends as it always did
 
 
 def commit_what_only_read(exception: BaseException | None) -> None:
