@@ -153,6 +153,13 @@ def test_a_page_loaded_again_and_again_is_planned_once_on_postgresql(app, login_
     # A pool of one idle connection, so that every load is served by the same one.
     db.session.close()
     db.engine.dispose()
+    if db.engine.dialect.name == "postgresql":
+        # Statistics of the rows the page reads, as autovacuum keeps them on a live database:
+        # those an earlier test left describe rows it has since removed, and PostgreSQL weighs a
+        # plan made for this user against a plan for any user by them.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+        db.engine.dispose()
     thread = threading.Thread(target=load)
     thread.start()
     thread.join(60)
