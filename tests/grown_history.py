@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
+from postgres import analyze
 
 from barraiser.demo.synthetic_history import Person, Staff, history_csv_bytes
 from barraiser.extensions import db
@@ -40,9 +41,7 @@ class GrowingOrganisation:
         )
         assert import_history(data, file_name="history.csv", now=self.clock()).loops == loops
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":  # plans as a grown database has them
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.exec_driver_sql("ANALYZE")
+        analyze(db.engine)  # plans as a grown database has them
 
 
 def growing_organisation(make_loop, login_as, clock) -> GrowingOrganisation:

@@ -42,3 +42,13 @@ def scratch_database(prefix: str) -> Iterator[str]:
         yield f"{SERVER}/{name}"
     finally:
         drop_database(name)
+
+
+def analyze(engine: sa.Engine) -> None:
+    """On PostgreSQL, ANALYZE the database `engine` reaches, so that its statistics describe the
+    rows it now holds, as autovacuum keeps them on a live database (elsewhere, nothing). Those an
+    earlier test left may describe rows it has since removed."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")

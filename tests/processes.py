@@ -11,6 +11,8 @@ import logging
 import multiprocessing
 import os
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +111,14 @@ def start(args: list[str], environment: dict[str, str], tmp_path: Path) -> Runni
     process = context.Process(target=_run, args=(args, environment, str(output), go))
     process.start()
     return Running(process, output)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 90) -> bool:
+    """Whether `condition` came true within `timeout` seconds (asked every tenth of a second), as
+    another process or thread goes about its work."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()

@@ -5,13 +5,13 @@ of the panel's feedback."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 from conftest import PASSWORD
 from feedback.writing import evidence, submit_for
 from playwright.sync_api import Page, expect
+from processes import wait_for
 
 from barraiser.domain import Vote
 from barraiser.extensions import db
@@ -138,23 +138,21 @@ def test_text_typed_just_before_leaving_is_there_on_return(
     # The save the page sent as it was left outlives it, and the server handles it beside the
     # home page's load: on a busy machine it may land after that load, so the return waits
     # for it (and fails if it never lands).
-    _wait_until_the_server_holds(interview_id, "Traced the drift to rounding")
+    held = (
+        sa.select(PrincipleRating.evidence)
+        .join(Feedback, Feedback.id == PrincipleRating.feedback_id)
+        .where(Feedback.interview_id == interview_id)
+    )
+    assert wait_for(lambda: "Traced the drift to rounding" in _read(held), timeout=15), (
+        "the save sent on leaving never landed"
+    )
     page.goto(url)
     expect(page.get_by_label(f"Evidence for {principle}")).to_have_value(
         "Traced the drift to rounding"
     )
 
 
-def _wait_until_the_server_holds(interview_id: int, text: str, *, seconds: float = 15) -> None:
-    held = (
-        sa.select(PrincipleRating.evidence)
-        .join(Feedback, Feedback.id == PrincipleRating.feedback_id)
-        .where(Feedback.interview_id == interview_id)
-    )
-    deadline = time.monotonic() + seconds
-    while True:
-        with db.engine.connect() as connection:
-            if text in connection.scalars(held).all():
-                return
-        assert time.monotonic() < deadline, f"the save sent on leaving never held {text!r}"
-        time.sleep(0.05)
+def _read(query: sa.Select) -> list:
+    """What the database holds now (committed by the live server), on a connection of its own."""
+    with db.engine.connect() as connection:
+        return list(connection.scalars(query))

@@ -7,25 +7,14 @@ import os
 import re
 import signal
 import socket
-import time
-from collections.abc import Callable
 
 import sqlalchemy as sa
-from processes import start
+from processes import start, wait_for
 
 from barraiser.domain import MessageState
 from barraiser.extensions import db
 from barraiser.outbox.models import OutboxMessage
 from barraiser.worker import Worker
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 90) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def _states(ids: list[int] | None = None) -> set[MessageState]:
@@ -49,7 +38,7 @@ def test_the_worker_delivers_then_stops_on_sigterm_with_exit_0(app, mail_server,
     }
     worker = start(["worker", "--interval", "0.2"], environment, tmp_path)
 
-    delivered = _wait_for(lambda: expected <= set(mail_server.inbox.message_ids()))
+    delivered = wait_for(lambda: expected <= set(mail_server.inbox.message_ids()))
     os.kill(worker.process.pid, signal.SIGTERM)
     exit_code = worker.finish()
 
@@ -68,7 +57,7 @@ def test_an_in_process_worker_writes_mail_to_the_log_and_stops(app, queue, caplo
     worker = Worker(app, interval=0.05)
     with caplog.at_level("INFO"):
         thread = worker.start_in_background()
-        delivered = _wait_for(lambda: _states(ids) == {MessageState.SENT}, timeout=30)
+        delivered = wait_for(lambda: _states(ids) == {MessageState.SENT}, timeout=30)
         worker.stop()
         thread.join(30)
     assert delivered and not thread.is_alive()
@@ -98,7 +87,7 @@ def test_the_served_demo_delivers_its_messages(tmp_path):
             return {}
 
     try:
-        delivered = _wait_for(lambda: counts().get("sent", 0) > 0 and set(counts()) == {"sent"})
+        delivered = wait_for(lambda: counts().get("sent", 0) > 0 and set(counts()) == {"sent"})
     finally:
         os.kill(demo.process.pid, signal.SIGTERM)
         demo.finish()
