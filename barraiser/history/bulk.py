@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import islice, repeat
 from queue import Full, Queue
@@ -229,6 +230,64 @@ class BulkWriter:
                 copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
+
+
+IMPORT_LOCK_KEY = 0x4272_4869_7374  # "BrHist": imports of history, one at a time
+"""PostgreSQL: the transaction-level advisory lock every import takes before it reads what is
+there, so that two imports at once run one after the other (the second then skips the loops
+the first wrote) and never wait for each other's tables."""
+
+
+def one_import_at_a_time() -> None:
+    """Wait for any other import on PostgreSQL to end; held until this transaction ends. (On
+    SQLite an import holds the database's write lock, which does the same.)"""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(IMPORT_LOCK_KEY)))
+
+
+@contextmanager
+def foreign_keys_checked_at_end(tables: Sequence[sa.Table]) -> Iterator[None]:
+    """PostgreSQL: the foreign keys of `tables` checked once, over the whole tables, after the
+    rows are written, rather than row by row as they are (PostgreSQL's advice for a bulk load).
+
+    Row by row, the server runs a lookup in the parent table for every key of every row: at
+    20,000 loops (half a million rows) that is half the import. Here the keys are dropped, the
+    rows written, and the keys added again as they were, which checks each one in a single
+    join; a row without its parent fails that check and the transaction with it, so nothing
+    is ever committed unchecked. The price: the tables are locked (ACCESS EXCLUSIVE) until the
+    transaction ends, so pages that read them wait for the import. Meant for a load that at
+    least doubles the tables (`write.py` decides); a small import is cheaper row by row.
+    """
+    connection = db.session.connection()
+    preparer = connection.dialect.identifier_preparer
+    names = [preparer.format_table(table) for table in tables]
+    # Read from the database, not the models: dropped and added back exactly as they are.
+    keys = connection.execute(
+        sa.text(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid), "
+            "confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(CAST(:tables AS regclass[])) "
+            "ORDER BY conrelid::regclass::text, conname"
+        ),
+        {"tables": names},
+    ).all()
+    # Every lock up front, before any table is changed: the parents as adding a key back
+    # locks them (writes to them wait, reads do not), then the tables themselves.
+    parents = sorted({parent for *_, parent in keys} - set(names))
+    if parents:
+        connection.exec_driver_sql(f"LOCK TABLE {', '.join(parents)} IN SHARE ROW EXCLUSIVE MODE")
+    connection.exec_driver_sql(f"LOCK TABLE {', '.join(names)} IN ACCESS EXCLUSIVE MODE")
+    by_table: dict[str, list[tuple[str, str]]] = {}
+    for table, name, definition, _ in keys:
+        by_table.setdefault(table, []).append((name, definition))
+    for table, constraints in by_table.items():
+        drops = ", ".join(f"DROP CONSTRAINT {name}" for name, _ in constraints)
+        connection.exec_driver_sql(f"ALTER TABLE {table} {drops}")
+    yield
+    for table, constraints in by_table.items():
+        adds = ", ".join(f"ADD CONSTRAINT {name} {definition}" for name, definition in constraints)
+        connection.exec_driver_sql(f"ALTER TABLE {table} {adds}")
 
 
 def table_of(model: type) -> sa.Table:

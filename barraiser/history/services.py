@@ -22,6 +22,7 @@ from ..collector import collector_held
 from ..extensions import db
 from ..principles.models import Principle
 from ..settings.services import current_settings
+from .bulk import one_import_at_a_time
 from .greenhouse import parse_greenhouse
 from .lever import parse_lever
 from .parse import FileChanged, ParsedHistory, Problem, parse_history
@@ -71,6 +72,8 @@ def import_history(
     opportunity) are skipped, so importing a file twice changes nothing; an import that writes
     nothing records no audit event.
     """
+    # Before it reads anything: an import may lock the tables it writes (see write.py).
+    one_import_at_a_time()
     catalog = list(db.session.scalars(sa.select(Principle.name)))
     deadline_hours = current_settings().feedback_deadline_hours
     # An import makes a record per loop that lives until it ends (see `collector`).

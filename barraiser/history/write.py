@@ -12,7 +12,7 @@ them, a batch at a time as history.parse reads them again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +29,13 @@ from ..feedback.quality import word_count
 from ..loops.models import Interview, InterviewPrinciple, Loop
 from ..principles.models import Principle
 from ..requisitions.models import Requisition, requisition_principle
-from .bulk import BulkWriter, in_batches, read_ahead, table_of
+from .bulk import (
+    BulkWriter,
+    foreign_keys_checked_at_end,
+    in_batches,
+    read_ahead,
+    table_of,
+)
 from .parse import LoopRecord, ParsedHistory, debrief_of
 from .references import people, requisitions
 from .row import InterviewRecord
@@ -68,13 +74,39 @@ def write_history(
     deadline_hours: int,
     progress: Callable[[str], None] | None = None,
 ) -> WriteCounts:
-    """Insert every loop whose ref is not in the database yet; flushes, does not commit."""
+    """Insert every loop whose ref is not in the database yet; flushes, does not commit.
+    The caller has made sure no other import runs (`bulk.one_import_at_a_time`)."""
     present = existing_refs()
     new_loops = [loop for loop in parsed.loops if loop.ref not in present]
     counts = WriteCounts(skipped=len(parsed.loops) - len(new_loops))
     if not new_loops:
         return counts
+    with _checks(len(new_loops)):
+        _write(parsed, new_loops, counts, now=now, deadline_hours=deadline_hours, progress=progress)
+    refresh_planner_statistics()
+    return counts
 
+
+def _checks(new_loops: int) -> AbstractContextManager[None]:
+    """How the foreign keys are checked: row by row, or, for a load on PostgreSQL that at least
+    doubles the history (a first import, typically), once at the end (`bulk.py`), which at
+    20,000 loops halves the import; then pages that read loops wait for it to end."""
+    if db.session.get_bind().dialect.name != "postgresql" or new_loops < BULK_CHECK_LOOPS:
+        return nullcontext()
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Loop)) > new_loops:
+        return nullcontext()
+    return foreign_keys_checked_at_end(CHECKED_AT_END)
+
+
+def _write(
+    parsed: ParsedHistory,
+    new_loops: list[LoopRecord],
+    counts: WriteCounts,
+    *,
+    now: datetime,
+    deadline_hours: int,
+    progress: Callable[[str], None] | None,
+) -> None:
     writer = BulkWriter()
     principle_ids = {
         name: id_ for name, id_ in db.session.execute(sa.select(Principle.name, Principle.id))
@@ -110,8 +142,6 @@ def write_history(
             if progress is not None:
                 progress(f"Wrote {counts.interviews} interviews")
     counts.batches = writer.batches
-    refresh_planner_statistics()
-    return counts
 
 
 WRITTEN_TABLES = (
@@ -131,6 +161,17 @@ WRITTEN_TABLES = (
     table_of(FinalVote),
 )
 """Every table an import writes to."""
+
+CHECKED_AT_END = tuple(
+    table
+    for table in WRITTEN_TABLES
+    if table
+    not in (table_of(User), table_of(UserRole), table_of(Requisition), requisition_principle)
+)
+"""The tables whose foreign keys a large import checks at its end: all it writes but people
+and requisitions (a few hundred rows, and every page reads the people)."""
+BULK_CHECK_LOOPS = 1000
+"""Below this many new loops, an import checks its keys row by row whatever the history."""
 
 
 def refresh_planner_statistics() -> None:

@@ -1,0 +1,197 @@
+"""How an import on PostgreSQL checks its foreign keys: row by row as it writes, or, for a load
+that at least doubles the history, once at its end (keys dropped, rows written, keys added
+back); either way every row is checked before anything is committed, the keys are left exactly
+as they were, and two imports at once each end cleanly, writing each loop once.
+
+These run on a PostgreSQL database of their own whatever TEST_DATABASE_URL says: the other
+database, SQLite, checks keys as it writes, with nothing to choose."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from postgres import scratch_database
+from processes import run_together
+
+from barraiser import create_app
+from barraiser.cli import upgrade_and_seed
+from barraiser.demo.synthetic_history import history_csv_bytes
+from barraiser.extensions import db
+from barraiser.history import write
+from barraiser.history.services import import_history
+
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
+SPAN = {"start": NOW - timedelta(days=400), "end": NOW - timedelta(days=30), "undecided_days": 0}
+
+
+def _file(loops: int, seed: int) -> bytes:
+    return history_csv_bytes(loops, seed=seed, **SPAN)
+
+
+@pytest.fixture(scope="module")
+def _postgres() -> Iterator[Flask]:
+    with scratch_database("import_keys") as url:
+        app = create_app({"SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade_and_seed()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def postgres(_postgres: Flask) -> Iterator[Flask]:
+    """An app on PostgreSQL whose database holds the principle catalog and nothing else."""
+    with _postgres.app_context():
+        tables = ", ".join(
+            f'"{t.name}"' for t in db.metadata.sorted_tables if t.name != "principle"
+        )
+        db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        yield _postgres
+        db.session.remove()
+
+
+@pytest.fixture
+def statements(postgres: Flask) -> Iterator[list[str]]:
+    """Every statement the app sends, as it sends it."""
+    sent: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _keys() -> list[tuple[str, str, str]]:
+    """Every foreign key of the database: (table, name, definition)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' ORDER BY 1, 2"
+            )
+        )
+    ]
+
+
+def _counts() -> tuple[int, int, int]:
+    return db.session.execute(
+        sa.text(
+            "SELECT (SELECT count(*) FROM loop), (SELECT count(*) FROM interview), "
+            "(SELECT count(*) FROM principle_rating)"
+        )
+    ).one()
+
+
+def _import(data: bytes) -> None:
+    import_history(data, file_name="history.csv", now=NOW)
+    db.session.commit()
+
+
+def _checked_at_end(sent: list[str]) -> bool:
+    return any(s.startswith("ALTER TABLE") and "DROP CONSTRAINT" in s for s in sent)
+
+
+@pytest.mark.parametrize(
+    ("before", "new", "at_end"),
+    [
+        (0, 12, True),  # a first import, at the threshold
+        (0, 11, False),  # a first import below it
+        (12, 12, True),  # doubles the history
+        (13, 12, False),  # adds less than there is
+    ],
+    ids=["first-at-threshold", "first-below-threshold", "doubles", "adds-less"],
+)
+def test_the_keys_are_checked_at_the_end_only_for_a_load_that_at_least_doubles_the_history(
+    postgres, statements, monkeypatch, before, new, at_end
+):
+    monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 12)
+    if before:
+        _import(_file(before, seed=1))
+    keys = _keys()
+    statements.clear()
+    _import(_file(new, seed=2))
+    assert _checked_at_end(statements) is at_end
+    assert _keys() == keys
+    assert _counts()[0] == before + new
+
+
+def test_an_import_checked_at_the_end_writes_what_one_checked_row_by_row_writes(
+    postgres, monkeypatch
+):
+    data = _file(40, seed=3)
+    _import(data)
+    by_rows = _counts()
+    assert by_rows[0] == 40 and by_rows[1] > 100 and by_rows[2] > 100
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables if t.name != "principle")
+    db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+    monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 1)
+    _import(data)
+    assert _counts() == by_rows
+
+
+def test_a_row_without_its_parent_fails_the_import_at_the_end_and_leaves_nothing(
+    postgres, statements, monkeypatch
+):
+    """The keys are missing while the rows go in; adding them back checks every row."""
+    monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 1)
+    keys = _keys()
+    written = write._write
+
+    def with_an_orphan(*args, **kwargs) -> None:
+        written(*args, **kwargs)
+        db.session.execute(
+            sa.text(
+                "INSERT INTO interview_principle (interview_id, principle_id) VALUES (999999, 1)"
+            )
+        )
+
+    monkeypatch.setattr(write, "_write", with_an_orphan)
+    with pytest.raises(sa.exc.IntegrityError, match="interview_principle"):
+        import_history(_file(15, seed=4), file_name="history.csv", now=NOW)
+    assert _checked_at_end(statements)
+    db.session.rollback()
+    assert _counts() == (0, 0, 0)
+    assert _keys() == keys
+
+
+def test_two_imports_at_once_each_end_cleanly_and_write_each_loop_once(postgres, tmp_path):
+    """Two admins importing (the same file, and another) at the same moment, in processes of
+    their own: the second waits for the first, then skips the loops it wrote. Both files are
+    large enough to be checked at the end (tables locked while they are written)."""
+    loops = write.BULK_CHECK_LOOPS
+    same = tmp_path / "same.csv"
+    same.write_bytes(_file(loops, seed=5))
+    environment = {
+        "DATABASE_URL": str(db.engine.url.render_as_string(hide_password=False)),
+        "SECRET_KEY": "test-secret",
+        "BARRAISER_ENV": "",
+    }
+    db.session.remove()
+    finished = run_together(
+        [
+            (["import-history", str(same)], environment),
+            (["import-history", str(same)], environment),
+        ],
+        tmp_path,
+        timeout=300,
+    )
+    for result in finished:
+        assert result.exit_code == 0, result.output
+    assert _counts()[0] == loops
+    said = sorted(
+        re.search(r"Imported (\d+) loops .*; (\d+) already present", r.output).groups()
+        for r in finished
+    )
+    assert said == [("0", str(loops)), (str(loops), "0")], [r.output for r in finished]
