@@ -291,13 +291,6 @@ def import_history_command(file: Path, source: str | None, mapping: Path | None)
             click.echo(str(problem), err=True)
         click.echo(f"{len(rejected.problems)} problem(s). Nothing was imported.", err=True)
         raise click.exceptions.Exit(1) from None
-    except sa.exc.IntegrityError as error:
-        # Only a concurrent import of the same loops can get here: the file itself was checked.
-        db.session.rollback()
-        raise click.ClickException(
-            "Some of these loops were written by another import at the same time. "
-            "Nothing was imported; run the import again."
-        ) from error
     except sa.exc.DBAPIError as error:
         db.session.rollback()
         raise click.ClickException(
