@@ -281,13 +281,21 @@ def foreign_keys_checked_at_end(tables: Sequence[sa.Table]) -> Iterator[None]:
     by_table: dict[str, list[tuple[str, str]]] = {}
     for table, name, definition, _ in keys:
         by_table.setdefault(table, []).append((name, definition))
-    for table, constraints in by_table.items():
-        drops = ", ".join(f"DROP CONSTRAINT {name}" for name, _ in constraints)
-        connection.exec_driver_sql(f"ALTER TABLE {table} {drops}")
-    yield
-    for table, constraints in by_table.items():
-        adds = ", ".join(f"ADD CONSTRAINT {name} {definition}" for name, definition in constraints)
-        connection.exec_driver_sql(f"ALTER TABLE {table} {adds}")
+    # Should the import fail, the keys are back and its rows gone before the error reaches the
+    # caller, whatever the caller then does with the transaction.
+    connection.exec_driver_sql("SAVEPOINT keys_checked_at_end")
+    try:
+        for table, constraints in by_table.items():
+            drops = ", ".join(f"DROP CONSTRAINT {name}" for name, _ in constraints)
+            connection.exec_driver_sql(f"ALTER TABLE {table} {drops}")
+        yield
+        for table, constraints in by_table.items():
+            adds = ", ".join(f"ADD CONSTRAINT {name} {text}" for name, text in constraints)
+            connection.exec_driver_sql(f"ALTER TABLE {table} {adds}")
+    except BaseException:
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT keys_checked_at_end")
+        raise
+    connection.exec_driver_sql("RELEASE SAVEPOINT keys_checked_at_end")
 
 
 def table_of(model: type) -> sa.Table:

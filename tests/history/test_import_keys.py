@@ -141,27 +141,47 @@ def test_an_import_checked_at_the_end_writes_what_one_checked_row_by_row_writes(
     assert _counts() == by_rows
 
 
-def test_a_row_without_its_parent_fails_the_import_at_the_end_and_leaves_nothing(
-    postgres, statements, monkeypatch
+class _Interrupted(Exception):
+    pass
+
+
+def _orphan() -> None:
+    db.session.execute(
+        sa.text("INSERT INTO interview_principle (interview_id, principle_id) VALUES (999999, 1)")
+    )
+
+
+def _interrupt() -> None:
+    raise _Interrupted("the server was told to stop")
+
+
+@pytest.mark.parametrize(
+    ("after_writing", "error", "match"),
+    [
+        (_orphan, sa.exc.IntegrityError, "interview_principle"),
+        (_interrupt, _Interrupted, "told to stop"),
+    ],
+    ids=["a-row-without-its-parent", "an-error-before-the-keys-are-back"],
+)
+def test_an_import_that_fails_while_its_keys_are_off_leaves_nothing_and_every_key(
+    postgres, statements, monkeypatch, after_writing, error, match
 ):
-    """The keys are missing while the rows go in; adding them back checks every row."""
+    """The keys are missing while the rows go in: adding them back checks every row, and on
+    any error the keys are back and the rows gone, even for a caller that goes on to commit."""
     monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 1)
     keys = _keys()
     written = write._write
 
-    def with_an_orphan(*args, **kwargs) -> None:
+    def failing(*args, **kwargs) -> None:
         written(*args, **kwargs)
-        db.session.execute(
-            sa.text(
-                "INSERT INTO interview_principle (interview_id, principle_id) VALUES (999999, 1)"
-            )
-        )
+        assert _counts()[0] == 15  # written, keys off
+        after_writing()
 
-    monkeypatch.setattr(write, "_write", with_an_orphan)
-    with pytest.raises(sa.exc.IntegrityError, match="interview_principle"):
+    monkeypatch.setattr(write, "_write", failing)
+    with pytest.raises(error, match=match):
         import_history(_file(15, seed=4), file_name="history.csv", now=NOW)
     assert _checked_at_end(statements)
-    db.session.rollback()
+    db.session.commit()
     assert _counts() == (0, 0, 0)
     assert _keys() == keys
 
