@@ -5,6 +5,7 @@ to plan by, counting the work its statements do instead."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -134,6 +135,15 @@ def subplans_reading_whole(plans: list[str], grown: set[str]) -> list[str]:
 def explained(client, url: str, *, as_planned: bool = False) -> list[str]:
     """EXPLAIN each SELECT that loading `url` runs, with the values it bound: with sequential
     scans priced out, unless `as_planned`."""
+
+    def load() -> None:
+        assert client.get(url).status_code == 200
+
+    return explained_run(load, as_planned=as_planned)
+
+
+def explained_run(run: Callable[[], Any], *, as_planned: bool = False) -> list[str]:
+    """EXPLAIN each SELECT that `run()` runs, as `explained` does for a page."""
     plans: list[str] = []
 
     def explain(connection, cursor, statement, parameters, context, executemany):
@@ -147,7 +157,7 @@ def explained(client, url: str, *, as_planned: bool = False) -> list[str]:
 
     sa.event.listen(db.engine, "before_cursor_execute", explain)
     try:
-        assert client.get(url).status_code == 200
+        run()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", explain)
     return plans
@@ -158,6 +168,15 @@ def sqlite_steps(client, url: str) -> int:
     a statement that walks a table runs some for each row it reads, so a page that reads the
     history whole costs many more of them once the history has grown. Counted, not timed: the
     same data gives the same count on any machine."""
+
+    def load() -> None:
+        assert client.get(url).status_code == 200
+
+    return sqlite_steps_of(load)
+
+
+def sqlite_steps_of(run: Callable[[], Any]) -> int:
+    """How many virtual-machine instructions SQLite runs for the statements `run()` runs."""
     steps = 0
     watched: list[Any] = []  # the connections given the handler, to take it back from each
 
@@ -174,9 +193,34 @@ def sqlite_steps(client, url: str) -> int:
 
     sa.event.listen(db.engine, "before_cursor_execute", watch)
     try:
-        assert client.get(url).status_code == 200
+        run()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", watch)
         for raw in watched:
             raw.set_progress_handler(None, 0)
     return steps
+
+
+def rows_read(run: Callable[[], Any], table: str) -> int:
+    """How many rows of `table` the SELECTs that `run()` runs read, as PostgreSQL planned and ran
+    them (EXPLAIN ANALYZE: each scan's rows times the times it ran)."""
+    read = 0
+
+    def walk(node: dict[str, Any]) -> None:
+        nonlocal read
+        if node.get("Relation Name") == table:
+            read += int(node["Actual Rows"] * node["Actual Loops"])
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    def explain(connection, cursor, statement, parameters, context, executemany):
+        if re.match(r"\s*SELECT", statement, re.I):
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            walk(cursor.fetchone()[0][0]["Plan"])
+
+    sa.event.listen(db.engine, "before_cursor_execute", explain)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", explain)
+    return read

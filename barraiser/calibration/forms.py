@@ -96,11 +96,16 @@ class ParsedFilters:
 
 # Built once (building a select costs as much as running it); the period is bound per call.
 _DEPARTMENTS = sa.select(Requisition.department).distinct().order_by(Requisition.department)
-_IN_PERIOD = Requisition.id.in_(
-    sa.select(Loop.requisition_id).where(
+# Asked per requisition (a probe of ix_loop_requisition_first_interview_at each), not as the
+# requisitions of the period's loops: that read every loop of a long period.
+_IN_PERIOD = (
+    sa.select(Loop.id)
+    .where(
+        Loop.requisition_id == Requisition.id,
         Loop.first_interview_at >= sa.bindparam("start"),
         Loop.first_interview_at < sa.bindparam("end"),
     )
+    .exists()
 )
 _REQUISITIONS = sa.select(Requisition.id, Requisition.title, Requisition.department).order_by(
     Requisition.title, Requisition.id
