@@ -93,7 +93,8 @@ def _checks(new_loops: int) -> AbstractContextManager[None]:
     20,000 loops halves the import; then pages that read loops wait for it to end."""
     if db.session.get_bind().dialect.name != "postgresql" or new_loops < BULK_CHECK_LOOPS:
         return nullcontext()
-    if db.session.scalar(sa.select(sa.func.count()).select_from(Loop)) > new_loops:
+    history = db.session.scalar(sa.select(sa.func.count()).select_from(Loop)) or 0
+    if history > new_loops:
         return nullcontext()
     return foreign_keys_checked_at_end(CHECKED_AT_END)
 
