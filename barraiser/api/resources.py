@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import Response, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +15,7 @@ from .. import clock, policy
 from ..auth.models import User
 from ..calibration.forms import parse_filters
 from ..calibration.models import ActionItem
-from ..calibration.report import calibration_report
+from ..calibration.report import calibration_report_json
 from ..candidates.models import Candidate
 from ..errors import NotFound
 from ..extensions import db
@@ -221,7 +221,9 @@ def report(args: dict):
     if parsed.filters is None:
         raise InvalidInput("The report's filters are not valid: see `fields`.", parsed.problems)
     # As built, not dumped through the schema (which documents it): the page's JSON, key for key.
-    return jsonify(calibration_report(parsed.filters, now=clock.now()))
+    return Response(
+        calibration_report_json(parsed.filters, now=clock.now()), mimetype="application/json"
+    )
 
 
 @bp.get("/action-items")

@@ -20,12 +20,13 @@ from ..priority import at_low_priority
 from ..settings.services import SETTINGS, MechanismSettings, current_settings
 from ..surveys.queries import survey_summary
 from .actions import open_actions
-from .cache import cached_metrics
+from .cache import as_json, cached_metrics, cached_metrics_json
 from .flags import FlagSettings
 from .metrics import build_report, read_panel
 from .queries import ReportFilters, fetch_rows, loop_ids
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def flag_settings_from(settings: MechanismSettings) -> FlagSettings:
@@ -53,6 +54,23 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     plus `filters`, `generated_at`, `open_actions`, `mechanism_changes` and `candidate_survey`
     (surveys.queries.survey_summary), and for each
     interviewer a `flag_summary` sentence (None when not flagged)."""
+    report = _metrics(filters, cached_metrics)
+    report.update(_of_this_request(filters, now))
+    return report
+
+
+def calibration_report_json(filters: ReportFilters, *, now: datetime) -> bytes:
+    """The same report as JSON text (`cache.as_json`, the same values key for key), for the
+    downloads: the metrics' JSON as the cache keeps it, made once per cached report, with the
+    parts read for this request written in front of it."""
+    metrics = _metrics(filters, cached_metrics_json)
+    extra = as_json(_of_this_request(filters, now))
+    # Two JSON objects with no key in common (neither is ever empty), joined.
+    return b"{" + extra[1:-1] + b"," + metrics[1:]
+
+
+def _metrics(filters: ReportFilters, cached: Callable[..., R]) -> R:
+    """What the report computes from the period's loops, from the cache where it is current."""
     settings = current_settings()
     flags = flag_settings_from(settings)
 
@@ -76,39 +94,46 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
         report["candidate_survey"] = survey_summary(loop_ids(filters, decided_only=True))
         return report
 
-    # The cache keeps everything computed from the period's loops; what is added below reads a
-    # handful of rows, and some of it (open actions) changes without a change to the report's
-    # data. The collector is held for a read from the cache too: unpickling makes some tens of
-    # thousands of containers at once, whose collections would walk the server's objects again.
+    # The cache keeps everything computed from the period's loops; what `_of_this_request`
+    # adds reads a handful of rows, and some of it (open actions) changes without a change to
+    # the report's data. The collector is held for a read from the cache too: unpickling makes
+    # some tens of thousands of containers at once, whose collections would walk the server's
+    # objects again.
     max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
     niceness = current_app.config["CALIBRATION_BUILD_NICENESS"]
-    report = without_cyclic_gc(
-        lambda: cached_metrics(
+    return without_cyclic_gc(
+        lambda: cached(
             (filters, flags),
             lambda: at_low_priority(build, niceness=niceness),
             max_age=max_age,
         )
     )
-    report["filters"] = filters.as_json()
-    report["generated_at"] = now.isoformat()
-    report["open_actions"] = [
-        {
-            "id": action.id,
-            "subject_email": action.subject_email,
-            "subject_name": action.subject_name,
-            "reason": action.reason,
-            "owner_email": action.owner_email,
-            "owner_name": action.owner_name,
-            "due_on": action.due_on.isoformat(),
-            "overdue": action.due_on < now.date(),
-            "status": action.status.value,
-            "notes": action.notes,
-            "created_at": action.created_at.isoformat(),
-        }
-        for action in open_actions()
-    ]
-    report["mechanism_changes"] = mechanism_changes(filters.period)
-    return report
+
+
+def _of_this_request(filters: ReportFilters, now: datetime) -> dict[str, Any]:
+    """The parts of the report read afresh for each request: the filters, when, the open
+    actions and the mechanism's changes in the period."""
+    return {
+        "filters": filters.as_json(),
+        "generated_at": now.isoformat(),
+        "open_actions": [
+            {
+                "id": action.id,
+                "subject_email": action.subject_email,
+                "subject_name": action.subject_name,
+                "reason": action.reason,
+                "owner_email": action.owner_email,
+                "owner_name": action.owner_name,
+                "due_on": action.due_on.isoformat(),
+                "overdue": action.due_on < now.date(),
+                "status": action.status.value,
+                "notes": action.notes,
+                "created_at": action.created_at.isoformat(),
+            }
+            for action in open_actions()
+        ],
+        "mechanism_changes": mechanism_changes(filters.period),
+    }
 
 
 MECHANISM_ACTIONS = (

@@ -36,7 +36,7 @@ from .forms import (
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .page_charts import page_charts
 from .people import bar_raiser_loops, bar_raiser_months, interviewer_loops, interviewer_months
-from .report import calibration_report
+from .report import calibration_report, calibration_report_json
 from .table_markup import figure, format_value, shown_tables
 from .tables import (
     BAR_RAISER_FIGURES,
@@ -221,7 +221,9 @@ def report_json():
     parsed = _filters()
     if parsed.filters is None:
         return {"error": parsed.error, "fields": parsed.form.errors}, 400
-    return calibration_report(parsed.filters, now=clock.now())
+    return Response(
+        calibration_report_json(parsed.filters, now=clock.now()), mimetype="application/json"
+    )
 
 
 @bp.get("/report.csv")

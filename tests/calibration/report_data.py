@@ -232,3 +232,8 @@ def add_loops_for_the_model(make_loop: Callable[..., BuiltLoop], now: datetime) 
             votes.append(score)
         decide(built, Outcome.HIRE if sum(votes) / len(votes) >= 2.5 else Outcome.NO_HIRE)
     db.session.commit()
+
+
+def not_built(*_args, **_kwargs):
+    """In place of the report's reads: a test that expects the cache to serve it."""
+    raise AssertionError("the report was built again: it should have come from the cache")

@@ -3,16 +3,21 @@ changes, whichever way it changed."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from calibration.report_data import add_loops_for_the_model, build_history
+from calibration.report_data import add_loops_for_the_model, build_history, not_built
 
 from barraiser import create_app
+from barraiser.auth.models import Role
 from barraiser.calibration import cache
+from barraiser.calibration import report as report_module
+from barraiser.calibration.actions import create_action
 from barraiser.calibration.queries import ReportFilters
-from barraiser.calibration.report import calibration_report
+from barraiser.calibration.report import calibration_report, calibration_report_json
 from barraiser.domain import Vote
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback
@@ -128,3 +133,100 @@ def test_two_servers_on_one_database_never_serve_a_stale_report(app, cached, his
 
     assert here["votes"] != before["votes"]
     assert here == on_the_other
+
+
+# -- the JSON download ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def encodings(monkeypatch) -> list[str]:
+    """Each time a report's metrics are turned into JSON (the per-request part not counted)."""
+    made: list[str] = []
+    encode = cache.as_json
+
+    def counted(report):
+        if "interviewers" in report:
+            made.append("metrics")
+        return encode(report)
+
+    monkeypatch.setattr(cache, "as_json", counted)
+    return made
+
+
+@pytest.mark.parametrize("seconds", [300, 0], ids=["cached", "not-cached"])
+def test_the_json_download_is_the_report_value_for_value(app, history, clock, seconds):
+    cache.clear()
+    app.config["CALIBRATION_CACHE_SECONDS"] = seconds
+    try:
+        for _ in range(2):  # built (or read from the cache), then read again
+            text = calibration_report_json(LAST_90_DAYS, now=clock())
+            assert json.loads(text) == calibration_report(LAST_90_DAYS, now=clock())
+    finally:
+        app.config["CALIBRATION_CACHE_SECONDS"] = 0
+        cache.clear()
+
+
+def test_a_cached_report_is_turned_into_json_once_and_again_after_a_change(
+    cached, history, clock, encodings, make_user
+):
+    email = history.panelist(1).email
+    owner = make_user("owner@example.com", roles=(Role.INSPECTOR,))
+    # Built for the page (no JSON yet), then downloaded twice: encoded at the first only.
+    page = calibration_report(LAST_90_DAYS, now=clock())
+    assert encodings == []
+    first = json.loads(calibration_report_json(LAST_90_DAYS, now=clock()))
+    again = json.loads(calibration_report_json(LAST_90_DAYS, now=clock()))
+    assert encodings == ["metrics"] and again == first == page
+    # An action opened: not the report's data, yet the next download has it.
+    create_action(
+        subject_email=email,
+        reason="Leniency",
+        owner_id=owner.id,
+        due_on=TODAY + timedelta(days=7),
+        actor=owner,
+        now=clock(),
+    )
+    db.session.commit()
+    with_action = json.loads(calibration_report_json(LAST_90_DAYS, now=clock()))
+    assert [a["subject_email"] for a in with_action["open_actions"]] == [email]
+    assert encodings == ["metrics"]
+    # A vote changed: the report's data. Built and encoded again, with the change.
+    feedback = db.session.scalars(
+        sa.select(Feedback).where(Feedback.author_id == history.panelist(1).id)
+    ).first()
+    feedback.vote = Vote.STRONG_NO_HIRE
+    feedback.version += 1
+    db.session.commit()
+    changed = json.loads(calibration_report_json(LAST_90_DAYS, now=clock()))
+    assert encodings == ["metrics", "metrics"]
+    assert _interviewer(changed, email)["votes"] != _interviewer(first, email)["votes"]
+
+
+def test_another_server_serves_the_json_a_shared_redis_holds_as_it_is(
+    app, history, clock, encodings, monkeypatch
+):
+    """The JSON a server stored in the shared Redis is what another serves: neither built nor
+    encoded again there."""
+    config = {
+        key: app.config[key]
+        for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
+    } | {"CALIBRATION_CACHE_SECONDS": 300, "CALIBRATION_CACHE_URL": "redis://127.0.0.1:6379/0"}
+    filters = ReportFilters(
+        since=date(2000, 1, 1) + timedelta(days=uuid.uuid4().int % 5000), until=TODAY
+    )
+    db.session.commit()
+    first, second = create_app(config), create_app(config)
+
+    def download(server) -> bytes:
+        with server.app_context():
+            text = calibration_report_json(filters, now=clock())
+            db.session.commit()
+            db.engine.dispose()
+        return text
+
+    built = download(first)
+    assert encodings == ["metrics"]
+    monkeypatch.setattr(report_module, "fetch_rows", not_built)
+    served = download(second)
+    assert encodings == ["metrics"]
+    assert json.loads(served) == json.loads(built)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
+from calibration.report_data import not_built
 from conftest import login
 from debrief.panel_feedback import submit_panel_feedback
 
@@ -107,10 +108,6 @@ def test_a_login_and_a_draft_autosave_keep_the_cached_report(
 
     assert current(REPORT_DATA) == before
     assert calibration_report(_filters(clock), now=clock())["interviewers"] == built["interviewers"]
-
-
-def not_built(*_args, **_kwargs):
-    raise AssertionError("the report was built again: it should have come from the cache")
 
 
 def _rate(built, clock) -> None:
