@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import pytest
+import redis
 import sqlalchemy as sa
 from builders import BuiltLoop
 
@@ -237,3 +239,17 @@ def add_loops_for_the_model(make_loop: Callable[..., BuiltLoop], now: datetime) 
 def not_built(*_args, **_kwargs):
     """In place of the report's reads: a test that expects the cache to serve it."""
     raise AssertionError("the report was built again: it should have come from the cache")
+
+
+def servers_sharing_redis(app) -> dict:
+    """The config of another server (app) on this test's database whose report cache is the
+    local Redis (the suite needs one: a clear failure says so when there is none)."""
+    server = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1)
+    try:
+        server.ping()
+    except redis.ConnectionError:
+        pytest.fail("No Redis at 127.0.0.1:6379: start one (apt-get install redis-server)")
+    return {
+        key: app.config[key]
+        for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
+    } | {"CALIBRATION_CACHE_SECONDS": 300, "CALIBRATION_CACHE_URL": "redis://127.0.0.1:6379/0"}

@@ -9,7 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from calibration.report_data import add_loops_for_the_model, build_history, not_built
+from calibration.report_data import (
+    add_loops_for_the_model,
+    build_history,
+    not_built,
+    servers_sharing_redis,
+)
 
 from barraiser import create_app
 from barraiser.auth.models import Role
@@ -45,6 +50,17 @@ def _interviewer(report, email):
     return next(row for row in report["interviewers"] if row["email"] == email)
 
 
+def _change_a_vote(history) -> None:
+    """Panelist 1's vote changed straight in the table, with no audit event: as a bulk import
+    or a hand-made fix would leave it."""
+    feedback = db.session.scalars(
+        sa.select(Feedback).where(Feedback.author_id == history.panelist(1).id)
+    ).first()
+    feedback.vote = Vote.STRONG_NO_HIRE
+    feedback.version += 1
+    db.session.commit()
+
+
 def test_an_unchanged_report_is_not_built_again(cached, history, clock, count_queries):
     with count_queries() as first:
         built = calibration_report(LAST_90_DAYS, now=clock())
@@ -76,13 +92,7 @@ def test_callers_get_their_own_copy(cached, history, clock):
 def test_a_change_written_straight_to_the_tables_rebuilds_it(cached, history, clock):
     email = history.panelist(1).email
     before = _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email)
-    # No audit event: as a bulk import or a hand-made fix would leave it.
-    feedback = db.session.scalars(
-        sa.select(Feedback).where(Feedback.author_id == history.panelist(1).id)
-    ).first()
-    feedback.vote = Vote.STRONG_NO_HIRE
-    feedback.version += 1
-    db.session.commit()
+    _change_a_vote(history)
     after = _interviewer(calibration_report(LAST_90_DAYS, now=clock()), email)
     assert after["votes"] != before["votes"]
 
@@ -191,12 +201,7 @@ def test_a_cached_report_is_turned_into_json_once_and_again_after_a_change(
     assert [a["subject_email"] for a in with_action["open_actions"]] == [email]
     assert encodings == ["metrics"]
     # A vote changed: the report's data. Built and encoded again, with the change.
-    feedback = db.session.scalars(
-        sa.select(Feedback).where(Feedback.author_id == history.panelist(1).id)
-    ).first()
-    feedback.vote = Vote.STRONG_NO_HIRE
-    feedback.version += 1
-    db.session.commit()
+    _change_a_vote(history)
     changed = json.loads(calibration_report_json(LAST_90_DAYS, now=clock()))
     assert encodings == ["metrics", "metrics"]
     assert _interviewer(changed, email)["votes"] != _interviewer(first, email)["votes"]
@@ -207,10 +212,7 @@ def test_another_server_serves_the_json_a_shared_redis_holds_as_it_is(
 ):
     """The JSON a server stored in the shared Redis is what another serves: neither built nor
     encoded again there."""
-    config = {
-        key: app.config[key]
-        for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
-    } | {"CALIBRATION_CACHE_SECONDS": 300, "CALIBRATION_CACHE_URL": "redis://127.0.0.1:6379/0"}
+    config = servers_sharing_redis(app)
     filters = ReportFilters(
         since=date(2000, 1, 1) + timedelta(days=uuid.uuid4().int % 5000), until=TODAY
     )

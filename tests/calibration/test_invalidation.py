@@ -10,9 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
-from calibration.report_data import not_built
+from calibration.report_data import not_built, servers_sharing_redis
 from conftest import login
 from debrief.panel_feedback import submit_panel_feedback
 
@@ -191,20 +190,8 @@ def test_each_change_to_what_the_report_reads_ends_the_cached_report(
         assert after["decided"] > before_report["decided"]
 
 
-def _redis_url() -> str:
-    server = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1)
-    try:
-        server.ping()
-    except redis.ConnectionError:
-        pytest.fail("No Redis at 127.0.0.1:6379: start one (apt-get install redis-server)")
-    return "redis://127.0.0.1:6379/0"
-
-
 def test_two_servers_with_one_redis_share_the_built_report(app, in_debrief, clock, monkeypatch):
-    config = {
-        key: app.config[key]
-        for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
-    } | {"CALIBRATION_CACHE_SECONDS": 300, "CALIBRATION_CACHE_URL": _redis_url()}
+    config = servers_sharing_redis(app)
     _decide(in_debrief, clock, Outcome.HIRE, "concur")
     # A fresh period per run: entries of earlier runs on this database never match.
     filters = ReportFilters(
@@ -229,10 +216,7 @@ def test_a_server_never_serves_its_own_copy_of_a_shared_report_after_a_change(
 ):
     """Each server keeps in memory the shared entries it has read; after a change, it serves
     the report another server built since from the shared store, never its own old copy."""
-    config = {
-        key: app.config[key]
-        for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
-    } | {"CALIBRATION_CACHE_SECONDS": 300, "CALIBRATION_CACHE_URL": _redis_url()}
+    config = servers_sharing_redis(app)
     filters = ReportFilters(
         since=date(2000, 1, 1) + timedelta(days=uuid.uuid4().int % 5000), until=clock().date()
     )
