@@ -31,7 +31,7 @@ from .calibration.views import bp as calibration_bp
 from .candidates.views import bp as candidates_bp
 from .cli import register_commands
 from .config import from_environment
-from .database import MAX_ID, commit_what_only_read
+from .database import MAX_ID, commit_what_only_read, engine_options
 from .debrief.views import bp as debrief_bp
 from .domain import FeedbackState, LoopState, Outcome, VerdictKind, Vote
 from .errors import register_error_handlers
@@ -123,6 +123,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         logging.basicConfig(level=logging.INFO)
 
     use_hash_profile(app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"))
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     db.init_app(app)
     # Registered after the database's own teardown, so it runs first (teardowns run in reverse).
     app.teardown_appcontext(commit_what_only_read)

@@ -115,7 +115,6 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL", default_db)
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Unset: the mechanism's own default (settings.mechanism) is in force.
         "FEEDBACK_DEADLINE_HOURS": _optional_int("FEEDBACK_DEADLINE_HOURS"),
         # An interviewer may spend two hours on a form; a token that outlived its session key is
