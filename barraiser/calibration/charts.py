@@ -20,6 +20,11 @@ WIDTH = 760
 LABEL_WIDTH = 190
 PLOT_LEFT = LABEL_WIDTH + 10
 PLOT_RIGHT = WIDTH - 110
+VALUE_X = PLOT_RIGHT + 6
+"""Where the values' column at the right of the bars begins."""
+CHARACTER_WIDTH = 7.2
+"""The most a character of a value takes at the charts' 12 px (a digit is about 6.7 px in the
+common sans-serif faces): what a value's text is given, so that none is cut off."""
 ROW = 22
 BAR = 14
 TOP = 34
@@ -47,10 +52,18 @@ VOTE_TEXT = {
 }
 
 
-def _svg(chart_id: str, title: str, description: str, height: float, body: Iterable[str]) -> Markup:
+def _svg(
+    chart_id: str,
+    title: str,
+    description: str,
+    height: float,
+    body: Iterable[str],
+    *,
+    width: float = WIDTH,
+) -> Markup:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-size="12" '
         f'font-family="system-ui, sans-serif">',
         f'<title id="{chart_id}-title">{escaped(title)}</title>',
@@ -142,6 +155,7 @@ def leniency_chart(
     def x(value: float) -> float:
         return zero + value * scale
 
+    values: list[str] = []
     body = [
         f'<text x="{PLOT_LEFT}" y="14" class="chart-note">← harsher than their panels</text>',
         f'<text x="{PLOT_RIGHT}" y="14" text-anchor="end" class="chart-note">'
@@ -182,9 +196,9 @@ def leniency_chart(
         else:
             text = f"{value:+.2f} (n={row['leniency_n']})"
         # Values in their own column at the right, so no label ever overlaps a bar or a name.
+        values.append(text)
         body.append(
-            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{y + BAR - 3:.1f}">'
-            f"{escaped(text)}</text>"
+            f'<text class="chart-value" x="{VALUE_X}" y="{y + BAR - 3:.1f}">{escaped(text)}</text>'
         )
     bottom = TOP + ROW * len(shown)
     body.append(
@@ -222,7 +236,11 @@ def leniency_chart(
         )
     if hidden:
         description += f" {hidden} interviewers closer to 0 are in the table only."
-    return _svg("chart-leniency", title, description, height, body)
+    # An estimate with its interval and the raw figure is three times as long as one number:
+    # the chart is drawn wider for it (and scaled to the page's width), rather than cut off.
+    longest = max(len(text) for text in values)
+    width = max(WIDTH, VALUE_X + CHARACTER_WIDTH * longest)
+    return _svg("chart-leniency", title, description, height, body, width=width)
 
 
 def vote_distribution_chart(interviewers: Sequence[Mapping[str, Any]], *, min_n: int) -> Markup:
@@ -270,8 +288,7 @@ def vote_distribution_chart(interviewers: Sequence[Mapping[str, Any]], *, min_n:
             left += part
         lean = row["hire_lean"]
         body.append(
-            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{y + BAR - 3:.1f}">'
-            f"{lean:.0%} hire</text>"
+            f'<text class="chart-value" x="{VALUE_X}" y="{y + BAR - 3:.1f}">{lean:.0%} hire</text>'
         )
     description = (
         f"For {len(shown)} interviewers, their written votes from strong no hire (left) to "
@@ -304,7 +321,7 @@ def veto_rate_chart(bar_raisers: Sequence[Mapping[str, Any]]) -> Markup:
             'stroke="#000000" stroke-width="0.5"/>'
         )
         body.append(
-            f'<text class="chart-value" x="{PLOT_RIGHT + 6}" y="{y + BAR - 3:.1f}">'
+            f'<text class="chart-value" x="{VALUE_X}" y="{y + BAR - 3:.1f}">'
             f"{rate:.0%} ({row['vetoes']}/{row['debriefs']})</text>"
         )
     bottom = TOP + ROW * len(shown)

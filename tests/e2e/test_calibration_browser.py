@@ -47,6 +47,18 @@ def test_the_report_at_1366_px_needs_no_sideways_scroll_to_act(
         box = element.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366
     expect(name).to_be_in_viewport()
+    # Every chart's text lies inside its chart: an interval's label once ran off the right edge.
+    cut_off = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart')].flatMap(svg => {
+            const width = svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll('text')]
+                .filter(text => { const box = text.getBBox();
+                                  return box.x < 0 || box.x + box.width > width + 0.5; })
+                .map(text => svg.id + ': ' + text.textContent);
+        })"""
+    )
+    assert page.locator("svg#chart-leniency .chart-whisker").count() > 0  # the model's chart
+    assert cut_off == []
     # Sortable headers say so; the sorted one says which way (aria-sort), after a click too.
     header = table.locator("th", has_text="Raw leniency")
     expect(header).not_to_have_attribute("aria-sort", re.compile(".*"))
