@@ -57,7 +57,7 @@ from .settings.views import bp as settings_bp
 from .settings.views import profile_bp
 from .surveys.views import bp as surveys_bp
 from .training.views import bp as training_bp
-from .urls import path_for
+from .urls import BuiltOnFirstUse, path_for
 
 BLUEPRINTS = (
     ops_bp,
@@ -138,8 +138,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
-    # Before any route is added: every `<int:...>` is a row id the database can hold.
+    # Before any route is added: every `<int:...>` is a row id the database can hold, and
+    # each rule compiles its path builders when first used (`urls.BuiltOnFirstUse`).
     app.url_map.converters["int"] = IdConverter
+    app.url_rule_class = BuiltOnFirstUse
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     init_api(app)

@@ -27,7 +27,6 @@ from .calibration.export import report_to_csv
 from .calibration.forms import parse_filters
 from .calibration.report import calibration_report
 from .database import schema_lock
-from .demo.organisation import build_demo_organisation
 from .errors import DomainError
 from .extensions import db
 from .history.services import FORMATS, HistoryRejected, import_history
@@ -38,9 +37,13 @@ from .worker import Worker, sweep
 if TYPE_CHECKING:
     import flask_migrate
     import flask_migrate.cli as migrate_cli
+
+    from .demo import organisation as demo_organisation
 else:  # Alembic comes with it: imported when the schema is changed, not at start-up
     flask_migrate = lazy_module("flask_migrate")
     migrate_cli = lazy_module("flask_migrate.cli")
+    # The demo's people and history: for the demo command alone, never for serving pages.
+    demo_organisation = lazy_module("barraiser.demo.organisation")
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -226,7 +229,7 @@ def demo_command(
         )
     password = password or secrets.token_urlsafe(9)
     try:
-        accounts = build_demo_organisation(password=password, now=clock.now())
+        accounts = demo_organisation.build_demo_organisation(password=password, now=clock.now())
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error

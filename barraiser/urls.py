@@ -9,9 +9,11 @@ kept, keyed by all three.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request, url_for
+from werkzeug.routing import Rule
 
 MAX_KEPT = 4096
 """Paths kept at most (a link with a row's id is one path per row); all are forgotten at once
@@ -32,3 +34,26 @@ def path_for(endpoint: str, **values: Any) -> str:
             _built.clear()
         path = _built[key] = url_for(endpoint, **values)
     return path
+
+
+class BuiltOnFirstUse(Rule):
+    """A rule whose path builders are compiled when the rule is first built, not when it is added.
+
+    Werkzeug compiles two builders per rule as the rule is added (generating Python source and
+    compiling it): some 25 ms of each process's start-up for the app's 150 rules, most of which a
+    process never builds a path for, and the rest once each (`path_for` keeps the paths). The
+    builder compiled on first use is the one werkzeug compiles, and replaces this stand-in on
+    the rule, so every later build costs what it always did. (Should werkzeug stop compiling
+    builders through `_compile_builder`, rules are simply compiled as werkzeug does.)
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        name = "_build_unknown" if append_unknown else "_build"
+        compile_builder = super()._compile_builder
+
+        def build_on_first_use(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            builder = compile_builder(append_unknown).__get__(rule, None)
+            setattr(rule, name, builder)
+            return builder(*args, **kwargs)
+
+        return build_on_first_use

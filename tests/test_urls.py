@@ -1,5 +1,6 @@
 """Paths built once (barraiser/urls.py): the same as url_for's, under whatever prefix the app is
-mounted, and the navigation links every page carries go where url_for would send them."""
+mounted, and the navigation links every page carries go where url_for would send them; the
+rules' builders, compiled on first use, build what werkzeug's build."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import re
 
 import pytest
 from flask import Flask, url_for
+from werkzeug.routing import IntegerConverter, Map, Rule
 
-from barraiser import urls
-from barraiser.urls import path_for
+from barraiser import create_app, urls
+from barraiser.urls import BuiltOnFirstUse, path_for
 
 
 @pytest.mark.parametrize(
@@ -68,3 +70,43 @@ def test_the_navigation_links_under_a_prefix(app: Flask, login_as):
     assert '/hiring/bootstrap/static/js/bootstrap.min.js"' in page
     assert 'href="/hiring/calibration"' in page
     assert 'href="/hiring/admin/users"' in page
+
+
+def _sample_values(rule: Rule) -> dict[str, object]:
+    """A value for each of the rule's arguments, of the kind its converter takes."""
+    values: dict[str, object] = {}
+    for name, converter in rule._converters.items():
+        values[name] = 7 if isinstance(converter, IntegerConverter) else "a b/é"
+    return values
+
+
+def test_every_rule_builds_its_paths_as_werkzeug_compiles_them(tmp_path):
+    """A fresh app's rules (BuiltOnFirstUse) hold no compiled builder until a path is built for
+    them; then each path, with and without extra arguments (a query string), is the one
+    werkzeug's own rule builds, and the compiled builder takes the stand-in's place."""
+    app = create_app(
+        {"SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rules.db'}"}
+    )
+    ours = [rule for rule in app.url_map.iter_rules() if isinstance(rule, BuiltOnFirstUse)]
+    assert len(ours) > 100  # every route the app adds, the API's included
+    stand_ins = [(rule._build, rule._build_unknown) for rule in ours]
+    assert all(
+        build.__func__.__name__ == unknown.__func__.__name__ == "build_on_first_use"
+        for build, unknown in stand_ins
+    )
+    plain = Map(
+        [Rule(rule.rule, endpoint=rule.endpoint) for rule in ours],
+        converters={"int": app.url_map.converters["int"]},
+    )
+    by_endpoint = {(rule.endpoint, rule.rule): rule for rule in plain.iter_rules()}
+    for rule, (stand_in, unknown_stand_in) in zip(ours, stand_ins, strict=True):
+        werkzeugs = by_endpoint[(rule.endpoint, rule.rule)]
+        values = _sample_values(rule)
+        extra = {**values, "page": 2, "q": "café & co"}
+        assert rule.build(values, append_unknown=False) == werkzeugs.build(values, False)
+        assert rule.build(extra) == werkzeugs.build(extra)
+        assert rule._build is not stand_in
+        assert rule._build_unknown is not unknown_stand_in
+        # Again, by the compiled builders.
+        assert rule.build(values, append_unknown=False) == werkzeugs.build(values, False)
+        assert rule.build(extra) == werkzeugs.build(extra)
