@@ -1,8 +1,9 @@
 """Start-up loads what serving pages needs and leaves the heavy libraries of a few features for
 their first use: the numeric stack for the calibration report's model and intervals, Alembic for
 the schema commands, Authlib for single sign-on, icalendar for invitations, zxcvbn's word lists
-for judging a password. Each check starts the app as gunicorn does (`import wsgi`), in a process
-of its own with this one's environment and an SQLite database of its own."""
+for judging a password, and the demo's people and history for the demo command. Each check
+starts the app as gunicorn does (`import wsgi`), in a process of its own with this one's
+environment and an SQLite database of its own."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ import pytest
 from barraiser import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADED_ON_FIRST_USE = ("numpy", "scipy", "alembic", "authlib", "icalendar", "zxcvbn")
+LOADED_ON_FIRST_USE = (
+    "numpy",
+    "scipy",
+    "alembic",
+    "authlib",
+    "icalendar",
+    "zxcvbn",
+    "barraiser.demo.organisation",
+)
 
 
 def _start_and_run(code: str, tmp_path: Path) -> list:
