@@ -35,9 +35,13 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 
 from ..changes import REPORT_DATA, current
+from ..extensions import db
 
 MAX_ENTRIES = 32
 EXTENSION = "barraiser.calibration_cache"
+SMALL_EXTENSION = "barraiser.calibration_cache.small"
+FINGERPRINT = "barraiser.report_data_fingerprint"
+"""Session info key: (the transaction, the change counter read in it)."""
 KEY_PREFIX = "barraiser:calibration:"
 
 log = logging.getLogger(__name__)
@@ -189,9 +193,31 @@ def store(app: Flask | None = None) -> Store:
     return found
 
 
+def small_store(app: Flask | None = None) -> MemoryStore:
+    """This app's store for what is derived from the report's data and small (the filter form's
+    choices): always in this server's memory, whatever CALIBRATION_CACHE_URL says (it costs
+    less to read again than to fetch), and apart from the reports, so that it never takes
+    their places."""
+    app = app if app is not None else current_app
+    found = app.extensions.get(SMALL_EXTENSION)
+    if found is None:
+        found = app.extensions.setdefault(SMALL_EXTENSION, MemoryStore())
+    return found
+
+
 def data_fingerprint() -> int:
-    """How many changes the report's data has seen: one read by primary key."""
-    return current(REPORT_DATA)
+    """How many changes the report's data has seen: one read by primary key, made once per
+    transaction of the app's session (a page's filter form and its report both ask). The count
+    moves only as a transaction commits (`invalidation`), and a commit ends the transaction,
+    so the next one reads it again."""
+    session = db.session()
+    held = session.info.get(FINGERPRINT)
+    transaction = session.get_transaction()
+    if held is not None and transaction is not None and held[0] is transaction:
+        return int(held[1])
+    value = current(REPORT_DATA)
+    session.info[FINGERPRINT] = (session.get_transaction(), value)
+    return value
 
 
 def entry_key(key: Hashable) -> str:
@@ -216,12 +242,24 @@ def cached_metrics_json(
     return _cached(key, build, max_age=max_age, as_text=True)  # type: ignore[return-value]
 
 
+def cached_small(
+    key: Hashable, build: Callable[[], dict[str, Any]], *, max_age: float
+) -> dict[str, Any]:
+    """`cached_metrics` for small things derived from the report's data (`small_store`)."""
+    return _cached(key, build, max_age=max_age, as_text=False, entries=small_store())  # type: ignore[return-value]
+
+
 def _cached(
-    key: Hashable, build: Callable[[], dict[str, Any]], *, max_age: float, as_text: bool
+    key: Hashable,
+    build: Callable[[], dict[str, Any]],
+    *,
+    max_age: float,
+    as_text: bool,
+    entries: Store | None = None,
 ) -> dict[str, Any] | bytes:
     if max_age <= 0:
         return as_json(build()) if as_text else build()
-    entries, name = store(), entry_key(key)
+    entries, name = entries if entries is not None else store(), entry_key(key)
     fingerprint = f"{data_fingerprint()}\n".encode()
     try:
         fetch = entries.fetch_json if as_text else entries.fetch
@@ -243,3 +281,4 @@ def _cached(
 def clear() -> None:
     """Forget this app's entries."""
     store().clear()
+    small_store().clear()

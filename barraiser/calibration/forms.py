@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -26,6 +28,7 @@ from ..database import read_rows
 from ..loops.models import Loop
 from ..requisitions.models import Requisition
 from .actions import progress_statuses
+from .cache import cached_small
 from .models import ActionItem, ActionStatus
 from .queries import ReportFilters
 from .tables import SORT_DIRECTIONS, parse_sort
@@ -148,6 +151,16 @@ def _period_asked(form: ReportFilterForm, today: date) -> tuple[date, date]:
     return since, until
 
 
+def filter_choices(period: tuple[datetime, datetime], chosen: str) -> dict[str, Any]:
+    """`departments()` and `requisitions(period, chosen)`, kept while the report's data is
+    unchanged (`cache`): every requisition and loop written is a change to it."""
+    return cached_small(
+        ("filter choices", period, chosen),
+        lambda: {"departments": departments(), "requisitions": requisitions(period, chosen)},
+        max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
+    )
+
+
 def parse_filters(args: Mapping[str, str] | MultiDict, *, today: date) -> ParsedFilters:
     """Check the query string against the data (known departments and requisitions: those with
     loops in the period, and the one asked for).
@@ -156,7 +169,6 @@ def parse_filters(args: Mapping[str, str] | MultiDict, *, today: date) -> Parsed
     """
     form = ReportFilterForm(formdata=args if isinstance(args, MultiDict) else MultiDict(args))
     since, until = _period_asked(form, today)
-    form.department.choices = [ALL_DEPARTMENTS, *(SelectChoice(d, d) for d in departments())]
     # Dates in the wrong order fail validation below; the choices are then those of the
     # default period, only to show the form again.
     asked = (
@@ -164,11 +176,16 @@ def parse_filters(args: Mapping[str, str] | MultiDict, *, today: date) -> Parsed
         if since <= until
         else ReportFilters(since=today - timedelta(days=DEFAULT_DAYS - 1), until=today)
     )
+    choices = filter_choices(asked.period, form.requisition.data or "")
+    form.department.choices = [
+        ALL_DEPARTMENTS,
+        *(SelectChoice(d, d) for d in choices["departments"]),
+    ]
     form.requisition.choices = [
         ALL_REQUISITIONS,
         *(
             SelectChoice(str(id_), f"{title} · {department} (#{id_})")
-            for id_, title, department in requisitions(asked.period, form.requisition.data or "")
+            for id_, title, department in choices["requisitions"]
         ),
     ]
     if not form.validate():

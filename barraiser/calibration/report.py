@@ -92,13 +92,17 @@ def _metrics(filters: ReportFilters, cached: Callable[..., R]) -> R:
         # reads the period's loops, and a survey sent or answered is a change to the report's
         # data (invalidation), so the cached one is as fresh as the rest.
         report["candidate_survey"] = survey_summary(loop_ids(filters, decided_only=True))
+        # The settings' and the catalog's changes in the period: every one writes a setting or
+        # a principle, a change to the report's data (invalidation) like a renamed actor, so
+        # the cached list is as fresh as the rest.
+        report["mechanism_changes"] = mechanism_changes(filters.period)
         return report
 
-    # The cache keeps everything computed from the period's loops; what `_of_this_request`
-    # adds reads a handful of rows, and some of it (open actions) changes without a change to
-    # the report's data. The collector is held for a read from the cache too: unpickling makes
-    # some tens of thousands of containers at once, whose collections would walk the server's
-    # objects again.
+    # The cache keeps everything computed from the report's data; what `_of_this_request`
+    # adds is the request's own (its filters, its time) and the open actions, which change
+    # without a change to the report's data. The collector is held for a read from the cache
+    # too: unpickling makes some tens of thousands of containers at once, whose collections
+    # would walk the server's objects again.
     max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
     niceness = current_app.config["CALIBRATION_BUILD_NICENESS"]
     return without_cyclic_gc(
@@ -111,8 +115,8 @@ def _metrics(filters: ReportFilters, cached: Callable[..., R]) -> R:
 
 
 def _of_this_request(filters: ReportFilters, now: datetime) -> dict[str, Any]:
-    """The parts of the report read afresh for each request: the filters, when, the open
-    actions and the mechanism's changes in the period."""
+    """The parts of the report made afresh for each request: the filters, when, and the open
+    actions."""
     return {
         "filters": filters.as_json(),
         "generated_at": now.isoformat(),
@@ -132,7 +136,6 @@ def _of_this_request(filters: ReportFilters, now: datetime) -> dict[str, Any]:
             }
             for action in open_actions()
         ],
-        "mechanism_changes": mechanism_changes(filters.period),
     }
 
 

@@ -232,3 +232,58 @@ def test_another_server_serves_the_json_a_shared_redis_holds_as_it_is(
     served = download(second)
     assert encodings == ["metrics"]
     assert json.loads(served) == json.loads(built)
+
+
+def test_a_mechanism_change_is_in_the_next_report(cached, history, clock, make_user):
+    """The mechanism's changes are kept with the metrics: a setting changed, and the name of
+    whoever changed it, are in the very next report."""
+    admin = make_user("admin@example.com", name="Ada Admin", roles=(Role.ADMIN,))
+    before = calibration_report(LAST_90_DAYS, now=clock())["mechanism_changes"]
+    change_settings(current_settings().replace(flag_min_n=2), actor=admin, now=clock())
+    db.session.commit()
+    after = calibration_report(LAST_90_DAYS, now=clock())["mechanism_changes"]
+    assert len(after) == len(before) + 1
+    assert after[-1]["action"] == "setting.changed"
+    assert after[-1]["actor"] == "Ada Admin"
+    admin.name = "Ada Lovelace"
+    db.session.commit()
+    renamed = calibration_report(LAST_90_DAYS, now=clock())["mechanism_changes"]
+    assert renamed[-1]["actor"] == "Ada Lovelace"
+    assert renamed[:-1] == before
+
+
+PAGE = f"/calibration?since={LAST_90_DAYS.since}&until={LAST_90_DAYS.until}"
+
+
+def test_a_page_of_an_unchanged_report_reads_the_counter_once_and_nothing_it_derives(
+    cached, history, login_as, count_queries
+):
+    """Seen again while the data is unchanged, the page reads the change counter once (for its
+    filter form and its report alike), and neither the filter's choices (requisitions,
+    departments) nor the mechanism's changes (the audit log) again: only what is the request's
+    own (the login, the open actions, the people named)."""
+    client = login_as("admin")
+    assert client.get(PAGE).status_code == 200
+    with count_queries() as counted:
+        page = client.get(PAGE)
+    assert page.status_code == 200
+    statements = [statement.lower() for statement in counted.statements]
+    assert sum("change_counter" in statement for statement in statements) == 1
+    assert not any("requisition" in statement for statement in statements)
+    assert not any("audit_event" in statement for statement in statements)
+
+
+def test_the_filters_choices_follow_the_data_at_once(cached, history, make_loop, login_as, clock):
+    client = login_as("admin")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert ">Growth</option>" not in page and "Staff Engineer" not in page
+    requisition = history.loops["L1"].loop.requisition
+    requisition.department = "Growth"
+    db.session.commit()
+    assert ">Growth</option>" in client.get(PAGE).get_data(as_text=True)
+    newcomer = make_loop(starts_at=clock() - timedelta(days=3), tag=" (Staff)")
+    newcomer.loop.requisition.title = "Staff Engineer"
+    db.session.commit()
+    assert f"Staff Engineer · Payments (#{newcomer.loop.requisition.id})" in client.get(
+        PAGE
+    ).get_data(as_text=True)
