@@ -23,6 +23,7 @@ from ..extensions import db
 from ..pages import act, load_or_404
 from . import actions as actions_service
 from .actions import create_action, possible_owners, update_action
+from .cache import cached_small
 from .export import TABLE_EXPORTS, report_to_csv, table_to_csv
 from .filter_fields import filter_field
 from .forms import (
@@ -103,10 +104,16 @@ _USER_IDS = sa.select(User.email, User.id).where(
 
 
 def _user_ids(emails: list[str]) -> dict[str, int]:
-    """The ids of the people a page names, for links to their pages: one query per page."""
+    """The ids of the people a page names, for links to their pages: one query per page, kept
+    while the report's data is unchanged (an account made, deleted or given another email is a
+    change to it)."""
     if not emails:
         return {}
-    return {email: id_ for email, id_ in read_rows(_USER_IDS, {"emails": emails})}
+    return cached_small(
+        ("user ids", tuple(emails)),
+        lambda: {email: id_ for email, id_ in read_rows(_USER_IDS, {"emails": emails})},
+        max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
+    )
 
 
 @bp.get("")
