@@ -321,3 +321,40 @@ def _draw_tables(
             for name in ("principles", "bar_raisers_in_training")
         },
     }
+
+
+TREND_RATES = (
+    "bar_raiser_rate",
+    "on_time_rate",
+    "submitted_before_debrief_rate",
+    "principle_coverage_rate",
+    "veto_rate",
+)
+"""The rates of a month in the trends table, in its columns' order, each with its interval."""
+
+_drawn_trends: KeptMarkup[Markup] = KeptMarkup(8)
+
+
+def trend_rows(trends: Sequence[Mapping[str, Any]]) -> Markup:
+    """The trends table's rows, a month each, or as drawn before from equal trends (`kept`):
+    seventeen figures a month, which written by the template cost a 90-day page a tenth of its
+    time, and a period of years several milliseconds."""
+    return _drawn_trends.get(trends, lambda: Markup("\n".join(map(_trend_row, trends))))
+
+
+def _trend_row(row: Mapping[str, Any]) -> str:
+    cells = [
+        f"<td>{escaped(str(row['month']))}</td>",
+        f'<td class="text-end">{escaped(str(row["loops"]))}</td>',
+        f'<td class="text-end">'
+        f"{escaped(format_value(row['krippendorff_alpha_ordinal'], 'number2'))}</td>",
+    ]
+    for key in TREND_RATES:
+        low = format_value(row[f"{key}_ci_low"], "rate")
+        high = format_value(row[f"{key}_ci_high"], "rate")
+        title = f"95% CI {low}–{high}, n = {row[f'{key}_n']}"
+        rate = format_value(row[key], "rate")
+        cells.append(f'<td class="text-end" title="{escaped(title)}">{escaped(rate)}</td>')
+    spread = format_value(row["leniency_adjusted_spread"], "number2")
+    cells.append(f'<td class="text-end">{escaped(spread)}</td>')
+    return f"<tr>{''.join(cells)}</tr>"

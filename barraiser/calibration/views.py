@@ -38,7 +38,7 @@ from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .page_charts import page_charts
 from .people import bar_raiser_loops, bar_raiser_months, interviewer_loops, interviewer_months
 from .report import calibration_report, calibration_report_json
-from .table_markup import figure, format_value, shown_tables
+from .table_markup import figure, format_value, shown_tables, trend_rows
 from .tables import (
     BAR_RAISER_FIGURES,
     BAR_RAISER_MONTH_FIGURES,
@@ -160,6 +160,7 @@ def index():
         ),
         sort_args=sort_args,
         charts=page_charts(report),
+        trend_rows=trend_rows(report["trends"]),
         export_args=export_args,
         table_exports=TABLE_EXPORTS,
     )

@@ -4,6 +4,7 @@ is escaped as the templates escape it, and a cell shows what the page always sho
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from flask import url_for
@@ -168,3 +169,61 @@ def test_the_tables_are_kept_by_everything_they_show_and_link(app, monkeypatch):
         mounted = _shown(rows)
         assert len(drawn) == 8
         assert 'href="/hiring/calibration/interviewers/3?' in mounted["interviewers"].body
+
+
+# The trends table's rows as the page's template wrote them before they were written in Python.
+TREND_ROWS_TEMPLATE = """{% for row in trends %}
+<tr><td>{{ row.month }}</td><td class="text-end">{{ row.loops }}</td>
+<td class="text-end">{{ fmt(row.krippendorff_alpha_ordinal, 'number2') }}</td>
+{% for key in ['bar_raiser_rate', 'on_time_rate', 'submitted_before_debrief_rate',
+               'principle_coverage_rate', 'veto_rate'] %}
+<td class="text-end" title="95% CI {{ fmt(row[key ~ '_ci_low'], 'rate') }}\
+–{{ fmt(row[key ~ '_ci_high'], 'rate') }}, n = {{ row[key ~ '_n'] }}">\
+{{ fmt(row[key], 'rate') }}</td>
+{% endfor %}
+<td class="text-end">{{ fmt(row.leniency_adjusted_spread, 'number2') }}</td></tr>
+{% endfor %}"""
+
+
+def _month(month: str, **figures) -> dict:
+    row = {"month": month, "loops": 12, "krippendorff_alpha_ordinal": 0.4567}
+    for key in table_markup.TREND_RATES:
+        row.update({key: 0.5, f"{key}_ci_low": 0.25, f"{key}_ci_high": 0.75, f"{key}_n": 12})
+    row["leniency_adjusted_spread"] = 0.123
+    return {**row, **figures}
+
+
+TRENDS = [
+    _month("2026-01"),
+    _month("2026-02", loops=0, krippendorff_alpha_ordinal=None, leniency_adjusted_spread=None),
+    _month("2026-03", veto_rate=None, veto_rate_ci_low=None, veto_rate_ci_high=None, veto_rate_n=0),
+    _month("<b>&'\"</b>", on_time_rate=1.0, on_time_rate_ci_high=1.0),
+]
+
+
+def _between_tags(markup: str) -> str:
+    return re.sub(r">\s+<", "><", markup.strip())
+
+
+def test_the_trend_rows_are_what_the_template_wrote(app, monkeypatch):
+    monkeypatch.setattr(table_markup, "_drawn_trends", table_markup.KeptMarkup(8))
+    with app.test_request_context("/calibration"):
+        template = app.jinja_env.from_string(TREND_ROWS_TEMPLATE)
+        written = template.render(trends=TRENDS, fmt=format_value)
+        rows = table_markup.trend_rows(TRENDS)
+    assert _between_tags(str(rows)) == _between_tags(written)
+    assert "<td>&lt;b&gt;&amp;&#39;&#34;&lt;/b&gt;</td>" in rows
+    assert 'title="95% CI no data–no data, n = 0">no data</td>' in rows
+
+
+def test_the_trend_rows_are_kept_by_the_figures(monkeypatch):
+    monkeypatch.setattr(table_markup, "_drawn_trends", table_markup.KeptMarkup(8))
+    drawn = []
+    draw = table_markup._trend_row
+    monkeypatch.setattr(table_markup, "_trend_row", lambda row: drawn.append(1) or draw(row))
+    first = table_markup.trend_rows(TRENDS)
+    assert table_markup.trend_rows(copy.deepcopy(TRENDS)) == first
+    assert len(drawn) == len(TRENDS)
+    changed = [*TRENDS[:-1], _month("2026-04", loops=13)]
+    assert table_markup.trend_rows(changed) != first
+    assert len(drawn) == 2 * len(TRENDS)
