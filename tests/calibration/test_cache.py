@@ -21,11 +21,13 @@ from barraiser.auth.models import Role
 from barraiser.calibration import cache
 from barraiser.calibration import report as report_module
 from barraiser.calibration.actions import create_action
+from barraiser.calibration.forms import parse_filters
 from barraiser.calibration.queries import ReportFilters
 from barraiser.calibration.report import calibration_report, calibration_report_json
 from barraiser.domain import Vote
 from barraiser.extensions import db
 from barraiser.feedback.models import Feedback
+from barraiser.requisitions.models import Requisition
 from barraiser.settings.services import change_settings, current_settings
 
 TODAY = date(2026, 3, 2)
@@ -289,3 +291,33 @@ def test_the_filters_choices_follow_the_data_at_once(cached, history, make_loop,
     assert f"Staff Engineer · Payments (#{newcomer.loop.requisition.id})" in client.get(
         PAGE
     ).get_data(as_text=True)
+
+
+def test_two_servers_never_offer_stale_filter_choices(app, cached, history, clock):
+    """Each server keeps the filter's choices in its own memory, read again once the report's
+    data has changed through any server."""
+
+    def departments() -> list[str]:
+        parsed = parse_filters({}, today=TODAY)
+        return [choice[0] for choice in parsed.form.department.iter_choices()]
+
+    requisition_id = history.loops["L1"].loop.requisition.id
+    assert "Growth" not in departments()
+    db.session.commit()  # SQLite: this server holds no lock (nor a snapshot) while the other writes
+    other = create_app(
+        {
+            key: app.config[key]
+            for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "CLOCK")
+        }
+        | {"CALIBRATION_CACHE_SECONDS": 300}
+    )
+    with other.app_context():
+        assert "Growth" not in departments()
+        db.session.get(Requisition, requisition_id).department = "Growth"
+        db.session.commit()
+        assert "Growth" in departments()
+        assert cache.small_store(other) is not cache.small_store(app)
+        db.session.commit()
+        db.engine.dispose()
+
+    assert "Growth" in departments()
