@@ -283,8 +283,11 @@ def _solve(design: _Design, log_ratios: FloatArray) -> _Solution:
 
 
 MAX_NEWTON_STEPS = 40
-NEWTON_TOLERANCE = 1e-9
-"""Average-information steps stop once no component moves by more than this, relatively."""
+NEWTON_TOLERANCE = 1e-6
+"""Average-information steps stop once no component moves by more than this, relatively.
+The steps settle about quadratically (a step of d leaves an error of the order of d squared), so
+the components come out exact to some 1e-11, far below anything shown; a stricter tolerance only
+cost one more factorisation to confirm it (a sixth of the model's time at 20,000 loops)."""
 
 
 def _newton(design: _Design, y: FloatArray, start: FloatArray) -> _Solution | None:
