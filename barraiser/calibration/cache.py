@@ -242,10 +242,10 @@ def cached_metrics_json(
     return _cached(key, build, max_age=max_age, as_text=True)  # type: ignore[return-value]
 
 
-def cached_small(
-    key: Hashable, build: Callable[[], dict[str, Any]], *, max_age: float
-) -> dict[str, Any]:
-    """`cached_metrics` for small things derived from the report's data (`small_store`)."""
+def cached_small(key: Hashable, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`cached_metrics` for small things derived from the report's data (`small_store`), kept
+    as long as the reports are (CALIBRATION_CACHE_SECONDS)."""
+    max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
     return _cached(key, build, max_age=max_age, as_text=False, entries=small_store())  # type: ignore[return-value]
 
 

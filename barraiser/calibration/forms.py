@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -157,7 +156,6 @@ def filter_choices(period: tuple[datetime, datetime], chosen: str) -> dict[str, 
     return cached_small(
         ("filter choices", period, chosen),
         lambda: {"departments": departments(), "requisitions": requisitions(period, chosen)},
-        max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
     )
 
 

@@ -112,7 +112,6 @@ def _user_ids(emails: list[str]) -> dict[str, int]:
     return cached_small(
         ("user ids", tuple(emails)),
         lambda: {email: id_ for email, id_ in read_rows(_USER_IDS, {"emails": emails})},
-        max_age=current_app.config["CALIBRATION_CACHE_SECONDS"],
     )
 
 
