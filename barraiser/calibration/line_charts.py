@@ -4,12 +4,13 @@ rules: computed numbers and escaped names only, presentation attributes, values 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
 
-from .charts import WIDTH, _empty, _svg
+from .charts import CHARACTER_WIDTH, WIDTH, _empty, _svg
 from .table_markup import escaped
 
 LEFT, RIGHT, TOP, PLOT_HEIGHT = 60, WIDTH - 190, 20, 180
@@ -23,6 +24,25 @@ TREND_SERIES = (
     ("principle_coverage_rate", "Principles covered"),
     ("veto_rate", "Veto rate"),
 )
+
+
+LABEL_GAP = 10
+"""The least space between two labels of the horizontal axis."""
+
+
+def _labelled(labels: Sequence[str], step: float) -> list[int]:
+    """The positions whose label the horizontal axis shows, `step` apart: every n-th, n as
+    small as lets no two labels touch, and the last one too where it has the room (a year of
+    months side by side would run into one another)."""
+    if not labels:
+        return []
+    room = CHARACTER_WIDTH * max(map(len, labels)) + LABEL_GAP
+    every = max(1, math.ceil(room / step)) if step > 0 else 1
+    shown = list(range(0, len(labels), every))
+    last = len(labels) - 1
+    if shown[-1] != last and (last - shown[-1]) * step >= room:
+        shown.append(last)
+    return shown
 
 
 def _line_chart(
@@ -66,13 +86,11 @@ def _line_chart(
             'stroke="#000000" stroke-width="1" stroke-dasharray="4 3"/>'
         )
     label_texts = [escaped(label) for label in labels]
-    every = max(1, count // 12)
-    for index, text in enumerate(label_texts):
-        if index % every == 0 or index == count - 1:
-            body.append(
-                f'<text x="{x(index):.1f}" y="{bottom + 16}" text-anchor="middle" '
-                f'class="chart-axis">{text}</text>'
-            )
+    for index in _labelled(labels, step):
+        body.append(
+            f'<text x="{x(index):.1f}" y="{bottom + 16}" text-anchor="middle" '
+            f'class="chart-axis">{label_texts[index]}</text>'
+        )
     for number, (name, values) in enumerate(series):
         colour, dash = SERIES_COLOURS[number % 6], DASHES[number % 6]
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
