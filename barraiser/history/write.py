@@ -33,6 +33,7 @@ from .bulk import (
     BulkWriter,
     foreign_keys_checked_at_end,
     in_batches,
+    indexes_built_at_end,
     read_ahead,
     table_of,
 )
@@ -88,15 +89,19 @@ def write_history(
 
 
 def _checks(new_loops: int) -> AbstractContextManager[None]:
-    """How the foreign keys are checked: row by row, or, for a load on PostgreSQL that at least
-    doubles the history (a first import, typically), once at the end (`bulk.py`), which at
-    20,000 loops halves the import; then pages that read loops wait for it to end."""
-    if db.session.get_bind().dialect.name != "postgresql" or new_loops < BULK_CHECK_LOOPS:
+    """How a load that at least doubles the history (a first import, typically) writes its
+    rows: on PostgreSQL with the foreign keys checked once at the end, on SQLite with the plain
+    indexes built once at the end (`bulk.py`); either way half the writing at 20,000 loops.
+    PostgreSQL's pages that read loops then wait for the import to end. A smaller load keeps
+    its keys and indexes up to date row by row."""
+    if new_loops < BULK_CHECK_LOOPS:
         return nullcontext()
     history = db.session.scalar(sa.select(sa.func.count()).select_from(Loop)) or 0
     if history > new_loops:
         return nullcontext()
-    return foreign_keys_checked_at_end(CHECKED_AT_END)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return foreign_keys_checked_at_end(CHECKED_AT_END)
+    return indexes_built_at_end(CHECKED_AT_END)
 
 
 def _write(
@@ -169,10 +174,12 @@ CHECKED_AT_END = tuple(
     if table
     not in (table_of(User), table_of(UserRole), table_of(Requisition), requisition_principle)
 )
-"""The tables whose foreign keys a large import checks at its end: all it writes but people
-and requisitions (a few hundred rows, and every page reads the people)."""
+"""The tables whose foreign keys (PostgreSQL) or indexes (SQLite) a large import checks or
+builds at its end: all it writes but people and requisitions (a few hundred rows, and every
+page reads the people)."""
 BULK_CHECK_LOOPS = 1000
-"""Below this many new loops, an import checks its keys row by row whatever the history."""
+"""Below this many new loops, an import keeps its keys and indexes up to date row by row
+whatever the history."""
 
 
 def refresh_planner_statistics() -> None:
