@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 
+from .database import read_rows
 from .extensions import Model, db
 
 REPORT_DATA = "report_data"
@@ -46,9 +47,11 @@ def bump(name: str, session: Session | scoped_session[Session] | None = None) ->
         writer.execute(sa.insert(ChangeCounter).values(name=name, value=1))
 
 
+# Read on every request that may reuse a cached result: built once, and run as a plain read.
+_CURRENT = sa.select(ChangeCounter.value).where(ChangeCounter.name == sa.bindparam("name"))
+
+
 def current(name: str) -> int:
     """How many changes `name`'s data has seen: one read by primary key."""
-    value = db.session.execute(
-        sa.select(ChangeCounter.value).where(ChangeCounter.name == name)
-    ).scalar()
+    value = read_rows(_CURRENT, {"name": name}).scalar()
     return int(value or 0)
