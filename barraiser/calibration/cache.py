@@ -40,6 +40,7 @@ from ..extensions import db
 MAX_ENTRIES = 32
 EXTENSION = "barraiser.calibration_cache"
 SMALL_EXTENSION = "barraiser.calibration_cache.small"
+PAGES_EXTENSION = "barraiser.calibration_cache.pages"
 FINGERPRINT = "barraiser.report_data_fingerprint"
 """Session info key: (the transaction, the change counter read in it)."""
 KEY_PREFIX = "barraiser:calibration:"
@@ -198,10 +199,21 @@ def small_store(app: Flask | None = None) -> MemoryStore:
     choices): always in this server's memory, whatever CALIBRATION_CACHE_URL says (it costs
     less to read again than to fetch), and apart from the reports, so that it never takes
     their places."""
+    return _memory_store(app, SMALL_EXTENSION)
+
+
+def page_store(app: Flask | None = None) -> MemoryStore:
+    """This app's store for the report page's markup drawn from a report (`cached_page`): in
+    this server's memory, apart from the reports and the small things, so that neither takes
+    the other's places."""
+    return _memory_store(app, PAGES_EXTENSION)
+
+
+def _memory_store(app: Flask | None, extension: str) -> MemoryStore:
     app = app if app is not None else current_app
-    found = app.extensions.get(SMALL_EXTENSION)
+    found = app.extensions.get(extension)
     if found is None:
-        found = app.extensions.setdefault(SMALL_EXTENSION, MemoryStore())
+        found = app.extensions.setdefault(extension, MemoryStore())
     return found
 
 
@@ -249,6 +261,13 @@ def cached_small(key: Hashable, build: Callable[[], dict[str, Any]]) -> dict[str
     return _cached(key, build, max_age=max_age, as_text=False, entries=small_store())  # type: ignore[return-value]
 
 
+def cached_page(key: Hashable, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`cached_small` for markup drawn from a report and the request's other inputs, all of
+    them in `key` (`page_store`)."""
+    max_age = current_app.config["CALIBRATION_CACHE_SECONDS"]
+    return _cached(key, build, max_age=max_age, as_text=False, entries=page_store())  # type: ignore[return-value]
+
+
 def _cached(
     key: Hashable,
     build: Callable[[], dict[str, Any]],
@@ -282,3 +301,4 @@ def clear() -> None:
     """Forget this app's entries."""
     store().clear()
     small_store().clear()
+    page_store().clear()

@@ -54,9 +54,15 @@ def calibration_report(filters: ReportFilters, *, now: datetime) -> dict[str, An
     plus `filters`, `generated_at`, `open_actions`, `mechanism_changes` and `candidate_survey`
     (surveys.queries.survey_summary), and for each
     interviewer a `flag_summary` sentence (None when not flagged)."""
-    report = _metrics(filters, cached_metrics)
-    report.update(_of_this_request(filters, now))
+    report = report_metrics(filters)
+    report.update(of_this_request(filters, now))
     return report
+
+
+def report_metrics(filters: ReportFilters) -> dict[str, Any]:
+    """What the report computes from the period's loops (every key but those
+    `of_this_request` adds), from the cache where it is current."""
+    return _metrics(filters, cached_metrics)
 
 
 def calibration_report_json(filters: ReportFilters, *, now: datetime) -> bytes:
@@ -64,15 +70,21 @@ def calibration_report_json(filters: ReportFilters, *, now: datetime) -> bytes:
     downloads: the metrics' JSON as the cache keeps it, made once per cached report, with the
     parts read for this request written in front of it."""
     metrics = _metrics(filters, cached_metrics_json)
-    extra = as_json(_of_this_request(filters, now))
+    extra = as_json(of_this_request(filters, now))
     # Two JSON objects with no key in common (neither is ever empty), joined.
     return b"{" + extra[1:-1] + b"," + metrics[1:]
 
 
+def metrics_key(filters: ReportFilters) -> tuple[ReportFilters, FlagSettings]:
+    """What the metrics are kept by, besides the data's change count: the filters and the
+    flag settings in force."""
+    return filters, flag_settings_from(current_settings())
+
+
 def _metrics(filters: ReportFilters, cached: Callable[..., R]) -> R:
     """What the report computes from the period's loops, from the cache where it is current."""
-    settings = current_settings()
-    flags = flag_settings_from(settings)
+    key = metrics_key(filters)
+    flags = key[1]
 
     def build() -> dict[str, Any]:
         rows = fetch_rows(filters, reader_threads=current_app.config["CALIBRATION_READER_THREADS"])
@@ -98,7 +110,7 @@ def _metrics(filters: ReportFilters, cached: Callable[..., R]) -> R:
         report["mechanism_changes"] = mechanism_changes(filters.period)
         return report
 
-    # The cache keeps everything computed from the report's data; what `_of_this_request`
+    # The cache keeps everything computed from the report's data; what `of_this_request`
     # adds is the request's own (its filters, its time) and the open actions, which change
     # without a change to the report's data. The collector is held for a read from the cache
     # too: unpickling makes some tens of thousands of containers at once, whose collections
@@ -107,14 +119,14 @@ def _metrics(filters: ReportFilters, cached: Callable[..., R]) -> R:
     niceness = current_app.config["CALIBRATION_BUILD_NICENESS"]
     return without_cyclic_gc(
         lambda: cached(
-            (filters, flags),
+            key,
             lambda: at_low_priority(build, niceness=niceness),
             max_age=max_age,
         )
     )
 
 
-def _of_this_request(filters: ReportFilters, now: datetime) -> dict[str, Any]:
+def of_this_request(filters: ReportFilters, now: datetime) -> dict[str, Any]:
     """The parts of the report made afresh for each request: the filters, when, and the open
     actions."""
     return {

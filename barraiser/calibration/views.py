@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from .. import clock, policy
@@ -23,7 +24,7 @@ from ..extensions import db
 from ..pages import act, load_or_404
 from . import actions as actions_service
 from .actions import create_action, possible_owners, update_action
-from .cache import cached_small
+from .cache import cached_page, cached_small
 from .export import TABLE_EXPORTS, report_to_csv, table_to_csv
 from .filter_fields import filter_field
 from .forms import (
@@ -37,7 +38,13 @@ from .forms import (
 from .models import ACTION_TRANSITIONS, ActionItem, ActionStatus
 from .page_charts import page_charts
 from .people import bar_raiser_loops, bar_raiser_months, interviewer_loops, interviewer_months
-from .report import calibration_report, calibration_report_json
+from .report import (
+    calibration_report,
+    calibration_report_json,
+    metrics_key,
+    of_this_request,
+    report_metrics,
+)
 from .table_markup import figure, format_value, shown_tables, trend_rows
 from .tables import (
     BAR_RAISER_FIGURES,
@@ -124,45 +131,90 @@ def index():
         return render_template(
             "calibration/report.html", form=parsed.form, report=None, error=parsed.error
         ), 400
-    now = clock.now()
-    report = calibration_report(parsed.filters, now=now)
+    filters = parsed.filters
+    request_parts = of_this_request(filters, clock.now())
+    sort = parse_sort(parsed.form.sort.data, parsed.form.dir.data)
+    sort_args = {"sort": parsed.form.sort.data, "dir": parsed.form.dir.data} if sort else {}
+    page_numbers = {name: request.args.get(parameter) for name, parameter in PAGED_TABLES.items()}
+    may_change_settings = policy.can_change_settings(current_user)
+    # The report's markup is the same for every request with the same inputs while the data
+    # is unchanged (the cache's counter): every input is in the key. The open actions are the
+    # request's own (they change without a change to the report's data), and so is who may
+    # change the settings; the rest is what the report computes, and the tables' sort and page.
+    body = cached_page(
+        (
+            "report page",
+            request.script_root,  # the links' root
+            metrics_key(filters),
+            sorted(sort_args.items()),
+            sorted(page_numbers.items()),
+            request_parts["open_actions"],
+            may_change_settings,
+        ),
+        lambda: _report_body(
+            report_metrics(filters) | request_parts,
+            export_args=_export_args(parsed),
+            sort=sort,
+            sort_args=sort_args,
+            page_numbers=page_numbers,
+            may_change_settings=may_change_settings,
+        ),
+    )
+    return render_template(
+        "calibration/report.html",
+        form=parsed.form,
+        report=request_parts,
+        error=None,
+        body={part: Markup(text) for part, text in body.items()},
+    )
+
+
+def _report_body(
+    report: dict[str, Any],
+    *,
+    export_args: dict[str, Any],
+    sort: tuple[str, str, bool] | None,
+    sort_args: dict[str, Any],
+    page_numbers: dict[str, str | None],
+    may_change_settings: bool,
+) -> dict[str, str]:
+    """The report's markup around the open actions: its head (period, downloads, summary,
+    adoption) and the rest (charts, tables, trends, surveys, the mechanism's changes)."""
     tables = {name: table_rows(report, name) for name in TABLES}
     tables["interviewers"] = flagged_first(tables["interviewers"])
-    sort = parse_sort(parsed.form.sort.data, parsed.form.dir.data)
     if sort is not None:
         table, column, descending = sort
         tables[table] = sort_rows(tables[table], column, descending=descending)
     pages = {
-        name: page_of(tables[name], request.args.get(parameter), TABLE_PAGE_SIZE)
-        for name, parameter in PAGED_TABLES.items()
+        name: page_of(tables[name], page_numbers[name], TABLE_PAGE_SIZE) for name in PAGED_TABLES
     }
     actions_by_subject: dict[str, list[dict[str, Any]]] = {}
     for action in report["open_actions"]:
         actions_by_subject.setdefault(action["subject_email"], []).append(action)
     shown = [row["email"] for page in pages.values() for row in page.items]
-    export_args = _export_args(parsed)
-    sort_args = {"sort": parsed.form.sort.data, "dir": parsed.form.dir.data} if sort else {}
-    return render_template(
-        "calibration/report.html",
-        form=parsed.form,
-        report=report,
-        error=None,
-        tables=tables,
-        pages=pages,
-        page_parameters=PAGED_TABLES,
-        shown=shown_tables(
+    context = {
+        "report": report,
+        "tables": tables,
+        "pages": pages,
+        "page_parameters": PAGED_TABLES,
+        "shown": shown_tables(
             {name: pages[name].items if name in pages else tables[name] for name in TABLES},
             sort,
             user_ids=_user_ids(shown),
             actions_by_subject=actions_by_subject,
             export_args=export_args,
         ),
-        sort_args=sort_args,
-        charts=page_charts(report),
-        trend_rows=trend_rows(report["trends"]),
-        export_args=export_args,
-        table_exports=TABLE_EXPORTS,
-    )
+        "sort_args": sort_args,
+        "charts": page_charts(report),
+        "trend_rows": trend_rows(report["trends"]),
+        "export_args": export_args,
+        "table_exports": TABLE_EXPORTS,
+        "may_change_settings": may_change_settings,
+    }
+    return {
+        "head": render_template("calibration/_report_head.html", **context),
+        "tail": render_template("calibration/_report_tail.html", **context),
+    }
 
 
 def _person_page(kind: str, user_id: int):

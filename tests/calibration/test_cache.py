@@ -4,6 +4,7 @@ changes, whichever way it changed."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -17,7 +18,7 @@ from calibration.report_data import (
 )
 
 from barraiser import create_app
-from barraiser.auth.models import Role
+from barraiser.auth.models import Role, UserRole
 from barraiser.calibration import cache
 from barraiser.calibration import report as report_module
 from barraiser.calibration.actions import create_action
@@ -321,3 +322,80 @@ def test_two_servers_never_offer_stale_filter_choices(app, cached, history, cloc
         db.engine.dispose()
 
     assert "Growth" in departments()
+
+
+def _page(client, url: str = PAGE) -> str:
+    """The page as a person reads it, less the moment it was drawn and the form's token."""
+    response = client.get(url)
+    assert response.status_code == 200
+    text = re.sub(r"Generated [0-9: -]+ UTC", "Generated", response.get_data(as_text=True))
+    return re.sub(r'name="csrf_token"[^>]*>', "", text)
+
+
+SORTED = f"{PAGE}&sort=interviewers.name&dir=desc"
+
+
+@pytest.mark.parametrize("url", [PAGE, SORTED, f"{PAGE}&page=2&br_page=x"])
+def test_a_kept_report_page_is_the_page_drawn_afresh(app, cached, history, login_as, url):
+    """The report's markup is kept while its data is unchanged: seen again, sorted, paged, by
+    an admin who inspects and by an inspector who is nothing else, it is what drawing it afresh
+    (no cache) gives."""
+    admin, inspector = login_as("admin"), login_as("inspector")
+    kept = [_page(client, url) for client in (admin, inspector, admin, inspector)]
+    app.config["CALIBRATION_CACHE_SECONDS"] = 0
+    fresh = [_page(client, url) for client in (admin, inspector)]
+    assert kept == fresh * 2
+    assert "change them" in fresh[0] and "change them" not in fresh[1]
+
+
+@pytest.mark.parametrize("first", ["admin", "inspector"])
+def test_who_may_change_the_settings_is_not_kept_for_anyone_else(
+    cached, history, login_as, make_user, first
+):
+    """The report page links to the settings for those who may change them: whichever of two
+    inspectors loads the page first, the other sees their own (a panelist who is also an admin
+    and an inspector sees the link; an inspector who interviews, not)."""
+    clients = {
+        "admin": login_as(
+            make_user("admin.inspector@example.com", roles=(Role.ADMIN, Role.INSPECTOR))
+        ),
+        "inspector": login_as(history.panelist(2)),
+    }
+    history.panelist(2).role_rows.append(UserRole(role=Role.INSPECTOR))
+    db.session.commit()
+    order = [first, *(role for role in clients if role != first)]
+    seen = {role: _page(clients[role]) for role in order}
+    assert "change them</a>" in seen["admin"]
+    assert "change them</a>" not in seen["inspector"]
+
+
+def test_an_action_opened_and_a_changed_vote_show_on_the_kept_page_at_once(
+    cached, history, login_as, clock, make_user
+):
+    admin = make_user("admin@example.com", roles=(Role.ADMIN, Role.INSPECTOR))
+    # Every interviewer whose votes ever went against the decision is flagged for agreement.
+    change_settings(
+        current_settings().replace(flag_min_n=1, flag_agreement_floor=1.0),
+        actor=admin,
+        now=clock(),
+    )
+    db.session.commit()
+    client = login_as(admin)
+    before = _page(client, SORTED)
+    flagged = re.search(r'href="/calibration/actions/new\?subject=([^&"]+)', before)
+    assert flagged, "the history has a flagged interviewer"
+    subject = flagged.group(1).replace("%40", "@")
+    assert "Action #" not in before
+    action = create_action(
+        subject_email=subject,
+        reason="Leniency",
+        owner_id=admin.id,
+        due_on=TODAY + timedelta(days=14),
+        actor=admin,
+        now=clock(),
+    )
+    db.session.commit()
+    after = _page(client, SORTED)
+    assert f"Action #{action.id}" in after
+    _change_a_vote(history)
+    assert _page(client, SORTED) != after
