@@ -10,25 +10,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from history.bulk_load import NOW, history_file, import_and_commit, row_counts, statements_sent
 
 from barraiser import create_app
 from barraiser.cli import upgrade_and_seed
-from barraiser.demo.synthetic_history import history_csv_bytes
 from barraiser.extensions import db
 from barraiser.history import write
 from barraiser.history.services import import_history
-
-NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
-SPAN = {"start": NOW - timedelta(days=400), "end": NOW - timedelta(days=30), "undecided_days": 0}
-
-
-def _file(loops: int, seed: int) -> bytes:
-    return history_csv_bytes(loops, seed=seed, **SPAN)
 
 
 @pytest.fixture
@@ -47,15 +39,8 @@ def sqlite(tmp_path) -> Iterator[Flask]:
 @pytest.fixture
 def statements(sqlite: Flask) -> Iterator[list[str]]:
     """Every statement the app sends, as it sends it."""
-    sent: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args) -> None:
-        sent.append(statement)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    sa.event.remove(engine, "before_cursor_execute", record)
+    with statements_sent() as sent:
+        yield sent
 
 
 def _indexes() -> list[tuple[str, str, str]]:
@@ -68,20 +53,6 @@ def _indexes() -> list[tuple[str, str, str]]:
             )
         )
     ]
-
-
-def _counts() -> tuple[int, int, int]:
-    return db.session.execute(
-        sa.text(
-            "SELECT (SELECT count(*) FROM loop), (SELECT count(*) FROM interview), "
-            "(SELECT count(*) FROM principle_rating)"
-        )
-    ).one()
-
-
-def _import(data: bytes) -> None:
-    import_history(data, file_name="history.csv", now=NOW)
-    db.session.commit()
 
 
 def _built_at_end(sent: list[str]) -> bool:
@@ -118,20 +89,20 @@ def test_the_indexes_are_built_at_the_end_only_for_a_load_that_at_least_doubles_
 ):
     monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 12)
     if before:
-        _import(_file(before, seed=1))
+        import_and_commit(history_file(before, seed=1))
     indexes = _indexes()
     statements.clear()
-    _import(_file(new, seed=2))
+    import_and_commit(history_file(new, seed=2))
     assert _built_at_end(statements) is at_end
     assert _indexes() == indexes
-    assert _counts()[0] == before + new
+    assert row_counts()[0] == before + new
 
 
 def test_only_plain_indexes_of_the_bulk_tables_are_dropped(sqlite, statements, monkeypatch):
     """Unique indexes (a loop's external ref, a rating per principle) keep every row to their
     rule as it goes in; people and requisitions, which every page reads, keep theirs."""
     monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 1)
-    _import(_file(5, seed=6))
+    import_and_commit(history_file(5, seed=6))
     dropped = {s.removeprefix("DROP INDEX ").strip('"') for s in statements if "DROP INDEX" in s}
     plain = {
         name
@@ -147,16 +118,16 @@ def test_only_plain_indexes_of_the_bulk_tables_are_dropped(sqlite, statements, m
 def test_an_import_with_indexes_built_at_the_end_writes_what_one_kept_row_by_row_writes(
     sqlite, monkeypatch
 ):
-    data = _file(40, seed=3)
-    _import(data)
-    counts, by_rows = _counts(), _contents()
+    data = history_file(40, seed=3)
+    import_and_commit(data)
+    counts, by_rows = row_counts(), _contents()
     assert counts[0] == 40 and counts[1] > 100 and counts[2] > 100
     for table in reversed(db.metadata.sorted_tables):  # ids are counted from 1 again
         if table.name != "principle":
             db.session.execute(table.delete())
     db.session.commit()
     monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 1)
-    _import(data)
+    import_and_commit(data)
     assert _contents() == by_rows
 
 
@@ -196,14 +167,14 @@ def test_an_import_that_fails_while_its_indexes_are_off_leaves_nothing_and_every
 
     def failing(*args, **kwargs) -> None:
         written(*args, **kwargs)
-        assert _counts()[0] == 15  # written, indexes off
+        assert row_counts()[0] == 15  # written, indexes off
         assert len(_indexes()) < len(indexes)
         after_writing()
 
     monkeypatch.setattr(write, "_write", failing)
     with pytest.raises(error, match=match):
-        import_history(_file(15, seed=4), file_name="history.csv", now=NOW)
+        import_history(history_file(15, seed=4), file_name="history.csv", now=NOW)
     assert _built_at_end(statements)
     db.session.commit()
-    assert _counts() == (0, 0, 0)
+    assert row_counts() == (0, 0, 0)
     assert _indexes() == indexes

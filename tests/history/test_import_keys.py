@@ -10,27 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from history.bulk_load import NOW, history_file, import_and_commit, row_counts, statements_sent
 from postgres import scratch_database
 from processes import run_together
 
 from barraiser import create_app
 from barraiser.cli import upgrade_and_seed
-from barraiser.demo.synthetic_history import history_csv_bytes
 from barraiser.extensions import db
 from barraiser.history import write
 from barraiser.history.services import import_history
-
-NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
-SPAN = {"start": NOW - timedelta(days=400), "end": NOW - timedelta(days=30), "undecided_days": 0}
-
-
-def _file(loops: int, seed: int) -> bytes:
-    return history_csv_bytes(loops, seed=seed, **SPAN)
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +55,8 @@ def _empty() -> None:
 @pytest.fixture
 def statements(postgres: Flask) -> Iterator[list[str]]:
     """Every statement the app sends, as it sends it."""
-    sent: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args) -> None:
-        sent.append(statement)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    sa.event.remove(engine, "before_cursor_execute", record)
+    with statements_sent() as sent:
+        yield sent
 
 
 def _keys() -> list[tuple[str, str, str]]:
@@ -85,20 +70,6 @@ def _keys() -> list[tuple[str, str, str]]:
             )
         )
     ]
-
-
-def _counts() -> tuple[int, int, int]:
-    return db.session.execute(
-        sa.text(
-            "SELECT (SELECT count(*) FROM loop), (SELECT count(*) FROM interview), "
-            "(SELECT count(*) FROM principle_rating)"
-        )
-    ).one()
-
-
-def _import(data: bytes) -> None:
-    import_history(data, file_name="history.csv", now=NOW)
-    db.session.commit()
 
 
 def _checked_at_end(sent: list[str]) -> bool:
@@ -120,25 +91,25 @@ def test_the_keys_are_checked_at_the_end_only_for_a_load_that_at_least_doubles_t
 ):
     monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 12)
     if before:
-        _import(_file(before, seed=1))
+        import_and_commit(history_file(before, seed=1))
     keys = _keys()
     statements.clear()
-    _import(_file(new, seed=2))
+    import_and_commit(history_file(new, seed=2))
     assert _checked_at_end(statements) is at_end
     assert _keys() == keys
-    assert _counts()[0] == before + new
+    assert row_counts()[0] == before + new
 
 
 def test_an_import_checked_at_the_end_writes_what_one_checked_row_by_row_writes(
     postgres, monkeypatch
 ):
-    data = _file(40, seed=3)
-    _import(data)
-    counts, by_rows = _counts(), _contents()
+    data = history_file(40, seed=3)
+    import_and_commit(data)
+    counts, by_rows = row_counts(), _contents()
     assert counts[0] == 40 and counts[1] > 100 and counts[2] > 100
     _empty()
     monkeypatch.setattr(write, "BULK_CHECK_LOOPS", 1)
-    _import(data)
+    import_and_commit(data)
     assert _contents() == by_rows
 
 
@@ -188,15 +159,15 @@ def test_an_import_that_fails_while_its_keys_are_off_leaves_nothing_and_every_ke
 
     def failing(*args, **kwargs) -> None:
         written(*args, **kwargs)
-        assert _counts()[0] == 15  # written, keys off
+        assert row_counts()[0] == 15  # written, keys off
         after_writing()
 
     monkeypatch.setattr(write, "_write", failing)
     with pytest.raises(error, match=match):
-        import_history(_file(15, seed=4), file_name="history.csv", now=NOW)
+        import_history(history_file(15, seed=4), file_name="history.csv", now=NOW)
     assert _checked_at_end(statements)
     db.session.commit()
-    assert _counts() == (0, 0, 0)
+    assert row_counts() == (0, 0, 0)
     assert _keys() == keys
 
 
@@ -206,7 +177,7 @@ def test_two_imports_at_once_each_end_cleanly_and_write_each_loop_once(postgres,
     large enough to be checked at the end (tables locked while they are written)."""
     loops = write.BULK_CHECK_LOOPS
     same = tmp_path / "same.csv"
-    same.write_bytes(_file(loops, seed=5))
+    same.write_bytes(history_file(loops, seed=5))
     environment = {
         "DATABASE_URL": str(db.engine.url.render_as_string(hide_password=False)),
         "SECRET_KEY": "test-secret",
@@ -223,7 +194,7 @@ def test_two_imports_at_once_each_end_cleanly_and_write_each_loop_once(postgres,
     )
     for result in finished:
         assert result.exit_code == 0, result.output
-    assert _counts()[0] == loops
+    assert row_counts()[0] == loops
     said = sorted(
         re.search(r"Imported (\d+) loops .*; (\d+) already present", r.output).groups()
         for r in finished
