@@ -5,6 +5,7 @@ to plan by, counting the work its statements do instead."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -224,3 +225,49 @@ def rows_read(run: Callable[[], Any], table: str) -> int:
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", explain)
     return read
+
+
+def planned_each_time(
+    client, url: str, *, loads: int = 12, pages: list[bytes] | None = None
+) -> list[str]:
+    """On PostgreSQL, the SELECTs of loading `url` that PostgreSQL plans anew on every load
+    (elsewhere, none). The page is loaded `loads` times on one connection, each load a request
+    of its own, as a server's worker loads it (in a thread with no app context, so that each
+    request's end is a real end): psycopg prepares a statement sent five times, and PostgreSQL,
+    after five plans made for the values bound, plans it once for every later load, unless a
+    plan made for any values looks dearer than those. The pages loaded are added to `pages`."""
+    used: list[Any] = []
+    errors: list[int] = []
+
+    def checkout(dbapi_connection, record, proxy) -> None:
+        used.append(dbapi_connection)
+
+    def load() -> None:
+        for _ in range(loads):
+            response = client.get(url)
+            if response.status_code != 200:
+                errors.append(response.status_code)
+            if pages is not None:
+                pages.append(response.get_data())
+
+    db.session.close()
+    db.engine.dispose()  # a pool of one connection, so that every load is served by it
+    sa.event.listen(db.engine, "checkout", checkout)
+    try:
+        thread = threading.Thread(target=load)
+        thread.start()
+        thread.join(120)
+    finally:
+        sa.event.remove(db.engine, "checkout", checkout)
+    assert errors == [] and len(used) >= loads, (errors, len(used))
+    if db.engine.dialect.name != "postgresql":
+        return []
+    connection = used[-1]
+    assert all(each is connection for each in used[-loads // 2 :]), "one connection served"
+    rows = connection.execute(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+    ).fetchall()
+    connection.rollback()
+    reads = [row for row in rows if row[0].startswith("SELECT")]
+    assert reads, "the page's reads were prepared"
+    return [" ".join(statement.split())[:300] for statement, generic, _ in reads if generic == 0]

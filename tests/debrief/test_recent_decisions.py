@@ -4,11 +4,14 @@ candidate and the outcome; someone with no part in hiring decisions has no such 
 from __future__ import annotations
 
 import re
+from datetime import UTC, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from barraiser.auth.models import Role
 from barraiser.domain import Outcome
+from barraiser.extensions import db
 
 
 def _decisions(page: str) -> str | None:
@@ -50,6 +53,60 @@ def test_others_have_no_recent_decisions(debrief_loop, decide, login_as, make_us
 
 def test_a_decision_older_than_a_month_leaves_the_home_page(debrief_loop, decide, login_as, clock):
     decide(debrief_loop, Outcome.HIRE, "veto")
-    client = login_as(debrief_loop.hiring_manager)
     clock.advance(days=31)
-    assert _decisions(client.get("/").get_data(as_text=True)) is None
+    response = login_as(debrief_loop.hiring_manager).get("/")
+    assert response.status_code == 200
+    assert _decisions(response.get_data(as_text=True)) is None
+
+
+@pytest.mark.parametrize(
+    ("later", "shown"),
+    [
+        (timedelta(days=30) - timedelta(minutes=1), True),
+        (timedelta(days=30) + timedelta(minutes=1), False),
+        (timedelta(days=30, hours=23), False),
+    ],
+    ids=["a minute inside the month", "a minute past it", "a day past it, the same day"],
+)
+@pytest.mark.parametrize("hour", [0, 11, 23])
+def test_the_month_of_recent_decisions_ends_to_the_minute_at_any_time_of_day(
+    debrief_loop, decide, login_as, clock, hour, later, shown
+):
+    """The statement reads from the start of the day the month began on; the page shows to the
+    minute what the month holds, whatever the hour of the decision."""
+    start = clock().astimezone(UTC)
+    to_the_hour = ((hour - start.hour) % 24) * 3600 - start.minute * 60 - start.second
+    clock.advance(seconds=to_the_hour if to_the_hour > 0 else to_the_hour + 24 * 3600)
+    decide(debrief_loop, Outcome.HIRE, "concur")
+    clock.set(debrief_loop.loop.decided_at + later)
+    response = login_as(debrief_loop.hiring_manager).get("/")
+    assert response.status_code == 200
+    section = _decisions(response.get_data(as_text=True))
+    assert (section is not None and debrief_loop.loop.candidate.display_name in section) is shown
+
+
+def test_the_recent_decisions_read_names_the_day_the_month_began(
+    debrief_loop, decide, login_as, clock
+):
+    """Written into the statement's text, one text a day, so that PostgreSQL plans it once for
+    every load of that day rather than for each moment bound (and its plan knows how few loops
+    the month holds); no moment is bound."""
+    decide(debrief_loop, Outcome.HIRE, "concur")
+    client = login_as(debrief_loop.hiring_manager)
+    day = (clock() - timedelta(days=30)).astimezone(UTC).date().isoformat()
+    sent: list[tuple[str, object]] = []
+
+    def before(connection, cursor, statement, parameters, context, executemany):
+        if "loop.decided_at >=" in statement:
+            sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert _decisions(client.get("/").get_data(as_text=True)) is not None
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    assert len(sent) == 1
+    statement, parameters = sent[0]
+    assert f"loop.decided_at >= '{day} 00:00:00" in statement
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    assert not [value for value in values if hasattr(value, "isoformat")]
