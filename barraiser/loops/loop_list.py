@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from ..auth.models import User
 from ..candidates.models import Candidate
 from ..database import read_rows
 from ..domain import LoopState
+from ..extensions import db
 from ..pages import ListPage, paginate_counted
 from ..requisitions.models import Requisition
 from .models import Interview, Loop
@@ -60,13 +62,19 @@ def search_clause() -> sa.ColumnElement[bool]:
 
 @functools.cache
 def _statements(
-    *, everything: bool, state: bool, outcome: ListOutcome | None, search: bool
+    *, dialect: str, everything: bool, state: bool, outcome: ListOutcome | None, search: bool
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """The list's count (up to :bound rows) and its lines (:limit of them from :offset), for
     one combination of filters: the reader's own loops (:visible) unless they see every one, a
     state (:state), an outcome (never one sealed from :reader_id), a search (:pattern)."""
     query = sa.select(Loop)
-    if not everything:
+    if not everything and dialect == "postgresql":
+        # The ids bound as one array: one text whoever reads and however many loops are
+        # theirs, which PostgreSQL plans once for every reader. As a list of values (one text
+        # per length) it planned each anew on every load: 1 ms, three times running it.
+        visible = sa.bindparam("visible", type_=postgresql.ARRAY(sa.Integer))
+        query = query.where(Loop.id == sa.any_(visible))
+    elif not everything:  # SQLite has no arrays, and keeps no plans to lose
         query = query.where(Loop.id.in_(sa.bindparam("visible", expanding=True)))
     if state:
         query = query.where(Loop.state == sa.bindparam("state", type_=Loop.state.type))
@@ -100,7 +108,11 @@ def loop_list(
     """The page of the list the request asks for (pages.paginate_counted), and which of its
     loops are sealed from the reader. `visible`: the reader's own loops, or None for every one."""
     count, lines = _statements(
-        everything=visible is None, state=state is not None, outcome=outcome, search=bool(text)
+        dialect=db.engine.dialect.name,
+        everything=visible is None,
+        state=state is not None,
+        outcome=outcome,
+        search=bool(text),
     )
     parameters: dict[str, Any] = {"reader_id": reader_id}
     if visible is not None:

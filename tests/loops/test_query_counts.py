@@ -96,3 +96,31 @@ def test_a_candidate_and_a_requisition_page_do_not_grow_with_their_loops(
         _queries(client, requisition_url, count_queries),
     )
     assert few == many
+
+
+def test_the_loop_list_of_someone_who_sees_only_theirs_reads_one_text_however_many_they_are(
+    make_loop, login_as, count_queries, clock
+):
+    """A Bar Raiser's list with two loops and with eight: on PostgreSQL the same statements, to
+    the letter (their ids bound as one array), so that PostgreSQL plans them once for every
+    reader; on SQLite, which has no arrays, the ids are a list of values. Either way the list
+    shows every loop of theirs and no other."""
+    built = _add_loops(make_loop, clock, 2, start=1)
+    other = make_loop(tag="other", starts_at=clock() + timedelta(days=1)).loop
+    client = login_as(built[0].bar_raiser)
+
+    def statements() -> tuple[list[str], str]:
+        with count_queries() as counted:
+            response = client.get("/loops/")
+        assert response.status_code == 200
+        return counted.statements, response.get_data(as_text=True)
+
+    few, _ = statements()
+    built += _add_loops(make_loop, clock, 6, start=3)
+    many, page = statements()
+    assert all(f'href="/loops/{each.loop.id}"' in page for each in built)
+    assert f'href="/loops/{other.id}"' not in page
+    if db.engine.dialect.name == "postgresql":
+        assert many == few
+    else:
+        assert len(many) == len(few) and many != few
