@@ -110,6 +110,34 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
+class PairedSums(NamedTuple):
+    """Whole-number pairs (x, y) summed: how many, and the sums of x, y, x², y² and xy. Exact,
+    in whatever order the pairs come, and all Pearson's r needs (`pearson_of_sums`)."""
+
+    n: int = 0
+    x: int = 0
+    y: int = 0
+    xx: int = 0
+    yy: int = 0
+    xy: int = 0
+
+
+NO_PAIRS = PairedSums()
+
+
+def pearson_of_sums(sums: PairedSums) -> float | None:
+    """Pearson's r of whole-number pairs from their sums (as `pearson` of the pairs, to the
+    last digit or closer: the sums are exact, and only the last division and root round)."""
+    if sums.n < MIN_CORRELATION_N:
+        return None
+    covariance = sums.n * sums.xy - sums.x * sums.y
+    spread_x = sums.n * sums.xx - sums.x * sums.x
+    spread_y = sums.n * sums.yy - sums.y * sums.y
+    if spread_x == 0 or spread_y == 0:
+        return None
+    return covariance / math.sqrt(spread_x * spread_y)
+
+
 def microseconds(moment: datetime) -> int:
     """The moment as whole microseconds since `EPOCH`, as the interview rows give times."""
     return (moment - EPOCH) // MICROSECOND
@@ -153,8 +181,9 @@ class InterviewerTally:
 class Judgements:
     """What the loops' votes say about one interviewer (`read_loops`)."""
 
-    vote_and_performance: list[tuple[int, int]] = field(default_factory=list)
-    """(written vote, the hire's performance rating) for each vote in a rated hire's loop."""
+    vote_and_performance: PairedSums = NO_PAIRS
+    """(written vote, the hire's performance rating) for each vote in a rated hire's loop,
+    summed."""
     leniency: list[float] = field(default_factory=list)
     """Each vote minus the mean vote of the other panelists in its loop (see `read_loops`)."""
     judged: int = 0
@@ -345,16 +374,30 @@ def read_loops(
         return split
 
     (leniencies,) = by_voter(compared, leniency)
-    rated_scores, rated_ratings = by_voter(rated, scores[rated], rating[rated])
-    for index, who in enumerate(interviewers.tolist()):
+    # Per voter, their votes in rated hires' loops beside the ratings, summed: whole numbers,
+    # exact as floats far beyond any history (below 2**53).
+    rated_at, rated_score, rated_rating = at_voter[rated], scores[rated], rating[rated]
+    paired = zip(
+        *(
+            np.bincount(rated_at, weights=weights, minlength=width).astype(np.int64).tolist()
+            for weights in (
+                None,
+                rated_score,
+                rated_rating,
+                rated_score * rated_score,
+                rated_rating * rated_rating,
+                rated_score * rated_rating,
+            )
+        ),
+        strict=True,
+    )
+    for index, (who, sums) in enumerate(zip(interviewers.tolist(), paired, strict=True)):
         judgement = judgements[who]
         judgement.judged = int(judged[index])
         judgement.agreed = int(agreed[index])
         judgement.leniency = leniencies[index]
-        if rated_scores[index]:
-            judgement.vote_and_performance = list(
-                zip(rated_scores[index], rated_ratings[index], strict=True)
-            )
+        if sums[0]:
+            judgement.vote_and_performance = PairedSums(*sums)
     return reading
 
 
@@ -436,8 +479,6 @@ def interviewer_rows(
         median_to_submit = median_or_none(tally.to_submit)
         words = evidence_by_interviewer.get(who, Counter())
         described = sum(n for count, n in words.items() if count > 0)
-        paired_votes = [vote for vote, _ in judged.vote_and_performance]
-        paired_performance = [rating for _, rating in judged.vote_and_performance]
         agreement_low, agreement_high = wilson(judged.agreed, judged.judged)
         on_time_low, on_time_high = wilson(tally.on_time, submitted)
         result.append(
@@ -467,8 +508,8 @@ def interviewer_rows(
                 "evidence_median_words": histogram_median(words),
                 "evidence_rate": share(described, words.total()),
                 "raises_bar_rate": share(tally.raises_bar, tally.answers),
-                "hires_rated": len(paired_votes),
-                "vote_performance_correlation": pearson(paired_votes, paired_performance),
+                "hires_rated": judged.vote_and_performance.n,
+                "vote_performance_correlation": pearson_of_sums(judged.vote_and_performance),
                 "flagged": False,
                 "flag_reasons": [],
             }

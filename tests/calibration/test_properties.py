@@ -21,9 +21,12 @@ from barraiser.calibration.flags import FlagSettings, flag_reasons
 from barraiser.calibration.intervals import wilson
 from barraiser.calibration.metrics import (
     MICROSECONDS_PER_HOUR,
+    PairedSums,
     build_report,
     histogram_median,
     microseconds,
+    pearson,
+    pearson_of_sums,
     read_loops,
     read_panel,
 )
@@ -342,3 +345,36 @@ def test_wilson_interval_is_the_score_test_inversion(hits, n):
     for end in (low, high):
         if 0 < end < 1:
             assert abs(share - end) == pytest.approx(Z_95 * math.sqrt(end * (1 - end) / n))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=1, max_value=4), st.integers(min_value=1, max_value=5)),
+        max_size=60,
+    )
+)
+def test_pearson_of_whole_number_sums_is_pearson_of_the_pairs(pairs):
+    """An interviewer's vote-to-performance correlation is read from their pairs summed (per
+    voter, in one pass over every vote); it is the correlation of the pairs themselves, and
+    exactly Pearson's r computed in fractions, rounded once."""
+    xs, ys = [x for x, _ in pairs], [y for _, y in pairs]
+    sums = PairedSums(
+        len(pairs),
+        sum(xs),
+        sum(ys),
+        sum(x * x for x in xs),
+        sum(y * y for y in ys),
+        sum(x * y for x, y in pairs),
+    )
+    expected = pearson(xs, ys)
+    found = pearson_of_sums(sums)
+    if expected is None:
+        assert found is None
+        return
+    assert found == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    mean_x, mean_y = Fraction(sum(xs), len(xs)), Fraction(sum(ys), len(ys))
+    covariance = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
+    squared = covariance**2 / (
+        sum((x - mean_x) ** 2 for x in xs) * sum((y - mean_y) ** 2 for y in ys)
+    )
+    assert found == pytest.approx(math.copysign(math.sqrt(squared), covariance), rel=1e-15)
