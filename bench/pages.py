@@ -371,6 +371,8 @@ def pages(url: str) -> dict[str, tuple[str, str]]:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     found: dict[str, tuple[str, str]] = {f"home, {role}": (role, "/") for role in ROLES}
     found["loop list, recruiter"] = ("recruiter", "/loops/")
+    # Someone who manages no loops sees theirs: their ids are read first, then the list.
+    found["loop list, bar_raiser"] = ("bar_raiser", "/loops/")
     with app.app_context():
         debriefs = db.session.scalars(
             sa.select(Loop).where(Loop.state == LoopState.DEBRIEF).order_by(Loop.id)
