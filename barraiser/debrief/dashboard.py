@@ -2,7 +2,8 @@
 and the decisions made lately.
 
 Each list is one query, whatever the number of loops, built once at import with the user (and the
-time) bound per call; its plain rows become the small read models the templates show.
+time, or for the decisions made lately the day their month began) given per call; its plain rows
+become the small read models the templates show.
 """
 
 from __future__ import annotations
