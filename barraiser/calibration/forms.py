@@ -96,16 +96,21 @@ class ParsedFilters:
         )
 
 
-# Built once (building a select costs as much as running it); the period is bound per call.
+# Built once (building a select costs as much as running it); the period is given per call,
+# and written into the text, as the report's statements have it (`queries.loop_ids`).
 _DEPARTMENTS = sa.select(Requisition.department).distinct().order_by(Requisition.department)
+_START, _END = (
+    sa.bindparam(name, type_=Loop.first_interview_at.type, literal_execute=True)
+    for name in ("start", "end")
+)
 # Asked per requisition (a probe of ix_loop_requisition_first_interview_at each), not as the
 # requisitions of the period's loops: that read every loop of a long period.
 _IN_PERIOD = (
     sa.select(Loop.id)
     .where(
         Loop.requisition_id == Requisition.id,
-        Loop.first_interview_at >= sa.bindparam("start"),
-        Loop.first_interview_at < sa.bindparam("end"),
+        Loop.first_interview_at >= _START,
+        Loop.first_interview_at < _END,
     )
     .exists()
 )

@@ -97,7 +97,13 @@ def loop_ids(
     """The ids of the loops in the report, as a subquery for the other queries to select within;
     with `part` (k, n), only the k-th of n parts of them (by id); with `decided_only`, only the
     decided ones: the loops whose feedback the report may read (see `VOTES_FROM`)."""
-    start, end = filters.period
+    start, end = (
+        # Written into the statement's text (midnights, so one text per period), not bound: a
+        # plan made for any period guesses that a third of the history is in it, so PostgreSQL
+        # planned the people's pages anew on every load for the period given.
+        sa.literal(moment, type_=Loop.first_interview_at.type, literal_execute=True)
+        for moment in filters.period
+    )
     # Never correlated: the queries embedding it select from `loop` themselves.
     query = (
         sa.select(Loop.id)

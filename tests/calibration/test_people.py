@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from calibration.report_data import (
     P1_EVIDENCE,
     build_history,
@@ -116,6 +117,35 @@ def test_a_persons_page_takes_the_reports_filters_and_refuses_bad_ones(history, 
     assert candidates(narrow) == ["L1"]
     assert client.get("/calibration/interviewers/987654").status_code == 404
     assert client.get(f"{url}?page=abc").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["interviewers", "bar-raisers"])
+def test_a_persons_page_names_its_period_in_its_statements(history, login_as, page):
+    """The period's first and last midnights are written into the statements' text, one text per
+    period, so that PostgreSQL plans them for the period (and once for every load of it) rather
+    than for any period; no moment is bound. The narrow period still finds its one loop."""
+    client = login_as("inspector")
+    who = history.panelist(1) if page == "interviewers" else history.bar_raiser
+    url = f"/calibration/{page}/{who.id}?since=2026-02-20&until=2026-02-20"
+    client.get(url)  # the report behind the page, built and kept
+    sent: list[tuple[str, object]] = []
+
+    def before(connection, cursor, statement, parameters, context, executemany):
+        if "loop.first_interview_at >=" in statement:
+            sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    assert candidates(html) == ["L1"]
+    assert sent
+    for statement, parameters in sent:
+        assert "loop.first_interview_at >= '2026-02-20 00:00:00" in statement
+        assert "loop.first_interview_at < '2026-02-21 00:00:00" in statement
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        assert not [value for value in values if hasattr(value, "isoformat")]
 
 
 def test_person_pages_read_the_same_statements_at_any_size(
