@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -271,3 +273,21 @@ def planned_each_time(
     reads = [row for row in rows if row[0].startswith("SELECT")]
     assert reads, "the page's reads were prepared"
     return [" ".join(statement.split())[:300] for statement, generic, _ in reads if generic == 0]
+
+
+@contextmanager
+def sent_with(text: str) -> Iterator[list[tuple[str, list[Any]]]]:
+    """The statements holding `text` that the app sends while the block runs, each with the
+    dates and times bound to it (none where they are written into its text)."""
+    sent: list[tuple[str, list[Any]]] = []
+
+    def record(connection, cursor, statement, parameters, context, executemany) -> None:
+        if text in statement:
+            values = parameters.values() if isinstance(parameters, dict) else parameters
+            sent.append((statement, [value for value in values if isinstance(value, date)]))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)

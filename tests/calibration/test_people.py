@@ -9,13 +9,13 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from calibration.report_data import (
     P1_EVIDENCE,
     build_history,
     decide,
     panel_loop,
 )
+from query_plans import sent_with
 
 from barraiser.auth.models import Role, UserRole
 from barraiser.domain import Outcome
@@ -128,24 +128,14 @@ def test_a_persons_page_names_its_period_in_its_statements(history, login_as, pa
     who = history.panelist(1) if page == "interviewers" else history.bar_raiser
     url = f"/calibration/{page}/{who.id}?since=2026-02-20&until=2026-02-20"
     client.get(url)  # the report behind the page, built and kept
-    sent: list[tuple[str, object]] = []
-
-    def before(connection, cursor, statement, parameters, context, executemany):
-        if "loop.first_interview_at >=" in statement:
-            sent.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with sent_with("loop.first_interview_at >=") as sent:
         html = client.get(url).get_data(as_text=True)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
     assert candidates(html) == ["L1"]
     assert sent
-    for statement, parameters in sent:
+    for statement, moments in sent:
         assert "loop.first_interview_at >= '2026-02-20 00:00:00" in statement
         assert "loop.first_interview_at < '2026-02-21 00:00:00" in statement
-        values = parameters.values() if isinstance(parameters, dict) else parameters
-        assert not [value for value in values if hasattr(value, "isoformat")]
+        assert moments == []
 
 
 def test_person_pages_read_the_same_statements_at_any_size(

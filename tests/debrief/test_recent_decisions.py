@@ -7,11 +7,10 @@ import re
 from datetime import UTC, timedelta
 
 import pytest
-import sqlalchemy as sa
+from query_plans import sent_with
 
 from barraiser.auth.models import Role
 from barraiser.domain import Outcome
-from barraiser.extensions import db
 
 
 def _decisions(page: str) -> str | None:
@@ -94,19 +93,9 @@ def test_the_recent_decisions_read_names_the_day_the_month_began(
     decide(debrief_loop, Outcome.HIRE, "concur")
     client = login_as(debrief_loop.hiring_manager)
     day = (clock() - timedelta(days=30)).astimezone(UTC).date().isoformat()
-    sent: list[tuple[str, object]] = []
-
-    def before(connection, cursor, statement, parameters, context, executemany):
-        if "loop.decided_at >=" in statement:
-            sent.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with sent_with("loop.decided_at >=") as sent:
         assert _decisions(client.get("/").get_data(as_text=True)) is not None
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
     assert len(sent) == 1
-    statement, parameters = sent[0]
+    statement, moments = sent[0]
     assert f"loop.decided_at >= '{day} 00:00:00" in statement
-    values = parameters.values() if isinstance(parameters, dict) else parameters
-    assert not [value for value in values if hasattr(value, "isoformat")]
+    assert moments == []
